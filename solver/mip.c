@@ -1,0 +1,512 @@
+/* mip.c - the placement model on GLPK: phases, warm starts, proven bounds */
+/* SPDX-License-Identifier: MIT */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glpk.h>
+
+#include "ewc.h"
+#include "solver.h"
+
+/* GLPK reports internal errors by calling the error hook and then abort():
+ * the hook jumps back here instead. Everything GLPK allocated in this
+ * thread is then released with glp_free_env(). */
+typedef struct guard {
+	jmp_buf jb;
+} guard;
+
+static void on_glpk_error(void *info)
+{
+	longjmp(((guard *)info)->jb, 1);
+}
+
+static int glpk_quiet(void *info, const char *s)
+{
+	(void)info;
+	(void)s;
+	return 1; /* swallow all terminal output */
+}
+
+typedef struct cbdata {
+	const double *start;  /* 1-based column values of a feasible plan, or NULL */
+	int start_done;
+	int minimize;
+	double bound;         /* best bound seen in the tree */
+	int have_bound;
+} cbdata;
+
+static void callback(glp_tree *T, void *info)
+{
+	cbdata *c = info;
+	int p;
+
+	if (glp_ios_reason(T) == GLP_IHEUR && c->start && !c->start_done) {
+		c->start_done = 1;
+		glp_ios_heur_sol(T, c->start);
+	}
+	p = glp_ios_best_node(T);
+	if (p) {
+		double b = glp_ios_node_bound(T, p);
+		/* every value seen is a valid bound on the optimum; keep the best */
+		if (!c->have_bound || (c->minimize ? b > c->bound : b < c->bound)) {
+			c->bound = b;
+			c->have_bound = 1;
+		}
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int ms_left(double deadline)
+{
+	double left = deadline - now_s();
+	if (left <= 0.001)
+		return 1;
+	if (left > 2e6)
+		return 2000000000;
+	return (int)(left * 1000.0);
+}
+
+/* The greedy start: jobs by priority (high first), then size (large first),
+ * each on its cheapest option with room. Feasible by construction. */
+typedef struct order_item {
+	double priority;
+	long gpus;
+	int job;
+} order_item;
+
+static int cmp_order(const void *a, const void *b)
+{
+	const order_item *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	if (x->gpus != y->gpus)
+		return x->gpus > y->gpus ? -1 : 1;
+	return x->job - y->job;
+}
+
+static int greedy(const ewc__mip *m, const size_t *first, int *choice)
+{
+	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
+	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
+
+	if (!ord || !left) {
+		free(ord);
+		free(left);
+		return -1;
+	}
+	memcpy(left, m->pool_cap, m->npools * sizeof *left);
+	for (size_t j = 0; j < m->njobs; j++) {
+		ord[j].priority = m->job_priority[j];
+		ord[j].gpus = m->job_gpus[j];
+		ord[j].job = (int)j;
+		choice[j] = -1;
+	}
+	qsort(ord, m->njobs, sizeof *ord, cmp_order);
+	for (size_t k = 0; k < m->njobs; k++) {
+		int j = ord[k].job;
+		int best = -1;
+		for (size_t o = first[j]; o < first[j + 1]; o++)
+			if (left[m->opt_pool[o]] >= m->job_gpus[j] &&
+			    (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
+				best = (int)o;
+		if (best >= 0) {
+			choice[j] = best;
+			left[m->opt_pool[best]] -= m->job_gpus[j];
+		}
+	}
+	free(ord);
+	free(left);
+	return 0;
+}
+
+static void choice_to_x(const ewc__mip *m, const int *choice, double *x)
+{
+	for (size_t o = 0; o < m->nopts; o++)
+		x[o + 1] = 0;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0)
+			x[choice[j] + 1] = 1;
+}
+
+static double sum_over(const ewc__mip *m, const int *choice, const double *per_opt,
+                       int by_job_priority)
+{
+	double s = 0;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0)
+			s += by_job_priority ? m->job_priority[j] : per_opt[choice[j]];
+	return s;
+}
+
+/* Whether GLPK's integer solution is at least as good as the start x (it
+ * may not have seen the start when the time limit came first). */
+static int better(glp_prob *P, const double *x, int minimize, size_t nopts)
+{
+	double start = 0, found = glp_mip_obj_val(P);
+	double tol = 1e-9 * fmax(1.0, fabs(found));
+
+	for (size_t o = 0; o < nopts; o++)
+		if (x[o + 1] > 0.5)
+			start += glp_get_obj_coef(P, (int)o + 1);
+	return minimize ? found <= start + tol : found >= start - tol;
+}
+
+/* Run one MIP on P from a feasible start. Fills choice from the best plan
+ * GLPK found, or leaves it when GLPK found none better. Returns 1 when the
+ * phase ended proven (tree exhausted or gap reached), 0 when stopped by the
+ * time limit. */
+static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadline,
+                     int *choice, double *x, double *bound_out)
+{
+	glp_smcp sm;
+	glp_iocp io;
+	cbdata cb = { 0 };
+	int ret, proven = 0, st;
+
+	choice_to_x(m, choice, x);
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.tm_lim = ms_left(deadline);
+	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+		return 0; /* keep the start: the LP did not finish */
+
+	cb.start = x;
+	cb.minimize = minimize;
+	cb.bound = glp_get_obj_val(P); /* the LP relaxation's value */
+	cb.have_bound = 1;
+
+	glp_init_iocp(&io);
+	io.msg_lev = GLP_MSG_OFF;
+	io.presolve = GLP_OFF; /* keep the columns as built: the start refers to them */
+	io.mip_gap = m->mip_gap;
+	io.tm_lim = ms_left(deadline);
+	io.cb_func = callback;
+	io.cb_info = &cb;
+	io.cov_cuts = GLP_ON;
+	io.mir_cuts = GLP_ON;
+	io.br_tech = GLP_BR_PCH;
+	io.bt_tech = GLP_BT_BLB;
+	ret = glp_intopt(P, &io);
+	st = glp_mip_status(P);
+	if ((st == GLP_OPT || st == GLP_FEAS) && better(P, x, minimize, m->nopts)) {
+		for (size_t j = 0; j < m->njobs; j++)
+			choice[j] = -1;
+		for (size_t o = 0; o < m->nopts; o++)
+			if (glp_mip_col_val(P, (int)o + 1) > 0.5)
+				choice[m->opt_job[o]] = (int)o;
+	}
+	if (ret == 0 && st == GLP_OPT) {
+		proven = 1;
+		cb.bound = glp_mip_obj_val(P);
+	} else if (ret == GLP_EMIPGAP) {
+		proven = 1;
+	}
+	*bound_out = cb.bound;
+	return proven;
+}
+
+static void set_names(const ewc__mip *m, glp_prob *P, const int *job_row, const int *pool_row)
+{
+	char buf[256];
+
+	if (!m->name)
+		return;
+	for (size_t o = 0; o < m->nopts; o++) {
+		m->name(m->name_user, 'x', o, buf, sizeof buf);
+		glp_set_col_name(P, (int)o + 1, buf);
+	}
+	for (size_t j = 0; j < m->njobs; j++)
+		if (job_row[j]) {
+			m->name(m->name_user, 'j', j, buf, sizeof buf);
+			glp_set_row_name(P, job_row[j], buf);
+		}
+	for (size_t p = 0; p < m->npools; p++)
+		if (pool_row[p]) {
+			m->name(m->name_user, 'c', p, buf, sizeof buf);
+			glp_set_row_name(P, pool_row[p], buf);
+		}
+}
+
+/* glp_write_lp() into a temporary beside the target, then rename, so a
+ * failure never leaves a half-written model file. */
+static int write_lp(const ewc__mip *m, glp_prob *P, char *err, size_t errlen)
+{
+	size_t n = strlen(m->write_lp);
+	char *tmp = malloc(n + 16);
+	int rc = 0;
+
+	if (!tmp) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	snprintf(tmp, n + 16, "%s.tmp%05d", m->write_lp, (int)(now_s() * 1000) % 100000);
+	if (glp_write_lp(P, NULL, tmp) != 0) {
+		snprintf(err, errlen, "%s: cannot write the LP model", m->write_lp);
+		remove(tmp);
+		rc = EWC_EIO;
+	} else if (rename(tmp, m->write_lp) != 0) {
+		snprintf(err, errlen, "%s: cannot rename the LP model into place", m->write_lp);
+		remove(tmp);
+		rc = EWC_EIO;
+	}
+	free(tmp);
+	return rc;
+}
+
+typedef struct work {
+	glp_prob *P;
+	size_t *first;   /* [njobs+1] first option of each job */
+	int *job_row;    /* [njobs] row index, 0 if none */
+	int *pool_row;   /* [npools] row index, 0 if not binding */
+	double *x;       /* [nopts+1] */
+	int *ind;        /* [nopts+1] */
+	double *val;     /* [nopts+1] */
+	int *start;      /* [njobs] */
+} work;
+
+static void work_free(work *w)
+{
+	free(w->first);
+	free(w->job_row);
+	free(w->pool_row);
+	free(w->x);
+	free(w->ind);
+	free(w->val);
+	free(w->start);
+}
+
+/* Everything that can longjmp lives here; `w` is owned by the caller. */
+static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char *err,
+                         size_t errlen)
+{
+	glp_prob *P;
+	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	double pmax = 0, pstar, bound = 0;
+	int proven1 = 1, proven2 = 1, all_placeable;
+	size_t nrows = 0;
+	long *demand;
+
+	P = w->P = glp_create_prob();
+	glp_set_obj_dir(P, GLP_MIN);
+	if (m->nopts)
+		glp_add_cols(P, (int)m->nopts);
+	for (size_t o = 0; o < m->nopts; o++)
+		glp_set_col_kind(P, (int)o + 1, GLP_BV);
+
+	/* one row per job with a choice to make */
+	for (size_t j = 0; j < m->njobs; j++) {
+		size_t k = w->first[j + 1] - w->first[j];
+		if (k)
+			pmax += m->job_priority[j];
+		if (k < 2)
+			continue;
+		int r = glp_add_rows(P, 1);
+		int len = 0;
+		for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+			w->ind[++len] = (int)o + 1;
+			w->val[len] = 1.0;
+		}
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, 1.0);
+		w->job_row[j] = r;
+		nrows++;
+	}
+	/* capacity rows, only for pools that could overflow */
+	demand = calloc(m->npools ? m->npools : 1, sizeof *demand);
+	if (!demand) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	for (size_t o = 0; o < m->nopts; o++)
+		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	for (size_t p = 0; p < m->npools; p++) {
+		if (demand[p] <= m->pool_cap[p])
+			continue;
+		int r = glp_add_rows(P, 1);
+		int len = 0;
+		for (size_t o = 0; o < m->nopts; o++)
+			if ((size_t)m->opt_pool[o] == p) {
+				w->ind[++len] = (int)o + 1;
+				w->val[len] = (double)m->job_gpus[m->opt_job[o]];
+			}
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
+		w->pool_row[p] = r;
+		nrows++;
+	}
+	free(demand);
+	(void)nrows;
+
+	/* Phase 1: the most priority that fits. A greedy plan that places every
+	 * job with an option proves it without a MIP. */
+	if (greedy(m, w->first, w->start) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	memcpy(res->choice, w->start, m->njobs * sizeof *res->choice);
+	pstar = sum_over(m, res->choice, NULL, 1);
+	all_placeable = pstar >= pmax;
+	if (!all_placeable && m->nopts) {
+		double b1;
+		glp_set_obj_dir(P, GLP_MAX);
+		for (size_t o = 0; o < m->nopts; o++)
+			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
+		proven1 = run_phase(m, P, 0, deadline, res->choice, w->x, &b1);
+		res->phases++;
+		pstar = sum_over(m, res->choice, NULL, 1);
+		if (pstar >= pmax) {
+			all_placeable = 1;
+			proven1 = 1;
+		}
+	}
+	res->priority = pstar;
+
+	/* Phase 2: the least objective at that priority. When every job with an
+	 * option fits, "place them all" is the row j = 1 for each such job; else
+	 * a priority row keeps the phase-1 total. */
+	glp_set_obj_dir(P, GLP_MIN);
+	for (size_t o = 0; o < m->nopts; o++)
+		glp_set_obj_coef(P, (int)o + 1, m->opt_obj[o]);
+	if (all_placeable) {
+		for (size_t j = 0; j < m->njobs; j++) {
+			size_t k = w->first[j + 1] - w->first[j];
+			if (k >= 2)
+				glp_set_row_bnds(P, w->job_row[j], GLP_FX, 1.0, 1.0);
+			else if (k == 1)
+				glp_set_col_bnds(P, (int)w->first[j] + 1, GLP_FX, 1.0, 1.0);
+		}
+	} else if (m->nopts) {
+		int r = glp_add_rows(P, 1);
+		for (size_t o = 0; o < m->nopts; o++) {
+			w->ind[o + 1] = (int)o + 1;
+			w->val[o + 1] = m->job_priority[m->opt_job[o]];
+		}
+		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
+		/* a hair below the total, so rounding never cuts the plan off */
+		glp_set_row_bnds(P, r, GLP_LO, pstar - 1e-7 * fmax(1.0, fabs(pstar)), 0.0);
+		glp_set_row_name(P, r, "priority");
+	}
+	if (m->write_lp) {
+		int rc;
+		set_names(m, P, w->job_row, w->pool_row);
+		glp_set_obj_name(P, "objective");
+		rc = write_lp(m, P, err, errlen);
+		if (rc)
+			return rc;
+	}
+	/* A bound that needs no solver: with every job placed, each pays at
+	 * least its cheapest option; costs are never negative. */
+	if (all_placeable)
+		for (size_t j = 0; j < m->njobs; j++) {
+			double lo = DBL_MAX;
+			for (size_t o = w->first[j]; o < w->first[j + 1]; o++)
+				lo = fmin(lo, m->opt_obj[o]);
+			if (lo < DBL_MAX)
+				bound += lo;
+		}
+	if (m->nopts) {
+		double b2;
+		proven2 = run_phase(m, P, 1, deadline, res->choice, w->x, &b2);
+		res->phases++;
+		if (b2 > bound)
+			bound = b2;
+	}
+	res->objective = sum_over(m, res->choice, m->opt_obj, 0);
+	if (bound > res->objective)
+		bound = res->objective;
+	res->bound = bound;
+	res->proven = proven1 && proven2;
+
+	/* Phase 3: the tie-break among plans within a hair of that objective. */
+	if (m->opt_obj2 && m->nopts) {
+		double b3, lim = res->objective + 1e-9 * fmax(1.0, fabs(res->objective));
+		int r = glp_add_rows(P, 1);
+		for (size_t o = 0; o < m->nopts; o++) {
+			w->ind[o + 1] = (int)o + 1;
+			w->val[o + 1] = m->opt_obj[o];
+			glp_set_obj_coef(P, (int)o + 1, m->opt_obj2[o]);
+		}
+		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, lim);
+		run_phase(m, P, 1, deadline, res->choice, w->x, &b3);
+		res->phases++;
+		res->objective = sum_over(m, res->choice, m->opt_obj, 0);
+		if (res->bound > res->objective)
+			res->bound = res->objective;
+	}
+	return 0;
+}
+
+int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
+{
+	work w;
+	guard g;
+	size_t nmem = m->nopts + 1;
+	int rc, used_before;
+	int count = 0, cpeak = 0;
+	size_t total = 0, tpeak = 0;
+	volatile int jumped = 0;
+
+	memset(&w, 0, sizeof w);
+	res->objective = 0;
+	res->bound = 0;
+	res->priority = 0;
+	res->proven = 1;
+	res->phases = 0;
+	w.first = calloc(m->njobs + 1, sizeof *w.first);
+	w.job_row = calloc(m->njobs ? m->njobs : 1, sizeof *w.job_row);
+	w.pool_row = calloc(m->npools ? m->npools : 1, sizeof *w.pool_row);
+	w.x = calloc(nmem, sizeof *w.x);
+	w.ind = calloc(nmem, sizeof *w.ind);
+	w.val = calloc(nmem, sizeof *w.val);
+	w.start = calloc(m->njobs ? m->njobs : 1, sizeof *w.start);
+	if (!w.first || !w.job_row || !w.pool_row || !w.x || !w.ind || !w.val || !w.start) {
+		work_free(&w);
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	/* options come grouped by job: first[j] .. first[j+1] */
+	for (size_t o = 0; o < m->nopts; o++)
+		w.first[m->opt_job[o] + 1]++;
+	for (size_t j = 0; j < m->njobs; j++)
+		w.first[j + 1] += w.first[j];
+
+	/* GLPK keeps one environment per thread. If this thread has no GLPK
+	 * objects of its own, free the environment afterwards so nothing stays
+	 * allocated between calls. */
+	glp_mem_usage(&count, &cpeak, &total, &tpeak);
+	used_before = count > 0;
+	glp_term_hook(glpk_quiet, NULL);
+	glp_error_hook(on_glpk_error, &g);
+	if (setjmp(g.jb) == 0) {
+		rc = solve_guarded(m, res, &w, err, errlen);
+	} else {
+		jumped = 1;
+		rc = EWC_ESOLVER;
+		snprintf(err, errlen, "GLPK stopped with an internal error");
+	}
+	if (!jumped) {
+		glp_error_hook(NULL, NULL);
+		if (w.P)
+			glp_delete_prob(w.P);
+		glp_term_hook(NULL, NULL);
+		if (!used_before)
+			glp_free_env();
+	} else {
+		/* after an error GLPK's state is undefined: drop all of it */
+		glp_free_env();
+	}
+	work_free(&w);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* cmd_explain.c - `ewc explain`: every option of one job, and the choice */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+typedef struct row {
+	ewc_option o;
+	char *reason;
+} row;
+
+static int cmp_rows(const void *x, const void *y)
+{
+	const row *a = x, *b = y;
+
+	if (a->o.eligible != b->o.eligible)
+		return a->o.eligible ? -1 : 1;
+	if (a->o.eligible && a->o.objective != b->o.objective)
+		return a->o.objective < b->o.objective ? -1 : 1;
+	return 0;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	place_args a;
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_plan *plan;
+	ewc_assignment as = EWC_ASSIGNMENT_INIT;
+	char n1[64], n2[64], n3[64], n4[64], n5[64];
+	const char *unit;
+	size_t job, nopt;
+	row *rows;
+	int rc;
+
+	rc = place_parse("explain", 1, argc, argv, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = place_run(&a, &ctx, &jobs, &plan);
+	if (rc)
+		return rc;
+	unit = ewc_plan_mode(plan) == EWC_MODE_CARBON ? "kg" : "CNY";
+	job = (size_t)ewc_jobs_find(jobs, a.job);
+	ewc_plan_assignment(plan, job, &as);
+	nopt = ewc_plan_option_count(plan, job);
+	rows = calloc(nopt ? nopt : 1, sizeof *rows);
+	if (!rows) {
+		tool_error("out of memory");
+		rc = EXIT_ERR;
+		goto out;
+	}
+	for (size_t k = 0; k < nopt; k++) {
+		rows[k].o.version = EWC_OPTION_VERSION;
+		ewc_plan_option(plan, job, k, &rows[k].o);
+		/* the reason string is reused by the next call: keep a copy */
+		rows[k].reason = rows[k].o.reason ? strdup(rows[k].o.reason) : NULL;
+	}
+	qsort(rows, nopt, sizeof *rows, cmp_rows);
+
+	printf("job %s: %s, %ld GPUs for %s h, origin %s\n", as.job,
+	       as.kind == EWC_KIND_INFER ? "infer" : "train", as.gpus,
+	       tool_fmt(n1, sizeof n1, as.hours > 0 ? as.hours : 0, 1), as.origin);
+	if (as.region)
+		printf("chosen: %s (%s) %s, cost %s CNY, carbon %s kg, objective %s %s\n", as.region,
+		       ewc_zone_name(as.zone), as.gpu_type, tool_fmt(n1, sizeof n1, as.cost_cny, 2),
+		       tool_fmt(n2, sizeof n2, as.carbon_kg, 1), tool_fmt(n3, sizeof n3, as.objective, 2),
+		       unit);
+	else
+		printf("unplaced: %s\n", as.reason);
+	printf("near-origin plan: %s%s%s\n\n", as.baseline_region ? as.baseline_region : "(unplaced)",
+	       as.baseline_gpu_type ? " " : "", as.baseline_gpu_type ? as.baseline_gpu_type : "");
+
+	printf("   %-20s %-4s %-5s %7s %9s %14s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
+	       "LAT MS", "HOURS", "COST CNY", "TRANSFER", "CARBON KG", "OBJECTIVE");
+	for (size_t k = 0; k < nopt; k++) {
+		const ewc_option *o = &rows[k].o;
+		char lat[32];
+		if (o->latency_ms >= 0)
+			snprintf(lat, sizeof lat, "%.1f", o->latency_ms);
+		else
+			snprintf(lat, sizeof lat, "-");
+		if (!o->eligible)
+			continue;
+		printf("%c%c %-20s %-4s %-5s %7s %9s %14s %12s %12s %14s\n", o->chosen ? '*' : ' ',
+		       o->baseline ? 'b' : ' ', o->region, ewc_zone_name(o->zone), o->gpu_type, lat,
+		       tool_fmt(n1, sizeof n1, o->hours, 1), tool_fmt(n2, sizeof n2, o->cost_cny, 2),
+		       tool_fmt(n3, sizeof n3, o->transfer_cny, 2),
+		       tool_fmt(n4, sizeof n4, o->carbon_kg, 1),
+		       tool_fmt(n5, sizeof n5, o->objective, 2));
+	}
+	printf("\nexcluded:\n");
+	for (size_t k = 0; k < nopt; k++)
+		if (!rows[k].o.eligible)
+			printf("   %-20s %-4s %-5s %s\n", rows[k].o.region, ewc_zone_name(rows[k].o.zone),
+			       rows[k].o.gpu_type, rows[k].reason ? rows[k].reason : "");
+	printf("\n* chosen by the plan, b chosen by the near-origin plan; objective in %s.\n", unit);
+	for (size_t k = 0; k < nopt; k++)
+		free(rows[k].reason);
+	free(rows);
+out:
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,318 @@
+/* cmd_place.c - `ewc place`: optimise a job list and report the plan */
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "tool.h"
+
+int place_parse(const char *cmd, int explain, int argc, char **argv, place_args *a)
+{
+	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
+	       O_TLIMIT, O_LP, O_JOB, O_HELP };
+	static const struct option place_opts[] = {
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "carbon-price", required_argument, NULL, O_CPRICE },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "gap", required_argument, NULL, O_GAP },
+		{ "time-limit", required_argument, NULL, O_TLIMIT },
+		{ "write-lp", required_argument, NULL, O_LP },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option explain_opts[] = {
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "job", required_argument, NULL, O_JOB },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "carbon-price", required_argument, NULL, O_CPRICE },
+		{ "gap", required_argument, NULL, O_GAP },
+		{ "time-limit", required_argument, NULL, O_TLIMIT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+	int c, carbon_price_set = 0;
+
+	memset(a, 0, sizeof *a);
+	a->opts = def;
+	a->format = "table";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", explain ? explain_opts : place_opts, NULL)) != -1) {
+		switch (c) {
+		case O_REGIONS:
+			if (tool_regions_add(&a->regions, cmd, optarg))
+				return EXIT_USAGE;
+			break;
+		case O_JOBS: a->jobs = optarg; break;
+		case O_JOB: a->job = optarg; break;
+		case O_MODE:
+			if (ewc_mode_parse(&a->opts.mode, optarg) != 0)
+				return tool_usage(cmd, "--mode: %s", ewc_errmsg(NULL));
+			break;
+		case O_CPRICE:
+			if (tool_number(cmd, "--carbon-price", optarg, &a->opts.carbon_price))
+				return EXIT_USAGE;
+			if (a->opts.carbon_price < 0)
+				return tool_usage(cmd, "--carbon-price: must be >= 0, got %s", optarg);
+			carbon_price_set = 1;
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return tool_usage(cmd, "--format: use table, csv or json, not \"%s\"", optarg);
+			a->format = optarg;
+			break;
+		case O_OUTPUT: a->output = optarg; break;
+		case O_GAP:
+			if (tool_number(cmd, "--gap", optarg, &a->opts.mip_gap))
+				return EXIT_USAGE;
+			if (a->opts.mip_gap < 0 || a->opts.mip_gap >= 1)
+				return tool_usage(cmd, "--gap: must be >= 0 and < 1, got %s", optarg);
+			break;
+		case O_TLIMIT:
+			if (tool_number(cmd, "--time-limit", optarg, &a->opts.time_limit))
+				return EXIT_USAGE;
+			if (a->opts.time_limit <= 0)
+				return tool_usage(cmd, "--time-limit: must be > 0 seconds, got %s", optarg);
+			break;
+		case O_LP: a->opts.write_lp = optarg; break;
+		case O_HELP:
+			cmd_help_text(cmd, stdout);
+			return -1;
+		case ':':
+			return tool_usage(cmd, "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage(cmd, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (!a->jobs)
+		return tool_usage(cmd, "--jobs FILE is required");
+	if (explain && !a->job)
+		return tool_usage(cmd, "--job ID is required");
+	if (carbon_price_set && a->opts.mode != EWC_MODE_BALANCED)
+		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
+	return 0;
+}
+
+int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
+{
+	*ctx = NULL;
+	*jobs = NULL;
+	*plan = NULL;
+	*ctx = tool_load(&a->regions);
+	if (!*ctx)
+		return EXIT_ERR;
+	*jobs = tool_jobs(*ctx, a->jobs);
+	if (!*jobs)
+		goto fail;
+	if (a->job && ewc_jobs_find(*jobs, a->job) < 0) {
+		tool_error("%s: no job with id \"%s\"", a->jobs, a->job);
+		goto fail;
+	}
+	if (ewc_place(plan, *ctx, *jobs, &a->opts) != 0) {
+		tool_error("%s", ewc_errmsg(*ctx));
+		goto fail;
+	}
+	return 0;
+fail:
+	ewc_jobs_free(*jobs);
+	ewc_ctx_free(*ctx);
+	*jobs = NULL;
+	*ctx = NULL;
+	return EXIT_ERR;
+}
+
+static const char *kind_name(ewc_kind k)
+{
+	return k == EWC_KIND_INFER ? "infer" : "train";
+}
+
+static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
+{
+	ewc_totals t = EWC_TOTALS_INIT, b = EWC_TOTALS_INIT;
+	ewc_comparison c = EWC_COMPARISON_INIT;
+	char n1[64], n2[64], n3[64];
+	const char *unit = ewc_plan_mode(plan) == EWC_MODE_CARBON ? "kg" : "CNY";
+	size_t unplaced = 0;
+
+	ewc_plan_totals(plan, &t);
+	ewc_plan_baseline(plan, &b);
+	ewc_plan_compare(plan, &c);
+
+	fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6s %9s %14s %12s  %s\n", "JOB", "KIND", "REGION",
+	        "ZONE", "TYPE", "GPUS", "HOURS", "COST CNY", "CARBON KG", "NEAR-ORIGIN PLAN");
+	for (size_t i = 0; i < njobs; i++) {
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		ewc_plan_assignment(plan, i, &a);
+		if (!a.region) {
+			unplaced++;
+			continue;
+		}
+		fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6ld %9s %14s %12s  %s\n", a.job,
+		        kind_name(a.kind), a.region, ewc_zone_name(a.zone), a.gpu_type, a.gpus,
+		        tool_fmt(n1, sizeof n1, a.hours, 1), tool_fmt(n2, sizeof n2, a.cost_cny, 2),
+		        tool_fmt(n3, sizeof n3, a.carbon_kg, 1),
+		        !a.baseline_region ? "(unplaced)" :
+		        strcmp(a.baseline_region, a.region) == 0 ? "same" : a.baseline_region);
+	}
+	if (unplaced) {
+		fprintf(f, "\nunplaced (%zu):\n", unplaced);
+		for (size_t i = 0; i < njobs; i++) {
+			ewc_assignment a = EWC_ASSIGNMENT_INIT;
+			ewc_plan_assignment(plan, i, &a);
+			if (!a.region)
+				fprintf(f, "  %-20s %s\n", a.job, a.reason);
+		}
+	}
+
+	fprintf(f, "\n%-28s %16s %16s %16s\n", "", "PLAN", "NEAR-ORIGIN", "DIFFERENCE");
+#define ROW(label, x, y, dec)                                                          \
+	fprintf(f, "%-28s %16s %16s %16s\n", label, tool_fmt(n1, sizeof n1, x, dec),    \
+	        tool_fmt(n2, sizeof n2, y, dec), tool_fmt(n3, sizeof n3, (x) - (y), dec))
+	ROW("cost (CNY)", t.cost_cny, b.cost_cny, 2);
+	ROW("  GPU rental", t.gpu_cny, b.gpu_cny, 2);
+	ROW("  power", t.power_cny, b.power_cny, 2);
+	ROW("  data transfer", t.transfer_cny, b.transfer_cny, 2);
+	ROW("carbon (kg CO2)", t.carbon_kg, b.carbon_kg, 1);
+	ROW("  location-based (kg CO2)", t.carbon_location_kg, b.carbon_location_kg, 1);
+	ROW("energy (kWh)", t.energy_kwh, b.energy_kwh, 1);
+	ROW("GPU-hours east", t.gpu_hours_east, b.gpu_hours_east, 1);
+	ROW("GPU-hours west", t.gpu_hours_west, b.gpu_hours_west, 1);
+	ROW("jobs placed", (double)t.placed, (double)b.placed, 0);
+#undef ROW
+
+	fprintf(f, "\nmode %s", ewc_mode_name(ewc_plan_mode(plan)));
+	if (ewc_plan_mode(plan) == EWC_MODE_BALANCED)
+		fprintf(f, ", carbon price %s CNY/t", tool_fmt(n1, sizeof n1, ewc_plan_carbon_price(plan), 0));
+	fprintf(f, "; objective %s %s, proven lower bound %s, gap %.4f%%%s\n",
+	        tool_fmt(n2, sizeof n2, t.objective, 2), unit,
+	        tool_fmt(n3, sizeof n3, t.lower_bound, 2), 100.0 * t.gap,
+	        ewc_plan_proven(plan) ? "" : " (stopped at the time limit)");
+	fputc('\n', f);
+	if (b.cost_cny > 0)
+		fprintf(f, "Cost: %s CNY %s than keeping jobs near their origin (%.1f%%).\n",
+		        tool_fmt(n1, sizeof n1, c.cost_saved_cny >= 0 ? c.cost_saved_cny : -c.cost_saved_cny, 2),
+		        c.cost_saved_cny >= 0 ? "less" : "more",
+		        c.cost_saved_pct >= 0 ? c.cost_saved_pct : -c.cost_saved_pct);
+	if (b.carbon_kg > 0)
+		fprintf(f, "Carbon: %s kg CO2 %s (%.1f%%).\n",
+		        tool_fmt(n1, sizeof n1, c.carbon_avoided_kg >= 0 ? c.carbon_avoided_kg : -c.carbon_avoided_kg, 1),
+		        c.carbon_avoided_kg >= 0 ? "avoided" : "added",
+		        c.carbon_avoided_pct >= 0 ? c.carbon_avoided_pct : -c.carbon_avoided_pct);
+	fprintf(f, "Moving data costs %s CNY more in transfer and saves %s CNY of GPU rental and power.\n",
+	        tool_fmt(n1, sizeof n1, c.transfer_extra_cny, 2),
+	        tool_fmt(n2, sizeof n2, c.gpu_power_saved_cny, 2));
+	fprintf(f, "Eastern GPU-hours freed for latency-bound work: %s.\n",
+	        tool_fmt(n1, sizeof n1, c.east_gpu_hours_freed, 1));
+	if (c.placed_diff != 0)
+		fprintf(f, "The plan places %ld job%s %s than the near-origin plan, so totals cover different jobs.\n",
+		        c.placed_diff > 0 ? c.placed_diff : -c.placed_diff,
+		        (c.placed_diff == 1 || c.placed_diff == -1) ? "" : "s",
+		        c.placed_diff > 0 ? "more" : "fewer");
+}
+
+static void csv_field(FILE *f, const char *s, int last)
+{
+	csv_fwrite(f, s ? s : "", s ? strlen(s) : 0);
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_num(FILE *f, double v, int last)
+{
+	fprintf(f, "%.15g%c", v, last ? '\n' : ',');
+}
+
+static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
+{
+	fputs("job,kind,origin,region,zone,gpu_type,gpus,hours,cost_cny,transfer_cny,"
+	      "energy_kwh,carbon_kg,carbon_location_kg,objective,baseline_region,reason\n", f);
+	for (size_t i = 0; i < njobs; i++) {
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		ewc_plan_assignment(plan, i, &a);
+		csv_field(f, a.job, 0);
+		csv_field(f, kind_name(a.kind), 0);
+		csv_field(f, a.origin, 0);
+		csv_field(f, a.region, 0);
+		csv_field(f, a.region ? ewc_zone_name(a.zone) : "", 0);
+		csv_field(f, a.gpu_type, 0);
+		fprintf(f, "%ld,", a.gpus);
+		if (a.region) {
+			csv_num(f, a.hours, 0);
+			csv_num(f, a.cost_cny, 0);
+			csv_num(f, a.transfer_cny, 0);
+			csv_num(f, a.energy_kwh, 0);
+			csv_num(f, a.carbon_kg, 0);
+			csv_num(f, a.carbon_location_kg, 0);
+			csv_num(f, a.objective, 0);
+		} else {
+			fputs(",,,,,,,", f);
+		}
+		csv_field(f, a.baseline_region, 0);
+		csv_field(f, a.reason, 1);
+	}
+}
+
+int cmd_place(int argc, char **argv)
+{
+	place_args a;
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_plan *plan;
+	ewc_totals t = EWC_TOTALS_INIT;
+	tool_buf out;
+	int rc;
+
+	rc = place_parse("place", 0, argc, argv, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = place_run(&a, &ctx, &jobs, &plan);
+	if (rc)
+		return rc;
+	ewc_plan_totals(plan, &t);
+	rc = t.unplaced ? EXIT_UNPLACED : EXIT_OK;
+
+	if (strcmp(a.format, "json") == 0) {
+		char *json;
+		if (ewc_plan_to_json(plan, 2, &json) != 0) {
+			tool_error("%s", ewc_errmsg(ctx));
+			rc = EXIT_ERR;
+		} else {
+			size_t n = strlen(json);
+			char *withnl = malloc(n + 2);
+			if (!withnl) {
+				tool_error("out of memory");
+				rc = EXIT_ERR;
+			} else {
+				memcpy(withnl, json, n);
+				withnl[n] = '\n';
+				if (tool_write(a.output, withnl, n + 1) != 0)
+					rc = EXIT_ERR;
+				free(withnl);
+			}
+			ewc_free(json);
+		}
+	} else if (tool_buf_open(&out) != 0) {
+		rc = EXIT_ERR;
+	} else {
+		if (strcmp(a.format, "csv") == 0)
+			print_csv(out.f, plan, ewc_jobs_count(jobs));
+		else
+			print_table(out.f, plan, ewc_jobs_count(jobs));
+		if (tool_buf_close(&out) != 0 || tool_write(a.output, out.data, out.len) != 0)
+			rc = EXIT_ERR;
+		free(out.data);
+	}
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,329 @@
+/* ewc.h - public API of libewc, the East Data West Compute placement engine */
+/* SPDX-License-Identifier: MIT */
+#ifndef EWC_H
+#define EWC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EWC_VERSION "0.1.0"
+#define EWC_VERSION_NUM 0x000100 /* 0xMMmmpp */
+
+/* The library's version string at run time (may differ from EWC_VERSION
+ * when the program was built against another release). Never NULL. */
+const char *ewc_version(void);
+
+/* Error codes. Every int-returning function returns 0 on success or one of
+ * these; the human message, naming file, line and field for bad input, is
+ * ewc_errmsg(). */
+enum {
+	EWC_OK = 0,
+	EWC_ERROR = -1,     /* unspecified failure */
+	EWC_ENOMEM = -2,    /* out of memory */
+	EWC_EINVAL = -3,    /* invalid argument from the caller */
+	EWC_EIO = -4,       /* a file could not be read or written */
+	EWC_EINPUT = -5,    /* bad input data: regions, catalog or jobs */
+	EWC_ENOTFOUND = -6, /* no such job, region or GPU type */
+	EWC_ESOLVER = -7,   /* the optimiser failed */
+	EWC_EVERSION = -8   /* a struct's version field is not supported */
+};
+
+/* A short fixed description of an error code. Never NULL. */
+const char *ewc_strerror(int code);
+
+typedef struct ewc_ctx ewc_ctx;
+typedef struct ewc_jobs ewc_jobs;
+typedef struct ewc_plan ewc_plan;
+
+/* Create an empty context (no regions, no catalog). Returns 0, or
+ * EWC_ENOMEM. The caller frees it with ewc_ctx_free(). */
+int ewc_ctx_new(ewc_ctx **out);
+
+/* Free a context. NULL is fine. Job lists and plans made from it must be
+ * freed first. */
+void ewc_ctx_free(ewc_ctx *ctx);
+
+/* The message of the most recent failing call made by the calling thread
+ * (on ctx or on anything made from it). Several problems found in one input
+ * are on separate lines. The string belongs to the library and stays valid
+ * until the thread's next failing call. ctx may be NULL. Never NULL. */
+const char *ewc_errmsg(const ewc_ctx *ctx);
+
+/* An in-memory input: `name` is what error messages call it. */
+typedef struct ewc_buffer {
+	const char *name;
+	const char *data;
+	size_t len;
+} ewc_buffer;
+
+/* Load region descriptors and the GPU catalog (SPEC sections 1 and 2) from
+ * `npaths` files or folders (a folder loads every *.xml in it) and `nbufs`
+ * memory buffers, together: the catalog is the document whose root is
+ * <gpus>, the others hold <regions>. Either array may be NULL when its count
+ * is 0. Everything is validated before anything changes: on success the
+ * context's regions and catalog are replaced, on failure the context is left
+ * as it was and ewc_errmsg() lists the problems (EWC_EINPUT, EWC_EIO). */
+int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
+                         const ewc_buffer *bufs, size_t nbufs);
+
+typedef enum { EWC_ZONE_EAST = 0, EWC_ZONE_WEST = 1 } ewc_zone;
+
+/* Short name of a zone, "east" or "west". */
+const char *ewc_zone_name(ewc_zone zone);
+
+#define EWC_REGION_INFO_VERSION 1
+typedef struct ewc_region_info {
+	unsigned int version;
+	const char *id;
+	const char *name;
+	ewc_zone zone;
+	double power_price;  /* CNY/kWh */
+	double green_share;  /* 0..1 */
+	double grid_factor;  /* kg CO2/kWh */
+	double pue;
+	size_t gpu_types;    /* entries for ewc_region_gpu() */
+	size_t links;        /* entries for ewc_region_link() */
+	const char *file;    /* where it was loaded from */
+	int line;
+} ewc_region_info;
+#define EWC_REGION_INFO_INIT { EWC_REGION_INFO_VERSION, NULL, NULL, EWC_ZONE_EAST, 0, 0, 0, 0, 0, 0, NULL, 0 }
+
+/* Regions loaded, in load order. */
+size_t ewc_region_count(const ewc_ctx *ctx);
+
+/* Fill `out` (initialised with EWC_REGION_INFO_INIT) for region `i`.
+ * Strings belong to the context. Returns 0, EWC_EINVAL or EWC_EVERSION. */
+int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out);
+
+/* GPU inventory entry `k` of region `i`: type name, free GPUs, CNY per
+ * GPU-hour (power not included). Any out pointer may be NULL. */
+int ewc_region_gpu(const ewc_ctx *ctx, size_t i, size_t k, const char **type,
+                   long *free_gpus, double *price);
+
+/* Link entry `k` of region `i`: demand site, round-trip latency (ms), CNY
+ * per GB moved from the site into the region, bandwidth (Gbit/s, 0 when not
+ * given). Any out pointer may be NULL. */
+int ewc_region_link(const ewc_ctx *ctx, size_t i, size_t k, const char **site,
+                    double *latency_ms, double *price_per_gb, double *gbps);
+
+/* GPU types in the catalog, in file order. */
+size_t ewc_gpu_count(const ewc_ctx *ctx);
+
+/* Catalog entry `k`: type name, watts per GPU while running, relative
+ * performance. Any out pointer may be NULL. */
+int ewc_gpu_get(const ewc_ctx *ctx, size_t k, const char **type, double *watts,
+                double *perf);
+
+typedef enum { EWC_KIND_TRAIN = 0, EWC_KIND_INFER = 1 } ewc_kind;
+
+#define EWC_JOB_VERSION 1
+/* A job as in SPEC section 3. Unset optional numbers keep the INIT values:
+ * slo_ms and deadline_h < 0 mean "none". */
+typedef struct ewc_job {
+	unsigned int version;
+	const char *id;
+	ewc_kind kind;
+	const char *gpu_type;  /* "H800" or alternatives "A100|910B" */
+	long gpus;
+	double hours;          /* on the first listed type */
+	const char *origin;
+	double slo_ms;
+	double data_gb;
+	double priority;
+	const char *pin;       /* region id or NULL */
+	const char *avoid;     /* region ids joined by '|', or NULL */
+	double checkpoint_gb;
+	double deadline_h;
+} ewc_job;
+#define EWC_JOB_INIT { EWC_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, -1, 0, 1, NULL, NULL, 0, -1 }
+
+/* Create an empty job list bound to ctx (its catalog and regions are used to
+ * check GPU types and region ids, so load them first). Returns 0, EWC_ENOMEM
+ * or EWC_EINVAL. Free with ewc_jobs_free(). */
+int ewc_jobs_new(ewc_jobs **out, ewc_ctx *ctx);
+
+/* Free a job list. NULL is fine. */
+void ewc_jobs_free(ewc_jobs *jobs);
+
+/* Append one job, copied. Returns 0, or EWC_EINPUT with the problems in
+ * ewc_errmsg(); on failure the list is unchanged. */
+int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job);
+
+/* Append every job of a CSV file (SPEC section 3). All rows are checked; on
+ * any problem nothing is appended and ewc_errmsg() lists them with their
+ * line and column. Returns 0, EWC_EIO or EWC_EINPUT. */
+int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path);
+
+/* The same for CSV text in memory. */
+int ewc_jobs_load_csv_buffer(ewc_jobs *jobs, const ewc_buffer *buf);
+
+size_t ewc_jobs_count(const ewc_jobs *jobs);
+
+/* Index of the job with this id, or -1. */
+long ewc_jobs_find(const ewc_jobs *jobs, const char *id);
+
+typedef enum {
+	EWC_MODE_BALANCED = 0, /* cost + carbon_price * carbon / 1000 */
+	EWC_MODE_COST = 1,     /* cost only */
+	EWC_MODE_CARBON = 2    /* carbon only; cost breaks ties */
+} ewc_mode;
+
+/* "balanced", "cost" or "carbon". */
+const char *ewc_mode_name(ewc_mode mode);
+
+/* Parse a mode name. Returns 0 or EWC_EINVAL. */
+int ewc_mode_parse(ewc_mode *out, const char *name);
+
+#define EWC_PLACE_OPTIONS_VERSION 1
+typedef struct ewc_place_options {
+	unsigned int version;
+	ewc_mode mode;
+	double carbon_price;   /* CNY per tonne CO2, balanced mode */
+	double mip_gap;        /* relative gap at which the solver may stop */
+	double time_limit;     /* seconds for the whole solve, > 0 */
+	const char *write_lp;  /* if not NULL, write the model here (CPLEX LP) */
+} ewc_place_options;
+#define EWC_PLACE_OPTIONS_INIT { EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL }
+
+/* Place every job of `jobs` on the context's regions (SPEC section 4): the
+ * plan first maximises the total priority placed, then minimises the mode's
+ * objective; the baseline plan is computed beside it. opts may be NULL for
+ * the defaults. The plan refers to ctx and jobs, which must outlive it.
+ * Returns 0 (also when some jobs are unplaced: see ewc_plan_totals),
+ * EWC_EINVAL, EWC_EVERSION, EWC_EIO (write_lp) or EWC_ESOLVER. Free the
+ * plan with ewc_plan_free(). */
+int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+              const ewc_place_options *opts);
+
+void ewc_plan_free(ewc_plan *plan);
+
+#define EWC_TOTALS_VERSION 1
+typedef struct ewc_totals {
+	unsigned int version;
+	double cost_cny;           /* GPU + power + transfer */
+	double gpu_cny;
+	double power_cny;
+	double transfer_cny;
+	double carbon_kg;          /* energy * grid factor * (1 - green share) */
+	double carbon_location_kg; /* energy * grid factor */
+	double energy_kwh;
+	double gpu_hours;
+	double gpu_hours_east;
+	double gpu_hours_west;
+	double objective;          /* what the mode minimises, over placed jobs */
+	double lower_bound;        /* proven; equals objective for the baseline */
+	double gap;                /* (objective - lower_bound) / max(1, |objective|) */
+	double priority_placed;
+	size_t placed;
+	size_t unplaced;
+} ewc_totals;
+#define EWC_TOTALS_INIT { EWC_TOTALS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/* Totals of the optimised plan and of the baseline ("stay near the
+ * origin"). Returns 0, EWC_EINVAL or EWC_EVERSION. */
+int ewc_plan_totals(const ewc_plan *plan, ewc_totals *out);
+int ewc_plan_baseline(const ewc_plan *plan, ewc_totals *out);
+
+#define EWC_COMPARISON_VERSION 1
+/* The optimised plan against the baseline. Positive savings mean the plan
+ * is better; percentages are of the baseline figure (0 when it is 0). */
+typedef struct ewc_comparison {
+	unsigned int version;
+	double cost_saved_cny;
+	double cost_saved_pct;
+	double carbon_avoided_kg;
+	double carbon_avoided_pct;
+	double transfer_extra_cny;     /* transfer the plan pays beyond the baseline's */
+	double gpu_power_saved_cny;    /* GPU + power cost the plan saves */
+	double east_gpu_hours_freed;   /* eastern GPU-hours the baseline used and the plan does not */
+	long placed_diff;              /* plan's placed jobs minus the baseline's */
+} ewc_comparison;
+#define EWC_COMPARISON_INIT { EWC_COMPARISON_VERSION, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+int ewc_plan_compare(const ewc_plan *plan, ewc_comparison *out);
+
+/* Mode and carbon price the plan was made with. */
+ewc_mode ewc_plan_mode(const ewc_plan *plan);
+double ewc_plan_carbon_price(const ewc_plan *plan);
+
+/* 1 when the solver proved the plan optimal within the requested gap and
+ * proved the placed priority maximal; 0 when it stopped at the time limit. */
+int ewc_plan_proven(const ewc_plan *plan);
+
+#define EWC_ASSIGNMENT_VERSION 1
+/* One job's line of a plan. region is NULL when the job is unplaced, and
+ * then `reason` says why. baseline_region is where the baseline put it
+ * (NULL if nowhere). */
+typedef struct ewc_assignment {
+	unsigned int version;
+	const char *job;
+	ewc_kind kind;
+	const char *origin;
+	const char *region;
+	ewc_zone zone;
+	const char *gpu_type;
+	long gpus;
+	double hours;          /* on the chosen type */
+	double cost_cny;       /* total, transfer included */
+	double transfer_cny;
+	double energy_kwh;
+	double carbon_kg;
+	double carbon_location_kg;
+	double objective;
+	double latency_ms;     /* from origin, < 0 when there is no link */
+	const char *reason;
+	const char *baseline_region;
+	const char *baseline_gpu_type;
+} ewc_assignment;
+#define EWC_ASSIGNMENT_INIT { EWC_ASSIGNMENT_VERSION, NULL, EWC_KIND_TRAIN, NULL, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, -1, NULL, NULL, NULL }
+
+/* Assignment of job `i` (input order). Strings belong to the plan. */
+int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
+
+#define EWC_OPTION_VERSION 1
+/* One (region, GPU type) a job could use, for explanations. `eligible` is 0
+ * when the option is excluded and `reason` says why; `chosen` is 1 for the
+ * option the plan picked, `baseline` 1 for the baseline's pick. Figures are
+ * filled for every option whose region has the type. */
+typedef struct ewc_option {
+	unsigned int version;
+	const char *region;
+	ewc_zone zone;
+	const char *gpu_type;
+	int has_type;
+	int eligible;
+	int chosen;
+	int baseline;
+	double hours;
+	double cost_cny;
+	double transfer_cny;
+	double energy_kwh;
+	double carbon_kg;
+	double objective;
+	double latency_ms;     /* < 0 when no link from the origin */
+	long free_gpus;
+	const char *reason;    /* NULL when eligible */
+} ewc_option;
+#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, NULL }
+
+/* Options of job `i`: every region crossed with every type the job
+ * accepts, regions in load order. ewc_plan_option() fills entry `k`;
+ * strings belong to the plan and stay valid until the next call on the
+ * same plan from any thread. */
+size_t ewc_plan_option_count(const ewc_plan *plan, size_t i);
+int ewc_plan_option(ewc_plan *plan, size_t i, size_t k, ewc_option *out);
+
+/* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0).
+ * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */
+int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
+
+/* Free memory the library handed to the caller. */
+void ewc_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EWC_H */

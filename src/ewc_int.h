@@ -1,0 +1,164 @@
+/* ewc_int.h - internal data structures and helpers of libewc (not installed) */
+/* SPDX-License-Identifier: MIT */
+#ifndef EWC_INT_H
+#define EWC_INT_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include "ewc.h"
+
+/* Problems reported per input before the rest are summarised. */
+#define EWC__MAX_DIAG 25
+/* GPU-type alternatives one job may list. */
+#define EWC__MAX_ALT 8
+
+#if defined(__GNUC__)
+#define EWC__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define EWC__PRINTF(a, b)
+#endif
+
+/* A list of problems found in one input, joined into the thread's error
+ * message by ewc__diag_finish(). */
+typedef struct ewc__diag {
+	char *lines[EWC__MAX_DIAG];
+	size_t n;
+	size_t dropped;
+	int oom;
+} ewc__diag;
+
+void ewc__diag_add(ewc__diag *d, const char *fmt, ...) EWC__PRINTF(2, 3);
+/* Set the thread's message from d and free it; returns `code` when d holds
+ * any problem, 0 otherwise. */
+int ewc__diag_finish(ewc__diag *d, int code);
+void ewc__diag_free(ewc__diag *d);
+
+/* Set the thread's error message; returns code. */
+int ewc__seterr(int code, const char *fmt, ...) EWC__PRINTF(2, 3);
+
+char *ewc__strdup(const char *s);
+/* printf into a fresh heap string, or NULL. */
+char *ewc__asprintf(const char *fmt, ...) EWC__PRINTF(1, 2);
+
+/* Strict number parsing: the whole string, finite. 0 on success. */
+int ewc__parse_double(const char *s, double *out);
+int ewc__parse_long(const char *s, long *out);
+
+typedef struct ewc__gpu {
+	char *type;
+	double watts;
+	double perf;
+} ewc__gpu;
+
+typedef struct ewc__rgpu {
+	int type;      /* index into ctx->gpus */
+	long free;
+	double price;  /* CNY per GPU-hour */
+} ewc__rgpu;
+
+typedef struct ewc__link {
+	int site;      /* index into ctx->sites */
+	double latency_ms;
+	double price_per_gb;
+	double gbps;   /* 0 when not given */
+} ewc__link;
+
+typedef struct ewc__region {
+	char *id;
+	char *name;
+	char *file;
+	int line;
+	ewc_zone zone;
+	double power_price;
+	double green_share;
+	double grid_factor;
+	double pue;
+	ewc__rgpu *gpus;
+	size_t ngpus;
+	ewc__link *links;
+	size_t nlinks;
+} ewc__region;
+
+/* Everything loaded by one ewc_ctx_load_regions() call; swapped into the
+ * context whole. */
+typedef struct ewc__world {
+	ewc__gpu *gpus;
+	size_t ngpus;
+	ewc__region *regions;
+	size_t nregions;
+	char **sites;
+	size_t nsites;
+} ewc__world;
+
+struct ewc_ctx {
+	ewc__world w;
+};
+
+void ewc__world_free(ewc__world *w);
+int ewc__gpu_find(const ewc__world *w, const char *type);
+int ewc__region_find(const ewc__world *w, const char *id);
+int ewc__site_find(const ewc__world *w, const char *site);
+/* Index into r->gpus of type t, or -1. */
+int ewc__region_gpu(const ewc__region *r, int t);
+/* The link from site s into r, or NULL. */
+const ewc__link *ewc__region_link(const ewc__region *r, int s);
+
+typedef struct ewc__job {
+	char *id;
+	ewc_kind kind;
+	int ntypes;
+	int types[EWC__MAX_ALT];  /* catalog indices, first is the reference */
+	long gpus;
+	double hours;
+	char *origin;
+	int site;                 /* index into ctx sites, -1 if no region links it */
+	double slo_ms;            /* < 0: none */
+	double data_gb;
+	double priority;
+	int pin;                  /* region index or -1 */
+	int *avoid;               /* region indices */
+	int navoid;
+	double checkpoint_gb;
+	double deadline_h;        /* < 0: none */
+	int line;                 /* CSV line, 0 when added through the API */
+} ewc__job;
+
+struct ewc_jobs {
+	ewc_ctx *ctx;
+	ewc__job *v;
+	size_t n, cap;
+};
+
+/* Cost model of SPEC section 4 for job j on region r, GPU type t. */
+typedef struct ewc__cost {
+	double hours;       /* on type t */
+	double gpu_hours;
+	double energy_kwh;
+	double gpu_cny;
+	double power_cny;
+	double transfer_cny;
+	double cost_cny;
+	double carbon_kg;
+	double carbon_location_kg;
+	double latency_ms;  /* < 0: no link from origin */
+} ewc__cost;
+
+void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t,
+                    ewc__cost *out);
+
+/* The value the mode minimises for one option. */
+double ewc__objective(ewc_mode mode, double carbon_price, const ewc__cost *c);
+
+/* Static eligibility of job j on region r, type t, with `free_gpus` free:
+ * 1 if eligible, else 0 with the reason written into why. */
+int ewc__eligible(const ewc__world *w, const ewc__job *j, int r, int t,
+                  long free_gpus, char *why, size_t whylen);
+
+/* Why job j has no eligible option at all (a summary over regions). */
+void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why,
+                       size_t whylen);
+
+/* Write a file through a temporary in the same folder, renamed on success. */
+int ewc__atomic_path(const char *path, char **tmp_out);
+
+#endif /* EWC_INT_H */

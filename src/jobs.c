@@ -1,0 +1,609 @@
+/* jobs.c - job lists: validation, the CSV reader (RFC 4180, via libcsv) */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "ewc_int.h"
+
+/* A single CSV field longer than this is an error, not a job. */
+#define EWC__FIELD_MAX 4096
+
+enum col {
+	C_ID, C_KIND, C_GPU_TYPE, C_GPUS, C_HOURS, C_ORIGIN, C_SLO_MS, C_DATA_GB,
+	C_PRIORITY, C_PIN, C_AVOID, C_CHECKPOINT_GB, C_DEADLINE_H, C_COUNT
+};
+
+static const char *const col_name[C_COUNT] = {
+	"id", "kind", "gpu_type", "gpus", "hours", "origin", "slo_ms", "data_gb",
+	"priority", "pin", "avoid", "checkpoint_gb", "deadline_h"
+};
+#define C_REQUIRED 6 /* the first six columns */
+
+static void job_free(ewc__job *j)
+{
+	free(j->id);
+	free(j->origin);
+	free(j->avoid);
+}
+
+int ewc_jobs_new(ewc_jobs **out, ewc_ctx *ctx)
+{
+	ewc_jobs *jobs;
+
+	if (!out || !ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_jobs_new: NULL argument");
+	*out = NULL;
+	jobs = calloc(1, sizeof *jobs);
+	if (!jobs)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	jobs->ctx = ctx;
+	*out = jobs;
+	return 0;
+}
+
+void ewc_jobs_free(ewc_jobs *jobs)
+{
+	if (!jobs)
+		return;
+	for (size_t i = 0; i < jobs->n; i++)
+		job_free(&jobs->v[i]);
+	free(jobs->v);
+	free(jobs);
+}
+
+size_t ewc_jobs_count(const ewc_jobs *jobs)
+{
+	return jobs ? jobs->n : 0;
+}
+
+long ewc_jobs_find(const ewc_jobs *jobs, const char *id)
+{
+	if (!jobs || !id)
+		return -1;
+	for (size_t i = 0; i < jobs->n; i++)
+		if (strcmp(jobs->v[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Jobs checked but not yet appended: a load appends all or nothing. */
+typedef struct staging {
+	ewc__job *v;
+	size_t n, cap;
+} staging;
+
+static void staging_free(staging *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		job_free(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int id_taken(const ewc_jobs *jobs, const staging *s, const char *id)
+{
+	if (ewc_jobs_find(jobs, id) >= 0)
+		return 1;
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* How a value is shown in a message: the CSV text when there is one. */
+static void show(char *buf, size_t len, const char *raw, double v)
+{
+	if (raw)
+		snprintf(buf, len, "\"%s\"", raw);
+	else
+		snprintf(buf, len, "%.17g", v);
+}
+
+/* Check one job and convert it. `where` prefixes every message (file:line
+ * or job "id"); raw holds the CSV text per column for messages, or NULL.
+ * Returns 1 when the job is good. */
+static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
+                     const char *const *raw, const char *where, ewc__diag *d,
+                     ewc__job *out)
+{
+	const ewc__world *w = &jobs->ctx->w;
+	size_t before = d->n + d->dropped;
+	char v[160];
+
+	memset(out, 0, sizeof *out);
+	out->pin = -1;
+	out->site = -1;
+#define RAW(c) (raw ? raw[c] : NULL)
+	if (!in->id || !*in->id)
+		ewc__diag_add(d, "%s: id: must not be empty", where);
+	else if (id_taken(jobs, s, in->id))
+		ewc__diag_add(d, "%s: id: duplicate job id \"%s\"", where, in->id);
+
+	if (in->kind != EWC_KIND_TRAIN && in->kind != EWC_KIND_INFER)
+		ewc__diag_add(d, "%s: kind: must be train or infer", where);
+	out->kind = in->kind;
+
+	if (!in->gpu_type || !*in->gpu_type) {
+		ewc__diag_add(d, "%s: gpu_type: must not be empty", where);
+	} else {
+		const char *p = in->gpu_type;
+		while (1) {
+			const char *bar = strchr(p, '|');
+			size_t len = bar ? (size_t)(bar - p) : strlen(p);
+			char name[128];
+			if (len == 0 || len >= sizeof name) {
+				ewc__diag_add(d, "%s: gpu_type: empty or overlong type in \"%s\"", where,
+				              in->gpu_type);
+				break;
+			}
+			memcpy(name, p, len);
+			name[len] = '\0';
+			int t = ewc__gpu_find(w, name);
+			int dup = 0;
+			for (int k = 0; k < out->ntypes; k++)
+				dup |= out->types[k] == t;
+			if (t < 0)
+				ewc__diag_add(d, "%s: gpu_type: unknown GPU type \"%s\" (not in the catalog)",
+				              where, name);
+			else if (dup)
+				ewc__diag_add(d, "%s: gpu_type: \"%s\" listed twice", where, name);
+			else if (out->ntypes == EWC__MAX_ALT)
+				ewc__diag_add(d, "%s: gpu_type: more than %d alternatives", where,
+				              EWC__MAX_ALT);
+			else
+				out->types[out->ntypes++] = t;
+			if (!bar)
+				break;
+			p = bar + 1;
+		}
+	}
+
+	show(v, sizeof v, RAW(C_GPUS), (double)in->gpus);
+	if (in->gpus <= 0)
+		ewc__diag_add(d, "%s: gpus: must be an integer > 0, got %s", where, v);
+	out->gpus = in->gpus;
+
+	show(v, sizeof v, RAW(C_HOURS), in->hours);
+	if (!(isfinite(in->hours) && in->hours > 0))
+		ewc__diag_add(d, "%s: hours: must be a number > 0, got %s", where, v);
+	out->hours = in->hours;
+
+	if (!in->origin || !*in->origin)
+		ewc__diag_add(d, "%s: origin: must not be empty", where);
+	else
+		out->site = ewc__site_find(w, in->origin);
+
+	out->slo_ms = in->slo_ms;
+	if (in->slo_ms >= 0 || isnan(in->slo_ms)) {
+		show(v, sizeof v, RAW(C_SLO_MS), in->slo_ms);
+		if (!(isfinite(in->slo_ms) && in->slo_ms > 0))
+			ewc__diag_add(d, "%s: slo_ms: must be a number > 0, got %s", where, v);
+	} else if (in->kind == EWC_KIND_INFER) {
+		ewc__diag_add(d, "%s: slo_ms: required for infer jobs", where);
+	}
+	if (in->kind == EWC_KIND_TRAIN)
+		out->slo_ms = -1;
+
+	show(v, sizeof v, RAW(C_DATA_GB), in->data_gb);
+	if (!(isfinite(in->data_gb) && in->data_gb >= 0))
+		ewc__diag_add(d, "%s: data_gb: must be a number >= 0, got %s", where, v);
+	out->data_gb = in->data_gb;
+
+	show(v, sizeof v, RAW(C_PRIORITY), in->priority);
+	if (!(isfinite(in->priority) && in->priority > 0))
+		ewc__diag_add(d, "%s: priority: must be a number > 0, got %s", where, v);
+	out->priority = in->priority;
+
+	show(v, sizeof v, RAW(C_CHECKPOINT_GB), in->checkpoint_gb);
+	if (!(isfinite(in->checkpoint_gb) && in->checkpoint_gb >= 0))
+		ewc__diag_add(d, "%s: checkpoint_gb: must be a number >= 0, got %s", where, v);
+	out->checkpoint_gb = in->checkpoint_gb;
+
+	out->deadline_h = in->deadline_h;
+	if (in->deadline_h >= 0 || isnan(in->deadline_h)) {
+		show(v, sizeof v, RAW(C_DEADLINE_H), in->deadline_h);
+		if (!(isfinite(in->deadline_h) && in->deadline_h > 0))
+			ewc__diag_add(d, "%s: deadline_h: must be a number > 0, got %s", where, v);
+	}
+
+	if (in->pin && *in->pin) {
+		out->pin = ewc__region_find(w, in->pin);
+		if (out->pin < 0)
+			ewc__diag_add(d, "%s: pin: unknown region \"%s\"", where, in->pin);
+	}
+	if (in->avoid && *in->avoid) {
+		const char *p = in->avoid;
+		size_t cap = 1;
+		for (const char *q = p; *q; q++)
+			cap += *q == '|';
+		out->avoid = malloc(cap * sizeof *out->avoid);
+		if (!out->avoid) {
+			d->oom = 1;
+		} else {
+			while (1) {
+				const char *bar = strchr(p, '|');
+				size_t len = bar ? (size_t)(bar - p) : strlen(p);
+				char name[256];
+				if (len == 0 || len >= sizeof name) {
+					ewc__diag_add(d, "%s: avoid: empty or overlong region id in \"%s\"",
+					              where, in->avoid);
+					break;
+				}
+				memcpy(name, p, len);
+				name[len] = '\0';
+				int r = ewc__region_find(w, name);
+				if (r < 0)
+					ewc__diag_add(d, "%s: avoid: unknown region \"%s\"", where, name);
+				else if (r == out->pin)
+					ewc__diag_add(d, "%s: avoid: region \"%s\" is also the pin", where, name);
+				else
+					out->avoid[out->navoid++] = r;
+				if (!bar)
+					break;
+				p = bar + 1;
+			}
+		}
+	}
+#undef RAW
+	if (d->n + d->dropped != before || d->oom) {
+		job_free(out);
+		return 0;
+	}
+	out->id = ewc__strdup(in->id);
+	out->origin = ewc__strdup(in->origin);
+	if (!out->id || !out->origin) {
+		d->oom = 1;
+		job_free(out);
+		return 0;
+	}
+	return 1;
+}
+
+static int staging_push(staging *s, const ewc__job *j)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		ewc__job *v = realloc(s->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *j;
+	return 0;
+}
+
+/* Move the staged jobs onto the list; nothing is appended on failure. */
+static int commit(ewc_jobs *jobs, staging *s)
+{
+	if (jobs->n + s->n > jobs->cap) {
+		size_t cap = jobs->cap ? jobs->cap : 64;
+		while (cap < jobs->n + s->n)
+			cap *= 2;
+		ewc__job *v = realloc(jobs->v, cap * sizeof *v);
+		if (!v) {
+			staging_free(s);
+			return ewc__seterr(EWC_ENOMEM, "out of memory");
+		}
+		jobs->v = v;
+		jobs->cap = cap;
+	}
+	memcpy(jobs->v + jobs->n, s->v, s->n * sizeof *s->v);
+	jobs->n += s->n;
+	free(s->v);
+	memset(s, 0, sizeof *s);
+	return 0;
+}
+
+int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job)
+{
+	staging s = { 0 };
+	ewc__diag d = { 0 };
+	ewc__job j;
+	char where[300];
+
+	if (!jobs || !job)
+		return ewc__seterr(EWC_EINVAL, "ewc_jobs_add: NULL argument");
+	if (job->version != EWC_JOB_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_jobs_add: job struct version %u not supported",
+		                   job->version);
+	snprintf(where, sizeof where, "job \"%s\"", job->id ? job->id : "");
+	if (!check_job(jobs, &s, job, NULL, where, &d, &j))
+		return ewc__diag_finish(&d, d.n ? EWC_EINPUT : EWC_ENOMEM);
+	if (staging_push(&s, &j) != 0) {
+		job_free(&j);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	return commit(jobs, &s);
+}
+
+/* State of one CSV read. */
+typedef struct reader {
+	ewc_jobs *jobs;
+	const char *name;
+	ewc__diag d;
+	staging s;
+	long line;          /* physical line being fed */
+	long row_line;      /* line where the current row's first field ended */
+	char **fields;
+	size_t nfields, capfields;
+	int have_header;
+	int map[C_COUNT];   /* CSV column of each known column, -1 if absent */
+	size_t ncols;
+	int oversize;       /* a field of the current row was too long */
+	int stop;           /* too many problems: stop checking rows */
+} reader;
+
+static void field_cb(void *data, size_t len, void *user)
+{
+	reader *R = user;
+
+	if (R->nfields == 0)
+		R->row_line = R->line;
+	if (R->nfields == R->capfields) {
+		size_t cap = R->capfields ? 2 * R->capfields : 16;
+		char **v = realloc(R->fields, cap * sizeof *v);
+		if (!v) {
+			R->d.oom = 1;
+			return;
+		}
+		R->fields = v;
+		R->capfields = cap;
+	}
+	if (len > EWC__FIELD_MAX) {
+		R->oversize = 1;
+		len = 0;
+	}
+	char *f = malloc(len + 1);
+	if (!f) {
+		R->d.oom = 1;
+		return;
+	}
+	if (len)
+		memcpy(f, data, len);
+	f[len] = '\0';
+	R->fields[R->nfields++] = f;
+}
+
+static void clear_row(reader *R)
+{
+	for (size_t i = 0; i < R->nfields; i++)
+		free(R->fields[i]);
+	R->nfields = 0;
+	R->oversize = 0;
+}
+
+static int col_index(const char *name)
+{
+	for (int c = 0; c < C_COUNT; c++)
+		if (strcmp(name, col_name[c]) == 0)
+			return c;
+	return -1;
+}
+
+static void header(reader *R)
+{
+	for (int c = 0; c < C_COUNT; c++)
+		R->map[c] = -1;
+	for (size_t i = 0; i < R->nfields; i++) {
+		const char *f = R->fields[i];
+		int c = col_index(f);
+		if (c < 0)
+			ewc__diag_add(&R->d, "%s:%ld: header: unknown column \"%s\" (known: id, kind, "
+			              "gpu_type, gpus, hours, origin, slo_ms, data_gb, priority, pin, "
+			              "avoid, checkpoint_gb, deadline_h)", R->name, R->row_line, f);
+		else if (R->map[c] >= 0)
+			ewc__diag_add(&R->d, "%s:%ld: header: column \"%s\" appears twice", R->name,
+			              R->row_line, f);
+		else
+			R->map[c] = (int)i;
+	}
+	for (int c = 0; c < C_REQUIRED; c++)
+		if (R->map[c] < 0)
+			ewc__diag_add(&R->d, "%s:%ld: header: required column \"%s\" is missing",
+			              R->name, R->row_line, col_name[c]);
+	R->ncols = R->nfields;
+	R->have_header = 1;
+	if (R->d.n)
+		R->stop = 1;
+}
+
+static void num_field(reader *R, const char *where, const char *const *raw, int c,
+                      double *out, int *bad)
+{
+	if (!raw[c] || !*raw[c])
+		return; /* keep the default */
+	if (ewc__parse_double(raw[c], out) != 0) {
+		ewc__diag_add(&R->d, "%s: %s: must be a number, got \"%s\"", where, col_name[c], raw[c]);
+		*bad = 1;
+	}
+}
+
+static void row(reader *R)
+{
+	const char *raw[C_COUNT] = { 0 };
+	char where[1200];
+	ewc_job in = EWC_JOB_INIT;
+	ewc__job j;
+	int bad = 0;
+
+	snprintf(where, sizeof where, "%s:%ld", R->name, R->row_line);
+	if (R->oversize) {
+		ewc__diag_add(&R->d, "%s: a field is longer than %d bytes", where, EWC__FIELD_MAX);
+		return;
+	}
+	if (R->nfields != R->ncols) {
+		ewc__diag_add(&R->d, "%s: expected %zu fields as in the header, got %zu", where,
+		              R->ncols, R->nfields);
+		return;
+	}
+	for (int c = 0; c < C_COUNT; c++)
+		raw[c] = R->map[c] >= 0 ? R->fields[R->map[c]] : NULL;
+	for (int c = 0; c < C_REQUIRED; c++)
+		if (!*raw[c]) {
+			ewc__diag_add(&R->d, "%s: %s: required field is empty", where, col_name[c]);
+			bad = 1;
+		}
+	if (bad)
+		return;
+
+	in.id = raw[C_ID];
+	if (strcmp(raw[C_KIND], "train") == 0)
+		in.kind = EWC_KIND_TRAIN;
+	else if (strcmp(raw[C_KIND], "infer") == 0)
+		in.kind = EWC_KIND_INFER;
+	else {
+		ewc__diag_add(&R->d, "%s: kind: must be train or infer, got \"%s\"", where, raw[C_KIND]);
+		bad = 1;
+	}
+	in.gpu_type = raw[C_GPU_TYPE];
+	if (ewc__parse_long(raw[C_GPUS], &in.gpus) != 0) {
+		ewc__diag_add(&R->d, "%s: gpus: must be an integer > 0, got \"%s\"", where, raw[C_GPUS]);
+		bad = 1;
+	}
+	num_field(R, where, raw, C_HOURS, &in.hours, &bad);
+	in.origin = raw[C_ORIGIN];
+	num_field(R, where, raw, C_SLO_MS, &in.slo_ms, &bad);
+	num_field(R, where, raw, C_DATA_GB, &in.data_gb, &bad);
+	num_field(R, where, raw, C_PRIORITY, &in.priority, &bad);
+	num_field(R, where, raw, C_CHECKPOINT_GB, &in.checkpoint_gb, &bad);
+	num_field(R, where, raw, C_DEADLINE_H, &in.deadline_h, &bad);
+	/* an explicit value must pass its range check even where a negative
+	 * number would otherwise mean "not given" */
+	if (raw[C_SLO_MS] && *raw[C_SLO_MS] && in.slo_ms < 0)
+		in.slo_ms = NAN;
+	if (raw[C_DEADLINE_H] && *raw[C_DEADLINE_H] && in.deadline_h < 0)
+		in.deadline_h = NAN;
+	in.pin = raw[C_PIN];
+	in.avoid = raw[C_AVOID];
+	if (bad)
+		return;
+	if (check_job(R->jobs, &R->s, &in, raw, where, &R->d, &j) &&
+	    staging_push(&R->s, &j) != 0) {
+		job_free(&j);
+		R->d.oom = 1;
+	}
+}
+
+static void row_cb(int term, void *user)
+{
+	reader *R = user;
+
+	(void)term;
+	if (!R->stop && !R->d.oom) {
+		if (!R->have_header)
+			header(R);
+		else
+			row(R);
+		if (R->d.dropped)
+			R->stop = 1;
+	}
+	clear_row(R);
+}
+
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static int parse_csv(ewc_jobs *jobs, const char *name, const char *data, size_t len)
+{
+	struct csv_parser p;
+	reader R;
+	int rc;
+
+	memset(&R, 0, sizeof R);
+	R.jobs = jobs;
+	R.name = name;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	csv_set_space_func(&p, no_space);
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	/* Feed one physical line at a time so that rows know their line. */
+	size_t pos = 0;
+	R.line = 1;
+	while (pos < len && !R.stop) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+		if (csv_parse(&p, data + pos, n, field_cb, row_cb, &R) != n) {
+			ewc__diag_add(&R.d, "%s:%ld: CSV: %s (a quote inside an unquoted field, or "
+			              "text after a closing quote)", name, R.line,
+			              csv_strerror(csv_error(&p)));
+			break;
+		}
+		pos += n;
+		if (nl)
+			R.line++;
+	}
+	if (R.d.n == 0 && !R.stop && csv_fini(&p, field_cb, row_cb, &R) != 0)
+		ewc__diag_add(&R.d, "%s:%ld: CSV: unterminated quoted field", name, R.row_line);
+	csv_free(&p);
+	clear_row(&R);
+	free(R.fields);
+	if (!R.have_header && R.d.n == 0)
+		ewc__diag_add(&R.d, "%s: empty: a header row is required", name);
+
+	if (R.d.n || R.d.oom) {
+		staging_free(&R.s);
+		return ewc__diag_finish(&R.d, R.d.n ? EWC_EINPUT : EWC_ENOMEM);
+	}
+	rc = commit(jobs, &R.s);
+	return rc;
+}
+
+int ewc_jobs_load_csv_buffer(ewc_jobs *jobs, const ewc_buffer *buf)
+{
+	if (!jobs || !buf || (!buf->data && buf->len))
+		return ewc__seterr(EWC_EINVAL, "ewc_jobs_load_csv_buffer: NULL argument");
+	return parse_csv(jobs, buf->name ? buf->name : "<buffer>", buf->data ? buf->data : "",
+	                 buf->len);
+}
+
+int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path)
+{
+	FILE *f;
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!jobs || !path)
+		return ewc__seterr(EWC_EINVAL, "ewc_jobs_load_csv: NULL argument");
+	f = fopen(path, "rb");
+	if (!f)
+		return ewc__seterr(EWC_EIO, "%s: cannot open: %s", path, strerror(errno));
+	while (1) {
+		if (len == cap) {
+			size_t nc = cap ? 2 * cap : 65536;
+			char *v = realloc(data, nc);
+			if (!v) {
+				free(data);
+				fclose(f);
+				return ewc__seterr(EWC_ENOMEM, "%s: out of memory", path);
+			}
+			data = v;
+			cap = nc;
+		}
+		size_t got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(data);
+		fclose(f);
+		return ewc__seterr(EWC_EIO, "%s: read error: %s", path, strerror(e));
+	}
+	fclose(f);
+	rc = parse_csv(jobs, path, data, len);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,147 @@
+/* json.c - the plan as SPEC section 5 JSON, written with jansson */
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "plan_int.h"
+
+/* jansson returns -1 only when out of memory; collect that in *bad. */
+static void put(json_t *o, const char *k, json_t *v, int *bad)
+{
+	if (!v || json_object_set_new(o, k, v) != 0)
+		*bad = 1;
+}
+
+static void put_real(json_t *o, const char *k, double v, int *bad)
+{
+	put(o, k, json_real(v), bad);
+}
+
+static void put_int(json_t *o, const char *k, long long v, int *bad)
+{
+	put(o, k, json_integer(v), bad);
+}
+
+static void put_str(json_t *o, const char *k, const char *v, int *bad)
+{
+	put(o, k, v ? json_string(v) : json_null(), bad);
+}
+
+static json_t *totals_json(const ewc_plan *p, const ewc_totals *t, int full, int *bad)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*bad = 1;
+		return NULL;
+	}
+	put_real(o, "cost_cny", t->cost_cny, bad);
+	put_real(o, "carbon_kg", t->carbon_kg, bad);
+	if (full) {
+		put_real(o, "carbon_location_kg", t->carbon_location_kg, bad);
+		put_real(o, "energy_kwh", t->energy_kwh, bad);
+	}
+	put_real(o, "objective", t->objective, bad);
+	if (full) {
+		put_str(o, "objective_unit", p->opts.mode == EWC_MODE_CARBON ? "kg" : "CNY", bad);
+		put_real(o, "lower_bound", t->lower_bound, bad);
+		put_real(o, "gap", t->gap, bad);
+	}
+	put_int(o, "placed", (long long)t->placed, bad);
+	put_int(o, "unplaced", (long long)t->unplaced, bad);
+	/* additions beyond SPEC */
+	if (!full) {
+		put_real(o, "carbon_location_kg", t->carbon_location_kg, bad);
+		put_real(o, "energy_kwh", t->energy_kwh, bad);
+	}
+	put_real(o, "gpu_cny", t->gpu_cny, bad);
+	put_real(o, "power_cny", t->power_cny, bad);
+	put_real(o, "transfer_cny", t->transfer_cny, bad);
+	put_real(o, "gpu_hours", t->gpu_hours, bad);
+	put_real(o, "gpu_hours_east", t->gpu_hours_east, bad);
+	put_real(o, "gpu_hours_west", t->gpu_hours_west, bad);
+	put_real(o, "priority_placed", t->priority_placed, bad);
+	if (full)
+		put(o, "proven", json_boolean(p->proven), bad);
+	return o;
+}
+
+int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
+{
+	json_t *root, *arr, *un, *cmp;
+	ewc_comparison c = EWC_COMPARISON_INIT;
+	int bad = 0;
+	size_t flags;
+
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_to_json: NULL argument");
+	*out = NULL;
+	root = json_object();
+	if (!root)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	put_str(root, "mode", ewc_mode_name(p->opts.mode), &bad);
+	put_real(root, "carbon_price_cny_per_t", p->opts.carbon_price, &bad);
+	put(root, "totals", totals_json(p, &p->totals, 1, &bad), &bad);
+	put(root, "baseline", totals_json(p, &p->base_totals, 0, &bad), &bad);
+
+	ewc_plan_compare(p, &c);
+	cmp = json_object();
+	if (cmp) {
+		put_real(cmp, "cost_saved_cny", c.cost_saved_cny, &bad);
+		put_real(cmp, "cost_saved_pct", c.cost_saved_pct, &bad);
+		put_real(cmp, "carbon_avoided_kg", c.carbon_avoided_kg, &bad);
+		put_real(cmp, "carbon_avoided_pct", c.carbon_avoided_pct, &bad);
+		put_real(cmp, "transfer_extra_cny", c.transfer_extra_cny, &bad);
+		put_real(cmp, "gpu_power_saved_cny", c.gpu_power_saved_cny, &bad);
+		put_real(cmp, "east_gpu_hours_freed", c.east_gpu_hours_freed, &bad);
+		put_int(cmp, "placed_diff", c.placed_diff, &bad);
+	}
+	put(root, "comparison", cmp, &bad);
+
+	arr = json_array();
+	un = json_array();
+	for (size_t i = 0; i < p->njobs && arr && un; i++) {
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		json_t *o = json_object();
+		ewc_plan_assignment(p, i, &a);
+		if (!o) {
+			bad = 1;
+			break;
+		}
+		put_str(o, "job", a.job, &bad);
+		if (a.region) {
+			put_str(o, "region", a.region, &bad);
+			put_str(o, "gpu_type", a.gpu_type, &bad);
+			put_int(o, "gpus", a.gpus, &bad);
+			put_real(o, "hours", a.hours, &bad);
+			put_real(o, "cost_cny", a.cost_cny, &bad);
+			put_real(o, "transfer_cny", a.transfer_cny, &bad);
+			put_real(o, "energy_kwh", a.energy_kwh, &bad);
+			put_real(o, "carbon_kg", a.carbon_kg, &bad);
+			put_str(o, "zone", ewc_zone_name(a.zone), &bad);
+			put_real(o, "carbon_location_kg", a.carbon_location_kg, &bad);
+			put_real(o, "objective", a.objective, &bad);
+			put_str(o, "baseline_region", a.baseline_region, &bad);
+			if (json_array_append_new(arr, o) != 0)
+				bad = 1;
+		} else {
+			put_str(o, "reason", a.reason, &bad);
+			put_str(o, "baseline_region", a.baseline_region, &bad);
+			if (json_array_append_new(un, o) != 0)
+				bad = 1;
+		}
+	}
+	put(root, "placements", arr, &bad);
+	put(root, "unplaced", un, &bad);
+
+	flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) |
+	        (indent > 0 ? JSON_INDENT(indent > 31 ? 31 : indent) : JSON_COMPACT);
+	if (!bad)
+		*out = json_dumps(root, flags);
+	json_decref(root);
+	if (bad || !*out)
+		return ewc__seterr(EWC_ENOMEM, "out of memory while writing JSON");
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* main.c - the ewc command: dispatch to subcommands, help and version */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "tool.h"
+
+static const char *const help_main =
+	"usage: ewc COMMAND [OPTIONS]\n"
+	"\n"
+	"Place GPU jobs on China's East Data, West Compute hubs: training west,\n"
+	"latency-bound inference east, reporting cost (CNY) and carbon (kg CO2)\n"
+	"against the plan that keeps every job near its origin.\n"
+	"\n"
+	"commands:\n"
+	"  place      optimise a job list and report the plan\n"
+	"  explain    show every option one job had, and why the plan chose one\n"
+	"  regions    list or validate region descriptors\n"
+	"  help       show help for a command\n"
+	"\n"
+	"  ewc --version    print the version\n"
+	"\n"
+	"exit status: 0 ok (every job placed), 3 plan made but some jobs unplaced,\n"
+	"1 input or runtime error, 2 usage error.\n";
+
+static const char *const help_place =
+	"usage: ewc place [--regions PATH]... --jobs FILE [OPTIONS]\n"
+	"\n"
+	"Optimise the placement of every job in FILE (CSV) on the regions and\n"
+	"report the plan beside the baseline that keeps each job near its origin.\n"
+	"\n"
+	"  --regions PATH       region descriptors and GPU catalog: a file or a folder\n"
+	"                       of *.xml (repeatable; default $EWC_REGIONS, else the\n"
+	"                       installed regions)\n"
+	"  --jobs FILE          the job list (CSV, see ewc(1))\n"
+	"  --mode MODE          balanced (default), cost or carbon\n"
+	"  --carbon-price N     CNY per tonne CO2 in balanced mode (default 100)\n"
+	"  --format FORMAT      table (default), csv or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --gap G              stop when within relative gap G of the bound\n"
+	"                       (default 0.0001)\n"
+	"  --time-limit S       seconds the optimiser may take (default 60)\n"
+	"  --write-lp FILE      write the model in CPLEX LP format\n"
+	"\n"
+	"exit status: 0 every job placed, 3 some unplaced, 1 error, 2 usage.\n";
+
+static const char *const help_explain =
+	"usage: ewc explain [--regions PATH]... --jobs FILE --job ID [OPTIONS]\n"
+	"\n"
+	"Place the whole job list, then show for job ID every (region, GPU type)\n"
+	"with its cost, carbon and objective, the chosen one marked (*) and the\n"
+	"baseline's marked (b), and why each excluded option was excluded.\n"
+	"\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit\n"
+	"                       as for ewc place\n"
+	"  --job ID             the job to explain\n";
+
+static const char *const help_regions =
+	"usage: ewc regions list [PATH]...\n"
+	"       ewc regions validate [PATH]...\n"
+	"\n"
+	"list: one line per region with its power, carbon and free GPUs.\n"
+	"validate: check files or folders against the schema and the rules of\n"
+	"SPEC section 2; prints every problem with its file and line.\n"
+	"PATH defaults to $EWC_REGIONS, else the installed regions.\n";
+
+void cmd_help_text(const char *cmd, FILE *out)
+{
+	if (!cmd)
+		fputs(help_main, out);
+	else if (strcmp(cmd, "place") == 0)
+		fputs(help_place, out);
+	else if (strcmp(cmd, "explain") == 0)
+		fputs(help_explain, out);
+	else if (strcmp(cmd, "regions") == 0)
+		fputs(help_regions, out);
+	else
+		fputs(help_main, out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd && strcmp(cmd, "place") && strcmp(cmd, "explain") && strcmp(cmd, "regions") &&
+	    strcmp(cmd, "help"))
+		return tool_usage(NULL, "no such command: %s", cmd);
+	cmd_help_text(cmd, stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(help_main, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("ewc %s (libewc %s)\n", EWC_VERSION, ewc_version());
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	if (strcmp(cmd, "place") == 0)
+		return cmd_place(argc - 1, argv + 1);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(cmd, "regions") == 0)
+		return cmd_regions(argc - 1, argv + 1);
+	return tool_usage(NULL, "no such command: %s", cmd);
+}

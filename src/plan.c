@@ -1,0 +1,547 @@
+/* plan.c - placing a job list: options, the optimiser, the baseline, totals */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+#include "plan_int.h"
+#include "solver.h"
+
+const char *ewc_mode_name(ewc_mode mode)
+{
+	switch (mode) {
+	case EWC_MODE_COST: return "cost";
+	case EWC_MODE_CARBON: return "carbon";
+	default: return "balanced";
+	}
+}
+
+int ewc_mode_parse(ewc_mode *out, const char *name)
+{
+	static const ewc_mode all[] = { EWC_MODE_BALANCED, EWC_MODE_COST, EWC_MODE_CARBON };
+
+	for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+		if (strcmp(name, ewc_mode_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return ewc__seterr(EWC_EINVAL, "unknown mode \"%s\": use balanced, cost or carbon",
+	                   name ? name : "");
+}
+
+void ewc_plan_free(ewc_plan *p)
+{
+	if (!p)
+		return;
+	free(p->opt_job);
+	free(p->opt_region);
+	free(p->opt_type);
+	free(p->opt_cost);
+	free(p->opt_obj);
+	free(p->first);
+	free(p->choice);
+	free(p->base);
+	if (p->reason)
+		for (size_t j = 0; j < p->njobs; j++)
+			free(p->reason[j]);
+	free(p->reason);
+	free(p);
+}
+
+/* Pools are (region, type) pairs, numbered region * ntypes + type. */
+static int pool_of(const ewc__world *w, int r, int t)
+{
+	return r * (int)w->ngpus + t;
+}
+
+static long region_free(const ewc__region *R, int t)
+{
+	int k = ewc__region_gpu(R, t);
+	return k >= 0 ? R->gpus[k].free : 0;
+}
+
+/* Every eligible (job, region, type), grouped by job. */
+static int build_options(ewc_plan *p)
+{
+	const ewc__world *w = &p->ctx->w;
+	size_t cap = 0;
+	char why[256];
+
+	p->first = calloc(p->njobs + 1, sizeof *p->first);
+	if (!p->first)
+		return -1;
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__job *J = &p->jobs->v[j];
+		p->first[j] = p->nopts;
+		for (size_t r = 0; r < w->nregions; r++)
+			for (int k = 0; k < J->ntypes; k++) {
+				int t = J->types[k];
+				if (!ewc__eligible(w, J, (int)r, t, region_free(&w->regions[r], t), why,
+				                   sizeof why))
+					continue;
+				if (p->nopts == cap) {
+					size_t nc = cap ? 2 * cap : 256;
+					int *a = realloc(p->opt_job, nc * sizeof *a);
+					if (a) p->opt_job = a;
+					int *b = realloc(p->opt_region, nc * sizeof *b);
+					if (b) p->opt_region = b;
+					int *c = realloc(p->opt_type, nc * sizeof *c);
+					if (c) p->opt_type = c;
+					ewc__cost *d = realloc(p->opt_cost, nc * sizeof *d);
+					if (d) p->opt_cost = d;
+					double *e = realloc(p->opt_obj, nc * sizeof *e);
+					if (e) p->opt_obj = e;
+					if (!a || !b || !c || !d || !e)
+						return -1;
+					cap = nc;
+				}
+				size_t o = p->nopts++;
+				p->opt_job[o] = (int)j;
+				p->opt_region[o] = (int)r;
+				p->opt_type[o] = t;
+				ewc__cost_eval(w, J, (int)r, t, &p->opt_cost[o]);
+				p->opt_obj[o] = ewc__objective(p->opts.mode, p->opts.carbon_price,
+				                               &p->opt_cost[o]);
+			}
+	}
+	p->first[p->njobs] = p->nopts;
+	return 0;
+}
+
+/* SPEC's baseline: input order, each job to the eligible region nearest
+ * its origin with room for its first-listed type (ties: lower objective). */
+static int baseline(ewc_plan *p)
+{
+	const ewc__world *w = &p->ctx->w;
+	size_t npools = w->nregions * w->ngpus;
+	long *left = malloc((npools ? npools : 1) * sizeof *left);
+
+	if (!left)
+		return -1;
+	for (size_t r = 0; r < w->nregions; r++)
+		for (size_t t = 0; t < w->ngpus; t++)
+			left[pool_of(w, (int)r, (int)t)] = region_free(&w->regions[r], (int)t);
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__job *J = &p->jobs->v[j];
+		int best = -1;
+		p->base[j] = -1;
+		for (size_t o = p->first[j]; o < p->first[j + 1]; o++) {
+			const ewc__cost *c = &p->opt_cost[o];
+			if (p->opt_type[o] != J->types[0] || c->latency_ms < 0 ||
+			    left[pool_of(w, p->opt_region[o], p->opt_type[o])] < J->gpus)
+				continue;
+			if (best < 0 || c->latency_ms < p->opt_cost[best].latency_ms ||
+			    (c->latency_ms == p->opt_cost[best].latency_ms &&
+			     p->opt_obj[o] < p->opt_obj[best]))
+				best = (int)o;
+		}
+		if (best >= 0) {
+			p->base[j] = best;
+			left[pool_of(w, p->opt_region[best], p->opt_type[best])] -= J->gpus;
+		}
+	}
+	free(left);
+	return 0;
+}
+
+static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
+{
+	const ewc__world *w = &p->ctx->w;
+
+	memset(t, 0, sizeof *t);
+	t->version = EWC_TOTALS_VERSION;
+	for (size_t j = 0; j < p->njobs; j++) {
+		int o = choice[j];
+		if (o < 0) {
+			t->unplaced++;
+			continue;
+		}
+		const ewc__cost *c = &p->opt_cost[o];
+		t->placed++;
+		t->priority_placed += p->jobs->v[j].priority;
+		t->cost_cny += c->cost_cny;
+		t->gpu_cny += c->gpu_cny;
+		t->power_cny += c->power_cny;
+		t->transfer_cny += c->transfer_cny;
+		t->carbon_kg += c->carbon_kg;
+		t->carbon_location_kg += c->carbon_location_kg;
+		t->energy_kwh += c->energy_kwh;
+		t->gpu_hours += c->gpu_hours;
+		if (w->regions[p->opt_region[o]].zone == EWC_ZONE_EAST)
+			t->gpu_hours_east += c->gpu_hours;
+		else
+			t->gpu_hours_west += c->gpu_hours;
+		t->objective += p->opt_obj[o];
+	}
+}
+
+static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
+{
+	const ewc_plan *p = user;
+	const ewc__world *w = &p->ctx->w;
+	const char *a = "", *b = "", *c = "";
+
+	switch (kind) {
+	case 'x':
+		a = p->jobs->v[p->opt_job[i]].id;
+		b = w->regions[p->opt_region[i]].id;
+		c = w->gpus[p->opt_type[i]].type;
+		snprintf(buf, len, "x_%zu_%s_%s_%s", i + 1, a, b, c);
+		break;
+	case 'j':
+		snprintf(buf, len, "job_%zu_%s", i + 1, p->jobs->v[i].id);
+		break;
+	default:
+		snprintf(buf, len, "cap_%s_%s", w->regions[i / w->ngpus].id,
+		         w->gpus[i % w->ngpus].type);
+		break;
+	}
+	/* CPLEX LP names: letters, digits and a few marks; no '-' or spaces */
+	for (char *s = buf; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.'))
+			*s = '_';
+	}
+}
+
+static int reasons(ewc_plan *p)
+{
+	const ewc__world *w = &p->ctx->w;
+	char why[512];
+
+	p->reason = calloc(p->njobs ? p->njobs : 1, sizeof *p->reason);
+	if (!p->reason)
+		return -1;
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__job *J = &p->jobs->v[j];
+		size_t nopt = p->first[j + 1] - p->first[j];
+		if (p->choice[j] >= 0)
+			continue;
+		if (nopt == 0) {
+			ewc__explain_none(w, J, why, sizeof why);
+		} else {
+			/* eligible somewhere, but the GPUs went to other jobs */
+			int regions = 0, last = -1;
+			char types[128] = "";
+			size_t used = 0;
+			for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
+				if (p->opt_region[o] != last) {
+					int seen = 0;
+					for (size_t q = p->first[j]; q < o; q++)
+						seen |= p->opt_region[q] == p->opt_region[o];
+					regions += !seen;
+					last = p->opt_region[o];
+				}
+			for (int k = 0; k < J->ntypes; k++) {
+				int any = 0;
+				for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
+					any |= p->opt_type[o] == J->types[k];
+				if (any && used < sizeof types)
+					used += (size_t)snprintf(types + used, sizeof types - used, "%s%s",
+					                         used ? " and " : "", w->gpus[J->types[k]].type);
+			}
+			if (regions == 1)
+				snprintf(why, sizeof why,
+				         "capacity: the only eligible region, %s, is full for %s "
+				         "(taken by jobs of higher priority or better fit)",
+				         w->regions[p->opt_region[p->first[j]]].id, types);
+			else
+				snprintf(why, sizeof why,
+				         "capacity: all %d eligible regions full for %s "
+				         "(taken by jobs of higher priority or better fit)", regions, types);
+		}
+		p->reason[j] = ewc__strdup(why);
+		if (!p->reason[j])
+			return -1;
+	}
+	return 0;
+}
+
+int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+              const ewc_place_options *opts)
+{
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *p;
+	ewc__mip m;
+	ewc__mip_result res;
+	long *job_gpus = NULL, *pool_cap = NULL;
+	double *prio = NULL, *obj2 = NULL;
+	int *pool = NULL;
+	char err[512] = "";
+	int rc;
+
+	if (!out || !ctx || !jobs || jobs->ctx != ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_place: bad arguments");
+	*out = NULL;
+	if (!opts)
+		opts = &def;
+	if (opts->version != EWC_PLACE_OPTIONS_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_place: options version %u not supported",
+		                   opts->version);
+	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
+	    opts->mode != EWC_MODE_CARBON)
+		return ewc__seterr(EWC_EINVAL, "ewc_place: unknown mode %d", (int)opts->mode);
+	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
+		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	if (!(isfinite(opts->mip_gap) && opts->mip_gap >= 0 && opts->mip_gap < 1))
+		return ewc__seterr(EWC_EINVAL, "gap must be a number >= 0 and < 1");
+	if (!(isfinite(opts->time_limit) && opts->time_limit > 0))
+		return ewc__seterr(EWC_EINVAL, "time limit must be a number of seconds > 0");
+	if (ctx->w.nregions == 0)
+		return ewc__seterr(EWC_EINVAL, "ewc_place: no regions loaded");
+
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	p->ctx = ctx;
+	p->jobs = jobs;
+	p->opts = *opts;
+	if (p->opts.mode == EWC_MODE_COST)
+		p->opts.carbon_price = 0;
+	p->njobs = jobs->n;
+	p->choice = malloc((p->njobs ? p->njobs : 1) * sizeof *p->choice);
+	p->base = malloc((p->njobs ? p->njobs : 1) * sizeof *p->base);
+	if (!p->choice || !p->base || build_options(p) != 0 || baseline(p) != 0)
+		goto oom;
+
+	size_t npools = ctx->w.nregions * ctx->w.ngpus;
+	job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *job_gpus);
+	prio = malloc((p->njobs ? p->njobs : 1) * sizeof *prio);
+	pool = malloc((p->nopts ? p->nopts : 1) * sizeof *pool);
+	pool_cap = malloc((npools ? npools : 1) * sizeof *pool_cap);
+	if (!job_gpus || !prio || !pool || !pool_cap)
+		goto oom;
+	for (size_t j = 0; j < p->njobs; j++) {
+		job_gpus[j] = jobs->v[j].gpus;
+		prio[j] = jobs->v[j].priority;
+	}
+	for (size_t o = 0; o < p->nopts; o++)
+		pool[o] = pool_of(&ctx->w, p->opt_region[o], p->opt_type[o]);
+	for (size_t r = 0; r < ctx->w.nregions; r++)
+		for (size_t t = 0; t < ctx->w.ngpus; t++)
+			pool_cap[pool_of(&ctx->w, (int)r, (int)t)] =
+				region_free(&ctx->w.regions[r], (int)t);
+	if (p->opts.mode == EWC_MODE_CARBON) {
+		obj2 = malloc((p->nopts ? p->nopts : 1) * sizeof *obj2);
+		if (!obj2)
+			goto oom;
+		for (size_t o = 0; o < p->nopts; o++)
+			obj2[o] = p->opt_cost[o].cost_cny;
+	}
+
+	memset(&m, 0, sizeof m);
+	m.njobs = p->njobs;
+	m.nopts = p->nopts;
+	m.npools = npools;
+	m.opt_job = p->opt_job;
+	m.opt_pool = pool;
+	m.opt_obj = p->opt_obj;
+	m.opt_obj2 = obj2;
+	m.job_priority = prio;
+	m.job_gpus = job_gpus;
+	m.pool_cap = pool_cap;
+	m.mip_gap = p->opts.mip_gap;
+	m.time_limit = p->opts.time_limit;
+	m.write_lp = p->opts.write_lp;
+	m.name = solver_name;
+	m.name_user = p;
+	memset(&res, 0, sizeof res);
+	res.choice = p->choice;
+	rc = ewc__mip_solve(&m, &res, err, sizeof err);
+	if (rc != 0) {
+		ewc__seterr(rc, "%s", err);
+		goto fail;
+	}
+	p->proven = res.proven;
+	if (reasons(p) != 0)
+		goto oom;
+
+	totals_of(p, p->choice, &p->totals);
+	p->totals.lower_bound = res.bound;
+	p->totals.gap = (p->totals.objective - res.bound) / fmax(1.0, fabs(p->totals.objective));
+	if (p->totals.gap < 0)
+		p->totals.gap = 0;
+	totals_of(p, p->base, &p->base_totals);
+	p->base_totals.lower_bound = p->base_totals.objective;
+
+	free(job_gpus);
+	free(prio);
+	free(pool);
+	free(pool_cap);
+	free(obj2);
+	*out = p;
+	return 0;
+oom:
+	rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+fail:
+	free(job_gpus);
+	free(prio);
+	free(pool);
+	free(pool_cap);
+	free(obj2);
+	ewc_plan_free(p);
+	return rc;
+}
+
+static int check_version(unsigned int have, unsigned int want, const char *what)
+{
+	if (have != want)
+		return ewc__seterr(EWC_EVERSION, "%s: struct version %u not supported", what, have);
+	return 0;
+}
+
+int ewc_plan_totals(const ewc_plan *p, ewc_totals *out)
+{
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_totals: NULL argument");
+	if (check_version(out->version, EWC_TOTALS_VERSION, "ewc_plan_totals"))
+		return EWC_EVERSION;
+	*out = p->totals;
+	return 0;
+}
+
+int ewc_plan_baseline(const ewc_plan *p, ewc_totals *out)
+{
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_baseline: NULL argument");
+	if (check_version(out->version, EWC_TOTALS_VERSION, "ewc_plan_baseline"))
+		return EWC_EVERSION;
+	*out = p->base_totals;
+	return 0;
+}
+
+static double pct(double part, double whole)
+{
+	return whole != 0 ? 100.0 * part / whole : 0;
+}
+
+int ewc_plan_compare(const ewc_plan *p, ewc_comparison *out)
+{
+	const ewc_totals *a, *b;
+
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_compare: NULL argument");
+	if (check_version(out->version, EWC_COMPARISON_VERSION, "ewc_plan_compare"))
+		return EWC_EVERSION;
+	a = &p->totals;
+	b = &p->base_totals;
+	out->cost_saved_cny = b->cost_cny - a->cost_cny;
+	out->cost_saved_pct = pct(out->cost_saved_cny, b->cost_cny);
+	out->carbon_avoided_kg = b->carbon_kg - a->carbon_kg;
+	out->carbon_avoided_pct = pct(out->carbon_avoided_kg, b->carbon_kg);
+	out->transfer_extra_cny = a->transfer_cny - b->transfer_cny;
+	out->gpu_power_saved_cny = (b->gpu_cny + b->power_cny) - (a->gpu_cny + a->power_cny);
+	out->east_gpu_hours_freed = b->gpu_hours_east - a->gpu_hours_east;
+	out->placed_diff = (long)a->placed - (long)b->placed;
+	return 0;
+}
+
+ewc_mode ewc_plan_mode(const ewc_plan *p)
+{
+	return p ? p->opts.mode : EWC_MODE_BALANCED;
+}
+
+double ewc_plan_carbon_price(const ewc_plan *p)
+{
+	return p ? p->opts.carbon_price : 0;
+}
+
+int ewc_plan_proven(const ewc_plan *p)
+{
+	return p ? p->proven : 0;
+}
+
+int ewc_plan_assignment(const ewc_plan *p, size_t i, ewc_assignment *out)
+{
+	const ewc__world *w;
+	const ewc__job *J;
+	int o;
+
+	if (!p || !out || i >= p->njobs)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_assignment: no job %zu", i);
+	if (check_version(out->version, EWC_ASSIGNMENT_VERSION, "ewc_plan_assignment"))
+		return EWC_EVERSION;
+	w = &p->ctx->w;
+	J = &p->jobs->v[i];
+	memset(out, 0, sizeof *out);
+	out->version = EWC_ASSIGNMENT_VERSION;
+	out->job = J->id;
+	out->kind = J->kind;
+	out->origin = J->origin;
+	out->gpus = J->gpus;
+	out->latency_ms = -1;
+	o = p->choice[i];
+	if (o >= 0) {
+		const ewc__cost *c = &p->opt_cost[o];
+		const ewc__region *R = &w->regions[p->opt_region[o]];
+		out->region = R->id;
+		out->zone = R->zone;
+		out->gpu_type = w->gpus[p->opt_type[o]].type;
+		out->hours = c->hours;
+		out->cost_cny = c->cost_cny;
+		out->transfer_cny = c->transfer_cny;
+		out->energy_kwh = c->energy_kwh;
+		out->carbon_kg = c->carbon_kg;
+		out->carbon_location_kg = c->carbon_location_kg;
+		out->objective = p->opt_obj[o];
+		out->latency_ms = c->latency_ms;
+	} else {
+		out->reason = p->reason[i];
+	}
+	if (p->base[i] >= 0) {
+		out->baseline_region = w->regions[p->opt_region[p->base[i]]].id;
+		out->baseline_gpu_type = w->gpus[p->opt_type[p->base[i]]].type;
+	}
+	return 0;
+}
+
+size_t ewc_plan_option_count(const ewc_plan *p, size_t i)
+{
+	if (!p || i >= p->njobs)
+		return 0;
+	return p->ctx->w.nregions * (size_t)p->jobs->v[i].ntypes;
+}
+
+int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
+{
+	const ewc__world *w;
+	const ewc__job *J;
+	int r, t;
+	ewc__cost c;
+
+	if (!p || !out || i >= p->njobs || k >= ewc_plan_option_count(p, i))
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_option: no option %zu of job %zu", k, i);
+	if (check_version(out->version, EWC_OPTION_VERSION, "ewc_plan_option"))
+		return EWC_EVERSION;
+	w = &p->ctx->w;
+	J = &p->jobs->v[i];
+	r = (int)(k / (size_t)J->ntypes);
+	t = J->types[k % (size_t)J->ntypes];
+	memset(out, 0, sizeof *out);
+	out->version = EWC_OPTION_VERSION;
+	out->region = w->regions[r].id;
+	out->zone = w->regions[r].zone;
+	out->gpu_type = w->gpus[t].type;
+	out->has_type = ewc__region_gpu(&w->regions[r], t) >= 0;
+	out->free_gpus = region_free(&w->regions[r], t);
+	ewc__cost_eval(w, J, r, t, &c);
+	out->latency_ms = c.latency_ms;
+	if (out->has_type) {
+		out->hours = c.hours;
+		out->cost_cny = c.cost_cny;
+		out->transfer_cny = c.transfer_cny;
+		out->energy_kwh = c.energy_kwh;
+		out->carbon_kg = c.carbon_kg;
+		out->objective = ewc__objective(p->opts.mode, p->opts.carbon_price, &c);
+	}
+	out->eligible = ewc__eligible(w, J, r, t, out->free_gpus, p->why, sizeof p->why);
+	out->reason = out->eligible ? NULL : p->why;
+	for (size_t o = p->first[i]; o < p->first[i + 1]; o++)
+		if (p->opt_region[o] == r && p->opt_type[o] == t) {
+			out->chosen = p->choice[i] == (int)o;
+			out->baseline = p->base[i] == (int)o;
+		}
+	return 0;
+}

@@ -1,0 +1,212 @@
+/* tool.c - helpers shared by the ewc command's subcommands */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#ifndef EWC_REGIONS_DIR
+#define EWC_REGIONS_DIR "regions"
+#endif
+
+static void print_prefixed(const char *msg)
+{
+	const char *p = msg;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fprintf(stderr, "ewc: %.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+void tool_error(const char *fmt, ...)
+{
+	char msg[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	print_prefixed(msg);
+}
+
+int tool_usage(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	print_prefixed(msg);
+	fprintf(stderr, "ewc: try 'ewc help%s%s'\n", cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+int tool_regions_add(tool_regions *r, const char *cmd, const char *path)
+{
+	if (r->n == TOOL_MAX_REGIONS)
+		return tool_usage(cmd, "at most %d --regions paths", TOOL_MAX_REGIONS);
+	r->paths[r->n++] = path;
+	return 0;
+}
+
+ewc_ctx *tool_load(tool_regions *r)
+{
+	ewc_ctx *ctx;
+
+	if (r->n == 0) {
+		const char *env = getenv("EWC_REGIONS");
+		r->paths[r->n++] = env && *env ? env : EWC_REGIONS_DIR;
+	}
+	if (ewc_ctx_new(&ctx) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		return NULL;
+	}
+	if (ewc_ctx_load_regions(ctx, r->paths, r->n, NULL, 0) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		ewc_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+ewc_jobs *tool_jobs(ewc_ctx *ctx, const char *path)
+{
+	ewc_jobs *jobs;
+
+	if (ewc_jobs_new(&jobs, ctx) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		return NULL;
+	}
+	if (ewc_jobs_load_csv(jobs, path) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		ewc_jobs_free(jobs);
+		return NULL;
+	}
+	return jobs;
+}
+
+int tool_number(const char *cmd, const char *opt, const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (!*text || *end || errno == ERANGE || !isfinite(v))
+		return tool_usage(cmd, "%s: not a number: \"%s\"", opt, text);
+	*out = v;
+	return 0;
+}
+
+const char *tool_fmt(char *buf, size_t len, double v, int dec)
+{
+	char raw[64], *dot, *p;
+	size_t ndig, w = 0;
+	int neg;
+
+	if (fabs(v) < 0.5 * pow(10, -dec))
+		v = 0; /* no "-0.00" */
+	snprintf(raw, sizeof raw, "%.*f", dec, v);
+	neg = raw[0] == '-';
+	p = raw + neg;
+	dot = strchr(p, '.');
+	ndig = dot ? (size_t)(dot - p) : strlen(p);
+	if (neg && w + 1 < len)
+		buf[w++] = '-';
+	for (size_t i = 0; i < ndig && w + 1 < len; i++) {
+		if (i && (ndig - i) % 3 == 0 && w + 1 < len)
+			buf[w++] = ',';
+		if (w + 1 < len)
+			buf[w++] = p[i];
+	}
+	for (const char *q = dot; q && *q && w + 1 < len; q++)
+		buf[w++] = *q;
+	buf[w] = '\0';
+	return buf;
+}
+
+int tool_write(const char *path, const char *data, size_t len)
+{
+	char *tmp;
+	FILE *f;
+	int fd;
+
+	if (!path || strcmp(path, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+			tool_error("standard output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	tmp = malloc(strlen(path) + 16);
+	if (!tmp) {
+		tool_error("out of memory");
+		return -1;
+	}
+	sprintf(tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		tool_error("%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	{
+		/* mkstemp makes the file 0600: give it the mode a plain create would */
+		mode_t um = umask(0);
+		umask(um);
+		fchmod(fd, 0666 & ~um);
+	}
+	f = fdopen(fd, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fd) != 0) {
+		tool_error("%s: write failed: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		tool_error("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int tool_buf_open(tool_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->f = open_memstream(&b->data, &b->len);
+	if (!b->f) {
+		tool_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int tool_buf_close(tool_buf *b)
+{
+	if (fclose(b->f) != 0) {
+		tool_error("out of memory");
+		free(b->data);
+		b->data = NULL;
+		return -1;
+	}
+	b->f = NULL;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* util.c - error codes, per-thread error messages and strict number parsing */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+
+/* One message per thread, so that concurrent callers never see each
+ * other's errors. A fixed buffer needs no destructor at thread exit. */
+#define EWC__MSG_MAX 8192
+static _Thread_local char tl_msg[EWC__MSG_MAX];
+
+const char *ewc_version(void)
+{
+	return EWC_VERSION;
+}
+
+const char *ewc_strerror(int code)
+{
+	switch (code) {
+	case EWC_OK: return "success";
+	case EWC_ERROR: return "error";
+	case EWC_ENOMEM: return "out of memory";
+	case EWC_EINVAL: return "invalid argument";
+	case EWC_EIO: return "input/output error";
+	case EWC_EINPUT: return "bad input data";
+	case EWC_ENOTFOUND: return "not found";
+	case EWC_ESOLVER: return "optimiser failed";
+	case EWC_EVERSION: return "unsupported struct version";
+	default: return "unknown error code";
+	}
+}
+
+const char *ewc_errmsg(const ewc_ctx *ctx)
+{
+	(void)ctx;
+	return tl_msg[0] ? tl_msg : "no error";
+}
+
+void ewc_free(void *p)
+{
+	free(p);
+}
+
+static void set_msg_v(const char *fmt, va_list ap)
+{
+	vsnprintf(tl_msg, sizeof tl_msg, fmt, ap);
+}
+
+int ewc__seterr(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_msg_v(fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+char *ewc__strdup(const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+char *ewc__asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void ewc__diag_add(ewc__diag *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	if (d->n >= EWC__MAX_DIAG) {
+		d->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (!p) {
+		d->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	d->lines[d->n++] = p;
+}
+
+void ewc__diag_free(ewc__diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->lines[i]);
+	d->n = 0;
+	d->dropped = 0;
+	d->oom = 0;
+}
+
+int ewc__diag_finish(ewc__diag *d, int code)
+{
+	size_t used = 0;
+
+	if (d->n == 0 && !d->oom)
+		return 0;
+	if (d->n == 0) {
+		ewc__diag_free(d);
+		return ewc__seterr(EWC_ENOMEM, "out of memory while reporting errors");
+	}
+	tl_msg[0] = '\0';
+	for (size_t i = 0; i < d->n && used + 1 < sizeof tl_msg; i++) {
+		int w = snprintf(tl_msg + used, sizeof tl_msg - used, "%s%s",
+		                 i ? "\n" : "", d->lines[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (d->dropped && used + 1 < sizeof tl_msg)
+		snprintf(tl_msg + used, sizeof tl_msg - used,
+		         "\n(%zu more problem%s not shown)", d->dropped,
+		         d->dropped == 1 ? "" : "s");
+	ewc__diag_free(d);
+	return code;
+}
+
+int ewc__parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	if (*s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ewc__parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	if (*s == ' ' || *s == '\t' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return -1;
+	*out = v;
+	return 0;
+}
