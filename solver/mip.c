@@ -298,6 +298,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 	long *demand;
 
 	P = w->P = glp_create_prob();
+	glp_set_prob_name(P, "ewc");
 	glp_set_obj_dir(P, GLP_MIN);
 	if (m->nopts)
 		glp_add_cols(P, (int)m->nopts);

@@ -208,11 +208,33 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 		        tool_fmt(n1, sizeof n1, c.carbon_avoided_kg >= 0 ? c.carbon_avoided_kg : -c.carbon_avoided_kg, 1),
 		        c.carbon_avoided_kg >= 0 ? "avoided" : "added",
 		        c.carbon_avoided_pct >= 0 ? c.carbon_avoided_pct : -c.carbon_avoided_pct);
-	fprintf(f, "Moving data costs %s CNY more in transfer and saves %s CNY of GPU rental and power.\n",
-	        tool_fmt(n1, sizeof n1, c.transfer_extra_cny, 2),
-	        tool_fmt(n2, sizeof n2, c.gpu_power_saved_cny, 2));
+	fprintf(f, "Data transfer: %s CNY %s than near the origin; GPU rental and power: %s CNY %s.\n",
+	        tool_fmt(n1, sizeof n1, c.transfer_extra_cny >= 0 ? c.transfer_extra_cny : -c.transfer_extra_cny, 2),
+	        c.transfer_extra_cny >= 0 ? "more" : "less",
+	        tool_fmt(n2, sizeof n2, c.gpu_power_saved_cny >= 0 ? c.gpu_power_saved_cny : -c.gpu_power_saved_cny, 2),
+	        c.gpu_power_saved_cny >= 0 ? "saved" : "added");
 	fprintf(f, "Eastern GPU-hours freed for latency-bound work: %s.\n",
 	        tool_fmt(n1, sizeof n1, c.east_gpu_hours_freed, 1));
+	{
+		size_t train = 0, train_west = 0, infer = 0, infer_east = 0;
+		for (size_t i = 0; i < njobs; i++) {
+			ewc_assignment a = EWC_ASSIGNMENT_INIT;
+			ewc_plan_assignment(plan, i, &a);
+			if (!a.region)
+				continue;
+			if (a.kind == EWC_KIND_TRAIN) {
+				train++;
+				train_west += a.zone == EWC_ZONE_WEST;
+			} else {
+				infer++;
+				infer_east += a.zone == EWC_ZONE_EAST;
+			}
+		}
+		fprintf(f, "Training: %zu of %zu placed jobs in the west. Inference: %zu of %zu in the east"
+		        "%s\n", train_west, train, infer_east, infer,
+		        infer_east < infer ? " (the others have a western hub within their SLO; "
+		                             "see ewc explain)." : ".");
+	}
 	if (c.placed_diff != 0)
 		fprintf(f, "The plan places %ld job%s %s than the near-origin plan, so totals cover different jobs.\n",
 		        c.placed_diff > 0 ? c.placed_diff : -c.placed_diff,
@@ -220,9 +242,15 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 		        c.placed_diff > 0 ? "more" : "fewer");
 }
 
+/* A field, quoted by libcsv only where RFC 4180 needs it. */
 static void csv_field(FILE *f, const char *s, int last)
 {
-	csv_fwrite(f, s ? s : "", s ? strlen(s) : 0);
+	if (!s)
+		s = "";
+	if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
+		csv_fwrite(f, s, strlen(s));
+	else
+		fputs(s, f);
 	fputc(last ? '\n' : ',', f);
 }
 

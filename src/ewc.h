@@ -141,7 +141,8 @@ typedef struct ewc_job {
 #define EWC_JOB_INIT { EWC_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, -1, 0, 1, NULL, NULL, 0, -1 }
 
 /* Create an empty job list bound to ctx (its catalog and regions are used to
- * check GPU types and region ids, so load them first). Returns 0, EWC_ENOMEM
+ * check GPU types and region ids, so load them first; reloading the regions
+ * makes the list stale, and ewc_place() then refuses it with EWC_EINVAL). Returns 0, EWC_ENOMEM
  * or EWC_EINVAL. Free with ewc_jobs_free(). */
 int ewc_jobs_new(ewc_jobs **out, ewc_ctx *ctx);
 
@@ -161,6 +162,11 @@ int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path);
 int ewc_jobs_load_csv_buffer(ewc_jobs *jobs, const ewc_buffer *buf);
 
 size_t ewc_jobs_count(const ewc_jobs *jobs);
+
+/* Fill `out` (its version set, e.g. from EWC_JOB_INIT) with job `i` as
+ * stored: strings belong to the list. Returns 0, EWC_EINVAL or
+ * EWC_EVERSION. */
+int ewc_jobs_get(const ewc_jobs *jobs, size_t i, ewc_job *out);
 
 /* Index of the job with this id, or -1. */
 long ewc_jobs_find(const ewc_jobs *jobs, const char *id);

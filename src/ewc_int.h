@@ -92,6 +92,7 @@ typedef struct ewc__world {
 
 struct ewc_ctx {
 	ewc__world w;
+	unsigned long generation;  /* bumped by every successful load */
 };
 
 void ewc__world_free(ewc__world *w);
@@ -106,6 +107,8 @@ const ewc__link *ewc__region_link(const ewc__region *r, int s);
 typedef struct ewc__job {
 	char *id;
 	ewc_kind kind;
+	char *gpu_type;           /* as given: "A100|910B" */
+	char *avoid_text;         /* as given, or NULL */
 	int ntypes;
 	int types[EWC__MAX_ALT];  /* catalog indices, first is the reference */
 	long gpus;
@@ -125,6 +128,7 @@ typedef struct ewc__job {
 
 struct ewc_jobs {
 	ewc_ctx *ctx;
+	unsigned long generation;  /* of ctx when the list was made */
 	ewc__job *v;
 	size_t n, cap;
 };

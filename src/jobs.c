@@ -26,6 +26,8 @@ static const char *const col_name[C_COUNT] = {
 static void job_free(ewc__job *j)
 {
 	free(j->id);
+	free(j->gpu_type);
+	free(j->avoid_text);
 	free(j->origin);
 	free(j->avoid);
 }
@@ -41,6 +43,7 @@ int ewc_jobs_new(ewc_jobs **out, ewc_ctx *ctx)
 	if (!jobs)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	jobs->ctx = ctx;
+	jobs->generation = ctx->generation;
 	*out = jobs;
 	return 0;
 }
@@ -58,6 +61,32 @@ void ewc_jobs_free(ewc_jobs *jobs)
 size_t ewc_jobs_count(const ewc_jobs *jobs)
 {
 	return jobs ? jobs->n : 0;
+}
+
+int ewc_jobs_get(const ewc_jobs *jobs, size_t i, ewc_job *out)
+{
+	const ewc__job *j;
+
+	if (!jobs || !out || i >= jobs->n)
+		return ewc__seterr(EWC_EINVAL, "ewc_jobs_get: no job %zu", i);
+	if (out->version != EWC_JOB_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_jobs_get: job struct version %u not supported",
+		                   out->version);
+	j = &jobs->v[i];
+	out->id = j->id;
+	out->kind = j->kind;
+	out->gpu_type = j->gpu_type;
+	out->gpus = j->gpus;
+	out->hours = j->hours;
+	out->origin = j->origin;
+	out->slo_ms = j->slo_ms;
+	out->data_gb = j->data_gb;
+	out->priority = j->priority;
+	out->pin = j->pin >= 0 ? jobs->ctx->w.regions[j->pin].id : NULL;
+	out->avoid = j->avoid_text;
+	out->checkpoint_gb = j->checkpoint_gb;
+	out->deadline_h = j->deadline_h;
+	return 0;
 }
 
 long ewc_jobs_find(const ewc_jobs *jobs, const char *id)
@@ -255,7 +284,11 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 	}
 	out->id = ewc__strdup(in->id);
 	out->origin = ewc__strdup(in->origin);
-	if (!out->id || !out->origin) {
+	out->gpu_type = ewc__strdup(in->gpu_type);
+	if (in->avoid && *in->avoid)
+		out->avoid_text = ewc__strdup(in->avoid);
+	if (!out->id || !out->origin || !out->gpu_type ||
+	    (in->avoid && *in->avoid && !out->avoid_text)) {
 		d->oom = 1;
 		job_free(out);
 		return 0;
@@ -308,6 +341,8 @@ int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job)
 
 	if (!jobs || !job)
 		return ewc__seterr(EWC_EINVAL, "ewc_jobs_add: NULL argument");
+	if (jobs->generation != jobs->ctx->generation)
+		return ewc__seterr(EWC_EINVAL, "job list made before the regions were reloaded");
 	if (job->version != EWC_JOB_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_jobs_add: job struct version %u not supported",
 		                   job->version);
@@ -503,6 +538,9 @@ static void row_cb(int term, void *user)
 			R->stop = 1;
 	}
 	clear_row(R);
+	/* where the next row starts, unless blank lines follow; a quoted field
+	 * left open at the end of the file is reported here */
+	R->row_line = R->line + 1;
 }
 
 static int no_space(unsigned char c)
@@ -517,6 +555,8 @@ static int parse_csv(ewc_jobs *jobs, const char *name, const char *data, size_t 
 	reader R;
 	int rc;
 
+	if (jobs->generation != jobs->ctx->generation)
+		return ewc__seterr(EWC_EINVAL, "job list made before the regions were reloaded");
 	memset(&R, 0, sizeof R);
 	R.jobs = jobs;
 	R.name = name;

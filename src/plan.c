@@ -291,6 +291,9 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		return ewc__seterr(EWC_EINVAL, "time limit must be a number of seconds > 0");
 	if (ctx->w.nregions == 0)
 		return ewc__seterr(EWC_EINVAL, "ewc_place: no regions loaded");
+	if (jobs->generation != ctx->generation)
+		return ewc__seterr(EWC_EINVAL, "ewc_place: the job list was made before the regions "
+		                   "were reloaded; make it again");
 
 	p = calloc(1, sizeof *p);
 	if (!p)

@@ -286,8 +286,16 @@ static void parse_doc(loader *L, doc *dc)
 		strip_nl(msg);
 		ewc__diag_add(&L->d, "%s:%d: XML: %s", dc->name, e ? e->line : 0, msg);
 	} else if (dc->xml->intSubset || dc->xml->extSubset) {
+		/* libxml2 keeps no line for the DTD node: find it in the text */
+		const char *at = NULL;
+		long line = 1;
+		for (size_t i = 0; i + 9 <= dc->len && !at; i++)
+			if (memcmp(dc->buf + i, "<!DOCTYPE", 9) == 0)
+				at = dc->buf + i;
+		for (const char *q = dc->buf; at && q < at; q++)
+			line += *q == '\n';
 		ewc__diag_add(&L->d, "%s:%ld: <!DOCTYPE>: document type declarations are not allowed",
-		              dc->name, dc->xml->intSubset ? xmlGetLineNo((xmlNodePtr)dc->xml->intSubset) : 1L);
+		              dc->name, line);
 		xmlFreeDoc(dc->xml);
 		dc->xml = NULL;
 	}
@@ -764,10 +772,13 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 			validate_schema(&L, (doc *)catalog);
 		if (L.w.ngpus == 0 && L.d.n == before)
 			ewc__diag_add(&L.d, "%s: the GPU catalog lists no <gpu>", catalog->name);
+		if (L.d.n != before)
+			catalog = NULL; /* its errors would echo through every region */
 	} else if (L.d.n == 0) {
 		ewc__diag_add(&L.d, "no GPU catalog: none of the inputs has the root element <gpus>");
 	}
-	for (size_t i = 0; i < L.ndocs; i++) {
+	/* without a catalog every GPU type would be unknown: say so once */
+	for (size_t i = 0; catalog && i < L.ndocs; i++) {
 		doc *dc = &L.docs[i];
 		if (!dc->xml || dc->is_catalog)
 			continue;
@@ -786,6 +797,7 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 	}
 	ewc__world_free(&ctx->w);
 	ctx->w = L.w;
+	ctx->generation++;
 	memset(&L.w, 0, sizeof L.w);
 	loader_free(&L);
 	return 0;

@@ -1,0 +1,586 @@
+/* check_place.c - placement: hand-computed plans, baseline, reasons, JSON */
+/* SPDX-License-Identifier: MIT */
+#include <jansson.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* east1: A100 at 10 CNY/h, power 0.5, green 0.2, grid 0.6, PUE 1.25, 2 ms
+ * from city at 0.1 CNY/GB. west1: A100 at 8, X2 at 14 (4 free), power 0.3,
+ * green 0.5, grid 0.5, PUE 1.2, 20 ms from city at 0.05 CNY/GB. */
+#define TWO_REGIONS \
+	"<regions>\n" \
+	"  <region id=\"east1\" zone=\"east\">\n" \
+	"    <power price=\"0.5\" green-share=\"0.2\" grid-factor=\"0.6\" pue=\"1.25\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"2\" price-per-gb=\"0.1\"/>\n" \
+	"  </region>\n" \
+	"  <region id=\"west1\" zone=\"west\">\n" \
+	"    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
+	"    <gpu type=\"A100\" free=\"16\" price=\"8\"/>\n" \
+	"    <gpu type=\"X2\" free=\"4\" price=\"14\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0.05\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
+#define HEADER "id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb,priority,pin,avoid\n"
+
+static ewc_plan *place(ewc_ctx *ctx, ewc_jobs *jobs, ewc_mode mode)
+{
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *plan = NULL;
+
+	o.mode = mode;
+	ck_assert_msg(ewc_place(&plan, ctx, jobs, &o) == 0, "%s", ewc_errmsg(ctx));
+	return plan;
+}
+
+static ewc_assignment get(ewc_plan *plan, size_t i)
+{
+	ewc_assignment a = EWC_ASSIGNMENT_INIT;
+	ck_assert_int_eq(ewc_plan_assignment(plan, i, &a), 0);
+	return a;
+}
+
+START_TEST(test_hand_computed_plan)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER
+		"T,train,A100|X2,8,100,city,,1000,,,\n"
+		"I,infer,A100,4,10,city,5,,,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	ewc_totals t = EWC_TOTALS_INIT, b = EWC_TOTALS_INIT;
+	ewc_comparison c = EWC_COMPARISON_INIT;
+	ewc_assignment a;
+
+	/* T on west1 A100: 800 GPU-h; 800*0.4*1.2 = 384 kWh; 800*8 = 6400 +
+	 * 384*0.3 = 115.2 + 1000*0.05 = 50 -> 6565.2 CNY; 384*0.5*0.5 = 96 kg;
+	 * objective 6565.2 + 100*96/1000 = 6574.8. On east1 it would be
+	 * 8000 + 200 + 100 = 8300 CNY and 192 kg (objective 8319.2). */
+	a = get(plan, 0);
+	ck_assert_str_eq(a.region, "west1");
+	ck_assert_str_eq(a.gpu_type, "A100");
+	ck_assert_int_eq(a.zone, EWC_ZONE_WEST);
+	ck_assert_near(a.hours, 100);
+	ck_assert_near(a.cost_cny, 6565.2);
+	ck_assert_near(a.transfer_cny, 50);
+	ck_assert_near(a.energy_kwh, 384);
+	ck_assert_near(a.carbon_kg, 96);
+	ck_assert_near(a.carbon_location_kg, 192);
+	ck_assert_near(a.objective, 6574.8);
+	ck_assert_str_eq(a.baseline_region, "east1");
+	/* I must stay within 5 ms: east1. 40 GPU-h, 20 kWh: 400 + 10 CNY,
+	 * 20*0.6*0.8 = 9.6 kg, objective 410.96. */
+	a = get(plan, 1);
+	ck_assert_str_eq(a.region, "east1");
+	ck_assert_near(a.cost_cny, 410);
+	ck_assert_near(a.carbon_kg, 9.6);
+	ck_assert_near(a.objective, 410.96);
+	/* the baseline filled east1 with T, so it could not place I */
+	ck_assert_ptr_null(a.baseline_region);
+
+	ck_assert_int_eq(ewc_plan_totals(plan, &t), 0);
+	ck_assert_near(t.cost_cny, 6975.2);
+	ck_assert_near(t.carbon_kg, 105.6);
+	ck_assert_near(t.carbon_location_kg, 204);
+	ck_assert_near(t.energy_kwh, 404);
+	ck_assert_near(t.objective, 6985.76);
+	ck_assert_near(t.gpu_hours_east, 40);
+	ck_assert_near(t.gpu_hours_west, 800);
+	ck_assert_uint_eq(t.placed, 2);
+	ck_assert_uint_eq(t.unplaced, 0);
+	ck_assert_near(t.lower_bound, t.objective);
+	ck_assert_double_le(t.gap, 1e-9);
+	ck_assert_int_eq(ewc_plan_proven(plan), 1);
+
+	ck_assert_int_eq(ewc_plan_baseline(plan, &b), 0);
+	ck_assert_near(b.cost_cny, 8300);
+	ck_assert_near(b.carbon_kg, 192);
+	ck_assert_near(b.objective, 8319.2);
+	ck_assert_uint_eq(b.placed, 1);
+	ck_assert_uint_eq(b.unplaced, 1);
+
+	ck_assert_int_eq(ewc_plan_compare(plan, &c), 0);
+	ck_assert_near(c.cost_saved_cny, 1324.8);
+	ck_assert_near(c.carbon_avoided_kg, 86.4);
+	ck_assert_near(c.carbon_avoided_pct, 45);
+	ck_assert_near(c.transfer_extra_cny, -50);
+	ck_assert_near(c.east_gpu_hours_freed, 760);
+	ck_assert_int_eq(c.placed_diff, 1);
+
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_explain_options)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100|X2,8,100,city,,1000,,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	static const char *const want[4][4] = {
+		/* region, type, reason (NULL: eligible), flags */
+		{ "east1", "A100", NULL, "b" },
+		{ "east1", "X2", "no X2 in east1", "" },
+		{ "west1", "A100", NULL, "*" },
+		{ "west1", "X2", "capacity: 4 free X2, needs 8", "" },
+	};
+
+	ck_assert_uint_eq(ewc_plan_option_count(plan, 0), 4);
+	for (size_t k = 0; k < 4; k++) {
+		ewc_option o = EWC_OPTION_INIT;
+		ck_assert_int_eq(ewc_plan_option(plan, 0, k, &o), 0);
+		ck_assert_str_eq(o.region, want[k][0]);
+		ck_assert_str_eq(o.gpu_type, want[k][1]);
+		if (want[k][2])
+			ck_assert_str_eq(o.reason, want[k][2]);
+		else
+			ck_assert_ptr_null(o.reason);
+		ck_assert_int_eq(o.eligible, want[k][2] == NULL);
+		ck_assert_int_eq(o.chosen, strcmp(want[k][3], "*") == 0);
+		ck_assert_int_eq(o.baseline, strcmp(want[k][3], "b") == 0);
+	}
+	/* the excluded X2 option still shows what it would cost: 50 h */
+	ewc_option o = EWC_OPTION_INIT;
+	ewc_plan_option(plan, 0, 3, &o);
+	ck_assert_near(o.hours, 50);
+	/* 400 GPU-h * 14 + 400*0.8*1.2 = 384 kWh * 0.3 + 1000 GB * 0.05 */
+	ck_assert_near(o.cost_cny, 400 * 14 + 384 * 0.3 + 50);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_faster_type_hours)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	/* origin "nowhere" has no link: fine for training without data, but
+	 * the near-origin baseline has no nearest region to pick */
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "V,train,A100|X2,4,100,nowhere,,,,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	ewc_assignment a = get(plan, 0);
+
+	/* X2 (perf 2): 50 h, 200 GPU-h * 14 = 2800; 200*0.8*1.2 = 192 kWh * 0.3
+	 * = 57.6 -> 2857.6 CNY, 48 kg; A100 on west1 would be 3257.6 CNY. */
+	ck_assert_str_eq(a.region, "west1");
+	ck_assert_str_eq(a.gpu_type, "X2");
+	ck_assert_near(a.hours, 50);
+	ck_assert_near(a.cost_cny, 2857.6);
+	ck_assert_near(a.carbon_kg, 48);
+	ck_assert_ptr_null(a.baseline_region);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+#define ONE_REGION \
+	"<regions><region id=\"r1\" zone=\"east\">\n" \
+	"<power price=\"0.5\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
+	"<gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"<link site=\"city\" latency-ms=\"1\" price-per-gb=\"0\"/>\n" \
+	"</region></regions>\n"
+
+START_TEST(test_priority_first)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, ONE_REGION);
+	/* E alone (1.5) or C + D (2): the plan must take C + D, which a greedy
+	 * by priority would miss. */
+	ewc_jobs *jobs = t_jobs(ctx, HEADER
+		"E,train,A100,8,10,city,,,1.5,,\n"
+		"C,train,A100,4,10,city,,,1,,\n"
+		"D,train,A100,4,10,city,,,1,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	ewc_totals t = EWC_TOTALS_INIT;
+
+	ck_assert_ptr_null(get(plan, 0).region);
+	ck_assert_str_eq(get(plan, 0).reason,
+	                 "capacity: the only eligible region, r1, is full for A100 "
+	                 "(taken by jobs of higher priority or better fit)");
+	ck_assert_str_eq(get(plan, 1).region, "r1");
+	ck_assert_str_eq(get(plan, 2).region, "r1");
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.priority_placed, 2);
+	ck_assert_uint_eq(t.unplaced, 1);
+	/* the baseline goes in input order: E takes r1 */
+	ewc_plan_baseline(plan, &t);
+	ck_assert_uint_eq(t.placed, 1);
+	ck_assert_str_eq(get(plan, 0).baseline_region, "r1");
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+/* cA and cB: same carbon, cB cheaper; cC cheap and dirty. */
+#define THREE_REGIONS \
+	"<regions>\n" \
+	"<region id=\"ca\" zone=\"west\"><power price=\"0.5\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>" \
+	"<gpu type=\"A100\" free=\"8\" price=\"10\"/></region>\n" \
+	"<region id=\"cb\" zone=\"west\"><power price=\"0.5\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>" \
+	"<gpu type=\"A100\" free=\"8\" price=\"9\"/></region>\n" \
+	"<region id=\"cc\" zone=\"east\"><power price=\"0.1\" green-share=\"0\" grid-factor=\"1.0\" pue=\"1.2\"/>" \
+	"<gpu type=\"A100\" free=\"8\" price=\"1\"/></region>\n" \
+	"</regions>\n"
+
+START_TEST(test_modes)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, THREE_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "J,train,A100,8,10,city,,,,,\n");
+	ewc_plan *plan;
+	ewc_totals t = EWC_TOTALS_INIT;
+
+	/* 80 GPU-h, 38.4 kWh everywhere. carbon: ca = cb = 9.6 kg, cc 38.4 kg;
+	 * cost: ca 819.2, cb 739.2, cc 83.84. */
+	plan = place(ctx, jobs, EWC_MODE_CARBON);
+	ck_assert_str_eq(get(plan, 0).region, "cb"); /* cost breaks the tie */
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 9.6);
+	ck_assert_near(t.cost_cny, 739.2);
+	ewc_plan_free(plan);
+
+	plan = place(ctx, jobs, EWC_MODE_COST);
+	ck_assert_str_eq(get(plan, 0).region, "cc");
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 83.84);
+	ck_assert_double_eq(ewc_plan_carbon_price(plan), 0);
+	ewc_plan_free(plan);
+
+	/* balanced at 100 CNY/t: cc 83.84 + 3.84 = 87.68 beats cb 740.16 */
+	plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	ck_assert_str_eq(get(plan, 0).region, "cc");
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 87.68);
+	ewc_plan_free(plan);
+
+	/* at 30,000 CNY/t carbon dominates: cb 739.2 + 288 = 1027.2 against
+	 * cc 83.84 + 1152 = 1235.84 */
+	{
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+		o.carbon_price = 30000;
+		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+		ck_assert_str_eq(get(plan, 0).region, "cb");
+		ewc_plan_totals(plan, &t);
+		ck_assert_near(t.objective, 1027.2);
+		ewc_plan_free(plan);
+	}
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_unplaced_reasons)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER
+		"p,train,X2,1,1,city,,,,east1,\n"
+		"s,infer,A100,1,1,city,1,,,,\n"
+		"t,infer,X2,1,1,city,5,,,,\n"
+		"c,train,A100,32,1,city,,,,,\n"
+		"d,train,A100,1,1,mars,,10,,,\n"
+		"a,train,A100,1,1,city,,,,,east1|west1\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	static const char *const want[] = {
+		"pinned region east1 has no X2",
+		"no region within 1 ms of city (nearest: east1 at 2 ms)",
+		"no region within 5 ms of city has X2",
+		"capacity: no eligible region has 32 free A100 (most: 16 A100 in west1)",
+		"no region has a link from mars to move 10 GB of data",
+		"every region is in the job's avoid list",
+	};
+	ewc_totals t = EWC_TOTALS_INIT;
+
+	for (size_t i = 0; i < 6; i++) {
+		ewc_assignment a = get(plan, i);
+		ck_assert_ptr_null(a.region);
+		ck_assert_str_eq(a.reason, want[i]);
+	}
+	ewc_plan_totals(plan, &t);
+	ck_assert_uint_eq(t.placed, 0);
+	ck_assert_uint_eq(t.unplaced, 6);
+	ck_assert_double_eq(t.objective, 0);
+	ck_assert_double_eq(t.lower_bound, 0);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+static double num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	ck_assert_msg(v && json_is_number(v), "missing number %s", k);
+	return json_number_value(v);
+}
+
+START_TEST(test_json_consistent)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER
+		"T,train,A100|X2,8,100,city,,1000,,,\n"
+		"I,infer,A100,4,10,city,5,,,,\n"
+		"U,train,A100,64,10,city,,,,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	static const char *const tkeys[] = { "cost_cny", "carbon_kg", "carbon_location_kg",
+		"energy_kwh", "objective", "lower_bound", "gap", "placed", "unplaced" };
+	static const char *const pkeys[] = { "cost_cny", "transfer_cny", "energy_kwh", "carbon_kg",
+		"hours" };
+	char *text;
+	json_t *root, *tot, *arr;
+	json_error_t err;
+	double sum_cost = 0, sum_carbon = 0, sum_energy = 0;
+
+	ck_assert_int_eq(ewc_plan_to_json(plan, 0, &text), 0);
+	root = json_loads(text, 0, &err);
+	ck_assert_msg(root != NULL, "bad JSON: %s", err.text);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "mode")), "balanced");
+	ck_assert_double_eq(num(root, "carbon_price_cny_per_t"), 100);
+	tot = json_object_get(root, "totals");
+	for (size_t k = 0; k < sizeof tkeys / sizeof *tkeys; k++)
+		num(tot, tkeys[k]);
+	ck_assert_str_eq(json_string_value(json_object_get(tot, "objective_unit")), "CNY");
+	arr = json_object_get(root, "placements");
+	ck_assert_uint_eq(json_array_size(arr), 2);
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *p = json_array_get(arr, i);
+		for (size_t k = 0; k < sizeof pkeys / sizeof *pkeys; k++)
+			num(p, pkeys[k]);
+		ck_assert_ptr_nonnull(json_string_value(json_object_get(p, "job")));
+		ck_assert_ptr_nonnull(json_string_value(json_object_get(p, "region")));
+		ck_assert_ptr_nonnull(json_string_value(json_object_get(p, "gpu_type")));
+		ck_assert(json_is_integer(json_object_get(p, "gpus")));
+		sum_cost += num(p, "cost_cny");
+		sum_carbon += num(p, "carbon_kg");
+		sum_energy += num(p, "energy_kwh");
+	}
+	ck_assert_near(num(tot, "cost_cny"), sum_cost);
+	ck_assert_near(num(tot, "carbon_kg"), sum_carbon);
+	ck_assert_near(num(tot, "energy_kwh"), sum_energy);
+	ck_assert_double_eq(num(tot, "placed"), 2);
+	ck_assert_double_eq(num(tot, "unplaced"), 1);
+	ck_assert_double_le(num(tot, "lower_bound"), num(tot, "objective"));
+	arr = json_object_get(root, "unplaced");
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "job")), "U");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(json_array_get(arr, 0), "reason")));
+	tot = json_object_get(root, "baseline");
+	num(tot, "cost_cny");
+	num(tot, "carbon_kg");
+	num(tot, "objective");
+	num(tot, "placed");
+	num(tot, "unplaced");
+	json_decref(root);
+	ewc_free(text);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_write_lp)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100|X2,8,100,city,,1000,,,\n");
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *plan = NULL;
+	char path[] = "/tmp/ewc-lp-XXXXXX";
+	char line[256], all[8192] = "";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	o.write_lp = path;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f))
+		strncat(all, line, sizeof all - strlen(all) - 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(all, "Minimize"));
+	ck_assert_ptr_nonnull(strstr(all, "x_1_T_east1_A100"));
+	ck_assert_ptr_nonnull(strstr(all, "x_2_T_west1_A100"));
+	ck_assert_ptr_nonnull(strstr(all, "job_1_T"));
+	ck_assert_ptr_nonnull(strstr(all, "\\* Problem: ewc *\\"));
+	ck_assert_ptr_nonnull(strstr(all, "Generals")); /* GLPK's form of binaries */
+	ewc_plan_free(plan);
+	unlink(path);
+
+	o.write_lp = "/nonexistent/dir/model.lp";
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EIO);
+	ck_assert_ptr_null(plan);
+	ck_assert_str_eq(ewc_errmsg(ctx), "/nonexistent/dir/model.lp: cannot write the LP model");
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_bad_options)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100,8,100,city,,,,,\n");
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *plan = NULL;
+
+	o.time_limit = 0;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EINVAL);
+	ck_assert_str_eq(ewc_errmsg(ctx), "time limit must be a number of seconds > 0");
+	o.time_limit = 10;
+	o.mip_gap = -1;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EINVAL);
+	o.mip_gap = 0;
+	o.carbon_price = NAN;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EINVAL);
+	o.carbon_price = 1;
+	o.version = 2;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EVERSION);
+	ck_assert_ptr_null(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+/* A tiny deterministic generator for the property test. */
+static unsigned long rng_state;
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((rng_state >> 33) % n);
+}
+
+#define PJ 5 /* jobs */
+#define PO 6 /* options per job at most: 3 regions x 2 types */
+
+typedef struct popt {
+	int pool;
+	double obj;
+} popt;
+
+static double best_prio, best_obj;
+
+static void brute(int j, const int *gpus, const double *prio, popt opts[PJ][PO], const int *nopt,
+                  long *left, double p, double obj)
+{
+	if (j == PJ) {
+		if (p > best_prio + 1e-9 || (fabs(p - best_prio) <= 1e-9 && obj < best_obj)) {
+			best_prio = p;
+			best_obj = obj;
+		}
+		return;
+	}
+	brute(j + 1, gpus, prio, opts, nopt, left, p, obj);
+	for (int k = 0; k < nopt[j]; k++) {
+		if (left[opts[j][k].pool] < gpus[j])
+			continue;
+		left[opts[j][k].pool] -= gpus[j];
+		brute(j + 1, gpus, prio, opts, nopt, left, p + prio[j], obj + opts[j][k].obj);
+		left[opts[j][k].pool] += gpus[j];
+	}
+}
+
+START_TEST(test_matches_brute_force)
+{
+	for (unsigned seed = 1; seed <= 60; seed++) {
+		char regions[4096], csv[2048];
+		size_t n = 0, m = 0;
+		int gpus[PJ], nopt[PJ];
+		double prio[PJ];
+		long left[6];
+		popt opts[PJ][PO];
+		ewc_ctx *ctx;
+		ewc_jobs *jobs;
+		ewc_plan *plan;
+		ewc_totals t = EWC_TOTALS_INIT;
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+
+		rng_state = seed;
+		n += (size_t)sprintf(regions + n, "<regions>\n");
+		for (int r = 0; r < 3; r++) {
+			n += (size_t)sprintf(regions + n,
+			                     "<region id=\"r%d\" zone=\"%s\"><power price=\"0.%u\" "
+			                     "green-share=\"0.%u\" grid-factor=\"0.%u\" pue=\"1.%u\"/>"
+			                     "<gpu type=\"A100\" free=\"%u\" price=\"%u\"/>"
+			                     "<gpu type=\"X2\" free=\"%u\" price=\"%u\"/>"
+			                     "<link site=\"city\" latency-ms=\"%u\" price-per-gb=\"0.0%u\"/>"
+			                     "</region>\n",
+			                     r, r ? "west" : "east", 1 + rnd(9), rnd(10), 1 + rnd(9), rnd(5),
+			                     rnd(13), 5 + rnd(10), rnd(9), 10 + rnd(15), 1 + rnd(20), rnd(10));
+		}
+		sprintf(regions + n, "</regions>\n");
+		m += (size_t)sprintf(csv + m, HEADER);
+		for (int j = 0; j < PJ; j++)
+			m += (size_t)sprintf(csv + m, "j%d,%s,%s,%u,%u,city,%u,%u,%u,,\n", j,
+			                     rnd(3) ? "train" : "infer", rnd(2) ? "A100|X2" : "A100",
+			                     1 + rnd(8), 1 + rnd(50), 5 + rnd(15), rnd(100), 1 + rnd(2));
+		ctx = t_ctx(T_CATALOG, regions);
+		jobs = t_jobs(ctx, csv);
+		o.mip_gap = 0;
+		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+
+		for (int j = 0; j < PJ; j++) {
+			ewc_job jj = EWC_JOB_INIT;
+			ewc_jobs_get(jobs, (size_t)j, &jj);
+			gpus[j] = (int)jj.gpus;
+			prio[j] = jj.priority;
+			nopt[j] = 0;
+			for (size_t k = 0; k < ewc_plan_option_count(plan, (size_t)j); k++) {
+				ewc_option op = EWC_OPTION_INIT;
+				ewc_plan_option(plan, (size_t)j, k, &op);
+				if (!op.eligible)
+					continue;
+				opts[j][nopt[j]].pool = (op.region[1] - '0') * 2 + (strcmp(op.gpu_type, "X2") == 0);
+				opts[j][nopt[j]].obj = op.objective;
+				nopt[j]++;
+			}
+		}
+		for (int r = 0; r < 3; r++)
+			for (int g = 0; g < 2; g++) {
+				long fr = 0;
+				ewc_region_gpu(ctx, (size_t)r, (size_t)g, NULL, &fr, NULL);
+				left[r * 2 + g] = fr;
+			}
+		best_prio = -1;
+		best_obj = 0;
+		brute(0, gpus, prio, opts, nopt, left, 0, 0);
+
+		ewc_plan_totals(plan, &t);
+		ck_assert_msg(fabs(t.priority_placed - best_prio) < 1e-9, "seed %u: priority %g, best %g",
+		              seed, t.priority_placed, best_prio);
+		ck_assert_msg(fabs(t.objective - best_obj) <= 1e-6 * fmax(1, best_obj),
+		              "seed %u: objective %.10g, optimum %.10g", seed, t.objective, best_obj);
+		ck_assert_msg(t.lower_bound <= best_obj + 1e-6 * fmax(1, best_obj),
+		              "seed %u: bound %.10g above the optimum %.10g", seed, t.lower_bound, best_obj);
+		ck_assert_double_le(t.lower_bound, t.objective);
+		ewc_plan_free(plan);
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+	}
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("place");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_hand_computed_plan);
+	tcase_add_test(tc, test_explain_options);
+	tcase_add_test(tc, test_faster_type_hours);
+	tcase_add_test(tc, test_priority_first);
+	tcase_add_test(tc, test_modes);
+	tcase_add_test(tc, test_unplaced_reasons);
+	tcase_add_test(tc, test_json_consistent);
+	tcase_add_test(tc, test_write_lp);
+	tcase_add_test(tc, test_bad_options);
+	tcase_add_test(tc, test_matches_brute_force);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(suite());
+}

@@ -1,0 +1,128 @@
+#!/bin/sh
+# cli.sh - the ewc command's behaviour: outputs, messages and exit codes.
+# Run by `make check` (top_srcdir and top_builddir set), or by hand from
+# the build directory.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+EWC="$top_builddir/src/ewc"
+S="$top_srcdir/tests/cli/small"
+R="--regions $S/gpus.xml --regions $S/hubs.xml"
+HUBS="$top_srcdir/regions"
+EX="$top_srcdir/examples/jobs.csv"
+T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+no() { fail=$((fail + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2"; }
+
+# run NAME WANT_EXIT CMD...: run, keep stdout in $T/out and stderr in $T/err
+run() {
+	name=$1; want=$2; shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else no "$name: exit $got, want $want" "$T/err"; fi
+}
+
+# same FILE NAME: $T/out must equal FILE
+same() {
+	if cmp -s "$1" "$T/out"; then ok "$2"; else diff "$1" "$T/out" > "$T/diff"; no "$2" "$T/diff"; fi
+}
+
+# err_is TEXT NAME: stderr must be exactly TEXT
+err_is() {
+	printf '%s\n' "$1" > "$T/want"
+	if cmp -s "$T/want" "$T/err"; then ok "$2"; else diff "$T/want" "$T/err" > "$T/diff"; no "$2" "$T/diff"; fi
+}
+
+# --- version and help ---------------------------------------------------
+run "version" 0 "$EWC" --version
+printf 'ewc 0.1.0 (libewc 0.1.0)\n' > "$T/want"; same "$T/want" "version text"
+run "no command is a usage error" 2 "$EWC"
+run "help place" 0 "$EWC" help place
+grep -q -- '--write-lp FILE' "$T/out" && ok "help place names --write-lp" || no "help place names --write-lp"
+run "help for an unknown command" 2 "$EWC" help frobnicate
+err_is "ewc: no such command: frobnicate
+ewc: try 'ewc help'" "unknown command message"
+
+# --- place: the hand-computed plan -------------------------------------------
+run "place, every job placed" 0 "$EWC" place $R --jobs "$S/jobs.csv"
+same "$S/place.txt" "place table"
+run "place csv with an unplaced job" 3 "$EWC" place $R --jobs "$S/jobs-unplaced.csv" --format csv
+same "$S/place-unplaced.csv" "place csv"
+run "explain T" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T
+same "$S/explain.txt" "explain table"
+run "explain a job that is not there" 1 "$EWC" explain $R --jobs "$S/jobs.csv" --job nope
+err_is "ewc: $S/jobs.csv: no job with id \"nope\"" "explain: missing job message"
+
+# --- bad input: exact messages, exit 1, nothing written ------------------------
+run "bad jobs" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv"
+err_is "ewc: $S/jobs-bad.csv:3: gpus: must be an integer > 0, got \"four\"
+ewc: $S/jobs-bad.csv:4: kind: must be train or infer, got \"serve\"" "bad jobs messages"
+[ -s "$T/out" ] && no "bad jobs wrote to stdout" || ok "bad jobs wrote nothing"
+run "bad regions" 1 "$EWC" place --regions "$S/gpus.xml" --regions "$S/bad-regions.xml" --jobs "$S/jobs.csv"
+err_is "ewc: $S/bad-regions.xml:4: gpu@free: must be an integer >= 0, got \"-3\"" "bad regions message"
+run "missing jobs file" 1 "$EWC" place $R --jobs "$T/none.csv"
+err_is "ewc: $T/none.csv: cannot open: No such file or directory" "missing jobs message"
+
+# --- usage errors: exit 2 ------------------------------------------------------
+run "unknown option" 2 "$EWC" place $R --jobs "$S/jobs.csv" --frob
+err_is "ewc: unknown option --frob
+ewc: try 'ewc help place'" "unknown option message"
+run "bad mode" 2 "$EWC" place $R --jobs "$S/jobs.csv" --mode greedy
+run "bad format" 2 "$EWC" place $R --jobs "$S/jobs.csv" --format xml
+run "no --jobs" 2 "$EWC" place $R
+run "negative gap" 2 "$EWC" place $R --jobs "$S/jobs.csv" --gap -1
+run "carbon price outside balanced mode" 2 "$EWC" place $R --jobs "$S/jobs.csv" --mode cost --carbon-price 50
+run "option without its value" 2 "$EWC" place $R --jobs
+
+# --- outputs are whole or absent -------------------------------------------------
+run "json to a file" 0 "$EWC" place $R --jobs "$S/jobs.csv" --format json --output "$T/plan.json"
+[ -s "$T/out" ] && no "--output also wrote to stdout" || ok "--output leaves stdout empty"
+grep -q '"objective_unit": "CNY"' "$T/plan.json" && ok "json file written" || no "json file written"
+cp "$T/plan.json" "$T/before.json"
+run "failed run keeps the old output" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv" --output "$T/plan.json"
+cmp -s "$T/plan.json" "$T/before.json" && ok "old output intact" || no "old output intact"
+run "output into a missing folder" 1 "$EWC" place $R --jobs "$S/jobs.csv" --output "$T/no/such/plan.txt"
+ls "$T" | grep -q 'plan.json.' && no "temporary file left behind" || ok "no temporary file left behind"
+
+# --- the LP model solves to the plan's objective ----------------------------------
+run "write-lp" 0 "$EWC" place $R --jobs "$S/jobs.csv" --format csv --write-lp "$T/m.lp"
+if command -v glpsol > /dev/null 2>&1; then
+	glpsol --lp "$T/m.lp" -o "$T/sol.txt" > /dev/null 2>&1
+	lp=$(awk '/^Objective:/ { print $4 }' "$T/sol.txt")
+	plan=$(awk -F, 'NR > 1 { s += $14 } END { printf "%.6f", s }' "$T/out")
+	if awk -v a="$lp" -v b="$plan" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d < 1e-6 * (b > 1 ? b : 1)) }'; then
+		ok "glpsol on the LP file: objective $lp = plan $plan"
+	else
+		no "glpsol on the LP file: objective '$lp', plan $plan" "$T/sol.txt"
+	fi
+else
+	no "glpsol is not installed (apt-get install glpk-utils)"
+fi
+
+# --- regions -------------------------------------------------------------------
+run "regions validate (shipped)" 0 "$EWC" regions validate "$HUBS"
+printf 'ok: 10 regions, 6 GPU types, 60 links\n' > "$T/want"; same "$T/want" "shipped regions counted"
+run "regions list (shipped)" 0 "$EWC" regions list "$HUBS"
+[ "$(wc -l < "$T/out")" -eq 11 ] && ok "list: header + 10 regions" || no "list: header + 10 regions" "$T/out"
+run "regions validate (bad)" 1 "$EWC" regions validate "$S/gpus.xml" "$S/bad-regions.xml"
+run "regions from EWC_REGIONS" 0 env EWC_REGIONS="$HUBS" "$EWC" regions validate
+run "regions: unknown subcommand" 2 "$EWC" regions show
+
+# --- the shipped hubs and example jobs: training west, strict SLOs east ------------
+run "place the example" 0 "$EWC" place --regions "$HUBS" --jobs "$EX" --format csv
+# columns: job,kind,origin,region,zone,...; sovereign-finetune is pinned east
+bad=$(awk -F, 'NR > 1 && $2 == "train" && $1 != "sovereign-finetune" && $5 != "west" { print $1 }' "$T/out")
+[ -z "$bad" ] && ok "training lands west" || no "training not west: $bad"
+bad=$(awk -F, 'NR > 1 && ($1 == "chat-shanghai" || $1 == "search-guangzhou" || $1 == "assistant-chengdu") && $5 != "east" { print $1 }' "$T/out")
+[ -z "$bad" ] && ok "5 ms SLO inference stays east" || no "strict-SLO inference not east: $bad"
+awk -F, 'NR > 1 && $1 == "sovereign-finetune" { exit !($4 == "hebei-zhangjiakou") }' "$T/out" && ok "pin kept" || no "pin kept"
+run "example, table" 0 "$EWC" place --regions "$HUBS" --jobs "$EX"
+grep -q '^Cost: .* CNY less than keeping jobs near their origin' "$T/out" && ok "report states the saving" || no "report states the saving" "$T/out"
+grep -q '^Training: 7 of 8 placed jobs in the west' "$T/out" && ok "report counts training in the west" || no "report counts training in the west" "$T/out"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
