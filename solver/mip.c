@@ -77,10 +77,13 @@ static int ms_left(double deadline)
 	return (int)(left * 1000.0);
 }
 
-/* The greedy start: jobs by priority (high first), then size (large first),
- * each on its cheapest option with room. Feasible by construction. */
+/* Greedy starts: jobs in some order, each on its cheapest option with room.
+ * Feasible by construction. Orders tried: by priority then size (large
+ * first); by priority then fewest options (most constrained first); by
+ * priority then regret (what the job loses if its cheapest option is gone). */
 typedef struct order_item {
 	double priority;
+	double key;       /* secondary key, larger first */
 	long gpus;
 	int job;
 } order_item;
@@ -90,29 +93,19 @@ static int cmp_order(const void *a, const void *b)
 	const order_item *x = a, *y = b;
 	if (x->priority != y->priority)
 		return x->priority > y->priority ? -1 : 1;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
 	if (x->gpus != y->gpus)
 		return x->gpus > y->gpus ? -1 : 1;
 	return x->job - y->job;
 }
 
-static int greedy(const ewc__mip *m, const size_t *first, int *choice)
+static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item *ord,
+                        long *left, int *choice)
 {
-	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
-	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
-
-	if (!ord || !left) {
-		free(ord);
-		free(left);
-		return -1;
-	}
 	memcpy(left, m->pool_cap, m->npools * sizeof *left);
-	for (size_t j = 0; j < m->njobs; j++) {
-		ord[j].priority = m->job_priority[j];
-		ord[j].gpus = m->job_gpus[j];
-		ord[j].job = (int)j;
+	for (size_t j = 0; j < m->njobs; j++)
 		choice[j] = -1;
-	}
-	qsort(ord, m->njobs, sizeof *ord, cmp_order);
 	for (size_t k = 0; k < m->njobs; k++) {
 		int j = ord[k].job;
 		int best = -1;
@@ -125,8 +118,61 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 			left[m->opt_pool[best]] -= m->job_gpus[j];
 		}
 	}
+}
+
+static double sum_over(const ewc__mip *m, const int *choice, const double *per_opt,
+                       int by_job_priority);
+
+static int greedy(const ewc__mip *m, const size_t *first, int *choice)
+{
+	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
+	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
+	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	double best_p = -1, best_obj = 0;
+
+	if (!ord || !left || !trial) {
+		free(ord);
+		free(left);
+		free(trial);
+		return -1;
+	}
+	for (int variant = 0; variant < 3; variant++) {
+		for (size_t j = 0; j < m->njobs; j++) {
+			size_t n = first[j + 1] - first[j];
+			double lo = INFINITY, lo2 = INFINITY;
+			ord[j].priority = m->job_priority[j];
+			ord[j].gpus = m->job_gpus[j];
+			ord[j].job = (int)j;
+			if (variant == 0) {
+				ord[j].key = (double)m->job_gpus[j];
+			} else if (variant == 1) {
+				ord[j].key = -(double)n;
+			} else {
+				for (size_t o = first[j]; o < first[j + 1]; o++) {
+					if (m->opt_obj[o] < lo) {
+						lo2 = lo;
+						lo = m->opt_obj[o];
+					} else if (m->opt_obj[o] < lo2) {
+						lo2 = m->opt_obj[o];
+					}
+				}
+				/* a job with one option loses everything without it */
+				ord[j].key = n == 0 ? 0 : (n == 1 ? HUGE_VAL : lo2 - lo);
+			}
+		}
+		qsort(ord, m->njobs, sizeof *ord, cmp_order);
+		greedy_fill(m, first, ord, left, trial);
+		double p = sum_over(m, trial, NULL, 1);
+		double obj = sum_over(m, trial, m->opt_obj, 0);
+		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
+			best_p = p;
+			best_obj = obj;
+			memcpy(choice, trial, m->njobs * sizeof *choice);
+		}
+	}
 	free(ord);
 	free(left);
+	free(trial);
 	return 0;
 }
 
@@ -331,21 +377,44 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 	}
 	for (size_t o = 0; o < m->nopts; o++)
 		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	/* options bucketed by pool (a counting sort), so that building every
+	 * capacity row costs O(options), not O(pools x options) */
+	size_t *pstart = calloc(m->npools + 1, sizeof *pstart);
+	int *by_pool = malloc((m->nopts ? m->nopts : 1) * sizeof *by_pool);
+	if (!pstart || !by_pool) {
+		free(pstart);
+		free(by_pool);
+		free(demand);
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	for (size_t o = 0; o < m->nopts; o++)
+		pstart[m->opt_pool[o] + 1]++;
+	for (size_t p = 0; p < m->npools; p++)
+		pstart[p + 1] += pstart[p];
+	for (size_t o = 0, *fill = pstart; o < m->nopts; o++)
+		by_pool[fill[m->opt_pool[o]]++] = (int)o;
+	/* the fill pass moved each start to the next pool's: shift back */
+	for (size_t p = m->npools; p > 0; p--)
+		pstart[p] = pstart[p - 1];
+	pstart[0] = 0;
 	for (size_t p = 0; p < m->npools; p++) {
 		if (demand[p] <= m->pool_cap[p])
 			continue;
 		int r = glp_add_rows(P, 1);
 		int len = 0;
-		for (size_t o = 0; o < m->nopts; o++)
-			if ((size_t)m->opt_pool[o] == p) {
-				w->ind[++len] = (int)o + 1;
-				w->val[len] = (double)m->job_gpus[m->opt_job[o]];
-			}
+		for (size_t k = pstart[p]; k < pstart[p + 1]; k++) {
+			int o = by_pool[k];
+			w->ind[++len] = o + 1;
+			w->val[len] = (double)m->job_gpus[m->opt_job[o]];
+		}
 		glp_set_mat_row(P, r, len, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
 		w->pool_row[p] = r;
 		nrows++;
 	}
+	free(pstart);
+	free(by_pool);
 	free(demand);
 	(void)nrows;
 
@@ -363,7 +432,9 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_obj_dir(P, GLP_MAX);
 		for (size_t o = 0; o < m->nopts; o++)
 			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
-		proven1 = run_phase(m, P, 0, deadline, res->choice, w->x, &b1);
+		/* at most half the time: the objective phase must get its turn */
+		double mid = now_s() + (deadline - now_s()) / 2;
+		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1);
 		res->phases++;
 		pstar = sum_over(m, res->choice, NULL, 1);
 		if (pstar >= pmax) {
