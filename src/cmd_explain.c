@@ -59,9 +59,19 @@ int cmd_explain(int argc, char **argv)
 	}
 	qsort(rows, nopt, sizeof *rows, cmp_rows);
 
-	printf("job %s: %s, %ld GPUs for %s h, origin %s\n", as.job,
-	       as.kind == EWC_KIND_INFER ? "infer" : "train", as.gpus,
-	       tool_fmt(n1, sizeof n1, as.hours > 0 ? as.hours : 0, 1), as.origin);
+	{
+		ewc_job j = EWC_JOB_INIT;
+		ewc_jobs_get(jobs, job, &j);
+		printf("job %s: %s, %ld x %s for %s h (on %.*s), origin %s", j.id,
+		       j.kind == EWC_KIND_INFER ? "infer" : "train", j.gpus, j.gpu_type,
+		       tool_fmt(n1, sizeof n1, j.hours, 1), (int)strcspn(j.gpu_type, "|"),
+		       j.gpu_type, j.origin);
+		if (j.kind == EWC_KIND_INFER)
+			printf(", SLO %g ms", j.slo_ms);
+		if (j.data_gb > 0)
+			printf(", %s GB of data", tool_fmt(n2, sizeof n2, j.data_gb, 0));
+		printf("\n");
+	}
 	if (as.region)
 		printf("chosen: %s (%s) %s, cost %s CNY, carbon %s kg, objective %s %s\n", as.region,
 		       ewc_zone_name(as.zone), as.gpu_type, tool_fmt(n1, sizeof n1, as.cost_cny, 2),

@@ -40,6 +40,13 @@ char *ewc__strdup(const char *s);
 /* printf into a fresh heap string, or NULL. */
 char *ewc__asprintf(const char *fmt, ...) EWC__PRINTF(1, 2);
 
+/* Value ranges of input fields, shared by the XML and CSV readers. */
+typedef enum { EWC__R_ANY, EWC__R_GE0, EWC__R_GT0, EWC__R_01, EWC__R_GE1 } ewc__range;
+/* 1 when v is finite and within r. */
+int ewc__in_range(double v, ewc__range r);
+/* The range as messages say it: ">= 0", "between 0 and 1". */
+const char *ewc__range_text(ewc__range r);
+
 /* Strict number parsing: the whole string, finite. 0 on success. */
 int ewc__parse_double(const char *s, double *out);
 int ewc__parse_long(const char *s, long *out);

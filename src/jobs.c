@@ -132,6 +132,38 @@ static void show(char *buf, size_t len, const char *raw, double v)
 		snprintf(buf, len, "%.17g", v);
 }
 
+/* Report v unless it is within r; the CSV text is shown when there is one. */
+static void check_num(ewc__diag *d, const char *where, const char *const *raw, int c,
+                      double v, ewc__range r)
+{
+	char shown[160];
+
+	if (ewc__in_range(v, r))
+		return;
+	show(shown, sizeof shown, raw ? raw[c] : NULL, v);
+	ewc__diag_add(d, "%s: %s: must be a number %s, got %s", where, col_name[c],
+	              ewc__range_text(r), shown);
+}
+
+/* The next '|'-separated name of *p into buf: 1 with a name, 0 at the end
+ * of the list, -1 for an empty or overlong name. */
+static int next_name(const char **p, char *buf, size_t len)
+{
+	const char *bar;
+	size_t n;
+
+	if (!*p)
+		return 0;
+	bar = strchr(*p, '|');
+	n = bar ? (size_t)(bar - *p) : strlen(*p);
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p = bar ? bar + 1 : NULL;
+	return 1;
+}
+
 /* Check one job and convert it. `where` prefixes every message (file:line
  * or job "id"); raw holds the CSV text per column for messages, or NULL.
  * Returns 1 when the job is good. */
@@ -146,7 +178,6 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 	memset(out, 0, sizeof *out);
 	out->pin = -1;
 	out->site = -1;
-#define RAW(c) (raw ? raw[c] : NULL)
 	if (!in->id || !*in->id)
 		ewc__diag_add(d, "%s: id: must not be empty", where);
 	else if (id_taken(jobs, s, in->id))
@@ -160,17 +191,9 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 		ewc__diag_add(d, "%s: gpu_type: must not be empty", where);
 	} else {
 		const char *p = in->gpu_type;
-		while (1) {
-			const char *bar = strchr(p, '|');
-			size_t len = bar ? (size_t)(bar - p) : strlen(p);
-			char name[128];
-			if (len == 0 || len >= sizeof name) {
-				ewc__diag_add(d, "%s: gpu_type: empty or overlong type in \"%s\"", where,
-				              in->gpu_type);
-				break;
-			}
-			memcpy(name, p, len);
-			name[len] = '\0';
+		char name[128];
+		int rc;
+		while ((rc = next_name(&p, name, sizeof name)) == 1) {
 			int t = ewc__gpu_find(w, name);
 			int dup = 0;
 			for (int k = 0; k < out->ntypes; k++)
@@ -185,20 +208,18 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 				              EWC__MAX_ALT);
 			else
 				out->types[out->ntypes++] = t;
-			if (!bar)
-				break;
-			p = bar + 1;
 		}
+		if (rc < 0)
+			ewc__diag_add(d, "%s: gpu_type: empty or overlong type in \"%s\"", where,
+			              in->gpu_type);
 	}
 
-	show(v, sizeof v, RAW(C_GPUS), (double)in->gpus);
+	show(v, sizeof v, raw ? raw[C_GPUS] : NULL, (double)in->gpus);
 	if (in->gpus <= 0)
 		ewc__diag_add(d, "%s: gpus: must be an integer > 0, got %s", where, v);
 	out->gpus = in->gpus;
 
-	show(v, sizeof v, RAW(C_HOURS), in->hours);
-	if (!(isfinite(in->hours) && in->hours > 0))
-		ewc__diag_add(d, "%s: hours: must be a number > 0, got %s", where, v);
+	check_num(d, where, raw, C_HOURS, in->hours, EWC__R_GT0);
 	out->hours = in->hours;
 
 	if (!in->origin || !*in->origin)
@@ -208,36 +229,22 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 
 	out->slo_ms = in->slo_ms;
 	if (in->slo_ms >= 0 || isnan(in->slo_ms)) {
-		show(v, sizeof v, RAW(C_SLO_MS), in->slo_ms);
-		if (!(isfinite(in->slo_ms) && in->slo_ms > 0))
-			ewc__diag_add(d, "%s: slo_ms: must be a number > 0, got %s", where, v);
+		check_num(d, where, raw, C_SLO_MS, in->slo_ms, EWC__R_GT0);
 	} else if (in->kind == EWC_KIND_INFER) {
 		ewc__diag_add(d, "%s: slo_ms: required for infer jobs", where);
 	}
 	if (in->kind == EWC_KIND_TRAIN)
 		out->slo_ms = -1;
 
-	show(v, sizeof v, RAW(C_DATA_GB), in->data_gb);
-	if (!(isfinite(in->data_gb) && in->data_gb >= 0))
-		ewc__diag_add(d, "%s: data_gb: must be a number >= 0, got %s", where, v);
+	check_num(d, where, raw, C_DATA_GB, in->data_gb, EWC__R_GE0);
 	out->data_gb = in->data_gb;
-
-	show(v, sizeof v, RAW(C_PRIORITY), in->priority);
-	if (!(isfinite(in->priority) && in->priority > 0))
-		ewc__diag_add(d, "%s: priority: must be a number > 0, got %s", where, v);
+	check_num(d, where, raw, C_PRIORITY, in->priority, EWC__R_GT0);
 	out->priority = in->priority;
-
-	show(v, sizeof v, RAW(C_CHECKPOINT_GB), in->checkpoint_gb);
-	if (!(isfinite(in->checkpoint_gb) && in->checkpoint_gb >= 0))
-		ewc__diag_add(d, "%s: checkpoint_gb: must be a number >= 0, got %s", where, v);
+	check_num(d, where, raw, C_CHECKPOINT_GB, in->checkpoint_gb, EWC__R_GE0);
 	out->checkpoint_gb = in->checkpoint_gb;
-
 	out->deadline_h = in->deadline_h;
-	if (in->deadline_h >= 0 || isnan(in->deadline_h)) {
-		show(v, sizeof v, RAW(C_DEADLINE_H), in->deadline_h);
-		if (!(isfinite(in->deadline_h) && in->deadline_h > 0))
-			ewc__diag_add(d, "%s: deadline_h: must be a number > 0, got %s", where, v);
-	}
+	if (in->deadline_h >= 0 || isnan(in->deadline_h))
+		check_num(d, where, raw, C_DEADLINE_H, in->deadline_h, EWC__R_GT0);
 
 	if (in->pin && *in->pin) {
 		out->pin = ewc__region_find(w, in->pin);
@@ -247,37 +254,27 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 	if (in->avoid && *in->avoid) {
 		const char *p = in->avoid;
 		size_t cap = 1;
+		char name[256];
+		int rc;
 		for (const char *q = p; *q; q++)
 			cap += *q == '|';
 		out->avoid = malloc(cap * sizeof *out->avoid);
-		if (!out->avoid) {
+		if (!out->avoid)
 			d->oom = 1;
-		} else {
-			while (1) {
-				const char *bar = strchr(p, '|');
-				size_t len = bar ? (size_t)(bar - p) : strlen(p);
-				char name[256];
-				if (len == 0 || len >= sizeof name) {
-					ewc__diag_add(d, "%s: avoid: empty or overlong region id in \"%s\"",
-					              where, in->avoid);
-					break;
-				}
-				memcpy(name, p, len);
-				name[len] = '\0';
-				int r = ewc__region_find(w, name);
-				if (r < 0)
-					ewc__diag_add(d, "%s: avoid: unknown region \"%s\"", where, name);
-				else if (r == out->pin)
-					ewc__diag_add(d, "%s: avoid: region \"%s\" is also the pin", where, name);
-				else
-					out->avoid[out->navoid++] = r;
-				if (!bar)
-					break;
-				p = bar + 1;
-			}
+		rc = 0;
+		while (out->avoid && (rc = next_name(&p, name, sizeof name)) == 1) {
+			int r = ewc__region_find(w, name);
+			if (r < 0)
+				ewc__diag_add(d, "%s: avoid: unknown region \"%s\"", where, name);
+			else if (r == out->pin)
+				ewc__diag_add(d, "%s: avoid: region \"%s\" is also the pin", where, name);
+			else
+				out->avoid[out->navoid++] = r;
 		}
+		if (rc < 0)
+			ewc__diag_add(d, "%s: avoid: empty or overlong region id in \"%s\"", where,
+			              in->avoid);
 	}
-#undef RAW
 	if (d->n + d->dropped != before || d->oom) {
 		job_free(out);
 		return 0;

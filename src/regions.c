@@ -302,30 +302,6 @@ static void parse_doc(loader *L, doc *dc)
 	xmlFreeParserCtxt(px);
 }
 
-enum range { R_ANY, R_GE0, R_GT0, R_01, R_GE1 };
-
-static const char *range_text(enum range r)
-{
-	switch (r) {
-	case R_GE0: return ">= 0";
-	case R_GT0: return "> 0";
-	case R_01: return "between 0 and 1";
-	case R_GE1: return ">= 1";
-	default: return "";
-	}
-}
-
-static int in_range(double v, enum range r)
-{
-	switch (r) {
-	case R_GE0: return v >= 0;
-	case R_GT0: return v > 0;
-	case R_01: return v >= 0 && v <= 1;
-	case R_GE1: return v >= 1;
-	default: return 1;
-	}
-}
-
 /* The attribute's value (a fresh string) or NULL, reporting it when it is
  * required. */
 static char *attr(loader *L, const doc *dc, xmlNodePtr n, const char *name, int required)
@@ -339,7 +315,7 @@ static char *attr(loader *L, const doc *dc, xmlNodePtr n, const char *name, int 
 }
 
 static int attr_num(loader *L, const doc *dc, xmlNodePtr n, const char *name,
-                    int required, enum range r, double *out)
+                    int required, ewc__range r, double *out)
 {
 	char *v = attr(L, dc, n, name, required);
 	double x;
@@ -349,10 +325,10 @@ static int attr_num(loader *L, const doc *dc, xmlNodePtr n, const char *name,
 		return !required;
 	if (ewc__parse_double(v, &x) != 0)
 		ewc__diag_add(&L->d, "%s:%ld: %s@%s: must be a number %s, got \"%s\"", dc->name,
-		              xmlGetLineNo(n), (const char *)n->name, name, range_text(r), v);
-	else if (!in_range(x, r))
+		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
+	else if (!ewc__in_range(x, r))
 		ewc__diag_add(&L->d, "%s:%ld: %s@%s: must be %s, got \"%s\"", dc->name,
-		              xmlGetLineNo(n), (const char *)n->name, name, range_text(r), v);
+		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
 	else {
 		*out = x;
 		ok = 1;
@@ -427,8 +403,8 @@ static void load_catalog(loader *L, const doc *dc)
 			              xmlGetLineNo(n), type);
 			ok = 0;
 		}
-		ok &= attr_num(L, dc, n, "watts", 1, R_GT0, &g.watts);
-		ok &= attr_num(L, dc, n, "perf", 1, R_GT0, &g.perf);
+		ok &= attr_num(L, dc, n, "watts", 1, EWC__R_GT0, &g.watts);
+		ok &= attr_num(L, dc, n, "perf", 1, EWC__R_GT0, &g.perf);
 		if (ok) {
 			ewc__gpu *v = realloc(L->w.gpus, (L->w.ngpus + 1) * sizeof *v);
 			g.type = ewc__strdup(type);
@@ -497,7 +473,7 @@ static void load_region_gpu(loader *L, const doc *dc, xmlNodePtr n, ewc__region 
 	} else {
 		ok = 0;
 	}
-	ok &= attr_num(L, dc, n, "price", 1, R_GE0, &g.price);
+	ok &= attr_num(L, dc, n, "price", 1, EWC__R_GE0, &g.price);
 	if (ok) {
 		ewc__rgpu *v = realloc(r->gpus, (r->ngpus + 1) * sizeof *v);
 		if (!v)
@@ -523,9 +499,9 @@ static void load_link(loader *L, const doc *dc, xmlNodePtr n, ewc__region *r)
 		              dc->name, xmlGetLineNo(n), site);
 		ok = 0;
 	}
-	ok &= attr_num(L, dc, n, "latency-ms", 1, R_GE0, &k.latency_ms);
-	ok &= attr_num(L, dc, n, "price-per-gb", 1, R_GE0, &k.price_per_gb);
-	ok &= attr_num(L, dc, n, "gbps", 0, R_GT0, &k.gbps);
+	ok &= attr_num(L, dc, n, "latency-ms", 1, EWC__R_GE0, &k.latency_ms);
+	ok &= attr_num(L, dc, n, "price-per-gb", 1, EWC__R_GE0, &k.price_per_gb);
+	ok &= attr_num(L, dc, n, "gbps", 0, EWC__R_GT0, &k.gbps);
 	if (ok) {
 		k.site = intern_site(L, site);
 		if (k.site < 0) {
@@ -551,10 +527,10 @@ static void load_power(loader *L, const doc *dc, xmlNodePtr n, ewc__region *r)
 	static const char *const allowed[] = { "price", "green-share", "grid-factor", "pue", NULL };
 
 	check_attrs(L, dc, n, allowed);
-	attr_num(L, dc, n, "price", 1, R_GE0, &r->power_price);
-	attr_num(L, dc, n, "green-share", 1, R_01, &r->green_share);
-	attr_num(L, dc, n, "grid-factor", 1, R_GE0, &r->grid_factor);
-	attr_num(L, dc, n, "pue", 1, R_GE1, &r->pue);
+	attr_num(L, dc, n, "price", 1, EWC__R_GE0, &r->power_price);
+	attr_num(L, dc, n, "green-share", 1, EWC__R_01, &r->green_share);
+	attr_num(L, dc, n, "grid-factor", 1, EWC__R_GE0, &r->grid_factor);
+	attr_num(L, dc, n, "pue", 1, EWC__R_GE1, &r->pue);
 }
 
 static void free_region(ewc__region *r)

@@ -152,6 +152,30 @@ int ewc__diag_finish(ewc__diag *d, int code)
 	return code;
 }
 
+int ewc__in_range(double v, ewc__range r)
+{
+	if (!isfinite(v))
+		return 0;
+	switch (r) {
+	case EWC__R_GE0: return v >= 0;
+	case EWC__R_GT0: return v > 0;
+	case EWC__R_01: return v >= 0 && v <= 1;
+	case EWC__R_GE1: return v >= 1;
+	default: return 1;
+	}
+}
+
+const char *ewc__range_text(ewc__range r)
+{
+	switch (r) {
+	case EWC__R_GE0: return ">= 0";
+	case EWC__R_GT0: return "> 0";
+	case EWC__R_01: return "between 0 and 1";
+	case EWC__R_GE1: return ">= 1";
+	default: return "";
+	}
+}
+
 int ewc__parse_double(const char *s, double *out)
 {
 	char *end;

@@ -2,26 +2,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "testutil.h"
 
-#define REGIONS \
-	"<regions>\n" \
-	"  <region id=\"east1\" zone=\"east\">\n" \
-	"    <power price=\"0.5\" green-share=\"0.2\" grid-factor=\"0.6\" pue=\"1.25\"/>\n" \
-	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
-	"    <link site=\"city\" latency-ms=\"2\" price-per-gb=\"0.1\"/>\n" \
-	"  </region>\n" \
-	"  <region id=\"west1\" zone=\"west\">\n" \
-	"    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
-	"    <gpu type=\"A100\" free=\"16\" price=\"8\"/>\n" \
-	"  </region>\n" \
-	"</regions>\n"
-
-#define HEADER "id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb,priority,pin,avoid\n"
+#define HEADER T_HEADER
 
 static ewc_ctx *ctx;
 
 static void setup(void)
 {
-	ctx = t_ctx(T_CATALOG, REGIONS);
+	ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 }
 
 static void teardown(void)
@@ -195,7 +182,7 @@ START_TEST(test_stale_after_reload)
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "a,train,A100,8,1,city,,,,east1,\n");
 	ewc_plan *plan = NULL;
 
-	ck_assert_int_eq(t_load(ctx, T_CATALOG, REGIONS), 0);
+	ck_assert_int_eq(t_load(ctx, T_CATALOG, T_TWO_REGIONS), 0);
 	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), EWC_EINVAL);
 	ck_assert_ptr_null(plan);
 	ewc_jobs_free(jobs);

@@ -5,25 +5,7 @@
 
 #include "testutil.h"
 
-/* east1: A100 at 10 CNY/h, power 0.5, green 0.2, grid 0.6, PUE 1.25, 2 ms
- * from city at 0.1 CNY/GB. west1: A100 at 8, X2 at 14 (4 free), power 0.3,
- * green 0.5, grid 0.5, PUE 1.2, 20 ms from city at 0.05 CNY/GB. */
-#define TWO_REGIONS \
-	"<regions>\n" \
-	"  <region id=\"east1\" zone=\"east\">\n" \
-	"    <power price=\"0.5\" green-share=\"0.2\" grid-factor=\"0.6\" pue=\"1.25\"/>\n" \
-	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
-	"    <link site=\"city\" latency-ms=\"2\" price-per-gb=\"0.1\"/>\n" \
-	"  </region>\n" \
-	"  <region id=\"west1\" zone=\"west\">\n" \
-	"    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
-	"    <gpu type=\"A100\" free=\"16\" price=\"8\"/>\n" \
-	"    <gpu type=\"X2\" free=\"4\" price=\"14\"/>\n" \
-	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0.05\"/>\n" \
-	"  </region>\n" \
-	"</regions>\n"
-
-#define HEADER "id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb,priority,pin,avoid\n"
+#define HEADER T_HEADER
 
 static ewc_plan *place(ewc_ctx *ctx, ewc_jobs *jobs, ewc_mode mode)
 {
@@ -44,7 +26,7 @@ static ewc_assignment get(ewc_plan *plan, size_t i)
 
 START_TEST(test_hand_computed_plan)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER
 		"T,train,A100|X2,8,100,city,,1000,,,\n"
 		"I,infer,A100,4,10,city,5,,,,\n");
@@ -116,7 +98,7 @@ END_TEST
 
 START_TEST(test_explain_options)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100|X2,8,100,city,,1000,,,\n");
 	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
 	static const char *const want[4][4] = {
@@ -155,7 +137,7 @@ END_TEST
 
 START_TEST(test_faster_type_hours)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	/* origin "nowhere" has no link: fine for training without data, but
 	 * the near-origin baseline has no nearest region to pick */
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "V,train,A100|X2,4,100,nowhere,,,,,\n");
@@ -273,7 +255,7 @@ END_TEST
 
 START_TEST(test_unplaced_reasons)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER
 		"p,train,X2,1,1,city,,,,east1,\n"
 		"s,infer,A100,1,1,city,1,,,,\n"
@@ -317,7 +299,7 @@ static double num(json_t *o, const char *k)
 
 START_TEST(test_json_consistent)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER
 		"T,train,A100|X2,8,100,city,,1000,,,\n"
 		"I,infer,A100,4,10,city,5,,,,\n"
@@ -381,7 +363,7 @@ END_TEST
 
 START_TEST(test_write_lp)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100|X2,8,100,city,,1000,,,\n");
 	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *plan = NULL;
@@ -419,7 +401,7 @@ END_TEST
 
 START_TEST(test_bad_options)
 {
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TWO_REGIONS);
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "T,train,A100,8,100,city,,,,,\n");
 	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *plan = NULL;

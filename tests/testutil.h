@@ -18,6 +18,26 @@
 	"  <gpu type=\"X2\" watts=\"800\" perf=\"2\"/>\n" \
 	"</gpus>\n"
 
+/* east1: A100 at 10 CNY/h, power 0.5, green 0.2, grid 0.6, PUE 1.25, 2 ms
+ * from city at 0.1 CNY/GB. west1: A100 at 8, X2 at 14 (4 free), power 0.3,
+ * green 0.5, grid 0.5, PUE 1.2, 20 ms from city at 0.05 CNY/GB. */
+#define T_TWO_REGIONS \
+	"<regions>\n" \
+	"  <region id=\"east1\" zone=\"east\">\n" \
+	"    <power price=\"0.5\" green-share=\"0.2\" grid-factor=\"0.6\" pue=\"1.25\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"2\" price-per-gb=\"0.1\"/>\n" \
+	"  </region>\n" \
+	"  <region id=\"west1\" zone=\"west\">\n" \
+	"    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
+	"    <gpu type=\"A100\" free=\"16\" price=\"8\"/>\n" \
+	"    <gpu type=\"X2\" free=\"4\" price=\"14\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0.05\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
+#define T_HEADER "id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb,priority,pin,avoid\n"
+
 static inline ewc_buffer tbuf(const char *name, const char *text)
 {
 	ewc_buffer b = { name, text, strlen(text) };
