@@ -28,7 +28,8 @@ enum {
 	EWC_EINPUT = -5,    /* bad input data: regions, catalog or jobs */
 	EWC_ENOTFOUND = -6, /* no such job, region or GPU type */
 	EWC_ESOLVER = -7,   /* the optimiser failed */
-	EWC_EVERSION = -8   /* a struct's version field is not supported */
+	EWC_EVERSION = -8,  /* a struct's version field is not supported */
+	EWC_ECAPACITY = -9  /* not enough free GPUs now: capacity changed */
 };
 
 /* A short fixed description of an error code. Never NULL. */
@@ -325,6 +326,84 @@ int ewc_plan_option(ewc_plan *plan, size_t i, size_t k, ewc_option *out);
 /* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0).
  * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */
 int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
+
+/* ---- Scheduling against live capacity ------------------------------------
+ *
+ * A context holds the free GPUs "now". Schedulers ask for one job at a time
+ * with ewc_place_one(), optionally reserving the GPUs, and give them back
+ * with ewc_release(); ewc_plan_commit() reserves a whole batch plan at once.
+ *
+ * Thread safety: one context may be shared by any number of threads for
+ * ewc_place_one(), ewc_release(), ewc_plan_commit(), ewc_ctx_set_free(),
+ * ewc_ctx_set_power(), ewc_ctx_free_gpus(), ewc_ctx_reservations() and
+ * ewc_place(): they take the context's lock (ewc_place() only while it
+ * copies the regions; its GLPK solve runs unlocked, one problem per thread).
+ * Loading regions may also run concurrently, but it invalidates job lists,
+ * reservations and the strings placements point to. A job list or a plan
+ * must not be changed by two threads at once; reading them concurrently is
+ * fine except ewc_plan_option(), whose reason string is shared per plan. */
+
+/* ewc_place_one() flag: reserve the GPUs of the chosen option. */
+#define EWC_RESERVE 1u
+
+#define EWC_PLACEMENT_VERSION 1
+/* The answer of ewc_place_one(). `placed` is 0 when no option is eligible
+ * now, and `reason` says why. Strings belong to the context and stay valid
+ * until its next ewc_ctx_load_regions(). */
+typedef struct ewc_placement {
+	unsigned int version;
+	int placed;
+	const char *region;
+	ewc_zone zone;
+	const char *gpu_type;
+	long gpus;
+	double hours;          /* on the chosen type */
+	double cost_cny;
+	double transfer_cny;
+	double energy_kwh;
+	double carbon_kg;
+	double objective;
+	double latency_ms;     /* < 0: no link from the origin */
+	unsigned long long reservation; /* with EWC_RESERVE; 0 otherwise */
+	char reason[256];
+} ewc_placement;
+#define EWC_PLACEMENT_INIT { EWC_PLACEMENT_VERSION, 0, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, -1, 0, "" }
+
+/* The best (region, GPU type) for one job against the GPUs free now: the
+ * exact argmin of the mode's objective over eligible options (ties: lower
+ * cost, then load order). With EWC_RESERVE the GPUs are taken in the same
+ * critical section, so concurrent callers never overbook. opts may be NULL;
+ * its gap, time limit and write_lp are not used. Returns 0 (check
+ * out->placed), EWC_EINPUT for a bad job, EWC_EINVAL or EWC_EVERSION. */
+int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opts,
+                  unsigned int flags, ewc_placement *out);
+
+/* Give back the GPUs of a reservation. Returns 0, or EWC_ENOTFOUND when
+ * it is unknown (already released, or dropped by a reload). */
+int ewc_release(ewc_ctx *ctx, unsigned long long reservation);
+
+/* Reserve the GPUs of every placed job of a plan, all or nothing. Fails
+ * with EWC_ECAPACITY, changing nothing, when a pool no longer has the free
+ * GPUs the plan counted on. `reservations`, if not NULL, receives one id per
+ * job in input order (0 for unplaced jobs). */
+int ewc_plan_commit(ewc_plan *plan, unsigned long long *reservations);
+
+/* Set the GPUs free now for a region's type (an inventory observation;
+ * existing reservations stay valid and are added back on release).
+ * Returns 0, EWC_ENOTFOUND (no such region, or it has no such type) or
+ * EWC_EINVAL (free_gpus < 0). */
+int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus);
+
+/* Update a region's power price (CNY/kWh, >= 0) and green share (0..1);
+ * pass NAN to keep either. Plans made before keep the old figures. */
+int ewc_ctx_set_power(ewc_ctx *ctx, const char *region, double power_price,
+                      double green_share);
+
+/* GPUs free now for a region's type. */
+int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out);
+
+/* Reservations held now. */
+size_t ewc_ctx_reservations(ewc_ctx *ctx);
 
 /* Free memory the library handed to the caller. */
 void ewc_free(void *p);

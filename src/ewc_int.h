@@ -3,6 +3,7 @@
 #ifndef EWC_INT_H
 #define EWC_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "ewc.h"
@@ -97,12 +98,34 @@ typedef struct ewc__world {
 	size_t nsites;
 } ewc__world;
 
+/* One GPU reservation made by ewc_place_one() or ewc_plan_commit(). */
+typedef struct ewc__resv {
+	int region;
+	int type;
+	long gpus;
+	unsigned int gen;   /* bumped each time the slot is reused */
+	int used;
+} ewc__resv;
+
 struct ewc_ctx {
+	/* Guards everything below: the regions (free GPUs and prices change
+	 * under schedulers' feet), the generation and the reservations. */
+	pthread_mutex_t lock;
 	ewc__world w;
 	unsigned long generation;  /* bumped by every successful load */
+	ewc__resv *resv;
+	size_t nresv, capresv;
+	int *free_slots;           /* stack of unused slots in resv */
+	size_t nfree_slots;
+	unsigned int resv_gen;     /* generation of the newest reservation */
 };
 
+void ewc__lock(ewc_ctx *ctx);
+void ewc__unlock(ewc_ctx *ctx);
+
 void ewc__world_free(ewc__world *w);
+/* Deep copy; 0 or -1 (out of memory, dst left empty). */
+int ewc__world_copy(ewc__world *dst, const ewc__world *src);
 int ewc__gpu_find(const ewc__world *w, const char *type);
 int ewc__region_find(const ewc__world *w, const char *id);
 int ewc__site_find(const ewc__world *w, const char *site);
@@ -132,6 +155,12 @@ typedef struct ewc__job {
 	double deadline_h;        /* < 0: none */
 	int line;                 /* CSV line, 0 when added through the API */
 } ewc__job;
+
+/* Check one job against w without a list (no duplicate check). 0, or
+ * EWC_EINPUT/EWC_EVERSION/EWC_ENOMEM with the message set. Free the result
+ * with ewc__job_clear(). */
+int ewc__job_check(const ewc__world *w, const ewc_job *job, ewc__job *out);
+void ewc__job_clear(ewc__job *j);
 
 struct ewc_jobs {
 	ewc_ctx *ctx;

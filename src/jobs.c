@@ -23,7 +23,7 @@ static const char *const col_name[C_COUNT] = {
 };
 #define C_REQUIRED 6 /* the first six columns */
 
-static void job_free(ewc__job *j)
+void ewc__job_clear(ewc__job *j)
 {
 	free(j->id);
 	free(j->gpu_type);
@@ -53,7 +53,7 @@ void ewc_jobs_free(ewc_jobs *jobs)
 	if (!jobs)
 		return;
 	for (size_t i = 0; i < jobs->n; i++)
-		job_free(&jobs->v[i]);
+		ewc__job_clear(&jobs->v[i]);
 	free(jobs->v);
 	free(jobs);
 }
@@ -108,16 +108,18 @@ typedef struct staging {
 static void staging_free(staging *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		job_free(&s->v[i]);
+		ewc__job_clear(&s->v[i]);
 	free(s->v);
 	memset(s, 0, sizeof *s);
 }
 
 static int id_taken(const ewc_jobs *jobs, const staging *s, const char *id)
 {
+	if (!jobs)
+		return 0;
 	if (ewc_jobs_find(jobs, id) >= 0)
 		return 1;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; s && i < s->n; i++)
 		if (strcmp(s->v[i].id, id) == 0)
 			return 1;
 	return 0;
@@ -167,11 +169,10 @@ static int next_name(const char **p, char *buf, size_t len)
 /* Check one job and convert it. `where` prefixes every message (file:line
  * or job "id"); raw holds the CSV text per column for messages, or NULL.
  * Returns 1 when the job is good. */
-static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
-                     const char *const *raw, const char *where, ewc__diag *d,
-                     ewc__job *out)
+static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s,
+                     const ewc_job *in, const char *const *raw, const char *where,
+                     ewc__diag *d, ewc__job *out)
 {
-	const ewc__world *w = &jobs->ctx->w;
 	size_t before = d->n + d->dropped;
 	char v[160];
 
@@ -276,7 +277,7 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 			              in->avoid);
 	}
 	if (d->n + d->dropped != before || d->oom) {
-		job_free(out);
+		ewc__job_clear(out);
 		return 0;
 	}
 	out->id = ewc__strdup(in->id);
@@ -287,7 +288,7 @@ static int check_job(const ewc_jobs *jobs, const staging *s, const ewc_job *in,
 	if (!out->id || !out->origin || !out->gpu_type ||
 	    (in->avoid && *in->avoid && !out->avoid_text)) {
 		d->oom = 1;
-		job_free(out);
+		ewc__job_clear(out);
 		return 0;
 	}
 	return 1;
@@ -329,6 +330,19 @@ static int commit(ewc_jobs *jobs, staging *s)
 	return 0;
 }
 
+int ewc__job_check(const ewc__world *w, const ewc_job *job, ewc__job *out)
+{
+	ewc__diag d = { 0 };
+	char where[300];
+
+	if (job->version != EWC_JOB_VERSION)
+		return ewc__seterr(EWC_EVERSION, "job struct version %u not supported", job->version);
+	snprintf(where, sizeof where, "job \"%s\"", job->id ? job->id : "");
+	if (!check_job(w, NULL, NULL, job, NULL, where, &d, out))
+		return ewc__diag_finish(&d, d.n ? EWC_EINPUT : EWC_ENOMEM);
+	return 0;
+}
+
 int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job)
 {
 	staging s = { 0 };
@@ -344,10 +358,10 @@ int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job)
 		return ewc__seterr(EWC_EVERSION, "ewc_jobs_add: job struct version %u not supported",
 		                   job->version);
 	snprintf(where, sizeof where, "job \"%s\"", job->id ? job->id : "");
-	if (!check_job(jobs, &s, job, NULL, where, &d, &j))
+	if (!check_job(&jobs->ctx->w, jobs, &s, job, NULL, where, &d, &j))
 		return ewc__diag_finish(&d, d.n ? EWC_EINPUT : EWC_ENOMEM);
 	if (staging_push(&s, &j) != 0) {
-		job_free(&j);
+		ewc__job_clear(&j);
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	}
 	return commit(jobs, &s);
@@ -514,9 +528,9 @@ static void row(reader *R)
 	in.avoid = raw[C_AVOID];
 	if (bad)
 		return;
-	if (check_job(R->jobs, &R->s, &in, raw, where, &R->d, &j) &&
+	if (check_job(&R->jobs->ctx->w, R->jobs, &R->s, &in, raw, where, &R->d, &j) &&
 	    staging_push(&R->s, &j) != 0) {
-		job_free(&j);
+		ewc__job_clear(&j);
 		R->d.oom = 1;
 	}
 }

@@ -34,6 +34,7 @@ void ewc_plan_free(ewc_plan *p)
 {
 	if (!p)
 		return;
+	ewc__world_free(&p->w);
 	free(p->opt_job);
 	free(p->opt_region);
 	free(p->opt_type);
@@ -64,7 +65,7 @@ static long region_free(const ewc__region *R, int t)
 /* Every eligible (job, region, type), grouped by job. */
 static int build_options(ewc_plan *p)
 {
-	const ewc__world *w = &p->ctx->w;
+	const ewc__world *w = &p->w;
 	size_t cap = 0;
 	char why[256];
 
@@ -113,7 +114,7 @@ static int build_options(ewc_plan *p)
  * its origin with room for its first-listed type (ties: lower objective). */
 static int baseline(ewc_plan *p)
 {
-	const ewc__world *w = &p->ctx->w;
+	const ewc__world *w = &p->w;
 	size_t npools = w->nregions * w->ngpus;
 	long *left = malloc((npools ? npools : 1) * sizeof *left);
 
@@ -147,7 +148,7 @@ static int baseline(ewc_plan *p)
 
 static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
 {
-	const ewc__world *w = &p->ctx->w;
+	const ewc__world *w = &p->w;
 
 	memset(t, 0, sizeof *t);
 	t->version = EWC_TOTALS_VERSION;
@@ -179,7 +180,7 @@ static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
 static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
 {
 	const ewc_plan *p = user;
-	const ewc__world *w = &p->ctx->w;
+	const ewc__world *w = &p->w;
 	const char *a = "", *b = "", *c = "";
 
 	switch (kind) {
@@ -208,7 +209,7 @@ static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
 
 static int reasons(ewc_plan *p)
 {
-	const ewc__world *w = &p->ctx->w;
+	const ewc__world *w = &p->w;
 	char why[512];
 
 	p->reason = calloc(p->njobs ? p->njobs : 1, sizeof *p->reason);
@@ -289,11 +290,6 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		return ewc__seterr(EWC_EINVAL, "gap must be a number >= 0 and < 1");
 	if (!(isfinite(opts->time_limit) && opts->time_limit > 0))
 		return ewc__seterr(EWC_EINVAL, "time limit must be a number of seconds > 0");
-	if (ctx->w.nregions == 0)
-		return ewc__seterr(EWC_EINVAL, "ewc_place: no regions loaded");
-	if (jobs->generation != ctx->generation)
-		return ewc__seterr(EWC_EINVAL, "ewc_place: the job list was made before the regions "
-		                   "were reloaded; make it again");
 
 	p = calloc(1, sizeof *p);
 	if (!p)
@@ -301,6 +297,23 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	p->ctx = ctx;
 	p->jobs = jobs;
 	p->opts = *opts;
+	/* the plan works on its own copy of the regions, taken under the lock:
+	 * capacity and prices may change while GLPK runs */
+	ewc__lock(ctx);
+	if (ctx->w.nregions == 0)
+		rc = ewc__seterr(EWC_EINVAL, "ewc_place: no regions loaded");
+	else if (jobs->generation != ctx->generation)
+		rc = ewc__seterr(EWC_EINVAL, "ewc_place: the job list was made before the regions "
+		                 "were reloaded; make it again");
+	else if (ewc__world_copy(&p->w, &ctx->w) != 0)
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	else
+		rc = 0;
+	ewc__unlock(ctx);
+	if (rc != 0) {
+		ewc_plan_free(p);
+		return rc;
+	}
 	if (p->opts.mode == EWC_MODE_COST)
 		p->opts.carbon_price = 0;
 	p->njobs = jobs->n;
@@ -309,7 +322,7 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	if (!p->choice || !p->base || build_options(p) != 0 || baseline(p) != 0)
 		goto oom;
 
-	size_t npools = ctx->w.nregions * ctx->w.ngpus;
+	size_t npools = p->w.nregions * p->w.ngpus;
 	job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *job_gpus);
 	prio = malloc((p->njobs ? p->njobs : 1) * sizeof *prio);
 	pool = malloc((p->nopts ? p->nopts : 1) * sizeof *pool);
@@ -321,11 +334,11 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		prio[j] = jobs->v[j].priority;
 	}
 	for (size_t o = 0; o < p->nopts; o++)
-		pool[o] = pool_of(&ctx->w, p->opt_region[o], p->opt_type[o]);
-	for (size_t r = 0; r < ctx->w.nregions; r++)
-		for (size_t t = 0; t < ctx->w.ngpus; t++)
-			pool_cap[pool_of(&ctx->w, (int)r, (int)t)] =
-				region_free(&ctx->w.regions[r], (int)t);
+		pool[o] = pool_of(&p->w, p->opt_region[o], p->opt_type[o]);
+	for (size_t r = 0; r < p->w.nregions; r++)
+		for (size_t t = 0; t < p->w.ngpus; t++)
+			pool_cap[pool_of(&p->w, (int)r, (int)t)] =
+				region_free(&p->w.regions[r], (int)t);
 	if (p->opts.mode == EWC_MODE_CARBON) {
 		obj2 = malloc((p->nopts ? p->nopts : 1) * sizeof *obj2);
 		if (!obj2)
@@ -466,7 +479,7 @@ int ewc_plan_assignment(const ewc_plan *p, size_t i, ewc_assignment *out)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_assignment: no job %zu", i);
 	if (check_version(out->version, EWC_ASSIGNMENT_VERSION, "ewc_plan_assignment"))
 		return EWC_EVERSION;
-	w = &p->ctx->w;
+	w = &p->w;
 	J = &p->jobs->v[i];
 	memset(out, 0, sizeof *out);
 	out->version = EWC_ASSIGNMENT_VERSION;
@@ -504,7 +517,7 @@ size_t ewc_plan_option_count(const ewc_plan *p, size_t i)
 {
 	if (!p || i >= p->njobs)
 		return 0;
-	return p->ctx->w.nregions * (size_t)p->jobs->v[i].ntypes;
+	return p->w.nregions * (size_t)p->jobs->v[i].ntypes;
 }
 
 int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
@@ -518,7 +531,7 @@ int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_option: no option %zu of job %zu", k, i);
 	if (check_version(out->version, EWC_OPTION_VERSION, "ewc_plan_option"))
 		return EWC_EVERSION;
-	w = &p->ctx->w;
+	w = &p->w;
 	J = &p->jobs->v[i];
 	r = (int)(k / (size_t)J->ntypes);
 	t = J->types[k % (size_t)J->ntypes];

@@ -7,6 +7,7 @@
 
 struct ewc_plan {
 	ewc_ctx *ctx;
+	ewc__world w;     /* the regions as they were when the plan was made */
 	const ewc_jobs *jobs;
 	ewc_place_options opts;
 	size_t njobs;

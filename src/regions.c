@@ -67,6 +67,47 @@ void ewc__world_free(ewc__world *w)
 	memset(w, 0, sizeof *w);
 }
 
+int ewc__world_copy(ewc__world *dst, const ewc__world *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->gpus = calloc(src->ngpus ? src->ngpus : 1, sizeof *dst->gpus);
+	dst->regions = calloc(src->nregions ? src->nregions : 1, sizeof *dst->regions);
+	dst->sites = calloc(src->nsites ? src->nsites : 1, sizeof *dst->sites);
+	if (!dst->gpus || !dst->regions || !dst->sites)
+		goto oom;
+	for (; dst->ngpus < src->ngpus; dst->ngpus++) {
+		dst->gpus[dst->ngpus] = src->gpus[dst->ngpus];
+		dst->gpus[dst->ngpus].type = ewc__strdup(src->gpus[dst->ngpus].type);
+		if (!dst->gpus[dst->ngpus].type)
+			goto oom;
+	}
+	for (; dst->nsites < src->nsites; dst->nsites++) {
+		dst->sites[dst->nsites] = ewc__strdup(src->sites[dst->nsites]);
+		if (!dst->sites[dst->nsites])
+			goto oom;
+	}
+	for (; dst->nregions < src->nregions; dst->nregions++) {
+		const ewc__region *a = &src->regions[dst->nregions];
+		ewc__region *b = &dst->regions[dst->nregions];
+		*b = *a;
+		b->id = ewc__strdup(a->id);
+		b->name = ewc__strdup(a->name);
+		b->file = ewc__strdup(a->file);
+		b->gpus = malloc((a->ngpus ? a->ngpus : 1) * sizeof *b->gpus);
+		b->links = malloc((a->nlinks ? a->nlinks : 1) * sizeof *b->links);
+		if (!b->id || !b->name || !b->file || !b->gpus || !b->links) {
+			dst->nregions++; /* so that world_free frees what was copied */
+			goto oom;
+		}
+		memcpy(b->gpus, a->gpus, a->ngpus * sizeof *b->gpus);
+		memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
+	}
+	return 0;
+oom:
+	ewc__world_free(dst);
+	return -1;
+}
+
 int ewc__gpu_find(const ewc__world *w, const char *type)
 {
 	for (size_t i = 0; i < w->ngpus; i++)
@@ -771,9 +812,18 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 		rc = ewc__diag_finish(&L.d, rc);
 		goto fail;
 	}
-	ewc__world_free(&ctx->w);
-	ctx->w = L.w;
-	ctx->generation++;
+	ewc__lock(ctx);
+	{
+		ewc__world old = ctx->w;
+		ctx->w = L.w;
+		ctx->generation++;
+		/* reservations named the old inventory's pools; the new inventory's
+		 * free counts are the truth now */
+		ctx->nresv = 0;
+		ctx->nfree_slots = 0;
+		ewc__unlock(ctx);
+		ewc__world_free(&old);
+	}
 	memset(&L.w, 0, sizeof L.w);
 	loader_free(&L);
 	return 0;
@@ -792,6 +842,10 @@ int ewc_ctx_new(ewc_ctx **out)
 	ctx = calloc(1, sizeof *ctx);
 	if (!ctx)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+		free(ctx);
+		return ewc__seterr(EWC_ERROR, "cannot create the context's lock");
+	}
 	*out = ctx;
 	return 0;
 }
@@ -801,6 +855,9 @@ void ewc_ctx_free(ewc_ctx *ctx)
 	if (!ctx)
 		return;
 	ewc__world_free(&ctx->w);
+	free(ctx->resv);
+	free(ctx->free_slots);
+	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
 
@@ -823,6 +880,7 @@ int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
 	if (out->version != EWC_REGION_INFO_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_region_get: struct version %u not supported",
 		                   out->version);
+	ewc__lock((ewc_ctx *)ctx);
 	r = &ctx->w.regions[i];
 	out->id = r->id;
 	out->name = r->name;
@@ -835,6 +893,7 @@ int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
 	out->links = r->nlinks;
 	out->file = r->file;
 	out->line = r->line;
+	ewc__unlock((ewc_ctx *)ctx);
 	return 0;
 }
 
@@ -845,6 +904,7 @@ int ewc_region_gpu(const ewc_ctx *ctx, size_t i, size_t k, const char **type,
 
 	if (!ctx || i >= ctx->w.nregions || k >= ctx->w.regions[i].ngpus)
 		return ewc__seterr(EWC_EINVAL, "ewc_region_gpu: no entry %zu of region %zu", k, i);
+	ewc__lock((ewc_ctx *)ctx);
 	g = &ctx->w.regions[i].gpus[k];
 	if (type)
 		*type = ctx->w.gpus[g->type].type;
@@ -852,6 +912,7 @@ int ewc_region_gpu(const ewc_ctx *ctx, size_t i, size_t k, const char **type,
 		*free_gpus = g->free;
 	if (price)
 		*price = g->price;
+	ewc__unlock((ewc_ctx *)ctx);
 	return 0;
 }
 
