@@ -99,8 +99,10 @@ int ewc__world_copy(ewc__world *dst, const ewc__world *src)
 			dst->nregions++; /* so that world_free frees what was copied */
 			goto oom;
 		}
-		memcpy(b->gpus, a->gpus, a->ngpus * sizeof *b->gpus);
-		memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
+		if (a->ngpus) /* a region may have no GPUs or links: no NULL to memcpy */
+			memcpy(b->gpus, a->gpus, a->ngpus * sizeof *b->gpus);
+		if (a->nlinks)
+			memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
 	}
 	return 0;
 oom:
