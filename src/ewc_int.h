@@ -198,7 +198,8 @@ int ewc__eligible(const ewc__world *w, const ewc__job *j, int r, int t,
 void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why,
                        size_t whylen);
 
-/* Write a file through a temporary in the same folder, renamed on success. */
-int ewc__atomic_path(const char *path, char **tmp_out);
+/* Check the options both placement calls share (version, mode, carbon
+ * price); `who` names the caller in messages. 0 or an error code, set. */
+int ewc__check_options(const ewc_place_options *opts, const char *who);
 
 #endif /* EWC_INT_H */

@@ -260,6 +260,19 @@ static int reasons(ewc_plan *p)
 	return 0;
 }
 
+int ewc__check_options(const ewc_place_options *opts, const char *who)
+{
+	if (opts->version != EWC_PLACE_OPTIONS_VERSION)
+		return ewc__seterr(EWC_EVERSION, "%s: options version %u not supported", who,
+		                   opts->version);
+	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
+	    opts->mode != EWC_MODE_CARBON)
+		return ewc__seterr(EWC_EINVAL, "%s: unknown mode %d", who, (int)opts->mode);
+	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
+		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	return 0;
+}
+
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts)
 {
@@ -278,14 +291,9 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	*out = NULL;
 	if (!opts)
 		opts = &def;
-	if (opts->version != EWC_PLACE_OPTIONS_VERSION)
-		return ewc__seterr(EWC_EVERSION, "ewc_place: options version %u not supported",
-		                   opts->version);
-	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
-	    opts->mode != EWC_MODE_CARBON)
-		return ewc__seterr(EWC_EINVAL, "ewc_place: unknown mode %d", (int)opts->mode);
-	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
-		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	rc = ewc__check_options(opts, "ewc_place");
+	if (rc)
+		return rc;
 	if (!(isfinite(opts->mip_gap) && opts->mip_gap >= 0 && opts->mip_gap < 1))
 		return ewc__seterr(EWC_EINVAL, "gap must be a number >= 0 and < 1");
 	if (!(isfinite(opts->time_limit) && opts->time_limit > 0))

@@ -122,14 +122,9 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 		                   out->version);
 	if (!opts)
 		opts = &def;
-	if (opts->version != EWC_PLACE_OPTIONS_VERSION)
-		return ewc__seterr(EWC_EVERSION, "ewc_place_one: options version %u not supported",
-		                   opts->version);
-	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
-	    opts->mode != EWC_MODE_CARBON)
-		return ewc__seterr(EWC_EINVAL, "ewc_place_one: unknown mode %d", (int)opts->mode);
-	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
-		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	rc = ewc__check_options(opts, "ewc_place_one");
+	if (rc)
+		return rc;
 	carbon_price = opts->mode == EWC_MODE_COST ? 0 : opts->carbon_price;
 
 	memset(out, 0, sizeof *out);
