@@ -162,8 +162,16 @@ typedef struct ewc__job {
 int ewc__job_check(const ewc__world *w, const ewc_job *job, ewc__job *out);
 void ewc__job_clear(ewc__job *j);
 
+/* Job ids -> index into a job array, by open addressing: slot holds the
+ * index + 1, 0 is empty; cap is 0 or a power of two, kept over half free. */
+typedef struct ewc__ids {
+	size_t *slot;
+	size_t cap;
+} ewc__ids;
+
 struct ewc_jobs {
 	ewc_ctx *ctx;
+	ewc__ids ids;              /* over v */
 	unsigned long generation;  /* of ctx when the list was made */
 	ewc__job *v;
 	size_t n, cap;
@@ -201,5 +209,7 @@ void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why,
 /* Check the options both placement calls share (version, mode, carbon
  * price); `who` names the caller in messages. 0 or an error code, set. */
 int ewc__check_options(const ewc_place_options *opts, const char *who);
+/* Copy checked options; a version 1 struct gets the later fields' defaults. */
+void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src);
 
 #endif /* EWC_INT_H */

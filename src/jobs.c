@@ -55,6 +55,7 @@ void ewc_jobs_free(ewc_jobs *jobs)
 	for (size_t i = 0; i < jobs->n; i++)
 		ewc__job_clear(&jobs->v[i]);
 	free(jobs->v);
+	free(jobs->ids.slot);
 	free(jobs);
 }
 
@@ -89,20 +90,66 @@ int ewc_jobs_get(const ewc_jobs *jobs, size_t i, ewc_job *out)
 	return 0;
 }
 
+static size_t id_hash(const char *s)
+{
+	size_t h = (size_t)14695981039346656037ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+	return h;
+}
+
+/* Index of id in v through x, or -1. */
+static long ids_find(const ewc__ids *x, const ewc__job *v, const char *id)
+{
+	if (!x->cap)
+		return -1;
+	for (size_t h = id_hash(id) & (x->cap - 1); x->slot[h]; h = (h + 1) & (x->cap - 1))
+		if (strcmp(v[x->slot[h] - 1].id, id) == 0)
+			return (long)(x->slot[h] - 1);
+	return -1;
+}
+
+static void ids_put(ewc__ids *x, const ewc__job *v, size_t i)
+{
+	size_t h = id_hash(v[i].id) & (x->cap - 1);
+	while (x->slot[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+}
+
+/* Index v[from..n) (v[0..from) is indexed already), growing the table when
+ * it would be over half full. 0, or -1 out of memory with x unchanged. */
+static int ids_add(ewc__ids *x, const ewc__job *v, size_t from, size_t n)
+{
+	if (2 * n > x->cap) {
+		size_t cap = 64;
+		while (cap < 4 * n)
+			cap *= 2;
+		size_t *slot = calloc(cap, sizeof *slot);
+		if (!slot)
+			return -1;
+		free(x->slot);
+		x->slot = slot;
+		x->cap = cap;
+		from = 0;
+	}
+	for (size_t i = from; i < n; i++)
+		ids_put(x, v, i);
+	return 0;
+}
+
 long ewc_jobs_find(const ewc_jobs *jobs, const char *id)
 {
 	if (!jobs || !id)
 		return -1;
-	for (size_t i = 0; i < jobs->n; i++)
-		if (strcmp(jobs->v[i].id, id) == 0)
-			return (long)i;
-	return -1;
+	return ids_find(&jobs->ids, jobs->v, id);
 }
 
 /* Jobs checked but not yet appended: a load appends all or nothing. */
 typedef struct staging {
 	ewc__job *v;
 	size_t n, cap;
+	ewc__ids ids;
 } staging;
 
 static void staging_free(staging *s)
@@ -110,6 +157,7 @@ static void staging_free(staging *s)
 	for (size_t i = 0; i < s->n; i++)
 		ewc__job_clear(&s->v[i]);
 	free(s->v);
+	free(s->ids.slot);
 	memset(s, 0, sizeof *s);
 }
 
@@ -117,12 +165,7 @@ static int id_taken(const ewc_jobs *jobs, const staging *s, const char *id)
 {
 	if (!jobs)
 		return 0;
-	if (ewc_jobs_find(jobs, id) >= 0)
-		return 1;
-	for (size_t i = 0; s && i < s->n; i++)
-		if (strcmp(s->v[i].id, id) == 0)
-			return 1;
-	return 0;
+	return ewc_jobs_find(jobs, id) >= 0 || (s && ids_find(&s->ids, s->v, id) >= 0);
 }
 
 /* How a value is shown in a message: the CSV text when there is one. */
@@ -304,7 +347,10 @@ static int staging_push(staging *s, const ewc__job *j)
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n++] = *j;
+	s->v[s->n] = *j;
+	if (ids_add(&s->ids, s->v, s->n, s->n + 1) != 0)
+		return -1;
+	s->n++;
 	return 0;
 }
 
@@ -324,8 +370,14 @@ static int commit(ewc_jobs *jobs, staging *s)
 		jobs->cap = cap;
 	}
 	memcpy(jobs->v + jobs->n, s->v, s->n * sizeof *s->v);
+	if (ids_add(&jobs->ids, jobs->v, jobs->n, jobs->n + s->n) != 0) {
+		/* the copies past jobs->n are not part of the list: drop them */
+		staging_free(s);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
 	jobs->n += s->n;
 	free(s->v);
+	free(s->ids.slot);
 	memset(s, 0, sizeof *s);
 	return 0;
 }
