@@ -120,10 +120,7 @@ static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item
 	}
 }
 
-static double sum_over(const ewc__mip *m, const int *choice, const double *per_opt,
-                       int by_job_priority);
-
-static int greedy(const ewc__mip *m, const size_t *first, int *choice)
+int ewc__mip_greedy(const ewc__mip *m, const size_t *first, int *choice)
 {
 	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
 	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
@@ -162,8 +159,8 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 		}
 		qsort(ord, m->njobs, sizeof *ord, cmp_order);
 		greedy_fill(m, first, ord, left, trial);
-		double p = sum_over(m, trial, NULL, 1);
-		double obj = sum_over(m, trial, m->opt_obj, 0);
+		double p = ewc__mip_sum(m, trial, NULL, 1);
+		double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
 		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
 			best_p = p;
 			best_obj = obj;
@@ -185,14 +182,28 @@ static void choice_to_x(const ewc__mip *m, const int *choice, double *x)
 			x[choice[j] + 1] = 1;
 }
 
-static double sum_over(const ewc__mip *m, const int *choice, const double *per_opt,
-                       int by_job_priority)
+double ewc__mip_sum(const ewc__mip *m, const int *choice, const double *per_opt,
+                    int by_priority)
 {
 	double s = 0;
 	for (size_t j = 0; j < m->njobs; j++)
 		if (choice[j] >= 0)
-			s += by_job_priority ? m->job_priority[j] : per_opt[choice[j]];
+			s += by_priority ? m->job_priority[j] : per_opt[choice[j]];
 	return s;
+}
+
+size_t *ewc__mip_first(const ewc__mip *m)
+{
+	size_t *first = calloc(m->njobs + 1, sizeof *first);
+
+	if (!first)
+		return NULL;
+	/* options come grouped by job */
+	for (size_t o = 0; o < m->nopts; o++)
+		first[m->opt_job[o] + 1]++;
+	for (size_t j = 0; j < m->njobs; j++)
+		first[j + 1] += first[j];
+	return first;
 }
 
 /* Whether GLPK's integer solution is at least as good as the start x (it
@@ -332,18 +343,35 @@ static void work_free(work *w)
 	free(w->start);
 }
 
-/* Everything that can longjmp lives here; `w` is owned by the caller. */
-static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char *err,
-                         size_t errlen)
+static int work_init(work *w, const ewc__mip *m)
 {
-	glp_prob *P;
-	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax = 0, pstar, bound = 0;
-	int proven1 = 1, proven2 = 1, all_placeable;
-	size_t nrows = 0;
-	long *demand;
+	size_t nmem = m->nopts + 1;
 
-	P = w->P = glp_create_prob();
+	memset(w, 0, sizeof *w);
+	w->first = ewc__mip_first(m);
+	w->job_row = calloc(m->njobs ? m->njobs : 1, sizeof *w->job_row);
+	w->pool_row = calloc(m->npools ? m->npools : 1, sizeof *w->pool_row);
+	w->x = calloc(nmem, sizeof *w->x);
+	w->ind = calloc(nmem, sizeof *w->ind);
+	w->val = calloc(nmem, sizeof *w->val);
+	w->start = calloc(m->njobs ? m->njobs : 1, sizeof *w->start);
+	if (!w->first || !w->job_row || !w->pool_row || !w->x || !w->ind || !w->val ||
+	    !w->start) {
+		work_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+/* The direct model into w->P: a binary per option, a row per job with a
+ * choice to make, a capacity row per pool that could overflow. */
+static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
+{
+	glp_prob *P = w->P = glp_create_prob();
+	long *demand;
+	size_t *pstart;
+	int *by_pool;
+
 	glp_set_prob_name(P, "ewc");
 	glp_set_obj_dir(P, GLP_MIN);
 	if (m->nopts)
@@ -351,12 +379,8 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 	for (size_t o = 0; o < m->nopts; o++)
 		glp_set_col_kind(P, (int)o + 1, GLP_BV);
 
-	/* one row per job with a choice to make */
 	for (size_t j = 0; j < m->njobs; j++) {
-		size_t k = w->first[j + 1] - w->first[j];
-		if (k)
-			pmax += m->job_priority[j];
-		if (k < 2)
+		if (w->first[j + 1] - w->first[j] < 2)
 			continue;
 		int r = glp_add_rows(P, 1);
 		int len = 0;
@@ -367,29 +391,23 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_mat_row(P, r, len, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, 1.0);
 		w->job_row[j] = r;
-		nrows++;
 	}
-	/* capacity rows, only for pools that could overflow */
 	demand = calloc(m->npools ? m->npools : 1, sizeof *demand);
-	if (!demand) {
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
-	}
-	for (size_t o = 0; o < m->nopts; o++)
-		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
 	/* options bucketed by pool (a counting sort), so that building every
 	 * capacity row costs O(options), not O(pools x options) */
-	size_t *pstart = calloc(m->npools + 1, sizeof *pstart);
-	int *by_pool = malloc((m->nopts ? m->nopts : 1) * sizeof *by_pool);
-	if (!pstart || !by_pool) {
+	pstart = calloc(m->npools + 1, sizeof *pstart);
+	by_pool = malloc((m->nopts ? m->nopts : 1) * sizeof *by_pool);
+	if (!demand || !pstart || !by_pool) {
+		free(demand);
 		free(pstart);
 		free(by_pool);
-		free(demand);
 		snprintf(err, errlen, "out of memory");
 		return EWC_ENOMEM;
 	}
-	for (size_t o = 0; o < m->nopts; o++)
+	for (size_t o = 0; o < m->nopts; o++) {
+		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
 		pstart[m->opt_pool[o] + 1]++;
+	}
 	for (size_t p = 0; p < m->npools; p++)
 		pstart[p + 1] += pstart[p];
 	for (size_t o = 0, *fill = pstart; o < m->nopts; o++)
@@ -411,42 +429,20 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_mat_row(P, r, len, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
 		w->pool_row[p] = r;
-		nrows++;
 	}
 	free(pstart);
 	free(by_pool);
 	free(demand);
-	(void)nrows;
+	return 0;
+}
 
-	/* Phase 1: the most priority that fits. A greedy plan that places every
-	 * job with an option proves it without a MIP. */
-	if (greedy(m, w->first, w->start) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
-	}
-	memcpy(res->choice, w->start, m->njobs * sizeof *res->choice);
-	pstar = sum_over(m, res->choice, NULL, 1);
-	all_placeable = pstar >= pmax;
-	if (!all_placeable && m->nopts) {
-		double b1;
-		glp_set_obj_dir(P, GLP_MAX);
-		for (size_t o = 0; o < m->nopts; o++)
-			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
-		/* at most half the time: the objective phase must get its turn */
-		double mid = now_s() + (deadline - now_s()) / 2;
-		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1);
-		res->phases++;
-		pstar = sum_over(m, res->choice, NULL, 1);
-		if (pstar >= pmax) {
-			all_placeable = 1;
-			proven1 = 1;
-		}
-	}
-	res->priority = pstar;
+/* Turn the model into phase 2's: the objective to minimise and either
+ * "every job with an option placed" (a job row fixed at 1, or a lone
+ * option's column) or a priority row that keeps phase 1's total. */
+static void set_phase2(const ewc__mip *m, work *w, int all_placeable, double pstar)
+{
+	glp_prob *P = w->P;
 
-	/* Phase 2: the least objective at that priority. When every job with an
-	 * option fits, "place them all" is the row j = 1 for each such job; else
-	 * a priority row keeps the phase-1 total. */
 	glp_set_obj_dir(P, GLP_MIN);
 	for (size_t o = 0; o < m->nopts; o++)
 		glp_set_obj_coef(P, (int)o + 1, m->opt_obj[o]);
@@ -469,11 +465,71 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_row_bnds(P, r, GLP_LO, pstar - 1e-7 * fmax(1.0, fabs(pstar)), 0.0);
 		glp_set_row_name(P, r, "priority");
 	}
+}
+
+static int write_named(const ewc__mip *m, work *w, char *err, size_t errlen)
+{
+	set_names(m, w->P, w->job_row, w->pool_row);
+	glp_set_obj_name(w->P, "objective");
+	return write_lp(m, w->P, err, errlen);
+}
+
+/* Everything that can longjmp lives here; `w` is owned by the caller. */
+static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char *err,
+                         size_t errlen)
+{
+	glp_prob *P;
+	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	double pmax = 0, pstar, bound = 0;
+	int proven1 = 1, proven2 = 1, all_placeable, rc;
+
+	rc = build(m, w, err, errlen);
+	if (rc)
+		return rc;
+	P = w->P;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (w->first[j + 1] > w->first[j])
+			pmax += m->job_priority[j];
+
+	/* Phase 1: the most priority that fits. A greedy plan (or the caller's
+	 * start) that places every job with an option proves it without a MIP. */
+	if (ewc__mip_greedy(m, w->first, w->start) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	memcpy(res->choice, w->start, m->njobs * sizeof *res->choice);
+	pstar = ewc__mip_sum(m, res->choice, NULL, 1);
+	if (m->start) {
+		double ps = ewc__mip_sum(m, m->start, NULL, 1);
+		if (ps > pstar + 1e-9 ||
+		    (ps > pstar - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
+		                              ewc__mip_sum(m, res->choice, m->opt_obj, 0))) {
+			memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
+			pstar = ps;
+		}
+	}
+	all_placeable = pstar >= pmax;
+	if (!all_placeable && m->nopts) {
+		double b1;
+		glp_set_obj_dir(P, GLP_MAX);
+		for (size_t o = 0; o < m->nopts; o++)
+			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
+		/* at most half the time: the objective phase must get its turn */
+		double mid = now_s() + (deadline - now_s()) / 2;
+		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1);
+		res->phases++;
+		pstar = ewc__mip_sum(m, res->choice, NULL, 1);
+		if (pstar >= pmax) {
+			all_placeable = 1;
+			proven1 = 1;
+		}
+	}
+	res->priority = pstar;
+
+	/* Phase 2: the least objective at that priority. */
+	set_phase2(m, w, all_placeable, pstar);
 	if (m->write_lp) {
-		int rc;
-		set_names(m, P, w->job_row, w->pool_row);
-		glp_set_obj_name(P, "objective");
-		rc = write_lp(m, P, err, errlen);
+		rc = write_named(m, w, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -494,7 +550,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		if (b2 > bound)
 			bound = b2;
 	}
-	res->objective = sum_over(m, res->choice, m->opt_obj, 0);
+	res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 	if (bound > res->objective)
 		bound = res->objective;
 	res->bound = bound;
@@ -513,46 +569,43 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, lim);
 		run_phase(m, P, 1, deadline, res->choice, w->x, &b3);
 		res->phases++;
-		res->objective = sum_over(m, res->choice, m->opt_obj, 0);
+		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 		if (res->bound > res->objective)
 			res->bound = res->objective;
 	}
 	return 0;
 }
 
-int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
+static int solve_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t errlen)
 {
-	work w;
+	return solve_guarded(m, arg, w, err, errlen);
+}
+
+/* The phase whose model ewc__mip_write() writes. */
+typedef struct phase2 {
+	int all_placeable;
+	double pstar;
+} phase2;
+
+/* Only builds and writes: the decomposition's --write-lp. */
+static int write_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t errlen)
+{
+	const phase2 *ph = arg;
+	int rc = build(m, w, err, errlen);
+
+	if (rc)
+		return rc;
+	set_phase2(m, w, ph->all_placeable, ph->pstar);
+	return write_named(m, w, err, errlen);
+}
+
+int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, char *err,
+                  size_t errlen)
+{
 	guard g;
-	size_t nmem = m->nopts + 1;
 	int rc, used_before;
 	int count = 0, cpeak = 0;
 	size_t total = 0, tpeak = 0;
-	volatile int jumped = 0;
-
-	memset(&w, 0, sizeof w);
-	res->objective = 0;
-	res->bound = 0;
-	res->priority = 0;
-	res->proven = 1;
-	res->phases = 0;
-	w.first = calloc(m->njobs + 1, sizeof *w.first);
-	w.job_row = calloc(m->njobs ? m->njobs : 1, sizeof *w.job_row);
-	w.pool_row = calloc(m->npools ? m->npools : 1, sizeof *w.pool_row);
-	w.x = calloc(nmem, sizeof *w.x);
-	w.ind = calloc(nmem, sizeof *w.ind);
-	w.val = calloc(nmem, sizeof *w.val);
-	w.start = calloc(m->njobs ? m->njobs : 1, sizeof *w.start);
-	if (!w.first || !w.job_row || !w.pool_row || !w.x || !w.ind || !w.val || !w.start) {
-		work_free(&w);
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
-	}
-	/* options come grouped by job: first[j] .. first[j+1] */
-	for (size_t o = 0; o < m->nopts; o++)
-		w.first[m->opt_job[o] + 1]++;
-	for (size_t j = 0; j < m->njobs; j++)
-		w.first[j + 1] += w.first[j];
 
 	/* GLPK keeps one environment per thread. If this thread has no GLPK
 	 * objects of its own, free the environment afterwards so nothing stays
@@ -562,23 +615,76 @@ int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t er
 	glp_term_hook(glpk_quiet, NULL);
 	glp_error_hook(on_glpk_error, &g);
 	if (setjmp(g.jb) == 0) {
-		rc = solve_guarded(m, res, &w, err, errlen);
-	} else {
-		jumped = 1;
-		rc = EWC_ESOLVER;
-		snprintf(err, errlen, "GLPK stopped with an internal error");
-	}
-	if (!jumped) {
+		rc = fn(arg, err, errlen);
 		glp_error_hook(NULL, NULL);
-		if (w.P)
-			glp_delete_prob(w.P);
 		glp_term_hook(NULL, NULL);
 		if (!used_before)
 			glp_free_env();
 	} else {
+		rc = EWC_ESOLVER;
+		snprintf(err, errlen, "GLPK stopped with an internal error");
 		/* after an error GLPK's state is undefined: drop all of it */
 		glp_free_env();
 	}
-	work_free(&w);
 	return rc;
+}
+
+/* One model-building call of this file, under the guard. */
+typedef struct guarded {
+	int (*fn)(const ewc__mip *, void *, work *, char *, size_t);
+	const ewc__mip *m;
+	void *arg;
+	work w;
+} guarded;
+
+static int guarded_fn(void *arg, char *err, size_t errlen)
+{
+	guarded *g = arg;
+	int rc = g->fn(g->m, g->arg, &g->w, err, errlen);
+
+	if (g->w.P)
+		glp_delete_prob(g->w.P);
+	g->w.P = NULL;
+	return rc;
+}
+
+static int with_glpk(int (*fn)(const ewc__mip *, void *, work *, char *, size_t),
+                     const ewc__mip *m, void *arg, char *err, size_t errlen)
+{
+	guarded g = { fn, m, arg, { 0 } };
+	int rc;
+
+	if (work_init(&g.w, m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	rc = ewc__glpk_run(guarded_fn, &g, err, errlen);
+	work_free(&g.w);
+	return rc;
+}
+
+int ewc__mip_write(const ewc__mip *m, int all_placeable, double pstar, char *err,
+                   size_t errlen)
+{
+	phase2 ph = { all_placeable, pstar };
+
+	return with_glpk(write_fn, m, &ph, err, errlen);
+}
+
+int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
+{
+	res->objective = 0;
+	res->bound = 0;
+	res->priority = 0;
+	res->proven = 1;
+	res->phases = 0;
+	return with_glpk(solve_fn, m, res, err, errlen);
+}
+
+int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
+{
+	if (m->method == EWC__SOLVE_DECOMPOSE ||
+	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
+		return ewc__mip_decompose(m, res, err, errlen);
+	return ewc__mip_direct(m, res, err, errlen);
 }

@@ -11,6 +11,12 @@
  * lexicographic: first the total priority placed is maximised, then the sum
  * of opt_obj over chosen options is minimised, then (if opt_obj2 is set)
  * opt_obj2 among plans within tolerance of that minimum. */
+/* How to solve: the direct model on GLPK's branch-and-cut, or the
+ * decomposition over the capacity rows (solver/lagr.c) for large lists. */
+enum { EWC__SOLVE_AUTO, EWC__SOLVE_DIRECT, EWC__SOLVE_DECOMPOSE };
+/* AUTO picks the decomposition above this many options. */
+#define EWC__DIRECT_MAX_OPTS 3000
+
 typedef struct ewc__mip {
 	size_t njobs;
 	size_t nopts;
@@ -25,6 +31,11 @@ typedef struct ewc__mip {
 	double mip_gap;              /* relative gap to stop at */
 	double time_limit;           /* seconds, for all phases */
 	const char *write_lp;        /* write the phase-2 model here, or NULL */
+	int method;                  /* EWC__SOLVE_* */
+	const int *start;            /* [njobs] a feasible plan to start from, or NULL */
+	/* called after each improvement of a long solve, or NULL */
+	void (*progress)(void *user, const char *phase, double objective, double bound);
+	void *progress_user;
 	/* names for the LP file: kind 'x' option, 'j' job row, 'c' pool row */
 	void (*name)(void *user, char kind, size_t index, char *buf, size_t len);
 	void *name_user;
@@ -42,5 +53,29 @@ typedef struct ewc__mip_result {
 /* Solve. Returns 0, or a negative EWC_E* code with a message in err
  * (EWC_ESOLVER for a solver failure, EWC_EIO for write_lp). */
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
+
+/* The direct model (mip.c) and the decomposition (lagr.c); same contract. */
+int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
+int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
+
+/* Run fn(arg) with GLPK's terminal output off and its internal errors
+ * turned into EWC_ESOLVER (all of the thread's GLPK objects are then freed).
+ * fn deletes the GLPK objects it made before it returns. Not nested. */
+int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, char *err,
+                  size_t errlen);
+
+/* Shared by both. first[j] .. first[j+1] are job j's options; returns a
+ * fresh [njobs+1] array or NULL. */
+size_t *ewc__mip_first(const ewc__mip *m);
+/* The best of three greedy plans (most priority, then least opt_obj),
+ * feasible by construction. 0, or -1 when out of memory. */
+int ewc__mip_greedy(const ewc__mip *m, const size_t *first, int *choice);
+/* Total priority placed (by_priority) or sum of per_opt over the choice. */
+double ewc__mip_sum(const ewc__mip *m, const int *choice, const double *per_opt,
+                    int by_priority);
+/* Write the direct phase-2 model (every placeable job placed, or a total
+ * priority of at least pstar) to m->write_lp, atomically. */
+int ewc__mip_write(const ewc__mip *m, int all_placeable, double pstar, char *err,
+                   size_t errlen);
 
 #endif /* EWC_SOLVER_H */

@@ -1,9 +1,11 @@
 /* cmd_place.c - `ewc place`: optimise a job list and report the plan */
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <csv.h>
 
@@ -12,7 +14,7 @@
 int place_parse(const char *cmd, int explain, int argc, char **argv, place_args *a)
 {
 	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
-	       O_TLIMIT, O_LP, O_JOB, O_HELP };
+	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_HELP };
 	static const struct option place_opts[] = {
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -23,6 +25,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "gap", required_argument, NULL, O_GAP },
 		{ "time-limit", required_argument, NULL, O_TLIMIT },
 		{ "write-lp", required_argument, NULL, O_LP },
+		{ "solver", required_argument, NULL, O_SOLVER },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -83,6 +86,17 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 				return tool_usage(cmd, "--time-limit: must be > 0 seconds, got %s", optarg);
 			break;
 		case O_LP: a->opts.write_lp = optarg; break;
+		case O_SOLVER:
+			if (!strcmp(optarg, "auto"))
+				a->opts.solver = EWC_SOLVER_AUTO;
+			else if (!strcmp(optarg, "direct"))
+				a->opts.solver = EWC_SOLVER_DIRECT;
+			else if (!strcmp(optarg, "decompose"))
+				a->opts.solver = EWC_SOLVER_DECOMPOSE;
+			else
+				return tool_usage(cmd, "--solver: use auto, direct or decompose, not \"%s\"",
+				                  optarg);
+			break;
 		case O_HELP:
 			cmd_help_text(cmd, stdout);
 			return -1;
@@ -103,8 +117,21 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 	return 0;
 }
 
+/* A long solve's progress, on a terminal only: one line, rewritten. */
+static void progress(void *user, const char *phase, double objective, double bound)
+{
+	double gap = fmax(0.0, (objective - bound) / fmax(1.0, fabs(objective)));
+
+	*(int *)user = 1;
+	fprintf(stderr, "\rewc: %-8s best %.10g  bound %.10g  gap %.4f%%\033[K", phase,
+	        objective, bound, 100.0 * gap);
+	fflush(stderr);
+}
+
 int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 {
+	int rc, shown = 0;
+
 	*ctx = NULL;
 	*jobs = NULL;
 	*plan = NULL;
@@ -118,7 +145,14 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 		tool_error("%s: no job with id \"%s\"", a->jobs, a->job);
 		goto fail;
 	}
-	if (ewc_place(plan, *ctx, *jobs, &a->opts) != 0) {
+	if (isatty(STDERR_FILENO)) {
+		a->opts.progress = progress;
+		a->opts.progress_user = &shown;
+	}
+	rc = ewc_place(plan, *ctx, *jobs, &a->opts);
+	if (shown)
+		fputs("\r\033[K", stderr);
+	if (rc != 0) {
 		tool_error("%s", ewc_errmsg(*ctx));
 		goto fail;
 	}

@@ -184,7 +184,24 @@ const char *ewc_mode_name(ewc_mode mode);
 /* Parse a mode name. Returns 0 or EWC_EINVAL. */
 int ewc_mode_parse(ewc_mode *out, const char *name);
 
-#define EWC_PLACE_OPTIONS_VERSION 1
+/* How ewc_place() solves. AUTO: the direct model on GLPK's branch-and-cut
+ * for small lists, the decomposition over the capacity rows (prices on
+ * each region's GPUs, then a small MIP for the jobs still in question) for
+ * large ones. Both report a proven lower bound; docs/model.md explains. */
+typedef enum ewc_solver {
+	EWC_SOLVER_AUTO = 0,
+	EWC_SOLVER_DIRECT = 1,
+	EWC_SOLVER_DECOMPOSE = 2
+} ewc_solver;
+
+/* Called by the decomposition as a long solve improves: the phase
+ * ("priority", "prices", "polish"), the best objective found and the proven
+ * bound (in phase "priority": the total priority placed and its upper
+ * bound). From the calling thread; it must not call back into the context. */
+typedef void (*ewc_progress_fn)(void *user, const char *phase, double objective,
+                                double bound);
+
+#define EWC_PLACE_OPTIONS_VERSION 2
 typedef struct ewc_place_options {
 	unsigned int version;
 	ewc_mode mode;
@@ -192,8 +209,14 @@ typedef struct ewc_place_options {
 	double mip_gap;        /* relative gap at which the solver may stop */
 	double time_limit;     /* seconds for the whole solve, > 0 */
 	const char *write_lp;  /* if not NULL, write the model here (CPLEX LP) */
+	/* version 2; a version 1 struct ends above and gets the defaults */
+	ewc_solver solver;
+	ewc_progress_fn progress;  /* or NULL */
+	void *progress_user;
 } ewc_place_options;
-#define EWC_PLACE_OPTIONS_INIT { EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL }
+#define EWC_PLACE_OPTIONS_INIT \
+	{ EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL, \
+	  EWC_SOLVER_AUTO, NULL, NULL }
 
 /* Place every job of `jobs` on the context's regions (SPEC section 4): the
  * plan first maximises the total priority placed, then minimises the mode's

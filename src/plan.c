@@ -1,6 +1,7 @@
 /* plan.c - placing a job list: options, the optimiser, the baseline, totals */
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,14 +261,28 @@ static int reasons(ewc_plan *p)
 	return 0;
 }
 
+void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src)
+{
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+
+	*dst = def;
+	if (src->version == 1)
+		memcpy(dst, src, offsetof(ewc_place_options, solver));
+	else
+		*dst = *src;
+}
+
 int ewc__check_options(const ewc_place_options *opts, const char *who)
 {
-	if (opts->version != EWC_PLACE_OPTIONS_VERSION)
+	if (opts->version != 1 && opts->version != EWC_PLACE_OPTIONS_VERSION)
 		return ewc__seterr(EWC_EVERSION, "%s: options version %u not supported", who,
 		                   opts->version);
 	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
 	    opts->mode != EWC_MODE_CARBON)
 		return ewc__seterr(EWC_EINVAL, "%s: unknown mode %d", who, (int)opts->mode);
+	if (opts->version >= 2 && opts->solver != EWC_SOLVER_AUTO &&
+	    opts->solver != EWC_SOLVER_DIRECT && opts->solver != EWC_SOLVER_DECOMPOSE)
+		return ewc__seterr(EWC_EINVAL, "%s: unknown solver %d", who, (int)opts->solver);
 	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
 		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
 	return 0;
@@ -304,7 +319,7 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	p->ctx = ctx;
 	p->jobs = jobs;
-	p->opts = *opts;
+	ewc__options_copy(&p->opts, opts);
 	/* the plan works on its own copy of the regions, taken under the lock:
 	 * capacity and prices may change while GLPK runs */
 	ewc__lock(ctx);
@@ -369,6 +384,11 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	m.mip_gap = p->opts.mip_gap;
 	m.time_limit = p->opts.time_limit;
 	m.write_lp = p->opts.write_lp;
+	m.method = p->opts.solver == EWC_SOLVER_DIRECT ? EWC__SOLVE_DIRECT
+	           : p->opts.solver == EWC_SOLVER_DECOMPOSE ? EWC__SOLVE_DECOMPOSE
+	                                                    : EWC__SOLVE_AUTO;
+	m.progress = p->opts.progress;
+	m.progress_user = p->opts.progress_user;
 	m.name = solver_name;
 	m.name_user = p;
 	memset(&res, 0, sizeof res);

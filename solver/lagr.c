@@ -1,0 +1,942 @@
+/* lagr.c - the placement model at national scale: prices on the capacity rows */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capacity rows are few (regions x GPU types: tens) and jobs are many. A
+ * price lambda_p >= 0 on each capacity row splits the model into one tiny
+ * choice per job:
+ *
+ *   L(lambda) = sum_j min_o (c_o + g_j lambda_p(o)) - sum_p cap_p lambda_p
+ *
+ * is a lower bound on every plan that places every job (weak duality),
+ * for any lambda, and its maximum is the LP relaxation's value. L is
+ * concave and piecewise linear in a few dozen variables: a cutting-plane
+ * method with a box around the best point so far (box-step Kelley) climbs
+ * it, each step one pass over the options and one tiny LP on GLPK. Plans
+ * come from a greedy that chooses by priced cost and then moves jobs to
+ * cheaper options with room. Reduced-cost fixing then drops every option
+ * that cannot be part of a plan better than the one in hand, and GLPK's
+ * branch-and-cut settles the few jobs still in question.
+ *
+ * When not every job fits, phase 1 does the same for the most priority
+ * (c_o = -priority, a job may stay out), and phase 2 prices one more row,
+ * "total priority placed >= phase 1's", so that its bound holds among all
+ * plans that place as much priority.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glpk.h>
+
+#include "ewc.h"
+#include "solver.h"
+
+/* Cutting-plane steps per phase; each is one pass over the options. */
+#define MAX_STEPS 400
+/* Jobs are split into at most this many groups, each with its own model. */
+#define MAX_GROUPS 64
+/* The polishing MIP is skipped when more options than this survive fixing. */
+#define POLISH_MAX_OPTS 20000
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double rel_gap(double z, double lb)
+{
+	double g = (z - lb) / fmax(1.0, fabs(z));
+	return g > 0 ? g : 0;
+}
+
+typedef struct item {
+	double key;  /* larger first */
+	long gpus;
+	int job;
+} item;
+
+static int cmp_item(const void *a, const void *b)
+{
+	const item *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	if (x->gpus != y->gpus)
+		return x->gpus > y->gpus ? -1 : 1;
+	return x->job - y->job;
+}
+
+/* One phase's problem and all of its scratch space. */
+typedef struct phase {
+	const ewc__mip *m;
+	const size_t *first;
+	const double *c;      /* [nopts] minimised */
+	int one;              /* phase 1: c = -priority, a job may stay out */
+	int prow;             /* phase 2 with "priority placed >= pmin" */
+	double pmin;
+	size_t nk;            /* priced pools: those that could overflow */
+	int *kpool;           /* [nk] */
+	size_t ny;            /* dual variables: nk, and the priority row's */
+	double *scale;        /* [ny] typical size of each dual variable */
+	double *price;        /* [npools] price of each pool at the point in hand */
+	long *use;            /* [npools] */
+	double *s;            /* [ny] subgradient */
+	/* jobs in groups, each with its own cutting-plane model of its share
+	 * of L (any partition gives valid cuts; more groups, fewer steps) */
+	size_t ngroups;
+	int *group;           /* [njobs] */
+	int *kidx;            /* [npools] price index of each pool, or -1 */
+	double *gc;           /* [ngroups] cost of the group's priced choices */
+	double *gl;           /* [ngroups] the group's share of L */
+	double *gp;           /* [ngroups] priority it places */
+	double *gu;           /* [ngroups * nk] GPUs it puts on each priced pool */
+	int *arg;             /* [njobs] each job's cheapest priced option */
+	/* the plan in hand: feasible, and the best found */
+	int *choice;          /* [njobs] */
+	double z;             /* its value (phase 1: minus its priority) */
+	int *trial;           /* [njobs] */
+	long *left;           /* [npools] */
+	item *ord;            /* [njobs] */
+	const unsigned char *in; /* [njobs] jobs phase 2 must place, or NULL */
+	double lb;            /* the best bound: L at yc */
+	double *yc;           /* [ny] the point where L is lb */
+	double deadline;
+	double target;        /* relative gap to stop at */
+} phase;
+
+/* Prices per pool from the dual point y. */
+static void set_prices(phase *ph, const double *y)
+{
+	const ewc__mip *m = ph->m;
+
+	for (size_t p = 0; p < m->npools; p++)
+		ph->price[p] = 0;
+	for (size_t k = 0; k < ph->nk; k++)
+		ph->price[ph->kpool[k]] = y[k];
+}
+
+/* L at y; leaves each job's priced choice in ph->arg and a subgradient in
+ * ph->s. */
+static double eval(phase *ph, const double *y)
+{
+	const ewc__mip *m = ph->m;
+	double L = 0, placed = 0, mu = ph->prow ? y[ph->nk] : 0;
+
+	set_prices(ph, y);
+	for (size_t p = 0; p < m->npools; p++)
+		ph->use[p] = 0;
+	memset(ph->gc, 0, ph->ngroups * sizeof *ph->gc);
+	memset(ph->gl, 0, ph->ngroups * sizeof *ph->gl);
+	memset(ph->gp, 0, ph->ngroups * sizeof *ph->gp);
+	memset(ph->gu, 0, ph->ngroups * ph->nk * sizeof *ph->gu);
+	for (size_t j = 0; j < m->njobs; j++) {
+		const size_t o1 = ph->first[j + 1];
+		double g = (double)m->job_gpus[j], pr = mu * m->job_priority[j];
+		double best = (ph->one || ph->prow) ? 0 : HUGE_VAL;
+		int bo = -1;
+		for (size_t o = ph->first[j]; o < o1; o++) {
+			double v = ph->c[o] + g * ph->price[m->opt_pool[o]] - pr;
+			if (v < best) {
+				best = v;
+				bo = (int)o;
+			}
+		}
+		ph->arg[j] = bo;
+		if (bo < 0)
+			continue; /* stays out, or has no option at all */
+		int gr = ph->group[j], k = ph->kidx[m->opt_pool[bo]];
+		L += best;
+		ph->gl[gr] += best;
+		ph->gc[gr] += ph->c[bo];
+		ph->gp[gr] += m->job_priority[j];
+		if (k >= 0)
+			ph->gu[(size_t)gr * ph->nk + (size_t)k] += g;
+		ph->use[m->opt_pool[bo]] += m->job_gpus[j];
+		placed += m->job_priority[j];
+	}
+	for (size_t k = 0; k < ph->nk; k++) {
+		long cap = m->pool_cap[ph->kpool[k]];
+		L -= (double)cap * y[k];
+		ph->s[k] = (double)(ph->use[ph->kpool[k]] - cap);
+	}
+	if (ph->prow) {
+		L += mu * ph->pmin;
+		ph->s[ph->nk] = ph->pmin - placed;
+	}
+	return L;
+}
+
+/* Value of a plan in the phase's terms. */
+static double value(const phase *ph, const int *choice)
+{
+	if (ph->one)
+		return -ewc__mip_sum(ph->m, choice, NULL, 1);
+	return ewc__mip_sum(ph->m, choice, ph->m->opt_obj, 0);
+}
+
+/* Whether option a beats b for the same job: lower c, then lower opt_obj2. */
+static int cheaper(const ewc__mip *m, size_t a, size_t b, double ca, double cb)
+{
+	double tol = 1e-12 * fmax(fabs(ca), fabs(cb));
+	if (ca < cb - tol)
+		return 1;
+	if (ca > cb + tol || !m->opt_obj2)
+		return 0;
+	return m->opt_obj2[a] < m->opt_obj2[b];
+}
+
+/* A plan from the prices in ph->price: jobs in order of what they stand to
+ * lose, each on its cheapest priced option that has room. Phase 1 orders by
+ * priced profit instead and places whatever fits. */
+static void priced_greedy(phase *ph)
+{
+	const ewc__mip *m = ph->m;
+	size_t n = 0;
+
+	memcpy(ph->left, m->pool_cap, m->npools * sizeof *ph->left);
+	for (size_t j = 0; j < m->njobs; j++) {
+		double lo = HUGE_VAL, lo2 = HUGE_VAL, g = (double)m->job_gpus[j];
+		ph->trial[j] = -1;
+		if (ph->in && !ph->in[j])
+			continue;
+		if (ph->first[j + 1] == ph->first[j])
+			continue;
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+			double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
+			if (v < lo) {
+				lo2 = lo;
+				lo = v;
+			} else if (v < lo2) {
+				lo2 = v;
+			}
+		}
+		ph->ord[n].key = ph->one ? -lo : (lo2 == HUGE_VAL ? HUGE_VAL : lo2 - lo);
+		ph->ord[n].gpus = m->job_gpus[j];
+		ph->ord[n].job = (int)j;
+		n++;
+	}
+	qsort(ph->ord, n, sizeof *ph->ord, cmp_item);
+	for (size_t i = 0; i < n; i++) {
+		int j = ph->ord[i].job, best = -1;
+		double g = (double)m->job_gpus[j], bv = 0;
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+			double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
+			if (ph->left[m->opt_pool[o]] < m->job_gpus[j])
+				continue;
+			if (best < 0 || cheaper(m, o, (size_t)best, v, bv)) {
+				best = (int)o;
+				bv = v;
+			}
+		}
+		if (best >= 0) {
+			ph->trial[j] = best;
+			ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+		}
+	}
+}
+
+/* Move placed jobs to cheaper options with room until none is left
+ * (ph->left must hold the room the plan leaves). */
+static void improve(phase *ph, int *choice)
+{
+	const ewc__mip *m = ph->m;
+	const double *obj = m->opt_obj;
+	int moved = 1;
+
+	for (int pass = 0; moved && pass < 20; pass++) {
+		moved = 0;
+		for (size_t j = 0; j < m->njobs; j++) {
+			int cur = choice[j], best = cur;
+			if (cur < 0)
+				continue;
+			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+				if ((int)o != best && ph->left[m->opt_pool[o]] >= m->job_gpus[j] &&
+				    cheaper(m, o, (size_t)best, obj[o], obj[best]))
+					best = (int)o;
+			if (best != cur) {
+				ph->left[m->opt_pool[cur]] += m->job_gpus[j];
+				ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+				choice[j] = best;
+				moved = 1;
+			}
+		}
+	}
+}
+
+/* Room left by a plan. */
+static void room_of(phase *ph, const int *choice)
+{
+	const ewc__mip *m = ph->m;
+
+	memcpy(ph->left, m->pool_cap, m->npools * sizeof *ph->left);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0)
+			ph->left[m->opt_pool[choice[j]]] -= m->job_gpus[j];
+}
+
+/* Place job j, left out of ph->trial, by moving one placed job out of the
+ * way: some job k in one of j's pools moves to another of its own options
+ * that has room, so that j fits where k was. The cheapest such pair of
+ * moves wins. `bucket`/`bstart` list the jobs placed on each pool (a job
+ * that moved since is skipped). 1 when j was placed. */
+static int eject(phase *ph, int j, const int *bucket, const size_t *bstart)
+{
+	const ewc__mip *m = ph->m;
+	const double *c = m->opt_obj;
+	double best = HUGE_VAL;
+	int bo = -1, bk = -1, bko = -1;
+
+	for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+		int p = m->opt_pool[o];
+		long need = m->job_gpus[j] - ph->left[p];
+		if (need <= 0) {
+			/* room opened up by an earlier move */
+			if (c[o] < best) {
+				best = c[o];
+				bo = (int)o;
+				bk = -1;
+			}
+			continue;
+		}
+		for (size_t i = bstart[p]; i < bstart[p + 1]; i++) {
+			int k = bucket[i], ko = ph->trial[k];
+			if (ko < 0 || m->opt_pool[ko] != p || m->job_gpus[k] < need)
+				continue;
+			for (size_t o2 = ph->first[k]; o2 < ph->first[k + 1]; o2++) {
+				int p2 = m->opt_pool[o2];
+				double d = c[o] + c[o2] - c[ko];
+				if (p2 == p || ph->left[p2] < m->job_gpus[k] || d >= best)
+					continue;
+				best = d;
+				bo = (int)o;
+				bk = k;
+				bko = (int)o2;
+			}
+		}
+	}
+	if (bo < 0)
+		return 0;
+	if (bk >= 0) {
+		ph->left[m->opt_pool[ph->trial[bk]]] += m->job_gpus[bk];
+		ph->left[m->opt_pool[bko]] -= m->job_gpus[bk];
+		ph->trial[bk] = bko;
+	}
+	ph->left[m->opt_pool[bo]] -= m->job_gpus[j];
+	ph->trial[j] = bo;
+	return 1;
+}
+
+/* Make ph->trial place every job of ph->in, or at least phase 1's total
+ * priority: jobs left out get room by eject(), then, while the total is
+ * short, other jobs fill what room is left, most priority first. 1 when
+ * the plan is good enough to keep. */
+static int repair(phase *ph)
+{
+	const ewc__mip *m = ph->m;
+	size_t n = 0, *bstart = NULL;
+	int *bucket = NULL, ok = 0;
+	double placed;
+
+	for (size_t j = 0; j < m->njobs; j++)
+		if (ph->in[j] && ph->trial[j] < 0)
+			n++;
+	if (n > 0) {
+		bstart = calloc(m->npools + 1, sizeof *bstart);
+		bucket = malloc((m->njobs ? m->njobs : 1) * sizeof *bucket);
+		if (!bstart || !bucket)
+			goto out;
+		for (size_t j = 0; j < m->njobs; j++)
+			if (ph->trial[j] >= 0)
+				bstart[m->opt_pool[ph->trial[j]] + 1]++;
+		for (size_t p = 0; p < m->npools; p++)
+			bstart[p + 1] += bstart[p];
+		for (size_t j = 0, *fill = bstart; j < m->njobs; j++)
+			if (ph->trial[j] >= 0)
+				bucket[fill[m->opt_pool[ph->trial[j]]]++] = (int)j;
+		for (size_t p = m->npools; p > 0; p--)
+			bstart[p] = bstart[p - 1];
+		bstart[0] = 0;
+		for (size_t j = 0; j < m->njobs; j++)
+			if (ph->in[j] && ph->trial[j] < 0)
+				eject(ph, (int)j, bucket, bstart);
+	}
+	placed = ewc__mip_sum(m, ph->trial, NULL, 1);
+	if (placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin)) {
+		/* the left-out jobs, most priority first, on their cheapest
+		 * option with room */
+		size_t k = 0;
+		for (size_t j = 0; j < m->njobs; j++)
+			if (ph->trial[j] < 0 && ph->first[j + 1] > ph->first[j]) {
+				ph->ord[k].key = m->job_priority[j];
+				ph->ord[k].gpus = -m->job_gpus[j]; /* small first */
+				ph->ord[k].job = (int)j;
+				k++;
+			}
+		qsort(ph->ord, k, sizeof *ph->ord, cmp_item);
+		for (size_t i = 0; i < k && placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin); i++) {
+			int j = ph->ord[i].job, best = -1;
+			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+				if (ph->left[m->opt_pool[o]] >= m->job_gpus[j] &&
+				    (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
+					best = (int)o;
+			if (best >= 0) {
+				ph->trial[j] = best;
+				ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+				placed += m->job_priority[j];
+			}
+		}
+	}
+	ok = placed >= ph->pmin - 1e-9 * fmax(1.0, ph->pmin);
+out:
+	free(bstart);
+	free(bucket);
+	return ok;
+}
+
+/* A plan from the prices now in ph->price; kept when it beats the one in
+ * hand. Phase 2 keeps only plans that place phase 1's total priority. */
+static void heuristic(phase *ph)
+{
+	const ewc__mip *m = ph->m;
+	double z;
+
+	priced_greedy(ph);
+	if (!ph->one && !repair(ph))
+		return;
+	if (!ph->one)
+		improve(ph, ph->trial);
+	z = value(ph, ph->trial);
+	if (ph->one && z >= ph->z - 1e-9) {
+		/* same priority: keep the cheaper plan */
+		if (z > ph->z + 1e-9 ||
+		    ewc__mip_sum(m, ph->trial, m->opt_obj, 0) >= ewc__mip_sum(m, ph->choice, m->opt_obj, 0))
+			return;
+	} else if (!ph->one && z >= ph->z) {
+		return;
+	}
+	memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
+	ph->z = z;
+}
+
+/* The cutting-plane model: max sum_g theta_g - cap.lambda (+ pmin mu)
+ * s.t. theta_g <= C_g + U_g.lambda - P_g mu for every point evaluated so
+ * far, where C_g, U_g and P_g are the cost, the GPUs per priced pool and
+ * the priority of group g's cheapest priced choices there; lambda in a box
+ * around the best point yc. Columns 1..ny are the dual variables over their
+ * scale (so all are of size about one), then the thetas over ysc (the size
+ * of L). */
+typedef struct climb {
+	phase *ph;
+	double *y;     /* [ny] */
+	double *yt;    /* [ny] trial */
+	int *ind;      /* [ny+2] */
+	double *val;   /* [ny+2] */
+} climb;
+
+/* Cuts for the groups whose model value at the master's answer (t, over
+ * ysc; NULL: every group) is above their true share of L. */
+static void add_cuts(glp_prob *P, climb *cl, double ysc, const double *t)
+{
+	phase *ph = cl->ph;
+	size_t ny = ph->ny;
+
+	for (size_t g = 0; g < ph->ngroups; g++) {
+		if (t && t[g] * ysc <= ph->gl[g] + 1e-9 * fmax(ysc, fabs(ph->gl[g])))
+			continue;
+		int r = glp_add_rows(P, 1), len = 0;
+		for (size_t k = 0; k < ph->nk; k++) {
+			double u = ph->gu[g * ph->nk + k];
+			if (u == 0)
+				continue;
+			cl->ind[++len] = (int)k + 1;
+			cl->val[len] = -u * ph->scale[k] / ysc;
+		}
+		if (ph->prow && ph->gp[g] != 0) {
+			cl->ind[++len] = (int)ph->nk + 1;
+			cl->val[len] = ph->gp[g] * ph->scale[ph->nk] / ysc;
+		}
+		cl->ind[++len] = (int)(ny + g) + 1;
+		cl->val[len] = 1.0;
+		glp_set_mat_row(P, r, len, cl->ind, cl->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, ph->gc[g] / ysc);
+	}
+}
+
+static void report(const phase *ph, const char *what)
+{
+	const ewc__mip *m = ph->m;
+
+	if (m->progress)
+		m->progress(m->progress_user, what, ph->one ? -ph->z : ph->z,
+		            ph->one ? -ph->lb : ph->lb);
+}
+
+static int climb_fn(void *arg, char *err, size_t errlen)
+{
+	climb *cl = arg;
+	phase *ph = cl->ph;
+	const ewc__mip *m = ph->m;
+	size_t ny = ph->ny, ng = ph->ngroups;
+	glp_prob *P = glp_create_prob();
+	glp_smcp sm;
+	double delta = 1.0, ysc, L;
+	double *t = malloc((ng ? ng : 1) * sizeof *t);
+	int since_heur = 0;
+
+	if (!t) {
+		glp_delete_prob(P);
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	glp_set_obj_dir(P, GLP_MAX);
+	glp_add_cols(P, (int)(ny + ng));
+	for (size_t g = 0; g < ng; g++) {
+		glp_set_col_bnds(P, (int)(ny + g) + 1, GLP_FR, 0.0, 0.0);
+		glp_set_obj_coef(P, (int)(ny + g) + 1, 1.0);
+	}
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.meth = GLP_DUALP;
+
+	for (size_t k = 0; k < ny; k++)
+		cl->y[k] = 0;
+	ph->lb = eval(ph, cl->y);
+	ysc = fmax(1.0, fabs(ph->lb));
+	for (size_t k = 0; k < ph->nk; k++)
+		glp_set_obj_coef(P, (int)k + 1, -(double)m->pool_cap[ph->kpool[k]] * ph->scale[k] / ysc);
+	if (ph->prow)
+		glp_set_obj_coef(P, (int)ph->nk + 1, ph->pmin * ph->scale[ph->nk] / ysc);
+	memcpy(ph->yc, cl->y, ny * sizeof *cl->y);
+	add_cuts(P, cl, ysc, NULL);
+	heuristic(ph);
+	report(ph, ph->one ? "priority" : "prices");
+
+	for (int step = 0; step < MAX_STEPS && ny > 0; step++) {
+		int edge = 0;
+		double theta, pred;
+
+		if (rel_gap(ph->z, ph->lb) <= ph->target || now_s() >= ph->deadline)
+			break;
+		for (size_t k = 0; k < ny; k++) {
+			double zc = ph->yc[k] / ph->scale[k];
+			glp_set_col_bnds(P, (int)k + 1, GLP_DB, fmax(0.0, zc - delta), zc + delta);
+		}
+		sm.tm_lim = (int)fmin(2000.0, fmax(1.0, (ph->deadline - now_s()) * 1000.0));
+		if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+			/* an LP that fails from a warm start gets one cold try */
+			glp_std_basis(P);
+			if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+				break;
+		}
+		theta = glp_get_obj_val(P) * ysc;
+		for (size_t k = 0; k < ny; k++) {
+			double zc = ph->yc[k] / ph->scale[k], z = glp_get_col_prim(P, (int)k + 1);
+			cl->yt[k] = z * ph->scale[k];
+			if (fabs(z - zc) >= delta * (1 - 1e-9) && z > 1e-12)
+				edge = 1;
+		}
+		for (size_t g = 0; g < ng; g++)
+			t[g] = glp_get_col_prim(P, (int)(ny + g) + 1);
+		pred = theta - ph->lb;
+		if (pred <= 1e-9 * fmax(1.0, fabs(ph->lb))) {
+			if (!edge)
+				break; /* the model's maximum, inside the box: L's */
+			delta *= 2;
+			continue;
+		}
+		L = eval(ph, cl->yt);
+		add_cuts(P, cl, ysc, t);
+		if (L >= ph->lb + 0.1 * pred) {
+			/* a serious step: the box moves there, and grows when the
+			 * step ran into its edge */
+			ph->lb = L;
+			memcpy(ph->yc, cl->yt, ny * sizeof *cl->yt);
+			if (edge)
+				delta *= 2;
+			if (++since_heur >= 3 || rel_gap(ph->z, ph->lb) <= 4 * ph->target) {
+				set_prices(ph, ph->yc);
+				heuristic(ph);
+				since_heur = 0;
+			}
+			report(ph, ph->one ? "priority" : "prices");
+		} else if ((delta *= 0.7) < 1e-5) {
+			break; /* no step left that improves L measurably */
+		}
+	}
+	set_prices(ph, ph->yc);
+	heuristic(ph);
+	report(ph, ph->one ? "priority" : "prices");
+	glp_delete_prob(P);
+	free(t);
+	return 0;
+}
+
+/* Climb L for the phase; leaves the best bound in ph->lb (at ph->yc) and
+ * the best plan in ph->choice. */
+static int ascend(phase *ph, char *err, size_t errlen)
+{
+	const ewc__mip *m = ph->m;
+	climb cl = { ph, NULL, NULL, NULL, NULL };
+	long *demand = calloc(m->npools ? m->npools : 1, sizeof *demand);
+	double cs = 0, ps = 0;
+	size_t nc = 0, np = 0;
+	int rc = EWC_ENOMEM;
+
+	if (!demand)
+		goto out;
+	for (size_t o = 0; o < m->nopts; o++)
+		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	ph->nk = 0;
+	for (size_t p = 0; p < m->npools; p++)
+		if (demand[p] > m->pool_cap[p])
+			ph->kpool[ph->nk++] = (int)p;
+	ph->ny = ph->nk + (ph->prow ? 1 : 0);
+	/* sizes: a pool's price is about a job's cost per GPU; the priority
+	 * row's, its cost per unit of priority */
+	for (size_t o = 0; o < m->nopts; o++) {
+		int j = m->opt_job[o];
+		double c = fabs(ph->c[o]);
+		if (c > 0) {
+			cs += c / (double)m->job_gpus[j];
+			ps += c / m->job_priority[j];
+			nc++;
+		}
+		np++;
+	}
+	for (size_t k = 0; k < ph->nk; k++)
+		ph->scale[k] = nc ? cs / (double)nc : 1.0;
+	if (ph->prow)
+		ph->scale[ph->nk] = nc ? ps / (double)nc : 1.0;
+	(void)np;
+	for (size_t p = 0; p < m->npools; p++)
+		ph->kidx[p] = -1;
+	for (size_t k = 0; k < ph->nk; k++)
+		ph->kidx[ph->kpool[k]] = (int)k;
+	/* groups: jobs that can use the same pools compete alike */
+	ph->ngroups = m->njobs < MAX_GROUPS ? (m->njobs ? m->njobs : 1) : MAX_GROUPS;
+	for (size_t j = 0; j < m->njobs; j++) {
+		unsigned long h = 1469598103934665603UL;
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+			h = (h ^ (unsigned long)m->opt_pool[o]) * 1099511628211UL;
+		ph->group[j] = (int)(h % ph->ngroups);
+	}
+	ph->gc = malloc(ph->ngroups * sizeof *ph->gc);
+	ph->gl = malloc(ph->ngroups * sizeof *ph->gl);
+	ph->gp = malloc(ph->ngroups * sizeof *ph->gp);
+	ph->gu = malloc((ph->ngroups * ph->nk + 1) * sizeof *ph->gu);
+	cl.y = calloc(ph->ny + 1, sizeof *cl.y);
+	cl.yt = calloc(ph->ny + 1, sizeof *cl.yt);
+	cl.ind = calloc(ph->ny + 2, sizeof *cl.ind);
+	cl.val = calloc(ph->ny + 2, sizeof *cl.val);
+	if (!ph->gc || !ph->gl || !ph->gp || !ph->gu || !cl.y || !cl.yt || !cl.ind || !cl.val)
+		goto out;
+	rc = ewc__glpk_run(climb_fn, &cl, err, errlen);
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(ph->gc);
+	free(ph->gl);
+	free(ph->gp);
+	free(ph->gu);
+	ph->gc = ph->gl = ph->gp = ph->gu = NULL;
+	free(demand);
+	free(cl.y);
+	free(cl.yt);
+	free(cl.ind);
+	free(cl.val);
+	return rc;
+}
+
+/* Reduced-cost fixing and a MIP on what is left. For any plan x,
+ * sum_j (rc_j(x_j) - min rc_j) <= c(x) - L(lambda), where a job that may
+ * stay out has that choice at reduced cost 0. So a choice whose reduced
+ * cost exceeds its job's least by more than z - L is in no plan better than
+ * the one in hand (value z); a job left with one choice is fixed. The
+ * direct model over the remaining jobs, on the room the fixed ones leave,
+ * finds the optimum if it beats z, and in phase 2 its bound plus the fixed
+ * cost bounds the whole. `exact` says whether the phase's L allows that
+ * conclusion (phase 2 with every job placed); otherwise only the plan
+ * improves. *proven is set when the sub-problem was solved to proof. */
+static int polish(phase *ph, int exact, double *bound, int *proven, char *err, size_t errlen)
+{
+	const ewc__mip *m = ph->m;
+	double g = ph->z - ph->lb, fixed = 0, zfix;
+	size_t nj = 0, no = 0;
+	int *jmap = NULL, *sjob = NULL, *spool = NULL, *sstart = NULL, *schoice = NULL;
+	size_t *sorig = NULL;
+	double *sobj = NULL, *sobj2 = NULL, *sprio = NULL;
+	long *sgpus = NULL, *scap = NULL;
+	unsigned char *keep = NULL;
+	ewc__mip sub;
+	ewc__mip_result sres;
+	int rc = EWC_ENOMEM;
+	double left_s = ph->deadline - now_s();
+
+	*proven = 0;
+	if (left_s <= 0.05)
+		return 0;
+	set_prices(ph, ph->yc);
+	g += 1e-9 * fmax(1.0, fabs(ph->z));
+	keep = calloc(m->nopts ? m->nopts : 1, 1);
+	jmap = malloc((m->njobs ? m->njobs : 1) * sizeof *jmap);
+	scap = malloc((m->npools ? m->npools : 1) * sizeof *scap);
+	if (!keep || !jmap || !scap)
+		goto out;
+	memcpy(scap, m->pool_cap, m->npools * sizeof *scap);
+	for (size_t j = 0; j < m->njobs; j++) {
+		int cur = ph->choice[j], n = 0, out;
+		double lo = ph->one ? 0 : HUGE_VAL, gp = (double)m->job_gpus[j];
+		jmap[j] = -1;
+		if (cur < 0 && !ph->one)
+			continue; /* phase 2 keeps phase 1's jobs, and only those */
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+			lo = fmin(lo, ph->c[o] + gp * ph->price[m->opt_pool[o]]);
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+			if ((int)o == cur || ph->c[o] + gp * ph->price[m->opt_pool[o]] - lo <= g) {
+				keep[o] = 1;
+				n++;
+			}
+		out = ph->one && (cur < 0 || -lo <= g);
+		if (n == 0)
+			continue;
+		if (n == 1 && !out) {
+			fixed += m->opt_obj[cur];
+			scap[m->opt_pool[cur]] -= m->job_gpus[j];
+		} else {
+			jmap[j] = (int)nj++;
+			no += (size_t)n;
+		}
+	}
+	if (nj == 0 || no > POLISH_MAX_OPTS) {
+		rc = 0;
+		goto out;
+	}
+	sjob = malloc(no * sizeof *sjob);
+	spool = malloc(no * sizeof *spool);
+	sorig = malloc(no * sizeof *sorig);
+	sobj = malloc(no * sizeof *sobj);
+	sobj2 = m->opt_obj2 ? malloc(no * sizeof *sobj2) : NULL;
+	sprio = malloc(nj * sizeof *sprio);
+	sgpus = malloc(nj * sizeof *sgpus);
+	sstart = malloc(nj * sizeof *sstart);
+	schoice = malloc(nj * sizeof *schoice);
+	if (!sjob || !spool || !sorig || !sobj || (m->opt_obj2 && !sobj2) || !sprio || !sgpus ||
+	    !sstart || !schoice)
+		goto out;
+	no = 0;
+	for (size_t j = 0; j < m->njobs; j++) {
+		if (jmap[j] < 0)
+			continue;
+		sprio[jmap[j]] = m->job_priority[j];
+		sgpus[jmap[j]] = m->job_gpus[j];
+		sstart[jmap[j]] = -1;
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+			if (!keep[o])
+				continue;
+			if ((int)o == ph->choice[j])
+				sstart[jmap[j]] = (int)no;
+			sjob[no] = jmap[j];
+			spool[no] = m->opt_pool[o];
+			sorig[no] = o;
+			sobj[no] = m->opt_obj[o];
+			if (sobj2)
+				sobj2[no] = m->opt_obj2[o];
+			no++;
+		}
+	}
+	memset(&sub, 0, sizeof sub);
+	sub.njobs = nj;
+	sub.nopts = no;
+	sub.npools = m->npools;
+	sub.opt_job = sjob;
+	sub.opt_pool = spool;
+	sub.opt_obj = sobj;
+	sub.opt_obj2 = sobj2;
+	sub.job_priority = sprio;
+	sub.job_gpus = sgpus;
+	sub.pool_cap = scap;
+	sub.time_limit = left_s;
+	sub.start = sstart;
+	/* phase 2: the whole plan's gap target, in terms of the part left */
+	zfix = ph->one ? 1.0 : fmax(1.0, fabs(ph->z)) / fmax(1.0, fabs(ph->z - fixed));
+	sub.mip_gap = fmin(0.5, m->mip_gap * zfix);
+	memset(&sres, 0, sizeof sres);
+	sres.choice = schoice;
+	rc = ewc__mip_direct(&sub, &sres, err, errlen);
+	if (rc)
+		goto out;
+	*proven = sres.proven;
+	/* the whole plan with the sub-problem's part put back */
+	memcpy(ph->trial, ph->choice, m->njobs * sizeof *ph->trial);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (jmap[j] >= 0)
+			ph->trial[j] = schoice[jmap[j]] < 0 ? -1 : (int)sorig[schoice[jmap[j]]];
+	{
+		double zt = value(ph, ph->trial);
+		double ot = ewc__mip_sum(m, ph->trial, m->opt_obj, 0);
+		double oc = ewc__mip_sum(m, ph->choice, m->opt_obj, 0);
+		if (zt < ph->z - 1e-9 * fmax(1.0, fabs(ph->z)) ||
+		    (zt <= ph->z + 1e-9 * fmax(1.0, fabs(ph->z)) && ot < oc)) {
+			memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
+			ph->z = zt;
+		}
+	}
+	if (exact && fixed + sres.bound > *bound)
+		*bound = fmin(fixed + sres.bound, ph->z);
+	rc = 0;
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(keep);
+	free(jmap);
+	free(scap);
+	free(sjob);
+	free(spool);
+	free(sorig);
+	free(sobj);
+	free(sobj2);
+	free(sprio);
+	free(sgpus);
+	free(sstart);
+	free(schoice);
+	return rc;
+}
+
+int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
+{
+	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
+	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	double pmax = 0, pstar, bound;
+	int all, proven1 = 1, rc = EWC_ENOMEM;
+	phase ph;
+	double *c1 = NULL;
+	unsigned char *in = NULL;
+
+	memset(&ph, 0, sizeof ph);
+	res->objective = res->bound = res->priority = 0;
+	res->proven = 1;
+	res->phases = 0;
+	ph.m = m;
+	ph.first = ewc__mip_first(m);
+	ph.kpool = malloc(np * sizeof *ph.kpool);
+	ph.scale = malloc((np + 1) * sizeof *ph.scale);
+	ph.price = malloc(np * sizeof *ph.price);
+	ph.use = malloc(np * sizeof *ph.use);
+	ph.s = malloc((np + 1) * sizeof *ph.s);
+	ph.yc = malloc((np + 1) * sizeof *ph.yc);
+	ph.left = malloc(np * sizeof *ph.left);
+	ph.arg = malloc(nj * sizeof *ph.arg);
+	ph.group = malloc(nj * sizeof *ph.group);
+	ph.kidx = malloc(np * sizeof *ph.kidx);
+	ph.choice = res->choice;
+	ph.trial = malloc(nj * sizeof *ph.trial);
+	ph.ord = malloc(nj * sizeof *ph.ord);
+	in = calloc(nj, 1);
+	c1 = malloc((m->nopts ? m->nopts : 1) * sizeof *c1);
+	if (!ph.first || !ph.kpool || !ph.scale || !ph.price || !ph.use || !ph.s || !ph.yc ||
+	    !ph.left || !ph.arg || !ph.group || !ph.kidx || !ph.trial || !ph.ord || !in || !c1)
+		goto out;
+	ph.deadline = deadline;
+	ph.target = m->mip_gap;
+
+	if (ewc__mip_greedy(m, ph.first, ph.choice) != 0)
+		goto out;
+	if (m->start) {
+		double ps = ewc__mip_sum(m, m->start, NULL, 1), pg = ewc__mip_sum(m, ph.choice, NULL, 1);
+		if (ps > pg + 1e-9 || (ps > pg - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
+		                                             ewc__mip_sum(m, ph.choice, m->opt_obj, 0)))
+			memcpy(ph.choice, m->start, m->njobs * sizeof *ph.choice);
+	}
+	for (size_t j = 0; j < m->njobs; j++)
+		if (ph.first[j + 1] > ph.first[j])
+			pmax += m->job_priority[j];
+	pstar = ewc__mip_sum(m, ph.choice, NULL, 1);
+	all = pstar >= pmax;
+
+	/* Phase 1, when the greedy plans leave jobs out: the most priority. */
+	if (!all) {
+		for (size_t o = 0; o < m->nopts; o++)
+			c1[o] = -m->job_priority[m->opt_job[o]];
+		ph.c = c1;
+		ph.one = 1;
+		ph.z = value(&ph, ph.choice);
+		/* priorities are what they are: stop when the bound is within
+		 * the gap or no better integer total can exist */
+		ph.target = m->mip_gap;
+		rc = ascend(&ph, err, errlen);
+		if (rc)
+			goto out;
+		res->phases++;
+		/* -lb bounds the priority from above */
+		proven1 = -ph.z >= -ph.lb - 1e-9 * fmax(1.0, pmax) ||
+		          rel_gap(ph.z, ph.lb) <= m->mip_gap;
+		if (!proven1) {
+			double unused = 0;
+			rc = polish(&ph, 0, &unused, &proven1, err, errlen);
+			if (rc)
+				goto out;
+			report(&ph, "polish");
+		}
+		pstar = -ph.z;
+		all = pstar >= pmax;
+	}
+	res->priority = pstar;
+
+	/* Phase 2: the least objective at that priority. */
+	for (size_t j = 0; j < m->njobs; j++)
+		in[j] = ph.choice[j] >= 0;
+	ph.c = m->opt_obj;
+	ph.one = 0;
+	ph.prow = !all;
+	ph.pmin = pstar;
+	ph.in = in;
+	ph.target = m->mip_gap;
+	room_of(&ph, ph.choice);
+	improve(&ph, ph.choice);
+	ph.z = value(&ph, ph.choice);
+	rc = ascend(&ph, err, errlen);
+	if (rc)
+		goto out;
+	res->phases++;
+	bound = ph.lb;
+	if (rel_gap(ph.z, bound) > m->mip_gap) {
+		int unused;
+		rc = polish(&ph, all, &bound, &unused, err, errlen);
+		if (rc)
+			goto out;
+		res->phases++;
+		report(&ph, "polish");
+	}
+	if (m->write_lp) {
+		rc = ewc__mip_write(m, all, pstar, err, errlen);
+		if (rc)
+			goto out;
+	}
+	res->objective = ph.z;
+	res->bound = fmin(bound, ph.z);
+	res->proven = proven1 && rel_gap(res->objective, res->bound) <= m->mip_gap;
+	rc = 0;
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free((void *)ph.first);
+	free(ph.kpool);
+	free(ph.scale);
+	free(ph.price);
+	free(ph.use);
+	free(ph.s);
+	free(ph.yc);
+	free(ph.left);
+	free(ph.arg);
+	free(ph.group);
+	free(ph.kidx);
+	free(ph.trial);
+	free(ph.ord);
+	free(in);
+	free(c1);
+	return rc;
+}
