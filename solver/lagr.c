@@ -38,8 +38,10 @@
 #define MAX_STEPS 400
 /* Jobs are split into at most this many groups, each with its own model. */
 #define MAX_GROUPS 64
-/* The polishing MIP is skipped when more options than this survive fixing. */
-#define POLISH_MAX_OPTS 20000
+/* Exact fixing hands the direct model at most this many options; past it,
+ * LP-guided fixing leaves GUIDED_FREE jobs open first. */
+#define POLISH_MAX_OPTS 4000
+#define GUIDED_FREE 150
 
 static double now_s(void)
 {
@@ -651,70 +653,125 @@ out:
 	return rc;
 }
 
-/* Reduced-cost fixing and a MIP on what is left. For any plan x,
- * sum_j (rc_j(x_j) - min rc_j) <= c(x) - L(lambda), where a job that may
- * stay out has that choice at reduced cost 0. So a choice whose reduced
- * cost exceeds its job's least by more than z - L is in no plan better than
- * the one in hand (value z); a job left with one choice is fixed. The
- * direct model over the remaining jobs, on the room the fixed ones leave,
- * finds the optimum if it beats z, and in phase 2 its bound plus the fixed
- * cost bounds the whole. `exact` says whether the phase's L allows that
- * conclusion (phase 2 with every job placed); otherwise only the plan
- * improves. *proven is set when the sub-problem was solved to proof. */
-static int polish(phase *ph, int exact, double *bound, int *proven, char *err, size_t errlen)
+/* What a polishing MIP works on: the jobs left to decide (jmap[j] >= 0),
+ * the options kept for them, the room and cost of the jobs fixed. */
+typedef struct subsel {
+	unsigned char *keep;  /* [nopts] */
+	int *jmap;            /* [njobs] index in the sub-problem, or -1 */
+	long *cap;            /* [npools] room left by the fixed jobs */
+	double fixed;         /* their cost */
+	size_t nj, no;
+} subsel;
+
+/* Reduced-cost fixing. For any plan x, sum_j (rc_j(x_j) - min rc_j) <=
+ * c(x) - L(lambda), where a job that may stay out has that choice at
+ * reduced cost 0. So a choice whose reduced cost exceeds its job's least by
+ * more than z - L is in no plan better than the one in hand (value z), and
+ * a job left with one choice is fixed. The sub-problem then holds every
+ * plan better than z. */
+static void select_exact(phase *ph, subsel *ss)
 {
 	const ewc__mip *m = ph->m;
-	double g = ph->z - ph->lb, fixed = 0, zfix;
-	size_t nj = 0, no = 0;
-	int *jmap = NULL, *sjob = NULL, *spool = NULL, *sstart = NULL, *schoice = NULL;
-	size_t *sorig = NULL;
-	double *sobj = NULL, *sobj2 = NULL, *sprio = NULL;
-	long *sgpus = NULL, *scap = NULL;
-	unsigned char *keep = NULL;
-	ewc__mip sub;
-	ewc__mip_result sres;
-	int rc = EWC_ENOMEM;
-	double left_s = ph->deadline - now_s();
+	double g = ph->z - ph->lb + 1e-9 * fmax(1.0, fabs(ph->z));
 
-	*proven = 0;
-	if (left_s <= 0.05)
-		return 0;
-	set_prices(ph, ph->yc);
-	g += 1e-9 * fmax(1.0, fabs(ph->z));
-	keep = calloc(m->nopts ? m->nopts : 1, 1);
-	jmap = malloc((m->njobs ? m->njobs : 1) * sizeof *jmap);
-	scap = malloc((m->npools ? m->npools : 1) * sizeof *scap);
-	if (!keep || !jmap || !scap)
-		goto out;
-	memcpy(scap, m->pool_cap, m->npools * sizeof *scap);
 	for (size_t j = 0; j < m->njobs; j++) {
 		int cur = ph->choice[j], n = 0, out;
 		double lo = ph->one ? 0 : HUGE_VAL, gp = (double)m->job_gpus[j];
-		jmap[j] = -1;
+		ss->jmap[j] = -1;
 		if (cur < 0 && !ph->one)
 			continue; /* phase 2 keeps phase 1's jobs, and only those */
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
 			lo = fmin(lo, ph->c[o] + gp * ph->price[m->opt_pool[o]]);
-		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
-			if ((int)o == cur || ph->c[o] + gp * ph->price[m->opt_pool[o]] - lo <= g) {
-				keep[o] = 1;
-				n++;
-			}
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+			ss->keep[o] = (int)o == cur || ph->c[o] + gp * ph->price[m->opt_pool[o]] - lo <= g;
+			n += ss->keep[o];
+		}
 		out = ph->one && (cur < 0 || -lo <= g);
 		if (n == 0)
 			continue;
 		if (n == 1 && !out) {
-			fixed += m->opt_obj[cur];
-			scap[m->opt_pool[cur]] -= m->job_gpus[j];
+			ss->fixed += m->opt_obj[cur];
+			ss->cap[m->opt_pool[cur]] -= m->job_gpus[j];
 		} else {
-			jmap[j] = (int)nj++;
-			no += (size_t)n;
+			ss->jmap[j] = (int)ss->nj++;
+			ss->no += (size_t)n;
 		}
 	}
-	if (nj == 0 || no > POLISH_MAX_OPTS) {
-		rc = 0;
-		goto out;
+}
+
+/* LP-guided fixing, when exact fixing leaves too much (phase 2 only): at
+ * prices near the dual optimum, a job whose cheapest priced option beats
+ * its next by a wide margin sits there in the LP optimum. A job where the
+ * plan in hand agrees stays fixed; the GUIDED_FREE jobs with the narrowest
+ * margins, and every job the plan puts elsewhere than its cheapest priced
+ * option, are left to the MIP with all their options. The plan in hand is
+ * a plan of that sub-problem, so the MIP starts from it. A heuristic: it
+ * improves the plan, not the bound. */
+static void select_guided(phase *ph, subsel *ss)
+{
+	const ewc__mip *m = ph->m;
+	size_t n = 0;
+
+	for (size_t j = 0; j < m->njobs; j++) {
+		double lo = HUGE_VAL, lo2 = HUGE_VAL, gp = (double)m->job_gpus[j];
+		int best = -1;
+		ss->jmap[j] = -1;
+		if (ph->choice[j] < 0)
+			continue;
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+			double v = ph->c[o] + gp * ph->price[m->opt_pool[o]];
+			if (v < lo) {
+				lo2 = lo;
+				lo = v;
+				best = (int)o;
+			} else if (v < lo2) {
+				lo2 = v;
+			}
+		}
+		/* disagreeing jobs sort last, with the narrow margins */
+		ph->ord[n].key = best == ph->choice[j] ? lo2 - lo : -HUGE_VAL;
+		ph->ord[n].gpus = m->job_gpus[j];
+		ph->ord[n].job = (int)j;
+		n++;
 	}
+	qsort(ph->ord, n, sizeof *ph->ord, cmp_item);
+	for (size_t i = 0; i < n; i++) {
+		int j = ph->ord[i].job, cur = ph->choice[j];
+		if (i + GUIDED_FREE < n && ph->ord[i].key != -HUGE_VAL) {
+			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+				ss->keep[o] = (int)o == cur;
+			ss->fixed += m->opt_obj[cur];
+			ss->cap[m->opt_pool[cur]] -= m->job_gpus[j];
+			continue;
+		}
+		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
+			ss->keep[o] = 1;
+		ss->jmap[j] = 0;
+		ss->no += ph->first[j + 1] - ph->first[j];
+	}
+	/* number the open jobs in job order: options stay grouped by job */
+	for (size_t j = 0; j < m->njobs; j++)
+		if (ss->jmap[j] >= 0)
+			ss->jmap[j] = (int)ss->nj++;
+}
+
+/* The direct model on the sub-problem, started from the plan in hand. The
+ * result replaces the plan in hand when it is as good in
+ * priority and better in objective; with `exact` (phase 2, every job
+ * placed, exact fixing) its bound plus the fixed cost bounds the whole. */
+static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *proven, char *err,
+                     size_t errlen)
+{
+	const ewc__mip *m = ph->m;
+	size_t nj = ss->nj, no = ss->no;
+	int *sjob, *spool, *sstart, *schoice;
+	size_t *sorig;
+	double *sobj, *sobj2, *sprio;
+	long *sgpus;
+	ewc__mip sub;
+	ewc__mip_result sres;
+	int rc = EWC_ENOMEM;
+
 	sjob = malloc(no * sizeof *sjob);
 	spool = malloc(no * sizeof *spool);
 	sorig = malloc(no * sizeof *sorig);
@@ -729,17 +786,18 @@ static int polish(phase *ph, int exact, double *bound, int *proven, char *err, s
 		goto out;
 	no = 0;
 	for (size_t j = 0; j < m->njobs; j++) {
-		if (jmap[j] < 0)
+		int sj = ss->jmap[j];
+		if (sj < 0)
 			continue;
-		sprio[jmap[j]] = m->job_priority[j];
-		sgpus[jmap[j]] = m->job_gpus[j];
-		sstart[jmap[j]] = -1;
+		sprio[sj] = m->job_priority[j];
+		sgpus[sj] = m->job_gpus[j];
+		sstart[sj] = -1;
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-			if (!keep[o])
+			if (!ss->keep[o])
 				continue;
 			if ((int)o == ph->choice[j])
-				sstart[jmap[j]] = (int)no;
-			sjob[no] = jmap[j];
+				sstart[sj] = (int)no;
+			sjob[no] = sj;
 			spool[no] = m->opt_pool[o];
 			sorig[no] = o;
 			sobj[no] = m->opt_obj[o];
@@ -758,12 +816,13 @@ static int polish(phase *ph, int exact, double *bound, int *proven, char *err, s
 	sub.opt_obj2 = sobj2;
 	sub.job_priority = sprio;
 	sub.job_gpus = sgpus;
-	sub.pool_cap = scap;
-	sub.time_limit = left_s;
+	sub.pool_cap = ss->cap;
+	sub.time_limit = ph->deadline - now_s();
 	sub.start = sstart;
+	sub.quick = 1;
 	/* phase 2: the whole plan's gap target, in terms of the part left */
-	zfix = ph->one ? 1.0 : fmax(1.0, fabs(ph->z)) / fmax(1.0, fabs(ph->z - fixed));
-	sub.mip_gap = fmin(0.5, m->mip_gap * zfix);
+	sub.mip_gap = fmin(0.5, m->mip_gap * (ph->one ? 1.0 : fmax(1.0, fabs(ph->z)) /
+	                                                       fmax(1.0, fabs(ph->z - ss->fixed))));
 	memset(&sres, 0, sizeof sres);
 	sres.choice = schoice;
 	rc = ewc__mip_direct(&sub, &sres, err, errlen);
@@ -771,29 +830,26 @@ static int polish(phase *ph, int exact, double *bound, int *proven, char *err, s
 		goto out;
 	*proven = sres.proven;
 	/* the whole plan with the sub-problem's part put back */
-	memcpy(ph->trial, ph->choice, m->njobs * sizeof *ph->trial);
-	for (size_t j = 0; j < m->njobs; j++)
-		if (jmap[j] >= 0)
-			ph->trial[j] = schoice[jmap[j]] < 0 ? -1 : (int)sorig[schoice[jmap[j]]];
+	for (size_t j = 0; j < m->njobs; j++) {
+		int sj = ss->jmap[j];
+		ph->trial[j] = sj < 0 ? ph->choice[j] : schoice[sj] < 0 ? -1 : (int)sorig[schoice[sj]];
+	}
 	{
+		double tol = 1e-9 * fmax(1.0, fabs(ph->z));
 		double zt = value(ph, ph->trial);
 		double ot = ewc__mip_sum(m, ph->trial, m->opt_obj, 0);
 		double oc = ewc__mip_sum(m, ph->choice, m->opt_obj, 0);
-		if (zt < ph->z - 1e-9 * fmax(1.0, fabs(ph->z)) ||
-		    (zt <= ph->z + 1e-9 * fmax(1.0, fabs(ph->z)) && ot < oc)) {
+		int keeps = ph->one || ewc__mip_sum(m, ph->trial, NULL, 1) >=
+		                           ph->pmin - 1e-9 * fmax(1.0, ph->pmin);
+		if (keeps && (zt < ph->z - tol || (zt <= ph->z + tol && ot < oc))) {
 			memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
 			ph->z = zt;
 		}
 	}
-	if (exact && fixed + sres.bound > *bound)
-		*bound = fmin(fixed + sres.bound, ph->z);
+	if (exact && ss->fixed + sres.bound > *bound)
+		*bound = fmin(ss->fixed + sres.bound, ph->z);
 	rc = 0;
 out:
-	if (rc == EWC_ENOMEM)
-		snprintf(err, errlen, "out of memory");
-	free(keep);
-	free(jmap);
-	free(scap);
 	free(sjob);
 	free(spool);
 	free(sorig);
@@ -803,6 +859,62 @@ out:
 	free(sgpus);
 	free(sstart);
 	free(schoice);
+	return rc;
+}
+
+/* Close the gap left by the climb with small MIPs: exact reduced-cost
+ * fixing when it leaves a small enough problem; otherwise LP-guided fixing
+ * first, which improves the plan and so makes exact fixing stronger, then
+ * exact fixing again. `exact` says whether the phase's L lets the exact
+ * sub-problem's bound count for the whole (phase 2 with every job placed).
+ * *proven is set when an exact sub-problem was solved to proof. */
+static int polish(phase *ph, int exact, double *bound, int *proven, char *err, size_t errlen)
+{
+	const ewc__mip *m = ph->m;
+	subsel ss = { NULL, NULL, NULL, 0, 0, 0 };
+	int rc = EWC_ENOMEM, guided_done = 0;
+
+	*proven = 0;
+	set_prices(ph, ph->yc);
+	ss.keep = calloc(m->nopts ? m->nopts : 1, 1);
+	ss.jmap = malloc((m->njobs ? m->njobs : 1) * sizeof *ss.jmap);
+	ss.cap = malloc((m->npools ? m->npools : 1) * sizeof *ss.cap);
+	if (!ss.keep || !ss.jmap || !ss.cap)
+		goto out;
+	for (int round = 0; round < 3; round++) {
+		int guided = 0;
+		if (ph->deadline - now_s() <= 0.05 || rel_gap(ph->z, *bound) <= m->mip_gap)
+			break;
+		memcpy(ss.cap, m->pool_cap, m->npools * sizeof *ss.cap);
+		ss.fixed = 0;
+		ss.nj = ss.no = 0;
+		select_exact(ph, &ss);
+		if (ss.nj == 0)
+			break; /* every job fixed: the plan in hand is optimal */
+		if (ss.no > POLISH_MAX_OPTS) {
+			if (ph->one || guided_done)
+				break;
+			memcpy(ss.cap, m->pool_cap, m->npools * sizeof *ss.cap);
+			ss.fixed = 0;
+			ss.nj = ss.no = 0;
+			select_guided(ph, &ss);
+			guided = guided_done = 1;
+		}
+		rc = solve_sub(ph, &ss, exact && !guided, bound,
+		               guided ? &(int){ 0 } : proven, err, errlen);
+		if (rc)
+			goto out;
+		report(ph, "polish");
+		if (!guided)
+			break;
+	}
+	rc = 0;
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(ss.keep);
+	free(ss.jmap);
+	free(ss.cap);
 	return rc;
 }
 
@@ -875,11 +987,10 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		proven1 = -ph.z >= -ph.lb - 1e-9 * fmax(1.0, pmax) ||
 		          rel_gap(ph.z, ph.lb) <= m->mip_gap;
 		if (!proven1) {
-			double unused = 0;
-			rc = polish(&ph, 0, &unused, &proven1, err, errlen);
+			double b1 = ph.lb;
+			rc = polish(&ph, 0, &b1, &proven1, err, errlen);
 			if (rc)
 				goto out;
-			report(&ph, "polish");
 		}
 		pstar = -ph.z;
 		all = pstar >= pmax;
@@ -909,7 +1020,6 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		if (rc)
 			goto out;
 		res->phases++;
-		report(&ph, "polish");
 	}
 	if (m->write_lp) {
 		rc = ewc__mip_write(m, all, pstar, err, errlen);

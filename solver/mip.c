@@ -250,8 +250,8 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 	io.tm_lim = ms_left(deadline);
 	io.cb_func = callback;
 	io.cb_info = &cb;
-	io.cov_cuts = GLP_ON;
-	io.mir_cuts = GLP_ON;
+	io.cov_cuts = m->quick ? GLP_OFF : GLP_ON;
+	io.mir_cuts = m->quick ? GLP_OFF : GLP_ON;
 	io.br_tech = GLP_BR_PCH;
 	io.bt_tech = GLP_BT_BLB;
 	ret = glp_intopt(P, &io);

@@ -33,6 +33,8 @@ typedef struct ewc__mip {
 	const char *write_lp;        /* write the phase-2 model here, or NULL */
 	int method;                  /* EWC__SOLVE_* */
 	const int *start;            /* [njobs] a feasible plan to start from, or NULL */
+	int quick;                   /* no cutting planes: for sub-problems closed
+	                              * from a good start, not proven from scratch */
 	/* called after each improvement of a long solve, or NULL */
 	void (*progress)(void *user, const char *phase, double objective, double bound);
 	void *progress_user;
