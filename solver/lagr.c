@@ -104,6 +104,7 @@ typedef struct phase {
 	long *left;           /* [npools] */
 	item *ord;            /* [njobs] */
 	const unsigned char *in; /* [njobs] jobs phase 2 must place, or NULL */
+	int only_in;          /* the model holds the jobs of `in` and no others */
 	double lb;            /* the best bound: L at yc */
 	double *yc;           /* [ny] the point where L is lb */
 	double deadline;
@@ -140,6 +141,10 @@ static double eval(phase *ph, const double *y)
 		double g = (double)m->job_gpus[j], pr = mu * m->job_priority[j];
 		double best = (ph->one || ph->prow) ? 0 : HUGE_VAL;
 		int bo = -1;
+		if (ph->only_in && !ph->in[j]) {
+			ph->arg[j] = -1;
+			continue;
+		}
 		for (size_t o = ph->first[j]; o < o1; o++) {
 			double v = ph->c[o] + g * ph->price[m->opt_pool[o]] - pr;
 			if (v < best) {
@@ -699,24 +704,25 @@ static void select_exact(phase *ph, subsel *ss)
 	}
 }
 
-/* LP-guided fixing, when exact fixing leaves too much (phase 2 only): at
- * prices near the dual optimum, a job whose cheapest priced option beats
- * its next by a wide margin sits there in the LP optimum. A job where the
- * plan in hand agrees stays fixed; the GUIDED_FREE jobs with the narrowest
- * margins, and every job the plan puts elsewhere than its cheapest priced
- * option, are left to the MIP with all their options. The plan in hand is
- * a plan of that sub-problem, so the MIP starts from it. A heuristic: it
- * improves the plan, not the bound. */
+/* LP-guided fixing, when exact fixing leaves too much: at prices near the
+ * dual optimum, a job whose cheapest priced choice beats its next by a wide
+ * margin makes that choice in the LP optimum. A job where the plan in hand
+ * agrees stays as it is (placed, or in phase 1 also out); the GUIDED_FREE
+ * jobs with the narrowest margins, and every job the plan treats otherwise
+ * than its prices say, are left to the MIP with all their options. The plan
+ * in hand is a plan of that sub-problem, so the MIP starts from it. A
+ * heuristic: it improves the plan, not the bound. */
 static void select_guided(phase *ph, subsel *ss)
 {
 	const ewc__mip *m = ph->m;
 	size_t n = 0;
 
 	for (size_t j = 0; j < m->njobs; j++) {
-		double lo = HUGE_VAL, lo2 = HUGE_VAL, gp = (double)m->job_gpus[j];
+		/* in phase 1, staying out is a choice at reduced cost 0 */
+		double lo = ph->one ? 0 : HUGE_VAL, lo2 = HUGE_VAL, gp = (double)m->job_gpus[j];
 		int best = -1;
 		ss->jmap[j] = -1;
-		if (ph->choice[j] < 0)
+		if ((ph->choice[j] < 0 && !ph->one) || ph->first[j + 1] == ph->first[j])
 			continue;
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
 			double v = ph->c[o] + gp * ph->price[m->opt_pool[o]];
@@ -738,6 +744,8 @@ static void select_guided(phase *ph, subsel *ss)
 	for (size_t i = 0; i < n; i++) {
 		int j = ph->ord[i].job, cur = ph->choice[j];
 		if (i + GUIDED_FREE < n && ph->ord[i].key != -HUGE_VAL) {
+			if (cur < 0)
+				continue; /* stays out */
 			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
 				ss->keep[o] = (int)o == cur;
 			ss->fixed += m->opt_obj[cur];
@@ -889,10 +897,12 @@ static int polish(phase *ph, int exact, double *bound, int *proven, char *err, s
 		ss.fixed = 0;
 		ss.nj = ss.no = 0;
 		select_exact(ph, &ss);
-		if (ss.nj == 0)
-			break; /* every job fixed: the plan in hand is optimal */
+		if (ss.nj == 0) {
+			*proven = 1; /* every job fixed: the plan in hand is optimal */
+			break;
+		}
 		if (ss.no > POLISH_MAX_OPTS) {
-			if (ph->one || guided_done)
+			if (guided_done)
 				break;
 			memcpy(ss.cap, m->pool_cap, m->npools * sizeof *ss.cap);
 			ss.fixed = 0;
@@ -922,7 +932,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
 	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax = 0, pstar, bound;
+	double pmax = 0, pstar, bound = 0;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
 	double *c1 = NULL;
@@ -975,6 +985,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 			c1[o] = -m->job_priority[m->opt_job[o]];
 		ph.c = c1;
 		ph.one = 1;
+		/* at most half the time: the objective phase must get its turn */
+		ph.deadline = now_s() + (deadline - now_s()) / 2;
 		ph.z = value(&ph, ph.choice);
 		/* priorities are what they are: stop when the bound is within
 		 * the gap or no better integer total can exist */
@@ -996,30 +1008,52 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		all = pstar >= pmax;
 	}
 	res->priority = pstar;
+	ph.deadline = deadline;
 
 	/* Phase 2: the least objective at that priority. */
 	for (size_t j = 0; j < m->njobs; j++)
 		in[j] = ph.choice[j] >= 0;
 	ph.c = m->opt_obj;
 	ph.one = 0;
-	ph.prow = !all;
 	ph.pmin = pstar;
 	ph.in = in;
 	ph.target = m->mip_gap;
 	room_of(&ph, ph.choice);
 	improve(&ph, ph.choice);
 	ph.z = value(&ph, ph.choice);
+	if (!all) {
+		/* The bound: over every job, with a priced row "priority placed
+		 * >= pstar", so that it holds among all plans that place as much
+		 * priority. That row's LP is loose (it can be met with fractions
+		 * of jobs), so its prices are poor guides: the plan comes from a
+		 * second climb over the jobs phase 1 placed, and only those. */
+		ph.prow = 1;
+		rc = ascend(&ph, err, errlen);
+		if (rc)
+			goto out;
+		res->phases++;
+		bound = ph.lb;
+		ph.prow = 0;
+		ph.only_in = 1;
+	}
 	rc = ascend(&ph, err, errlen);
 	if (rc)
 		goto out;
 	res->phases++;
-	bound = ph.lb;
-	if (rel_gap(ph.z, bound) > m->mip_gap) {
-		int unused;
-		rc = polish(&ph, all, &bound, &unused, err, errlen);
-		if (rc)
-			goto out;
-		res->phases++;
+	{
+		/* with every job placed the climb's bound is the answer's;
+		 * otherwise it bounds the plans over phase 1's jobs only, which
+		 * still serves the polish's fixing */
+		double b = ph.lb;
+		if (rel_gap(ph.z, b) > m->mip_gap) {
+			int unused;
+			rc = polish(&ph, 1, &b, &unused, err, errlen);
+			if (rc)
+				goto out;
+			res->phases++;
+		}
+		if (all)
+			bound = b;
 	}
 	if (m->write_lp) {
 		rc = ewc__mip_write(m, all, pstar, err, errlen);

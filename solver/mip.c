@@ -231,6 +231,8 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 	cbdata cb = { 0 };
 	int ret, proven = 0, st;
 
+	/* no bound at all until the LP relaxation is solved */
+	*bound_out = minimize ? -HUGE_VAL : HUGE_VAL;
 	choice_to_x(m, choice, x);
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;

@@ -52,6 +52,17 @@ run "place, every job placed" 0 "$EWC" place $R --jobs "$S/jobs.csv"
 same "$S/place.txt" "place table"
 run "place csv with an unplaced job" 3 "$EWC" place $R --jobs "$S/jobs-unplaced.csv" --format csv
 same "$S/place-unplaced.csv" "place csv"
+run "place, decomposition" 0 "$EWC" place $R --jobs "$S/jobs.csv" --solver decompose
+same "$S/place.txt" "decomposition: the same hand-computed plan"
+[ -s "$T/err" ] && no "no progress when stderr is not a terminal" "$T/err" || ok "no progress when stderr is not a terminal"
+if command -v script > /dev/null; then
+	# a terminal on stderr: the solve's progress is shown, then erased
+	script -qec "$EWC place $R --jobs $S/jobs.csv --solver decompose --format csv" /dev/null > "$T/tty" 2>&1
+	grep -q 'ewc: prices  *best .* bound .* gap ' "$T/tty" && ok "progress on a terminal" || no "progress on a terminal" "$T/tty"
+fi
+run "bad solver" 2 "$EWC" place $R --jobs "$S/jobs.csv" --solver simplex
+err_is "ewc: --solver: use auto, direct or decompose, not \"simplex\"
+ewc: try 'ewc help place'" "bad solver message"
 run "explain T" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T
 same "$S/explain.txt" "explain table"
 run "explain a job that is not there" 1 "$EWC" explain $R --jobs "$S/jobs.csv" --job nope

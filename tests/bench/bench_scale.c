@@ -89,10 +89,10 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("jobs %zu  solver %s  gap-target %g  place median %.3f s (min %.3f, max %.3f, "
 	       "%d runs)  load %.3f s  peak RSS %.0f MB  objective %.2f  bound %.2f  gap %.5f%%  "
-	       "placed %zu  unplaced %zu  proven %d\n",
+	       "placed %zu (priority %g)  unplaced %zu  proven %d\n",
 	       ewc_jobs_count(jobs), solver, o.mip_gap, times[runs / 2], times[0], times[runs - 1],
 	       runs, load, (double)ru.ru_maxrss / 1024.0, t.objective, t.lower_bound,
-	       100.0 * t.gap, t.placed, t.unplaced, proven);
+	       100.0 * t.gap, t.placed, t.priority_placed, t.unplaced, proven);
 	rc = 0;
 out:
 	free(times);
