@@ -122,6 +122,29 @@ static void set_prices(phase *ph, const double *y)
 		ph->price[ph->kpool[k]] = y[k];
 }
 
+/* Job j's cheapest option at the prices in ph->price, or -1 when none beats
+ * *lo as given (HUGE_VAL, or 0 where staying out is a choice); *lo and *lo2
+ * become the two lowest priced costs. */
+static int priced_min(const phase *ph, size_t j, double *lo, double *lo2)
+{
+	const ewc__mip *m = ph->m;
+	double g = (double)m->job_gpus[j];
+	int best = -1;
+
+	*lo2 = HUGE_VAL;
+	for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
+		double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
+		if (v < *lo) {
+			*lo2 = *lo;
+			*lo = v;
+			best = (int)o;
+		} else if (v < *lo2) {
+			*lo2 = v;
+		}
+	}
+	return best;
+}
+
 /* L at y; leaves each job's priced choice in ph->arg and a subgradient in
  * ph->s. */
 static double eval(phase *ph, const double *y)
@@ -206,21 +229,13 @@ static void priced_greedy(phase *ph)
 
 	memcpy(ph->left, m->pool_cap, m->npools * sizeof *ph->left);
 	for (size_t j = 0; j < m->njobs; j++) {
-		double lo = HUGE_VAL, lo2 = HUGE_VAL, g = (double)m->job_gpus[j];
+		double lo = HUGE_VAL, lo2;
 		ph->trial[j] = -1;
 		if (ph->in && !ph->in[j])
 			continue;
 		if (ph->first[j + 1] == ph->first[j])
 			continue;
-		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-			double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
-			if (v < lo) {
-				lo2 = lo;
-				lo = v;
-			} else if (v < lo2) {
-				lo2 = v;
-			}
-		}
+		priced_min(ph, j, &lo, &lo2);
 		ph->ord[n].key = ph->one ? -lo : (lo2 == HUGE_VAL ? HUGE_VAL : lo2 - lo);
 		ph->ord[n].gpus = m->job_gpus[j];
 		ph->ord[n].job = (int)j;
@@ -681,12 +696,11 @@ static void select_exact(phase *ph, subsel *ss)
 
 	for (size_t j = 0; j < m->njobs; j++) {
 		int cur = ph->choice[j], n = 0, out;
-		double lo = ph->one ? 0 : HUGE_VAL, gp = (double)m->job_gpus[j];
+		double lo = ph->one ? 0 : HUGE_VAL, lo2, gp = (double)m->job_gpus[j];
 		ss->jmap[j] = -1;
 		if (cur < 0 && !ph->one)
 			continue; /* phase 2 keeps phase 1's jobs, and only those */
-		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
-			lo = fmin(lo, ph->c[o] + gp * ph->price[m->opt_pool[o]]);
+		priced_min(ph, j, &lo, &lo2);
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
 			ss->keep[o] = (int)o == cur || ph->c[o] + gp * ph->price[m->opt_pool[o]] - lo <= g;
 			n += ss->keep[o];
@@ -719,21 +733,12 @@ static void select_guided(phase *ph, subsel *ss)
 
 	for (size_t j = 0; j < m->njobs; j++) {
 		/* in phase 1, staying out is a choice at reduced cost 0 */
-		double lo = ph->one ? 0 : HUGE_VAL, lo2 = HUGE_VAL, gp = (double)m->job_gpus[j];
-		int best = -1;
+		double lo = ph->one ? 0 : HUGE_VAL, lo2;
+		int best;
 		ss->jmap[j] = -1;
 		if ((ph->choice[j] < 0 && !ph->one) || ph->first[j + 1] == ph->first[j])
 			continue;
-		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-			double v = ph->c[o] + gp * ph->price[m->opt_pool[o]];
-			if (v < lo) {
-				lo2 = lo;
-				lo = v;
-				best = (int)o;
-			} else if (v < lo2) {
-				lo2 = v;
-			}
-		}
+		best = priced_min(ph, j, &lo, &lo2);
 		/* disagreeing jobs sort last, with the narrow margins */
 		ph->ord[n].key = best == ph->choice[j] ? lo2 - lo : -HUGE_VAL;
 		ph->ord[n].gpus = m->job_gpus[j];
