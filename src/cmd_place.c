@@ -37,6 +37,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "carbon-price", required_argument, NULL, O_CPRICE },
 		{ "gap", required_argument, NULL, O_GAP },
 		{ "time-limit", required_argument, NULL, O_TLIMIT },
+		{ "solver", required_argument, NULL, O_SOLVER },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};

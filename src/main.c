@@ -41,7 +41,11 @@ static const char *const help_place =
 	"                       (default 0.0001)\n"
 	"  --time-limit S       seconds the optimiser may take (default 60)\n"
 	"  --write-lp FILE      write the model in CPLEX LP format\n"
+	"  --solver S           auto (default: direct up to 3,000 options, else\n"
+	"                       decompose), direct (GLPK branch-and-cut on the whole\n"
+	"                       model) or decompose (prices on the capacity rows)\n"
 	"\n"
+	"On a terminal, a long solve shows its progress on standard error.\n"
 	"exit status: 0 every job placed, 3 some unplaced, 1 error, 2 usage.\n";
 
 static const char *const help_explain =
@@ -51,7 +55,7 @@ static const char *const help_explain =
 	"with its cost, carbon and objective, the chosen one marked (*) and the\n"
 	"baseline's marked (b), and why each excluded option was excluded.\n"
 	"\n"
-	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver\n"
 	"                       as for ewc place\n"
 	"  --job ID             the job to explain\n";
 

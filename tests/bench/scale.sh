@@ -5,7 +5,7 @@
 # Run from the build tree (make bench-scale). Environment:
 #   BENCH_DIR  where the instances go (default: a fresh temporary folder)
 #   RUNS       runs per instance for the median (5)
-#   GAP        the relative gap asked of ewc and of CBC (0.0005)
+#   GAP        the relative gap asked of ewc and of CBC (1e-4, the default)
 #   CBC        "no" to skip CBC; otherwise it runs when `cbc` is installed
 #   CBC_SEC    CBC's time limit per instance in seconds (900)
 set -u
@@ -13,7 +13,7 @@ srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 bench=tests/bench/bench_scale
 ewc=src/ewc
 runs=${RUNS:-5}
-gap=${GAP:-0.0005}
+gap=${GAP:-0.0001}
 cbc_sec=${CBC_SEC:-900}
 dir=${BENCH_DIR:-$(mktemp -d)}
 [ -x "$bench" ] && [ -x "$ewc" ] || { echo "scale.sh: run it from the build tree after make" >&2; exit 1; }
