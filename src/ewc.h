@@ -431,6 +431,65 @@ size_t ewc_ctx_reservations(ewc_ctx *ctx);
 /* Free memory the library handed to the caller. */
 void ewc_free(void *p);
 
+/* --- state: the jobs that run, and every plan made (SQLite) -------------- */
+
+/* An ewc state database. One handle may be used from one thread at a time. */
+typedef struct ewc_db ewc_db;
+
+/* Open the state database at `path`, creating it if it does not exist: WAL
+ * mode, the schema migrated forward to this version's. A file that is not
+ * an SQLite database, is another program's database, or has a newer schema
+ * is refused with EWC_EINPUT and left untouched. Returns 0, EWC_EINPUT,
+ * EWC_EIO or EWC_ENOMEM; close with ewc_db_close(). */
+int ewc_db_open(ewc_db **out, const char *path);
+void ewc_db_close(ewc_db *db);
+
+/* Record a plan in one transaction: a snapshot of the regions it was made
+ * on (`source` says where they came from), a run with its totals and the
+ * baseline's, every job of its list, and each placed job as running since
+ * `now` (seconds since the epoch). A job that is already running is an
+ * error (EWC_EINPUT: finish or remove it first). On any failure nothing is
+ * written. The run's id goes to *run_out when it is not NULL. */
+int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char *source,
+                       long long *run_out);
+
+#define EWC_DB_JOB_VERSION 1
+/* A job in the database. Strings belong to the database and live until the
+ * callback returns; region, placed_type, started_at and finished_at are
+ * NULL when they do not apply. */
+typedef struct ewc_db_job {
+	unsigned int version;
+	const char *id;
+	ewc_kind kind;
+	const char *gpu_type;    /* as given, e.g. "A100|910B" */
+	long gpus;
+	double hours;            /* on the first listed type */
+	const char *origin;
+	const char *added_at;    /* ISO 8601 UTC */
+	const char *finished_at;
+	const char *region;      /* where it runs */
+	const char *placed_type;
+	double placed_hours;     /* on the placed type */
+	const char *started_at;
+} ewc_db_job;
+#define EWC_DB_JOB_INIT \
+	{ EWC_DB_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+
+/* Called for each job; a non-zero return stops the listing. */
+typedef int (*ewc_db_job_fn)(void *user, const ewc_db_job *job);
+
+/* Every job in order of arrival (one list's jobs in the list's order), or
+ * with running_only only those placed and not finished. Returns 0, EWC_EIO
+ * or EWC_EINVAL. */
+int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user);
+
+/* Mark a running job finished at `now`: its placement is removed (its GPUs
+ * are free again), the job is kept. EWC_ENOTFOUND when no such job runs. */
+int ewc_db_job_finish(ewc_db *db, const char *id, double now);
+
+/* Remove a job and its placement. EWC_ENOTFOUND when there is no such job. */
+int ewc_db_job_remove(ewc_db *db, const char *id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,266 @@
+/* check_db.c - the state database: creation, plans recorded whole, job
+ * life cycle, and files that are not ewc's left untouched */
+/* SPDX-License-Identifier: MIT */
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* T (8 A100 for 100 h) is cheapest in west1; I (an SLO of 5 ms) reaches
+ * only east1; U asks for 99 X2, more than any region has. */
+#define JOBS T_HEADER \
+	"T,train,A100,8,100,city,,,,,\n" \
+	"I,infer,A100,4,10,city,5,,2,,\n" \
+	"U,train,X2,99,10,city,,,,,\n"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/ewc-db.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/state.db", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* One integer from the database file, read with SQLite directly. */
+static long long sql_int(const char *file, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static ewc_plan *make_plan(ewc_ctx **ctx, ewc_jobs **jobs)
+{
+	ewc_plan *plan = NULL;
+
+	*ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
+	*jobs = t_jobs(*ctx, JOBS);
+	ck_assert_int_eq(ewc_place(&plan, *ctx, *jobs, NULL), 0);
+	return plan;
+}
+
+typedef struct listing {
+	int n;
+	char line[8][128];
+} listing;
+
+static int collect(void *user, const ewc_db_job *j)
+{
+	listing *l = user;
+	if (l->n < 8)
+		snprintf(l->line[l->n++], sizeof l->line[0], "%s %s %s %s %s", j->id,
+		         j->region ? j->region : "-", j->placed_type ? j->placed_type : "-",
+		         j->started_at ? j->started_at : "-", j->finished_at ? j->finished_at : "-");
+	return 0;
+}
+
+/* 2026-11-22T00:00:00Z and an hour later */
+#define NOW 1795305600.0
+#define LATER (NOW + 3600.0)
+
+START_TEST(test_new_database)
+{
+	ewc_db *db = NULL;
+
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ewc_db_close(db);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(path, "PRAGMA application_id"), 0x45574331);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	                                "AND name IN ('jobs', 'placements', 'runs', "
+	                                "'region_snapshots')"), 4);
+	{
+		sqlite3 *h = NULL;
+		sqlite3_stmt *st = NULL;
+		ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+	}
+	/* opened again: the same schema, nothing migrated twice */
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ewc_db_close(db);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 1);
+}
+END_TEST
+
+START_TEST(test_commit_plan)
+{
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_plan *plan = make_plan(&ctx, &jobs);
+	ewc_db *db = NULL;
+	listing l = { 0 };
+	long long run = 0;
+
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", &run), 0);
+	ck_assert_int_eq(run, 1);
+	ck_assert_int_eq(ewc_db_jobs(db, 0, collect, &l), 0);
+	ck_assert_int_eq(l.n, 3);
+	ck_assert_str_eq(l.line[0], "T west1 A100 2026-11-22T00:00:00Z -");
+	ck_assert_str_eq(l.line[1], "I east1 A100 2026-11-22T00:00:00Z -");
+	ck_assert_str_eq(l.line[2], "U - - - -");
+	l.n = 0;
+	ck_assert_int_eq(ewc_db_jobs(db, 1, collect, &l), 0);
+	ck_assert_int_eq(l.n, 2);
+	/* the run carries the plan's totals; the snapshot the regions */
+	ck_assert_int_eq(sql_int(path, "SELECT placed * 10 + unplaced FROM runs"), 21);
+	ck_assert_int_eq(sql_int(path, "SELECT json_array_length(regions) FROM region_snapshots"),
+	                 2);
+	{
+		ewc_totals t = EWC_TOTALS_INIT;
+		ewc_plan_totals(plan, &t);
+		ck_assert_int_eq(sql_int(path, "SELECT round(cost_cny * 1000) FROM runs"),
+		                 (long long)llround(t.cost_cny * 1000));
+	}
+
+	/* the same plan again: T and I are running, so nothing is written */
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, LATER, "t.xml", NULL), EWC_EINPUT);
+	{
+		char want[256];
+		snprintf(want, sizeof want, "%s: job \"T\" is already running (since "
+		         "2026-11-22T00:00:00Z); finish or remove it first", path);
+		ck_assert_str_eq(ewc_errmsg(NULL), want);
+	}
+	/* the run and snapshot written before the conflict were rolled back */
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM region_snapshots"), 1);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM placements"), 2);
+	ewc_db_close(db);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_job_life)
+{
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_plan *plan = make_plan(&ctx, &jobs);
+	ewc_db *db = NULL;
+	listing l = { 0 };
+
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", NULL), 0);
+	ck_assert_int_eq(ewc_db_job_finish(db, "T", LATER), 0);
+	ck_assert_int_eq(ewc_db_job_finish(db, "T", LATER), EWC_ENOTFOUND);
+	{
+		char want[256];
+		snprintf(want, sizeof want, "%s: no job \"T\" that is still running", path);
+		ck_assert_str_eq(ewc_errmsg(NULL), want);
+	}
+	ck_assert_int_eq(ewc_db_job_finish(db, "U", LATER), EWC_ENOTFOUND);
+	ck_assert_int_eq(ewc_db_jobs(db, 0, collect, &l), 0);
+	ck_assert_str_eq(l.line[0], "T - - - 2026-11-22T01:00:00Z");
+	l.n = 0;
+	ck_assert_int_eq(ewc_db_jobs(db, 1, collect, &l), 0);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(ewc_db_job_remove(db, "I"), 0);
+	ck_assert_int_eq(ewc_db_job_remove(db, "I"), EWC_ENOTFOUND);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM placements"), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM jobs"), 2);
+	/* a finished job may be planned again */
+	ck_assert_int_eq(ewc_db_job_remove(db, "U"), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, LATER, "t.xml", NULL), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs"), 2);
+	ewc_db_close(db);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+/* The whole file's bytes, for "left untouched". */
+static char *slurp(const char *file, size_t *len)
+{
+	FILE *f = fopen(file, "rb");
+	char *buf = malloc(1 << 16);
+	ck_assert_ptr_nonnull(f);
+	*len = fread(buf, 1, 1 << 16, f);
+	fclose(f);
+	return buf;
+}
+
+static void refused(const char *file, const char *msg_tail)
+{
+	ewc_db *db = (ewc_db *)1;
+	size_t n0, n1;
+	char *before = slurp(file, &n0), *after, want[256];
+
+	ck_assert_int_eq(ewc_db_open(&db, file), EWC_EINPUT);
+	ck_assert_ptr_null(db);
+	snprintf(want, sizeof want, "%s: %s", file, msg_tail);
+	ck_assert_str_eq(ewc_errmsg(NULL), want);
+	after = slurp(file, &n1);
+	ck_assert_msg(n0 == n1 && memcmp(before, after, n0) == 0, "%s was changed", file);
+	free(before);
+	free(after);
+}
+
+START_TEST(test_foreign_files)
+{
+	char file[160];
+	sqlite3 *h = NULL;
+	FILE *f;
+
+	snprintf(file, sizeof file, "%s/notes.txt", dir);
+	f = fopen(file, "w");
+	fputs("this is not a database, but it is long enough to look like a header........\n", f);
+	fclose(f);
+	refused(file, "not an ewc database (not SQLite, or damaged); left untouched");
+
+	snprintf(file, sizeof file, "%s/other.db", dir);
+	ck_assert_int_eq(sqlite3_open(file, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "CREATE TABLE accounts (id INTEGER)", NULL, NULL, NULL), 0);
+	sqlite3_close(h);
+	refused(file, "an SQLite database, but not ewc's; left untouched");
+
+	snprintf(file, sizeof file, "%s/newer.db", dir);
+	ck_assert_int_eq(sqlite3_open(file, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1163346737; "
+	                                 "PRAGMA user_version = 9", NULL, NULL, NULL), 0);
+	sqlite3_close(h);
+	refused(file, "schema version 9 is newer than this ewc knows (1); left untouched");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_new_database);
+	tcase_add_test(tc, test_commit_plan);
+	tcase_add_test(tc, test_job_life);
+	tcase_add_test(tc, test_foreign_files);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(suite());
+}
