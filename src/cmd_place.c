@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -14,7 +15,7 @@
 int place_parse(const char *cmd, int explain, int argc, char **argv, place_args *a)
 {
 	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
-	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_HELP };
+	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_DB, O_COMMIT, O_NOW, O_HELP };
 	static const struct option place_opts[] = {
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -26,6 +27,9 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "time-limit", required_argument, NULL, O_TLIMIT },
 		{ "write-lp", required_argument, NULL, O_LP },
 		{ "solver", required_argument, NULL, O_SOLVER },
+		{ "db", required_argument, NULL, O_DB },
+		{ "commit", no_argument, NULL, O_COMMIT },
+		{ "now", required_argument, NULL, O_NOW },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -47,6 +51,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 	memset(a, 0, sizeof *a);
 	a->opts = def;
 	a->format = "table";
+	a->now = (double)time(NULL);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", explain ? explain_opts : place_opts, NULL)) != -1) {
@@ -87,6 +92,12 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 				return tool_usage(cmd, "--time-limit: must be > 0 seconds, got %s", optarg);
 			break;
 		case O_LP: a->opts.write_lp = optarg; break;
+		case O_DB: a->db = optarg; break;
+		case O_COMMIT: a->commit = 1; break;
+		case O_NOW:
+			if (tool_time(cmd, "--now", optarg, &a->now))
+				return EXIT_USAGE;
+			break;
 		case O_SOLVER:
 			if (!strcmp(optarg, "auto"))
 				a->opts.solver = EWC_SOLVER_AUTO;
@@ -113,6 +124,8 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		return tool_usage(cmd, "--jobs FILE is required");
 	if (explain && !a->job)
 		return tool_usage(cmd, "--job ID is required");
+	if (a->db && !a->commit)
+		return tool_usage(cmd, "--db is for --commit: without it nothing is recorded");
 	if (carbon_price_set && a->opts.mode != EWC_MODE_BALANCED)
 		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
 	return 0;
@@ -324,6 +337,30 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 	}
 }
 
+/* Record the plan in the state database, in one transaction. */
+static int commit(const place_args *a, const ewc_plan *plan, const ewc_totals *t)
+{
+	const char *path = tool_db_path(a->db);
+	char source[1024] = "";
+	ewc_db *db = NULL;
+	long long run = 0;
+	size_t used = 0;
+
+	/* where the regions came from, for the snapshot */
+	for (size_t i = 0; i < a->regions.n && used < sizeof source; i++)
+		used += (size_t)snprintf(source + used, sizeof source - used, "%s%s", i ? " " : "",
+		                         a->regions.paths[i]);
+	if (ewc_db_open(&db, path) != 0 ||
+	    ewc_db_commit_plan(db, plan, a->now, source, &run) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		ewc_db_close(db);
+		return -1;
+	}
+	ewc_db_close(db);
+	fprintf(stderr, "ewc: recorded as run %lld in %s: %zu jobs started\n", run, path, t->placed);
+	return 0;
+}
+
 int cmd_place(int argc, char **argv)
 {
 	place_args a;
@@ -342,6 +379,13 @@ int cmd_place(int argc, char **argv)
 		return rc;
 	ewc_plan_totals(plan, &t);
 	rc = t.unplaced ? EXIT_UNPLACED : EXIT_OK;
+	if (a.commit && commit(&a, plan, &t) != 0) {
+		/* the state comes first: no report of a plan that was not kept */
+		ewc_plan_free(plan);
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+		return EXIT_ERR;
+	}
 
 	if (strcmp(a.format, "json") == 0) {
 		char *json;

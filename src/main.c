@@ -16,6 +16,7 @@ static const char *const help_main =
 	"  place      optimise a job list and report the plan\n"
 	"  explain    show every option one job had, and why the plan chose one\n"
 	"  regions    list or validate region descriptors\n"
+	"  jobs       list, finish or remove the jobs in the state database\n"
 	"  help       show help for a command\n"
 	"\n"
 	"  ewc --version    print the version\n"
@@ -41,6 +42,11 @@ static const char *const help_place =
 	"                       (default 0.0001)\n"
 	"  --time-limit S       seconds the optimiser may take (default 60)\n"
 	"  --write-lp FILE      write the model in CPLEX LP format\n"
+	"  --commit             record the plan in the state database: its jobs run\n"
+	"                       from --now on (nothing is written without it)\n"
+	"  --db FILE            the state database (default $EWC_DB, else ./ewc.db)\n"
+	"  --now TIME           when the placed jobs start, UTC 2026-11-22T06:00:00Z\n"
+	"                       (default: the current time)\n"
 	"  --solver S           auto (default: direct up to 3,000 options, else\n"
 	"                       decompose), direct (GLPK branch-and-cut on the whole\n"
 	"                       model) or decompose (prices on the capacity rows)\n"
@@ -68,6 +74,18 @@ static const char *const help_regions =
 	"SPEC section 2; prints every problem with its file and line.\n"
 	"PATH defaults to $EWC_REGIONS, else the installed regions.\n";
 
+static const char *const help_jobs =
+	"usage: ewc jobs list [--running] [--format table|csv] [--db FILE]\n"
+	"       ewc jobs finish ID [--now TIME] [--db FILE]\n"
+	"       ewc jobs remove ID [--db FILE]\n"
+	"\n"
+	"The jobs that ewc place --commit recorded in the state database.\n"
+	"list: every job (or only the running ones) with its state, region and\n"
+	"start. finish: the job has ended; its GPUs are free again and it stays on\n"
+	"record. remove: forget the job and its placement.\n"
+	"FILE defaults to $EWC_DB, else ./ewc.db; TIME is UTC, as\n"
+	"2026-11-22T06:00:00Z (default: the current time).\n";
+
 void cmd_help_text(const char *cmd, FILE *out)
 {
 	if (!cmd)
@@ -78,6 +96,8 @@ void cmd_help_text(const char *cmd, FILE *out)
 		fputs(help_explain, out);
 	else if (strcmp(cmd, "regions") == 0)
 		fputs(help_regions, out);
+	else if (strcmp(cmd, "jobs") == 0)
+		fputs(help_jobs, out);
 	else
 		fputs(help_main, out);
 }
@@ -87,7 +107,7 @@ static int cmd_help(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (cmd && strcmp(cmd, "place") && strcmp(cmd, "explain") && strcmp(cmd, "regions") &&
-	    strcmp(cmd, "help"))
+	    strcmp(cmd, "jobs") && strcmp(cmd, "help"))
 		return tool_usage(NULL, "no such command: %s", cmd);
 	cmd_help_text(cmd, stdout);
 	return EXIT_OK;
@@ -111,6 +131,8 @@ int main(int argc, char **argv)
 		return cmd_place(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(cmd, "jobs") == 0)
+		return cmd_jobs(argc - 1, argv + 1);
 	if (strcmp(cmd, "regions") == 0)
 		return cmd_regions(argc - 1, argv + 1);
 	return tool_usage(NULL, "no such command: %s", cmd);

@@ -67,6 +67,13 @@ int tool_buf_open(tool_buf *b);
 /* Close the stream; data/len then hold the text (free data). */
 int tool_buf_close(tool_buf *b);
 
+/* The state database's path: `given` (--db), else $EWC_DB, else ./ewc.db. */
+const char *tool_db_path(const char *given);
+
+/* Parse a UTC time, "YYYY-MM-DDTHH:MM:SSZ" (the Z may be left out), into
+ * seconds since the epoch; prints a usage error on failure. */
+int tool_time(const char *cmd, const char *opt, const char *text, double *out);
+
 /* Options shared by place and explain. */
 typedef struct place_args {
 	tool_regions regions;
@@ -74,6 +81,9 @@ typedef struct place_args {
 	const char *format;
 	const char *output;
 	const char *job;        /* explain only */
+	const char *db;         /* place only: --db */
+	int commit;             /* place only: record the plan in the database */
+	double now;             /* place only: when the placed jobs start */
 	ewc_place_options opts;
 } place_args;
 
@@ -89,6 +99,7 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan);
 int cmd_place(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_regions(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
 void cmd_help_text(const char *cmd, FILE *out);
 
 #endif /* EWC_TOOL_H */

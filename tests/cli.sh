@@ -114,6 +114,45 @@ else
 	no "glpsol is not installed (apt-get install glpk-utils)"
 fi
 
+# --- state: place --commit and ewc jobs ------------------------------------------
+DB="$T/state.db"
+run "place without --commit writes nothing" 0 env EWC_DB="$DB" "$EWC" place $R --jobs "$S/jobs.csv"
+[ -e "$DB" ] && no "no database without --commit" || ok "no database without --commit"
+run "--db without --commit" 2 "$EWC" place $R --jobs "$S/jobs.csv" --db "$DB"
+err_is "ewc: --db is for --commit: without it nothing is recorded
+ewc: try 'ewc help place'" "--db without --commit message"
+run "bad --now" 2 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB" --now 2026-02-30T00:00:00Z
+err_is "ewc: --now: want a UTC time like 2026-11-22T06:00:00Z, got \"2026-02-30T00:00:00Z\"
+ewc: try 'ewc help place'" "bad --now message"
+run "place --commit" 0 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB" --now 2026-11-22T06:00:00Z
+same "$S/place.txt" "the committed plan is the same report"
+err_is "ewc: recorded as run 1 in $DB: 2 jobs started" "commit message"
+run "jobs list" 0 env EWC_DB="$DB" "$EWC" jobs list --format csv
+printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at" \
+	"T,train,running,west1,A100,8,100,city,2026-11-22T06:00:00Z," \
+	"I,infer,running,east1,A100,4,10,city,2026-11-22T06:00:00Z," > "$T/want"
+same "$T/want" "jobs list: both running where the plan put them"
+run "the same jobs again" 1 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB"
+err_is "ewc: $DB: job \"T\" is already running (since 2026-11-22T06:00:00Z); finish or remove it first" \
+	"a running job is not placed twice"
+run "jobs finish" 0 "$EWC" jobs finish T --db "$DB" --now 2026-11-26T10:00:00Z
+run "jobs finish again" 1 "$EWC" jobs finish T --db "$DB"
+err_is "ewc: $DB: no job \"T\" that is still running" "finish message"
+run "jobs remove" 0 "$EWC" jobs remove I --db "$DB"
+run "jobs list after" 0 "$EWC" jobs list --db "$DB" --format csv
+printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at" \
+	"T,train,finished,,A100|X2,8,100,city,,2026-11-26T10:00:00Z" > "$T/want"
+same "$T/want" "jobs list: T finished, I gone"
+run "jobs: no such database" 1 "$EWC" jobs list --db "$T/none.db"
+err_is "ewc: $T/none.db: no such database (ewc place --commit makes it)" "missing database message"
+printf 'not a database at all, just text that someone named ewc.db\n' > "$T/junk.db"
+cp "$T/junk.db" "$T/junk.orig"
+run "a file that is not a database" 1 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$T/junk.db"
+err_is "ewc: $T/junk.db: not an ewc database (not SQLite, or damaged); left untouched" "junk database message"
+cmp -s "$T/junk.db" "$T/junk.orig" && ok "junk database untouched" || no "junk database untouched"
+[ -s "$T/out" ] && no "no report of an unrecorded plan" "$T/out" || ok "no report of an unrecorded plan"
+run "jobs: unknown subcommand" 2 "$EWC" jobs show --db "$DB"
+
 # --- regions -------------------------------------------------------------------
 run "regions validate (shipped)" 0 "$EWC" regions validate "$HUBS"
 printf 'ok: 10 regions, 6 GPU types, 60 links\n' > "$T/want"; same "$T/want" "shipped regions counted"

@@ -1,0 +1,165 @@
+/* cmd_jobs.c - `ewc jobs`: the jobs in the state database, kept true */
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "tool.h"
+
+typedef struct jobs_args {
+	const char *verb;     /* list, finish or remove */
+	const char *id;
+	const char *db;
+	const char *format;
+	int running;
+	double now;
+} jobs_args;
+
+static int jobs_parse(int argc, char **argv, jobs_args *a)
+{
+	enum { O_DB = 256, O_FORMAT, O_RUNNING, O_NOW, O_HELP };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "running", no_argument, NULL, O_RUNNING },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, want_id;
+
+	memset(a, 0, sizeof *a);
+	a->format = "table";
+	a->now = (double)time(NULL);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: a->db = optarg; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv"))
+				return tool_usage("jobs", "--format: use table or csv, not \"%s\"", optarg);
+			a->format = optarg;
+			break;
+		case O_RUNNING: a->running = 1; break;
+		case O_NOW:
+			if (tool_time("jobs", "--now", optarg, &a->now))
+				return EXIT_USAGE;
+			break;
+		case O_HELP:
+			cmd_help_text("jobs", stdout);
+			return -1;
+		case ':':
+			return tool_usage("jobs", "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage("jobs", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return tool_usage("jobs", "say list, finish ID or remove ID");
+	a->verb = argv[optind++];
+	want_id = strcmp(a->verb, "finish") == 0 || strcmp(a->verb, "remove") == 0;
+	if (!want_id && strcmp(a->verb, "list") != 0)
+		return tool_usage("jobs", "unknown subcommand \"%s\": say list, finish or remove",
+		                  a->verb);
+	if (want_id) {
+		if (optind >= argc)
+			return tool_usage("jobs", "%s needs a job ID", a->verb);
+		a->id = argv[optind++];
+	}
+	if (optind < argc)
+		return tool_usage("jobs", "unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+typedef struct printer {
+	FILE *f;
+	int csv;
+	size_t n;
+} printer;
+
+/* CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+	if (!s)
+		s = "";
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static int print_job(void *user, const ewc_db_job *j)
+{
+	printer *p = user;
+	const char *state = j->finished_at ? "finished" : j->region ? "running" : "unplaced";
+	char gpus[32], hours[32];
+
+	p->n++;
+	snprintf(gpus, sizeof gpus, "%ld", j->gpus);
+	snprintf(hours, sizeof hours, "%.6g", j->region ? j->placed_hours : j->hours);
+	if (p->csv) {
+		const char *v[] = { j->id, j->kind == EWC_KIND_INFER ? "infer" : "train", state,
+		                    j->region, j->placed_type ? j->placed_type : j->gpu_type, gpus,
+		                    hours, j->origin, j->started_at, j->finished_at };
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+			csv_field(p->f, v[i], i + 1 == sizeof v / sizeof v[0]);
+	} else {
+		fprintf(p->f, "%-24s %-5s %-8s %-24s %5s x %-10s %9s h  %s\n", j->id,
+		        j->kind == EWC_KIND_INFER ? "infer" : "train", state,
+		        j->region ? j->region : "-", gpus, j->placed_type ? j->placed_type : j->gpu_type,
+		        hours, j->started_at ? j->started_at : (j->finished_at ? j->finished_at : "-"));
+	}
+	return 0;
+}
+
+int cmd_jobs(int argc, char **argv)
+{
+	jobs_args a;
+	struct stat st;
+	const char *path;
+	ewc_db *db = NULL;
+	int rc = jobs_parse(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	path = tool_db_path(a.db);
+	/* these commands keep an existing state; only a commit makes one */
+	if (stat(path, &st) != 0) {
+		tool_error("%s: no such database (ewc place --commit makes it)", path);
+		return EXIT_ERR;
+	}
+	if (ewc_db_open(&db, path) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		return EXIT_ERR;
+	}
+	if (strcmp(a.verb, "list") == 0) {
+		printer p = { stdout, strcmp(a.format, "csv") == 0, 0 };
+		if (p.csv)
+			fputs("job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at\n",
+			      stdout);
+		else
+			fprintf(stdout, "%-24s %-5s %-8s %-24s %5s   %-10s %9s    %s\n", "job", "kind",
+			        "state", "region", "gpus", "type", "hours", "since");
+		rc = ewc_db_jobs(db, a.running, print_job, &p);
+	} else if (strcmp(a.verb, "finish") == 0) {
+		rc = ewc_db_job_finish(db, a.id, a.now);
+	} else {
+		rc = ewc_db_job_remove(db, a.id);
+	}
+	if (rc != 0)
+		tool_error("%s", ewc_errmsg(NULL));
+	ewc_db_close(db);
+	return rc ? EXIT_ERR : EXIT_OK;
+}
