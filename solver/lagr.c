@@ -85,8 +85,6 @@ typedef struct phase {
 	size_t ny;            /* dual variables: nk, and the priority row's */
 	double *scale;        /* [ny] typical size of each dual variable */
 	double *price;        /* [npools] price of each pool at the point in hand */
-	long *use;            /* [npools] */
-	double *s;            /* [ny] subgradient */
 	/* jobs in groups, each with its own cutting-plane model of its share
 	 * of L (any partition gives valid cuts; more groups, fewer steps) */
 	size_t ngroups;
@@ -96,7 +94,6 @@ typedef struct phase {
 	double *gl;           /* [ngroups] the group's share of L */
 	double *gp;           /* [ngroups] priority it places */
 	double *gu;           /* [ngroups * nk] GPUs it puts on each priced pool */
-	int *arg;             /* [njobs] each job's cheapest priced option */
 	/* the plan in hand: feasible, and the best found */
 	int *choice;          /* [njobs] */
 	double z;             /* its value (phase 1: minus its priority) */
@@ -145,16 +142,14 @@ static int priced_min(const phase *ph, size_t j, double *lo, double *lo2)
 	return best;
 }
 
-/* L at y; leaves each job's priced choice in ph->arg and a subgradient in
- * ph->s. */
+/* L at y, with each group's share, cost, priority and GPUs per priced pool
+ * at its jobs' cheapest priced choices (the cuts of the model). */
 static double eval(phase *ph, const double *y)
 {
 	const ewc__mip *m = ph->m;
-	double L = 0, placed = 0, mu = ph->prow ? y[ph->nk] : 0;
+	double L = 0, mu = ph->prow ? y[ph->nk] : 0;
 
 	set_prices(ph, y);
-	for (size_t p = 0; p < m->npools; p++)
-		ph->use[p] = 0;
 	memset(ph->gc, 0, ph->ngroups * sizeof *ph->gc);
 	memset(ph->gl, 0, ph->ngroups * sizeof *ph->gl);
 	memset(ph->gp, 0, ph->ngroups * sizeof *ph->gp);
@@ -164,10 +159,8 @@ static double eval(phase *ph, const double *y)
 		double g = (double)m->job_gpus[j], pr = mu * m->job_priority[j];
 		double best = (ph->one || ph->prow) ? 0 : HUGE_VAL;
 		int bo = -1;
-		if (ph->only_in && !ph->in[j]) {
-			ph->arg[j] = -1;
+		if (ph->only_in && !ph->in[j])
 			continue;
-		}
 		for (size_t o = ph->first[j]; o < o1; o++) {
 			double v = ph->c[o] + g * ph->price[m->opt_pool[o]] - pr;
 			if (v < best) {
@@ -175,7 +168,6 @@ static double eval(phase *ph, const double *y)
 				bo = (int)o;
 			}
 		}
-		ph->arg[j] = bo;
 		if (bo < 0)
 			continue; /* stays out, or has no option at all */
 		int gr = ph->group[j], k = ph->kidx[m->opt_pool[bo]];
@@ -185,18 +177,11 @@ static double eval(phase *ph, const double *y)
 		ph->gp[gr] += m->job_priority[j];
 		if (k >= 0)
 			ph->gu[(size_t)gr * ph->nk + (size_t)k] += g;
-		ph->use[m->opt_pool[bo]] += m->job_gpus[j];
-		placed += m->job_priority[j];
 	}
-	for (size_t k = 0; k < ph->nk; k++) {
-		long cap = m->pool_cap[ph->kpool[k]];
-		L -= (double)cap * y[k];
-		ph->s[k] = (double)(ph->use[ph->kpool[k]] - cap);
-	}
-	if (ph->prow) {
+	for (size_t k = 0; k < ph->nk; k++)
+		L -= (double)m->pool_cap[ph->kpool[k]] * y[k];
+	if (ph->prow)
 		L += mu * ph->pmin;
-		ph->s[ph->nk] = ph->pmin - placed;
-	}
 	return L;
 }
 
@@ -605,7 +590,7 @@ static int ascend(phase *ph, char *err, size_t errlen)
 	climb cl = { ph, NULL, NULL, NULL, NULL };
 	long *demand = calloc(m->npools ? m->npools : 1, sizeof *demand);
 	double cs = 0, ps = 0;
-	size_t nc = 0, np = 0;
+	size_t nc = 0;
 	int rc = EWC_ENOMEM;
 
 	if (!demand)
@@ -627,13 +612,11 @@ static int ascend(phase *ph, char *err, size_t errlen)
 			ps += c / m->job_priority[j];
 			nc++;
 		}
-		np++;
 	}
 	for (size_t k = 0; k < ph->nk; k++)
 		ph->scale[k] = nc ? cs / (double)nc : 1.0;
 	if (ph->prow)
 		ph->scale[ph->nk] = nc ? ps / (double)nc : 1.0;
-	(void)np;
 	for (size_t p = 0; p < m->npools; p++)
 		ph->kidx[p] = -1;
 	for (size_t k = 0; k < ph->nk; k++)
@@ -952,11 +935,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	ph.kpool = malloc(np * sizeof *ph.kpool);
 	ph.scale = malloc((np + 1) * sizeof *ph.scale);
 	ph.price = malloc(np * sizeof *ph.price);
-	ph.use = malloc(np * sizeof *ph.use);
-	ph.s = malloc((np + 1) * sizeof *ph.s);
 	ph.yc = malloc((np + 1) * sizeof *ph.yc);
 	ph.left = malloc(np * sizeof *ph.left);
-	ph.arg = malloc(nj * sizeof *ph.arg);
 	ph.group = malloc(nj * sizeof *ph.group);
 	ph.kidx = malloc(np * sizeof *ph.kidx);
 	ph.choice = res->choice;
@@ -964,8 +944,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	ph.ord = malloc(nj * sizeof *ph.ord);
 	in = calloc(nj, 1);
 	c1 = malloc((m->nopts ? m->nopts : 1) * sizeof *c1);
-	if (!ph.first || !ph.kpool || !ph.scale || !ph.price || !ph.use || !ph.s || !ph.yc ||
-	    !ph.left || !ph.arg || !ph.group || !ph.kidx || !ph.trial || !ph.ord || !in || !c1)
+	if (!ph.first || !ph.kpool || !ph.scale || !ph.price || !ph.yc ||
+	    !ph.left || !ph.group || !ph.kidx || !ph.trial || !ph.ord || !in || !c1)
 		goto out;
 	ph.deadline = deadline;
 	ph.target = m->mip_gap;
@@ -1076,11 +1056,8 @@ out:
 	free(ph.kpool);
 	free(ph.scale);
 	free(ph.price);
-	free(ph.use);
-	free(ph.s);
 	free(ph.yc);
 	free(ph.left);
-	free(ph.arg);
 	free(ph.group);
 	free(ph.kidx);
 	free(ph.trial);
