@@ -920,7 +920,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
 	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax = 0, pstar, bound = 0;
+	double pmax, pstar, bound = 0;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
 	double *c1 = NULL;
@@ -950,17 +950,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	ph.deadline = deadline;
 	ph.target = m->mip_gap;
 
-	if (ewc__mip_greedy(m, ph.first, ph.choice) != 0)
+	if (ewc__mip_initial(m, ph.first, ph.choice, &pmax) != 0)
 		goto out;
-	if (m->start) {
-		double ps = ewc__mip_sum(m, m->start, NULL, 1), pg = ewc__mip_sum(m, ph.choice, NULL, 1);
-		if (ps > pg + 1e-9 || (ps > pg - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
-		                                             ewc__mip_sum(m, ph.choice, m->opt_obj, 0)))
-			memcpy(ph.choice, m->start, m->njobs * sizeof *ph.choice);
-	}
-	for (size_t j = 0; j < m->njobs; j++)
-		if (ph.first[j + 1] > ph.first[j])
-			pmax += m->job_priority[j];
 	pstar = ewc__mip_sum(m, ph.choice, NULL, 1);
 	all = pstar >= pmax;
 

@@ -120,7 +120,7 @@ static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item
 	}
 }
 
-int ewc__mip_greedy(const ewc__mip *m, const size_t *first, int *choice)
+static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 {
 	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
 	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
@@ -204,6 +204,26 @@ size_t *ewc__mip_first(const ewc__mip *m)
 	for (size_t j = 0; j < m->njobs; j++)
 		first[j + 1] += first[j];
 	return first;
+}
+
+int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double *pmax)
+{
+	double pg, ps;
+
+	if (greedy(m, first, choice) != 0)
+		return -1;
+	*pmax = 0;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (first[j + 1] > first[j])
+			*pmax += m->job_priority[j];
+	if (!m->start)
+		return 0;
+	pg = ewc__mip_sum(m, choice, NULL, 1);
+	ps = ewc__mip_sum(m, m->start, NULL, 1);
+	if (ps > pg + 1e-9 || (ps > pg - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
+	                                             ewc__mip_sum(m, choice, m->opt_obj, 0)))
+		memcpy(choice, m->start, m->njobs * sizeof *choice);
+	return 0;
 }
 
 /* Whether GLPK's integer solution is at least as good as the start x (it
@@ -331,7 +351,6 @@ typedef struct work {
 	double *x;       /* [nopts+1] */
 	int *ind;        /* [nopts+1] */
 	double *val;     /* [nopts+1] */
-	int *start;      /* [njobs] */
 } work;
 
 static void work_free(work *w)
@@ -342,7 +361,6 @@ static void work_free(work *w)
 	free(w->x);
 	free(w->ind);
 	free(w->val);
-	free(w->start);
 }
 
 static int work_init(work *w, const ewc__mip *m)
@@ -356,9 +374,7 @@ static int work_init(work *w, const ewc__mip *m)
 	w->x = calloc(nmem, sizeof *w->x);
 	w->ind = calloc(nmem, sizeof *w->ind);
 	w->val = calloc(nmem, sizeof *w->val);
-	w->start = calloc(m->njobs ? m->njobs : 1, sizeof *w->start);
-	if (!w->first || !w->job_row || !w->pool_row || !w->x || !w->ind || !w->val ||
-	    !w->start) {
+	if (!w->first || !w->job_row || !w->pool_row || !w->x || !w->ind || !w->val) {
 		work_free(w);
 		return -1;
 	}
@@ -482,34 +498,20 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 {
 	glp_prob *P;
 	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax = 0, pstar, bound = 0;
+	double pmax, pstar, bound = 0;
 	int proven1 = 1, proven2 = 1, all_placeable, rc;
 
 	rc = build(m, w, err, errlen);
 	if (rc)
 		return rc;
 	P = w->P;
-	for (size_t j = 0; j < m->njobs; j++)
-		if (w->first[j + 1] > w->first[j])
-			pmax += m->job_priority[j];
-
-	/* Phase 1: the most priority that fits. A greedy plan (or the caller's
-	 * start) that places every job with an option proves it without a MIP. */
-	if (ewc__mip_greedy(m, w->first, w->start) != 0) {
+	/* Phase 1: the most priority that fits. A starting plan that places
+	 * every job with an option proves it without a MIP. */
+	if (ewc__mip_initial(m, w->first, res->choice, &pmax) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return EWC_ENOMEM;
 	}
-	memcpy(res->choice, w->start, m->njobs * sizeof *res->choice);
 	pstar = ewc__mip_sum(m, res->choice, NULL, 1);
-	if (m->start) {
-		double ps = ewc__mip_sum(m, m->start, NULL, 1);
-		if (ps > pstar + 1e-9 ||
-		    (ps > pstar - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
-		                              ewc__mip_sum(m, res->choice, m->opt_obj, 0))) {
-			memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
-			pstar = ps;
-		}
-	}
 	all_placeable = pstar >= pmax;
 	if (!all_placeable && m->nopts) {
 		double b1;

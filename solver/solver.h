@@ -69,9 +69,11 @@ int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, cha
 /* Shared by both. first[j] .. first[j+1] are job j's options; returns a
  * fresh [njobs+1] array or NULL. */
 size_t *ewc__mip_first(const ewc__mip *m);
-/* The best of three greedy plans (most priority, then least opt_obj),
- * feasible by construction. 0, or -1 when out of memory. */
-int ewc__mip_greedy(const ewc__mip *m, const size_t *first, int *choice);
+/* The plan both solvers start from, feasible by construction: the best of
+ * three greedy plans (most priority, then least opt_obj), or m->start when
+ * it places more priority, or as much for less. *pmax is the total
+ * priority of the jobs that have an option. 0, or -1 when out of memory. */
+int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double *pmax);
 /* Total priority placed (by_priority) or sum of per_opt over the choice. */
 double ewc__mip_sum(const ewc__mip *m, const int *choice, const double *per_opt,
                     int by_priority);
