@@ -404,29 +404,35 @@ out:
 	return ok;
 }
 
-/* A plan from the prices now in ph->price; kept when it beats the one in
- * hand. Phase 2 keeps only plans that place phase 1's total priority. */
-static void heuristic(phase *ph)
+/* Make ph->trial the plan in hand when it is better: a lower value (in
+ * phase 1, more priority), or the same value for a lower objective. Phase 2
+ * keeps only plans that place phase 1's total priority. */
+static void keep_if_better(phase *ph)
 {
 	const ewc__mip *m = ph->m;
-	double z;
+	double tol = 1e-9 * fmax(1.0, fabs(ph->z)), zt = value(ph, ph->trial);
 
+	if (!ph->one &&
+	    ewc__mip_sum(m, ph->trial, NULL, 1) < ph->pmin - 1e-9 * fmax(1.0, ph->pmin))
+		return;
+	if (zt > ph->z + tol)
+		return;
+	if (zt >= ph->z - tol && ewc__mip_sum(m, ph->trial, m->opt_obj, 0) >=
+	                             ewc__mip_sum(m, ph->choice, m->opt_obj, 0))
+		return;
+	memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
+	ph->z = zt;
+}
+
+/* A plan from the prices now in ph->price, kept when it is better. */
+static void heuristic(phase *ph)
+{
 	priced_greedy(ph);
 	if (!ph->one && !repair(ph))
 		return;
 	if (!ph->one)
 		improve(ph, ph->trial);
-	z = value(ph, ph->trial);
-	if (ph->one && z >= ph->z - 1e-9) {
-		/* same priority: keep the cheaper plan */
-		if (z > ph->z + 1e-9 ||
-		    ewc__mip_sum(m, ph->trial, m->opt_obj, 0) >= ewc__mip_sum(m, ph->choice, m->opt_obj, 0))
-			return;
-	} else if (!ph->one && z >= ph->z) {
-		return;
-	}
-	memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
-	ph->z = z;
+	keep_if_better(ph);
 }
 
 /* The cutting-plane model: max sum_g theta_g - cap.lambda (+ pmin mu)
@@ -751,10 +757,10 @@ static void select_guided(phase *ph, subsel *ss)
 			ss->jmap[j] = (int)ss->nj++;
 }
 
-/* The direct model on the sub-problem, started from the plan in hand. The
- * result replaces the plan in hand when it is as good in
- * priority and better in objective; with `exact` (phase 2, every job
- * placed, exact fixing) its bound plus the fixed cost bounds the whole. */
+/* The direct model on the sub-problem, started from the plan in hand; its
+ * result is kept when it is better (keep_if_better). With `exact` (phase 2,
+ * every job placed, exact fixing) its bound plus the fixed cost bounds the
+ * whole. */
 static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *proven, char *err,
                      size_t errlen)
 {
@@ -830,18 +836,7 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 		int sj = ss->jmap[j];
 		ph->trial[j] = sj < 0 ? ph->choice[j] : schoice[sj] < 0 ? -1 : (int)sorig[schoice[sj]];
 	}
-	{
-		double tol = 1e-9 * fmax(1.0, fabs(ph->z));
-		double zt = value(ph, ph->trial);
-		double ot = ewc__mip_sum(m, ph->trial, m->opt_obj, 0);
-		double oc = ewc__mip_sum(m, ph->choice, m->opt_obj, 0);
-		int keeps = ph->one || ewc__mip_sum(m, ph->trial, NULL, 1) >=
-		                           ph->pmin - 1e-9 * fmax(1.0, ph->pmin);
-		if (keeps && (zt < ph->z - tol || (zt <= ph->z + tol && ot < oc))) {
-			memcpy(ph->choice, ph->trial, m->njobs * sizeof *ph->choice);
-			ph->z = zt;
-		}
-	}
+	keep_if_better(ph);
 	if (exact && ss->fixed + sres.bound > *bound)
 		*bound = fmin(ss->fixed + sres.bound, ph->z);
 	rc = 0;
