@@ -78,7 +78,6 @@ static int jobs_parse(int argc, char **argv, jobs_args *a)
 typedef struct printer {
 	FILE *f;
 	int csv;
-	size_t n;
 } printer;
 
 /* CSV field: quoted when it holds a comma, quote or line break. */
@@ -106,7 +105,6 @@ static int print_job(void *user, const ewc_db_job *j)
 	const char *state = j->finished_at ? "finished" : j->region ? "running" : "unplaced";
 	char gpus[32], hours[32];
 
-	p->n++;
 	snprintf(gpus, sizeof gpus, "%ld", j->gpus);
 	snprintf(hours, sizeof hours, "%.6g", j->region ? j->placed_hours : j->hours);
 	if (p->csv) {
@@ -145,7 +143,7 @@ int cmd_jobs(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (strcmp(a.verb, "list") == 0) {
-		printer p = { stdout, strcmp(a.format, "csv") == 0, 0 };
+		printer p = { stdout, strcmp(a.format, "csv") == 0 };
 		if (p.csv)
 			fputs("job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at\n",
 			      stdout);

@@ -177,7 +177,8 @@ void ewc_db_close(ewc_db *db)
 	free(db);
 }
 
-/* The regions a plan was made on, as JSON text (caller frees). */
+/* The regions a plan was made on, as JSON text (caller frees), or NULL
+ * when out of memory: never a snapshot with entries missing. */
 static char *regions_json(const ewc__world *w)
 {
 	json_t *arr = json_array();
@@ -187,26 +188,35 @@ static char *regions_json(const ewc__world *w)
 		return NULL;
 	for (size_t r = 0; r < w->nregions; r++) {
 		const ewc__region *R = &w->regions[r];
-		json_t *gpus = json_array(), *links = json_array();
-		json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:o, s:o}", "id", R->id, "zone",
-		                      ewc_zone_name(R->zone), "power_price", R->power_price,
-		                      "green_share", R->green_share, "grid_factor", R->grid_factor,
-		                      "pue", R->pue, "gpus", gpus ? gpus : json_null(), "links",
-		                      links ? links : json_null());
-		if (!o || !gpus || !links || json_array_append_new(arr, o)) {
+		json_t *gpus = json_array(), *links = json_array(), *o;
+		int bad = !gpus || !links;
+
+		for (size_t k = 0; k < R->ngpus && !bad; k++)
+			bad = json_array_append_new(gpus, json_pack("{s:s, s:I, s:f}", "type",
+			                                             w->gpus[R->gpus[k].type].type, "free",
+			                                             (json_int_t)R->gpus[k].free, "price",
+			                                             R->gpus[k].price)) != 0;
+		for (size_t k = 0; k < R->nlinks && !bad; k++)
+			bad = json_array_append_new(links, json_pack("{s:s, s:f, s:f}", "site",
+			                                              w->sites[R->links[k].site],
+			                                              "latency_ms", R->links[k].latency_ms,
+			                                              "price_per_gb",
+			                                              R->links[k].price_per_gb)) != 0;
+		if (bad) {
+			json_decref(gpus);
+			json_decref(links);
 			json_decref(arr);
 			return NULL;
 		}
-		for (size_t k = 0; k < R->ngpus; k++)
-			json_array_append_new(gpus, json_pack("{s:s, s:I, s:f}", "type",
-			                                      w->gpus[R->gpus[k].type].type, "free",
-			                                      (json_int_t)R->gpus[k].free, "price",
-			                                      R->gpus[k].price));
-		for (size_t k = 0; k < R->nlinks; k++)
-			json_array_append_new(links, json_pack("{s:s, s:f, s:f}", "site",
-			                                       w->sites[R->links[k].site], "latency_ms",
-			                                       R->links[k].latency_ms, "price_per_gb",
-			                                       R->links[k].price_per_gb));
+		/* "o" hands gpus and links over to the region's object */
+		o = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:o, s:o}", "id", R->id, "zone",
+		              ewc_zone_name(R->zone), "power_price", R->power_price, "green_share",
+		              R->green_share, "grid_factor", R->grid_factor, "pue", R->pue, "gpus",
+		              gpus, "links", links);
+		if (json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
 	}
 	text = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);

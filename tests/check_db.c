@@ -128,6 +128,11 @@ START_TEST(test_commit_plan)
 	ck_assert_int_eq(sql_int(path, "SELECT placed * 10 + unplaced FROM runs"), 21);
 	ck_assert_int_eq(sql_int(path, "SELECT json_array_length(regions) FROM region_snapshots"),
 	                 2);
+	/* with each region's free GPUs by type and its links: west1 has 4 X2,
+	 * 20 ms from city */
+	ck_assert_int_eq(sql_int(path, "SELECT json_extract(regions, '$[1].gpus[1].free') * 100 + "
+	                                "json_extract(regions, '$[1].links[0].latency_ms') "
+	                                "FROM region_snapshots"), 420);
 	{
 		ewc_totals t = EWC_TOTALS_INIT;
 		ewc_plan_totals(plan, &t);
