@@ -103,6 +103,8 @@ static int cmp_order(const void *a, const void *b)
 static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item *ord,
                         long *left, int *choice)
 {
+	long side_left = m->side_cap;
+
 	memcpy(left, m->pool_cap, m->npools * sizeof *left);
 	for (size_t j = 0; j < m->njobs; j++)
 		choice[j] = -1;
@@ -111,11 +113,14 @@ static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item
 		int best = -1;
 		for (size_t o = first[j]; o < first[j + 1]; o++)
 			if (left[m->opt_pool[o]] >= m->job_gpus[j] &&
+			    !(m->opt_side && m->opt_side[o] && side_left <= 0) &&
 			    (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
 				best = (int)o;
 		if (best >= 0) {
 			choice[j] = best;
 			left[m->opt_pool[best]] -= m->job_gpus[j];
+			if (m->opt_side && m->opt_side[best])
+				side_left--;
 		}
 	}
 }
@@ -451,6 +456,20 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 	free(pstart);
 	free(by_pool);
 	free(demand);
+	if (m->opt_side) {
+		int len = 0;
+		for (size_t o = 0; o < m->nopts; o++)
+			if (m->opt_side[o]) {
+				w->ind[++len] = (int)o + 1;
+				w->val[len] = 1.0;
+			}
+		if (len > m->side_cap) {
+			int r = glp_add_rows(P, 1);
+			glp_set_mat_row(P, r, len, w->ind, w->val);
+			glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->side_cap);
+			glp_set_row_name(P, r, "side");
+		}
+	}
 	return 0;
 }
 
@@ -687,6 +706,8 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
+	if (m->opt_side)
+		return ewc__mip_direct(m, res, err, errlen);
 	if (m->method == EWC__SOLVE_DECOMPOSE ||
 	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
 		return ewc__mip_decompose(m, res, err, errlen);

@@ -28,6 +28,11 @@ typedef struct ewc__mip {
 	const double *job_priority;  /* [njobs] > 0 */
 	const long *job_gpus;        /* [njobs] > 0 */
 	const long *pool_cap;        /* [npools] >= 0 */
+	/* An optional side row: the options flagged here (1) number at most
+	 * side_cap in any plan (rebalancing's --max-moves). Only the direct
+	 * model has it, so a model with one is always solved directly. */
+	const unsigned char *opt_side; /* [nopts] 0 or 1, or NULL: no side row */
+	long side_cap;
 	double mip_gap;              /* relative gap to stop at */
 	double time_limit;           /* seconds, for all phases */
 	const char *write_lp;        /* write the phase-2 model here, or NULL */

@@ -80,25 +80,6 @@ typedef struct printer {
 	int csv;
 } printer;
 
-/* CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *s, int last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}
-
 static int print_job(void *user, const ewc_db_job *j)
 {
 	printer *p = user;
@@ -112,7 +93,7 @@ static int print_job(void *user, const ewc_db_job *j)
 		                    j->region, j->placed_type ? j->placed_type : j->gpu_type, gpus,
 		                    hours, j->origin, j->started_at, j->finished_at };
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-			csv_field(p->f, v[i], i + 1 == sizeof v / sizeof v[0]);
+			tool_csv_field(p->f, v[i], i + 1 == sizeof v / sizeof v[0]);
 	} else {
 		fprintf(p->f, "%-24s %-5s %-8s %-24s %5s x %-10s %9s h  %s\n", j->id,
 		        j->kind == EWC_KIND_INFER ? "infer" : "train", state,

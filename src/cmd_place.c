@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <csv.h>
 
 #include "tool.h"
 
@@ -290,23 +289,6 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 		        c.placed_diff > 0 ? "more" : "fewer");
 }
 
-/* A field, quoted by libcsv only where RFC 4180 needs it. */
-static void csv_field(FILE *f, const char *s, int last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
-		csv_fwrite(f, s, strlen(s));
-	else
-		fputs(s, f);
-	fputc(last ? '\n' : ',', f);
-}
-
-static void csv_num(FILE *f, double v, int last)
-{
-	fprintf(f, "%.15g%c", v, last ? '\n' : ',');
-}
-
 static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 {
 	fputs("job,kind,origin,region,zone,gpu_type,gpus,hours,cost_cny,transfer_cny,"
@@ -314,26 +296,26 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 	for (size_t i = 0; i < njobs; i++) {
 		ewc_assignment a = EWC_ASSIGNMENT_INIT;
 		ewc_plan_assignment(plan, i, &a);
-		csv_field(f, a.job, 0);
-		csv_field(f, kind_name(a.kind), 0);
-		csv_field(f, a.origin, 0);
-		csv_field(f, a.region, 0);
-		csv_field(f, a.region ? ewc_zone_name(a.zone) : "", 0);
-		csv_field(f, a.gpu_type, 0);
+		tool_csv_field(f, a.job, 0);
+		tool_csv_field(f, kind_name(a.kind), 0);
+		tool_csv_field(f, a.origin, 0);
+		tool_csv_field(f, a.region, 0);
+		tool_csv_field(f, a.region ? ewc_zone_name(a.zone) : "", 0);
+		tool_csv_field(f, a.gpu_type, 0);
 		fprintf(f, "%ld,", a.gpus);
 		if (a.region) {
-			csv_num(f, a.hours, 0);
-			csv_num(f, a.cost_cny, 0);
-			csv_num(f, a.transfer_cny, 0);
-			csv_num(f, a.energy_kwh, 0);
-			csv_num(f, a.carbon_kg, 0);
-			csv_num(f, a.carbon_location_kg, 0);
-			csv_num(f, a.objective, 0);
+			tool_csv_num(f, a.hours, 0);
+			tool_csv_num(f, a.cost_cny, 0);
+			tool_csv_num(f, a.transfer_cny, 0);
+			tool_csv_num(f, a.energy_kwh, 0);
+			tool_csv_num(f, a.carbon_kg, 0);
+			tool_csv_num(f, a.carbon_location_kg, 0);
+			tool_csv_num(f, a.objective, 0);
 		} else {
 			fputs(",,,,,,,", f);
 		}
-		csv_field(f, a.baseline_region, 0);
-		csv_field(f, a.reason, 1);
+		tool_csv_field(f, a.baseline_region, 0);
+		tool_csv_field(f, a.reason, 1);
 	}
 }
 

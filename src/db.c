@@ -10,10 +10,11 @@
 
 #include "ewc_int.h"
 #include "plan_int.h"
+#include "rebalance_int.h"
 
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
-#define EWC_DB_SCHEMA 1
+#define EWC_DB_SCHEMA 2
 
 struct ewc_db {
 	sqlite3 *h;
@@ -60,19 +61,28 @@ static const char *const schema_v1 =
 	"  started_at TEXT NOT NULL,"
 	"  run INTEGER NOT NULL REFERENCES runs(id));";
 
+/* Version 2: what a rebalancing records. Runs of version 1 keep 0 in the
+ * new columns (their split by zone was not recorded). */
+static const char *const schema_v2 =
+	"ALTER TABLE runs ADD COLUMN before_cost_cny REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN before_carbon_kg REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN migration_cny REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN gpu_hours_east REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN gpu_hours_west REAL NOT NULL DEFAULT 0;"
+	"CREATE TABLE moves ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  job TEXT NOT NULL,"
+	"  from_region TEXT NOT NULL, from_type TEXT NOT NULL,"
+	"  to_region TEXT NOT NULL, to_type TEXT NOT NULL,"
+	"  gpus INTEGER NOT NULL,"
+	"  hours REAL NOT NULL,"  /* remaining, on the new type */
+	"  migration_cny REAL NOT NULL, saving_cny REAL NOT NULL,"
+	"  carbon_avoided_kg REAL NOT NULL,"
+	"  PRIMARY KEY (run, job));";
+
 static int db_err(ewc_db *db, int code, const char *what)
 {
 	return ewc__seterr(code, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
-}
-
-/* ISO 8601 UTC, second precision. */
-static void iso_time(double t, char *buf, size_t len)
-{
-	time_t s = (time_t)floor(t);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int exec(ewc_db *db, const char *sql, const char *what)
@@ -130,8 +140,9 @@ static int prepare(ewc_db *db)
 	if (exec(db, "BEGIN IMMEDIATE", "cannot start the migration"))
 		return EWC_EIO;
 	if ((version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
+	    (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
 	    exec(db, "PRAGMA application_id = 1163346737", "cannot mark the database") ||
-	    exec(db, "PRAGMA user_version = 1", "cannot set the schema version") ||
+	    exec(db, "PRAGMA user_version = 2", "cannot set the schema version") ||
 	    exec(db, "COMMIT", "cannot commit the migration")) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		return EWC_EIO;
@@ -179,7 +190,7 @@ void ewc_db_close(ewc_db *db)
 
 /* The regions a plan was made on, as JSON text (caller frees), or NULL
  * when out of memory: never a snapshot with entries missing. */
-static char *regions_json(const ewc__world *w)
+static char *regions_json(const ewc__world *w, const long *held)
 {
 	json_t *arr = json_array();
 	char *text = NULL;
@@ -192,10 +203,13 @@ static char *regions_json(const ewc__world *w)
 		int bad = !gpus || !links;
 
 		for (size_t k = 0; k < R->ngpus && !bad; k++)
-			bad = json_array_append_new(gpus, json_pack("{s:s, s:I, s:f}", "type",
-			                                             w->gpus[R->gpus[k].type].type, "free",
-			                                             (json_int_t)R->gpus[k].free, "price",
-			                                             R->gpus[k].price)) != 0;
+			bad = json_array_append_new(
+				      gpus, json_pack("{s:s, s:I, s:f}", "type", w->gpus[R->gpus[k].type].type,
+				                      "free",
+				                      (json_int_t)(R->gpus[k].free -
+				                                   (held ? held[r * w->ngpus +
+				                                                (size_t)R->gpus[k].type] : 0)),
+				                      "price", R->gpus[k].price)) != 0;
 		for (size_t k = 0; k < R->nlinks && !bad; k++)
 			bad = json_array_append_new(links, json_pack("{s:s, s:f, s:f}", "site",
 			                                              w->sites[R->links[k].site],
@@ -237,14 +251,96 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A snapshot of the regions as loaded: `held` (per pool, or NULL) is
+ * taken back off the free counts a rebalancing added it to. */
+static int insert_snapshot(ewc_db *db, const ewc__world *w, const long *held, const char *when,
+                           const char *source, long long *id)
+{
+	sqlite3_stmt *st = NULL;
+	char *regions = regions_json(w, held);
+	int rc = 0;
+
+	if (!regions)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO region_snapshots (taken_at, source, regions) "
+	                       "VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(db, EWC_EIO, "cannot prepare");
+	} else {
+		sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, regions, -1, SQLITE_STATIC);
+		if (step_done(st))
+			rc = db_err(db, EWC_EIO, "cannot record the regions");
+		else
+			*id = sqlite3_last_insert_rowid(db->h);
+	}
+	sqlite3_finalize(st);
+	free(regions);
+	return rc;
+}
+
+/* One row of runs. */
+typedef struct run_row {
+	const char *when;
+	const char *kind;
+	long long snapshot;
+	const char *mode;
+	double carbon_price;
+	const ewc_totals *t;       /* the plan's */
+	const ewc_totals *base;    /* SPEC's baseline */
+	double objective, lower_bound, gap;
+	double before_cost, before_carbon, migration;
+	long moves;
+} run_row;
+
+static int insert_run(ewc_db *db, const run_row *r, long long *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO runs (at, kind, snapshot, mode, carbon_price, "
+	                       "cost_cny, carbon_kg, energy_kwh, objective, lower_bound, gap, "
+	                       "placed, unplaced, base_cost_cny, base_carbon_kg, base_objective, "
+	                       "moves, before_cost_cny, before_carbon_kg, migration_cny, "
+	                       "gpu_hours_east, gpu_hours_west) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_err(db, EWC_EIO, "cannot prepare");
+	}
+	double v[] = { r->carbon_price, r->t->cost_cny, r->t->carbon_kg, r->t->energy_kwh,
+	               r->objective, r->lower_bound, r->gap };
+	sqlite3_bind_text(st, 1, r->when, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->snapshot);
+	sqlite3_bind_text(st, 4, r->mode, -1, SQLITE_STATIC);
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_double(st, 5 + i, v[i]);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)r->t->placed);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)r->t->unplaced);
+	sqlite3_bind_double(st, 14, r->base->cost_cny);
+	sqlite3_bind_double(st, 15, r->base->carbon_kg);
+	sqlite3_bind_double(st, 16, r->base->objective);
+	sqlite3_bind_int64(st, 17, r->moves);
+	sqlite3_bind_double(st, 18, r->before_cost);
+	sqlite3_bind_double(st, 19, r->before_carbon);
+	sqlite3_bind_double(st, 20, r->migration);
+	sqlite3_bind_double(st, 21, r->t->gpu_hours_east);
+	sqlite3_bind_double(st, 22, r->t->gpu_hours_west);
+	if (step_done(st))
+		rc = db_err(db, EWC_EIO, "cannot record the run");
+	else
+		*id = sqlite3_last_insert_rowid(db->h);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 typedef struct commit_stmts {
-	sqlite3_stmt *snap, *run, *running, *job, *place;
+	sqlite3_stmt *running, *job, *place;
 } commit_stmts;
 
 static void finalize_all(commit_stmts *s)
 {
-	sqlite3_finalize(s->snap);
-	sqlite3_finalize(s->run);
 	sqlite3_finalize(s->running);
 	sqlite3_finalize(s->job);
 	sqlite3_finalize(s->place);
@@ -254,24 +350,19 @@ static void finalize_all(commit_stmts *s)
 static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const char *source,
                        long long *run_out)
 {
-	commit_stmts s = { NULL, NULL, NULL, NULL, NULL };
-	const ewc_totals *t = &p->totals, *b = &p->base_totals;
-	char *regions = regions_json(&p->w);
-	long long snap, run;
-	int rc = EWC_EIO;
+	commit_stmts s = { NULL, NULL, NULL };
+	run_row row = { when, "place", 0, ewc_mode_name(p->opts.mode), p->opts.carbon_price,
+	                &p->totals, &p->base_totals, p->totals.objective,
+	                p->totals.lower_bound, p->totals.gap, 0, 0, 0, 0 };
+	long long run;
+	int rc = insert_snapshot(db, &p->w, NULL, when, source, &row.snapshot);
 
-	if (!regions) {
-		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (sqlite3_prepare_v2(db->h, "INSERT INTO region_snapshots (taken_at, source, regions) "
-	                       "VALUES (?, ?, ?)", -1, &s.snap, NULL) ||
-	    sqlite3_prepare_v2(db->h, "INSERT INTO runs (at, kind, snapshot, mode, carbon_price, "
-	                       "cost_cny, carbon_kg, energy_kwh, objective, lower_bound, gap, "
-	                       "placed, unplaced, base_cost_cny, base_carbon_kg, base_objective) "
-	                       "VALUES (?, 'place', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                       -1, &s.run, NULL) ||
-	    sqlite3_prepare_v2(db->h, "SELECT p.started_at FROM placements p JOIN jobs j "
+	if (rc == 0)
+		rc = insert_run(db, &row, &run);
+	if (rc)
+		return rc;
+	rc = EWC_EIO;
+	if (sqlite3_prepare_v2(db->h, "SELECT p.started_at FROM placements p JOIN jobs j "
 	                       "ON j.id = p.job WHERE j.id = ? AND j.finished_at IS NULL",
 	                       -1, &s.running, NULL) ||
 	    sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO jobs (id, kind, gpu_type, gpus, "
@@ -285,34 +376,6 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 		rc = db_err(db, EWC_EIO, "cannot prepare");
 		goto out;
 	}
-	sqlite3_bind_text(s.snap, 1, when, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s.snap, 2, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s.snap, 3, regions, -1, SQLITE_STATIC);
-	if (step_done(s.snap)) {
-		rc = db_err(db, EWC_EIO, "cannot record the regions");
-		goto out;
-	}
-	snap = sqlite3_last_insert_rowid(db->h);
-	{
-		double v[] = { p->opts.carbon_price, t->cost_cny, t->carbon_kg, t->energy_kwh,
-		               t->objective, t->lower_bound, t->gap };
-		sqlite3_bind_text(s.run, 1, when, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s.run, 2, snap);
-		sqlite3_bind_text(s.run, 3, ewc_mode_name(p->opts.mode), -1, SQLITE_STATIC);
-		for (int i = 0; i < 7; i++)
-			sqlite3_bind_double(s.run, 4 + i, v[i]);
-		sqlite3_bind_int64(s.run, 11, (sqlite3_int64)t->placed);
-		sqlite3_bind_int64(s.run, 12, (sqlite3_int64)t->unplaced);
-		sqlite3_bind_double(s.run, 13, b->cost_cny);
-		sqlite3_bind_double(s.run, 14, b->carbon_kg);
-		sqlite3_bind_double(s.run, 15, b->objective);
-	}
-	if (step_done(s.run)) {
-		rc = db_err(db, EWC_EIO, "cannot record the run");
-		goto out;
-	}
-	run = sqlite3_last_insert_rowid(db->h);
-
 	for (size_t j = 0; j < p->njobs; j++) {
 		const ewc__job *J = &p->jobs->v[j];
 		int c = p->choice[j];
@@ -365,7 +428,6 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 	rc = 0;
 out:
 	finalize_all(&s);
-	free(regions);
 	return rc;
 }
 
@@ -377,7 +439,7 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 
 	if (!db || !plan || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: bad arguments");
-	iso_time(now, when, sizeof when);
+	ewc_time_format(now, when, sizeof when);
 	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
 		return EWC_EIO;
 	rc = commit_body(db, plan, when, source ? source : "", run_out);
@@ -456,7 +518,7 @@ int ewc_db_job_finish(ewc_db *db, const char *id, double now)
 
 	if (!db || !id || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_db_job_finish: bad arguments");
-	iso_time(now, when, sizeof when);
+	ewc_time_format(now, when, sizeof when);
 	/* the placement goes (its GPUs are free again); the job stays, finished */
 	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
 		return EWC_EIO;
@@ -479,4 +541,200 @@ int ewc_db_job_remove(ewc_db *db, const char *id)
 		return ewc__seterr(EWC_EINVAL, "ewc_db_job_remove: bad arguments");
 	/* one statement: its placement goes with it (ON DELETE CASCADE) */
 	return change_job(db, "DELETE FROM jobs WHERE id = ?1", id, NULL, "cannot remove the job");
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h,
+	                       "SELECT j.id, j.kind, j.gpu_type, j.gpus, j.hours, j.origin, "
+	                       "j.slo_ms, j.data_gb, j.priority, j.pin, j.avoid, j.checkpoint_gb, "
+	                       "j.deadline_h, j.added_at, p.region, p.gpu_type, p.hours, "
+	                       "p.started_at FROM jobs j JOIN placements p ON p.job = j.id "
+	                       "WHERE j.finished_at IS NULL ORDER BY j.added_at, j.rowid", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot list the running jobs");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ewc_job j = EWC_JOB_INIT;
+		j.id = col_text(st, 0);
+		j.kind = strcmp(col_text(st, 1), "infer") == 0 ? EWC_KIND_INFER : EWC_KIND_TRAIN;
+		j.gpu_type = col_text(st, 2);
+		j.gpus = (long)sqlite3_column_int64(st, 3);
+		j.hours = sqlite3_column_double(st, 4);
+		j.origin = col_text(st, 5);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			j.slo_ms = sqlite3_column_double(st, 6);
+		j.data_gb = sqlite3_column_double(st, 7);
+		j.priority = sqlite3_column_double(st, 8);
+		j.pin = col_text(st, 9);
+		j.avoid = col_text(st, 10);
+		j.checkpoint_gb = sqlite3_column_double(st, 11);
+		if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+			j.deadline_h = sqlite3_column_double(st, 12);
+		if (fn(user, &j, col_text(st, 13), col_text(st, 14), col_text(st, 15),
+		       sqlite3_column_double(st, 16), col_text(st, 17)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, EWC_EIO, "cannot list the running jobs");
+}
+
+int ewc_db_runs(ewc_db *db, long limit, ewc_db_run_fn fn, void *user)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!db || !fn)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_runs: bad arguments");
+	if (sqlite3_prepare_v2(db->h,
+	                       "SELECT * FROM (SELECT id, at, kind, mode, cost_cny, carbon_kg, "
+	                       "energy_kwh, gap, placed, unplaced, base_cost_cny, base_carbon_kg, "
+	                       "before_cost_cny, before_carbon_kg, migration_cny, moves, "
+	                       "gpu_hours_east, gpu_hours_west FROM runs ORDER BY id DESC LIMIT ?) "
+	                       "ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot list runs");
+	sqlite3_bind_int64(st, 1, limit > 0 ? (sqlite3_int64)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ewc_db_run r = EWC_DB_RUN_INIT;
+		r.id = sqlite3_column_int64(st, 0);
+		r.at = col_text(st, 1);
+		r.kind = col_text(st, 2);
+		r.mode = col_text(st, 3);
+		r.cost_cny = sqlite3_column_double(st, 4);
+		r.carbon_kg = sqlite3_column_double(st, 5);
+		r.energy_kwh = sqlite3_column_double(st, 6);
+		r.gap = sqlite3_column_double(st, 7);
+		r.placed = (long)sqlite3_column_int64(st, 8);
+		r.unplaced = (long)sqlite3_column_int64(st, 9);
+		r.base_cost_cny = sqlite3_column_double(st, 10);
+		r.base_carbon_kg = sqlite3_column_double(st, 11);
+		r.before_cost_cny = sqlite3_column_double(st, 12);
+		r.before_carbon_kg = sqlite3_column_double(st, 13);
+		r.migration_cny = sqlite3_column_double(st, 14);
+		r.moves = (long)sqlite3_column_int64(st, 15);
+		r.gpu_hours_east = sqlite3_column_double(st, 16);
+		r.gpu_hours_west = sqlite3_column_double(st, 17);
+		if (fn(user, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_err(db, EWC_EIO, "cannot list runs");
+}
+
+typedef struct rebal_stmts {
+	sqlite3_stmt *check, *update, *move;
+} rebal_stmts;
+
+/* The body of ewc_db_commit_rebalance(), inside its transaction. */
+static int rebalance_body(ewc_db *db, const ewc_rebalance *rb, const char *when,
+                          const char *source, long long *run_out)
+{
+	const ewc_plan *p = rb->plan;
+	const ewc_rebalance_summary *s = &rb->sum;
+	rebal_stmts q = { NULL, NULL, NULL };
+	run_row row = { when, "rebalance", 0, ewc_mode_name(p->opts.mode), p->opts.carbon_price,
+	                &s->after, &s->baseline, s->objective, s->lower_bound, s->gap,
+	                s->before.cost_cny, s->before.carbon_kg, s->migration_cny,
+	                (long)s->moves };
+	long long run;
+	int rc = insert_snapshot(db, &p->w, rb->held, when, source, &row.snapshot);
+
+	if (rc == 0)
+		rc = insert_run(db, &row, &run);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM placements p JOIN jobs j ON j.id = p.job "
+	                       "WHERE p.job = ? AND p.region = ? AND p.gpu_type = ? AND "
+	                       "p.started_at = ? AND j.finished_at IS NULL", -1, &q.check,
+	                       NULL) ||
+	    sqlite3_prepare_v2(db->h, "UPDATE placements SET region = ?, gpu_type = ?, hours = ?, "
+	                       "started_at = ?, run = ? WHERE job = ?", -1, &q.update, NULL) ||
+	    sqlite3_prepare_v2(db->h, "INSERT INTO moves (run, job, from_region, from_type, "
+	                       "to_region, to_type, gpus, hours, migration_cny, saving_cny, "
+	                       "carbon_avoided_kg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+	                       &q.move, NULL)) {
+		rc = db_err(db, EWC_EIO, "cannot prepare");
+		goto out;
+	}
+	for (size_t j = 0; j < rb->jobs_n; j++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, j, &m);
+		/* the plan was made on this state: it must still be the state */
+		sqlite3_bind_text(q.check, 1, m.job, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.check, 2, m.from_region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.check, 3, m.from_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.check, 4, m.started_at, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q.check);
+		sqlite3_reset(q.check);
+		if (rc != SQLITE_ROW) {
+			rc = rc == SQLITE_DONE
+			         ? ewc__seterr(EWC_EINPUT, "%s: job \"%s\" no longer runs on %s %s since "
+			                       "%s: the state changed since the rebalancing was "
+			                       "planned; nothing written", db->path, m.job,
+			                       m.from_region, m.from_type, m.started_at)
+			         : db_err(db, EWC_EIO, "cannot read a placement");
+			goto out;
+		}
+		if (!m.moved)
+			continue;
+		sqlite3_bind_text(q.update, 1, m.to_region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.update, 2, m.to_type, -1, SQLITE_STATIC);
+		sqlite3_bind_double(q.update, 3, m.to_hours);
+		sqlite3_bind_text(q.update, 4, when, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q.update, 5, run);
+		sqlite3_bind_text(q.update, 6, m.job, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q.move, 1, run);
+		sqlite3_bind_text(q.move, 2, m.job, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.move, 3, m.from_region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.move, 4, m.from_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.move, 5, m.to_region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q.move, 6, m.to_type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q.move, 7, m.gpus);
+		sqlite3_bind_double(q.move, 8, m.to_hours);
+		sqlite3_bind_double(q.move, 9, m.migration_cny);
+		sqlite3_bind_double(q.move, 10, m.saving_cny);
+		sqlite3_bind_double(q.move, 11, m.carbon_avoided_kg);
+		if (step_done(q.update) || step_done(q.move)) {
+			rc = db_err(db, EWC_EIO, "cannot record a move");
+			goto out;
+		}
+	}
+	if (run_out)
+		*run_out = run;
+	rc = 0;
+out:
+	sqlite3_finalize(q.check);
+	sqlite3_finalize(q.update);
+	sqlite3_finalize(q.move);
+	return rc;
+}
+
+int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *source,
+                            long long *run_out)
+{
+	char when[32];
+	int rc;
+
+	if (!db || !rb)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_rebalance: bad arguments");
+	ewc_time_format(rb->now, when, sizeof when);
+	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+		return EWC_EIO;
+	rc = rebalance_body(db, rb, when, source ? source : "", run_out);
+	if (rc == 0 && exec(db, "COMMIT", "cannot commit"))
+		rc = EWC_EIO;
+	if (rc)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }

@@ -428,6 +428,14 @@ int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, lo
 /* Reservations held now. */
 size_t ewc_ctx_reservations(ewc_ctx *ctx);
 
+/* Parse a UTC time "YYYY-MM-DDTHH:MM:SSZ" (the Z may be left out) into
+ * seconds since the epoch. Returns 0 or EWC_EINVAL. */
+int ewc_time_parse(const char *text, double *out);
+
+/* Format seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (at least 21
+ * bytes); an empty string when t is out of range. */
+void ewc_time_format(double t, char *buf, size_t len);
+
 /* Free memory the library handed to the caller. */
 void ewc_free(void *p);
 
@@ -489,6 +497,166 @@ int ewc_db_job_finish(ewc_db *db, const char *id, double now);
 
 /* Remove a job and its placement. EWC_ENOTFOUND when there is no such job. */
 int ewc_db_job_remove(ewc_db *db, const char *id);
+
+/* --- rebalancing: what of the running jobs should move ------------------- */
+
+typedef struct ewc_rebalance ewc_rebalance;
+
+#define EWC_REBALANCE_OPTIONS_VERSION 1
+typedef struct ewc_rebalance_options {
+	unsigned int version;
+	ewc_place_options place;  /* mode, carbon price, gap, time limit, solver */
+	double margin;            /* migration counts (1 + margin) times: >= 0 */
+	double restart_hours;     /* restart overhead, hours x GPUs at the new price */
+	long max_moves;           /* at most this many moves; < 0: no cap */
+} ewc_rebalance_options;
+#define EWC_REBALANCE_OPTIONS_INIT \
+	{ EWC_REBALANCE_OPTIONS_VERSION, EWC_PLACE_OPTIONS_INIT, 0.2, 1.0, -1 }
+
+/* Decide which running jobs of the database should move, on the context's
+ * regions as they are `now` (seconds since the epoch). The regions' free
+ * counts are read as GPUs nobody holds: the running jobs' own GPUs are
+ * added back. Each job keeps its remaining hours (its hours minus the time
+ * since it started); staying costs the rest of its run, moving costs the
+ * run there (with its data moved in) plus migration: checkpoint_gb over the
+ * origin's link into the new region and restart_hours x GPUs at the new
+ * region's GPU price. The optimiser minimises the mode's objective with
+ * migration counted (1 + margin) times, so small gains do not churn jobs.
+ * Jobs past their hours, or no longer valid against the regions (a GPU
+ * type or region gone), are left out and listed by ewc_rebalance_skipped().
+ * Nothing is written; ewc_db_commit_rebalance() records the result.
+ * Returns 0, EWC_EINVAL, EWC_EVERSION, EWC_EIO or EWC_ESOLVER. */
+int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now,
+                       const ewc_rebalance_options *opts);
+void ewc_rebalance_free(ewc_rebalance *rb);
+
+#define EWC_REBALANCE_SUMMARY_VERSION 1
+/* Totals over the remaining hours of the jobs considered. `before` is every
+ * job staying, `after` the plan with its moves (cost_cny includes the
+ * migration), `baseline` each job near its origin (SPEC's baseline).
+ * objective, lower_bound and gap are the solver's, margin included. The
+ * previous run is the newest one in the database before this (have_previous
+ * 0 when there is none). */
+typedef struct ewc_rebalance_summary {
+	unsigned int version;
+	double now;
+	size_t jobs;              /* running jobs considered */
+	size_t skipped;           /* running jobs left out */
+	size_t moves;
+	ewc_totals before;
+	ewc_totals after;
+	ewc_totals baseline;
+	double migration_cny;
+	double saving_cny;        /* before.cost_cny - after.cost_cny */
+	double carbon_avoided_kg; /* before.carbon_kg - after.carbon_kg */
+	double objective;
+	double lower_bound;
+	double gap;
+	int proven;
+	ewc_mode mode;
+	double carbon_price;      /* CNY per tonne, 0 in cost mode */
+	double margin;
+	int have_previous;
+	long long previous_run;
+	const char *previous_kind;   /* "place" or "rebalance" */
+	const char *previous_at;     /* ISO 8601 UTC */
+	double previous_cost_cny;
+	double previous_carbon_kg;
+	long previous_moves;
+} ewc_rebalance_summary;
+
+int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out);
+
+#define EWC_MOVE_VERSION 1
+/* One running job in a rebalancing: where it runs (from) and where the plan
+ * puts it (to; the same when it stays, NULL when it can stay nowhere and
+ * nothing else fits: `reason` says why). Costs are over the remaining
+ * hours: cost_stay_cny staying, cost_to_cny running at `to` (data moved in,
+ * migration not included). saving_cny = cost_stay - cost_to - migration;
+ * carbon_avoided_kg = carbon_stay - carbon_to. baseline_* is where SPEC's
+ * baseline would put the remaining run. */
+typedef struct ewc_move {
+	unsigned int version;
+	const char *job;
+	ewc_kind kind;
+	const char *origin;
+	long gpus;
+	int moved;
+	const char *from_region;
+	ewc_zone from_zone;
+	const char *from_type;
+	double from_hours;         /* remaining, on the from type */
+	const char *to_region;
+	ewc_zone to_zone;
+	const char *to_type;
+	double to_hours;           /* remaining, on the to type */
+	const char *started_at;
+	double migration_cny;
+	double checkpoint_cny;
+	double restart_cny;
+	double cost_stay_cny;
+	double cost_to_cny;
+	double carbon_stay_kg;
+	double carbon_to_kg;
+	double energy_to_kwh;
+	double saving_cny;
+	double carbon_avoided_kg;
+	const char *baseline_region;
+	ewc_zone baseline_zone;
+	const char *reason;
+} ewc_move;
+#define EWC_MOVE_INIT                                                                   \
+	{ EWC_MOVE_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, EWC_ZONE_EAST, NULL, 0, \
+	  NULL, EWC_ZONE_EAST, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,         \
+	  EWC_ZONE_EAST, NULL }
+
+/* The jobs considered, in the database's order; strings belong to rb. */
+size_t ewc_rebalance_count(const ewc_rebalance *rb);
+int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out);
+
+/* Running jobs left out: the job's id and why. */
+size_t ewc_rebalance_skipped_count(const ewc_rebalance *rb);
+int ewc_rebalance_skipped(const ewc_rebalance *rb, size_t i, const char **job,
+                          const char **reason);
+
+/* Record a rebalancing in one transaction: a snapshot of its regions, a
+ * run (kind "rebalance") with its totals, its moves, and each moved job's
+ * placement replaced by its new one, started at the rebalancing's `now`
+ * with its remaining hours. Fails with EWC_EINPUT, writing nothing, when
+ * the running jobs changed since ewc_rebalance_plan(). */
+int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *source,
+                            long long *run_out);
+
+#define EWC_DB_RUN_VERSION 1
+/* A run in the database (a committed plan or rebalancing). Strings live
+ * until the callback returns. Fields a place run does not have are 0. */
+typedef struct ewc_db_run {
+	unsigned int version;
+	long long id;
+	const char *at;
+	const char *kind;          /* "place" or "rebalance" */
+	const char *mode;
+	double cost_cny;           /* a rebalancing: after its moves, migration included */
+	double carbon_kg;
+	double energy_kwh;
+	double gap;
+	long placed;
+	long unplaced;
+	double base_cost_cny;      /* SPEC's baseline */
+	double base_carbon_kg;
+	double before_cost_cny;    /* a rebalancing: every job staying */
+	double before_carbon_kg;
+	double migration_cny;
+	long moves;
+	double gpu_hours_east;
+	double gpu_hours_west;
+} ewc_db_run;
+#define EWC_DB_RUN_INIT { EWC_DB_RUN_VERSION, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+typedef int (*ewc_db_run_fn)(void *user, const ewc_db_run *run);
+
+/* The newest `limit` runs (all when limit <= 0), oldest first. */
+int ewc_db_runs(ewc_db *db, long limit, ewc_db_run_fn fn, void *user);
 
 #ifdef __cplusplus
 }

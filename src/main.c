@@ -17,6 +17,7 @@ static const char *const help_main =
 	"  explain    show every option one job had, and why the plan chose one\n"
 	"  regions    list or validate region descriptors\n"
 	"  jobs       list, finish or remove the jobs in the state database\n"
+	"  rebalance  which running jobs should move, what it saves; the nightly report\n"
 	"  help       show help for a command\n"
 	"\n"
 	"  ewc --version    print the version\n"
@@ -86,6 +87,34 @@ static const char *const help_jobs =
 	"FILE defaults to $EWC_DB, else ./ewc.db; TIME is UTC, as\n"
 	"2026-11-22T06:00:00Z (default: the current time).\n";
 
+static const char *const help_rebalance =
+	"usage: ewc rebalance [--db FILE] [--regions PATH]... [OPTIONS]\n"
+	"\n"
+	"Decide which running jobs of the state database should move, on the\n"
+	"regions as they are now. The regions' free GPUs are read as GPUs nobody\n"
+	"holds: the running jobs' own are added back. Each job keeps the hours it\n"
+	"has left; staying costs nothing extra, moving adds its checkpoint moved\n"
+	"over the origin's link and a restart (an hour of its GPUs at the new\n"
+	"price), counted (1 + margin) times so that small gains do not churn jobs.\n"
+	"\n"
+	"options:\n"
+	"  --db FILE            the state database (default $EWC_DB, else ./ewc.db)\n"
+	"  --regions PATH       descriptors and catalog as they are now (repeatable;\n"
+	"                       default $EWC_REGIONS, else the installed regions)\n"
+	"  --now TIME           the time to count remaining hours to, UTC, as\n"
+	"                       2026-11-22T06:00:00Z (default: the current time)\n"
+	"  --margin M           migration counted (1 + M) times (default 0.2)\n"
+	"  --max-moves N        move at most N jobs\n"
+	"  --restart-hours H    restart overhead in hours of the job's GPUs (default 1)\n"
+	"  --report FILE.html   write the report: one self-contained HTML file\n"
+	"  --format FMT         table (default), json or csv (the moves only)\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --commit             record the moves: the moved jobs restart now\n"
+	"  --mode, --carbon-price, --gap, --time-limit, --solver   as for place\n"
+	"\n"
+	"exit status: 0 ok, 3 some job can neither stay nor move, 1 error,\n"
+	"2 usage error.\n";
+
 void cmd_help_text(const char *cmd, FILE *out)
 {
 	if (!cmd)
@@ -98,6 +127,8 @@ void cmd_help_text(const char *cmd, FILE *out)
 		fputs(help_regions, out);
 	else if (strcmp(cmd, "jobs") == 0)
 		fputs(help_jobs, out);
+	else if (strcmp(cmd, "rebalance") == 0)
+		fputs(help_rebalance, out);
 	else
 		fputs(help_main, out);
 }
@@ -107,7 +138,7 @@ static int cmd_help(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (cmd && strcmp(cmd, "place") && strcmp(cmd, "explain") && strcmp(cmd, "regions") &&
-	    strcmp(cmd, "jobs") && strcmp(cmd, "help"))
+	    strcmp(cmd, "jobs") && strcmp(cmd, "rebalance") && strcmp(cmd, "help"))
 		return tool_usage(NULL, "no such command: %s", cmd);
 	cmd_help_text(cmd, stdout);
 	return EXIT_OK;
@@ -135,5 +166,7 @@ int main(int argc, char **argv)
 		return cmd_jobs(argc - 1, argv + 1);
 	if (strcmp(cmd, "regions") == 0)
 		return cmd_regions(argc - 1, argv + 1);
+	if (strcmp(cmd, "rebalance") == 0)
+		return cmd_rebalance(argc - 1, argv + 1);
 	return tool_usage(NULL, "no such command: %s", cmd);
 }

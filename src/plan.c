@@ -7,6 +7,7 @@
 
 #include "ewc_int.h"
 #include "plan_int.h"
+#include "rebalance_int.h"
 #include "solver.h"
 
 const char *ewc_mode_name(ewc_mode mode)
@@ -44,6 +45,8 @@ void ewc_plan_free(ewc_plan *p)
 	free(p->first);
 	free(p->choice);
 	free(p->base);
+	free(p->stay);
+	free(p->opt_mig);
 	if (p->reason)
 		for (size_t j = 0; j < p->njobs; j++)
 			free(p->reason[j]);
@@ -63,8 +66,25 @@ static long region_free(const ewc__region *R, int t)
 	return k >= 0 ? R->gpus[k].free : 0;
 }
 
+/* Migration of job J onto region r, type t: its checkpoint over the
+ * origin's link, and a restart. -1 when the checkpoint has no way there. */
+static double migration(const ewc__world *w, const ewc__job *J, int r, int t,
+                        const ewc__rebal *rb)
+{
+	const ewc__region *R = &w->regions[r];
+	double ck = 0;
+
+	if (J->checkpoint_gb > 0) {
+		const ewc__link *L = J->site >= 0 ? ewc__region_link(R, J->site) : NULL;
+		if (!L)
+			return -1;
+		ck = J->checkpoint_gb * L->price_per_gb;
+	}
+	return ck + rb->restart_hours * (double)J->gpus * R->gpus[ewc__region_gpu(R, t)].price;
+}
+
 /* Every eligible (job, region, type), grouped by job. */
-static int build_options(ewc_plan *p)
+static int build_options(ewc_plan *p, const ewc__rebal *rb)
 {
 	const ewc__world *w = &p->w;
 	size_t cap = 0;
@@ -79,8 +99,15 @@ static int build_options(ewc_plan *p)
 		for (size_t r = 0; r < w->nregions; r++)
 			for (int k = 0; k < J->ntypes; k++) {
 				int t = J->types[k];
-				if (!ewc__eligible(w, J, (int)r, t, region_free(&w->regions[r], t), why,
-				                   sizeof why))
+				int stay = rb && rb->cur_region[j] == (int)r && rb->cur_type[j] == t;
+				double mig = 0;
+				/* a running job may always stay: the rules were met when it
+				 * started, and its GPUs are counted back into the free ones */
+				if (stay ? ewc__region_gpu(&w->regions[r], t) < 0
+				         : !ewc__eligible(w, J, (int)r, t, region_free(&w->regions[r], t),
+				                          why, sizeof why))
+					continue;
+				if (rb && !stay && (mig = migration(w, J, (int)r, t, rb)) < 0)
 					continue;
 				if (p->nopts == cap) {
 					size_t nc = cap ? 2 * cap : 256;
@@ -94,7 +121,9 @@ static int build_options(ewc_plan *p)
 					if (d) p->opt_cost = d;
 					double *e = realloc(p->opt_obj, nc * sizeof *e);
 					if (e) p->opt_obj = e;
-					if (!a || !b || !c || !d || !e)
+					double *f = rb ? realloc(p->opt_mig, nc * sizeof *f) : NULL;
+					if (f) p->opt_mig = f;
+					if (!a || !b || !c || !d || !e || (rb && !f))
 						return -1;
 					cap = nc;
 				}
@@ -103,8 +132,19 @@ static int build_options(ewc_plan *p)
 				p->opt_region[o] = (int)r;
 				p->opt_type[o] = t;
 				ewc__cost_eval(w, J, (int)r, t, &p->opt_cost[o]);
+				if (stay) {
+					/* the data moved when the job started: sunk */
+					p->opt_cost[o].cost_cny -= p->opt_cost[o].transfer_cny;
+					p->opt_cost[o].transfer_cny = 0;
+					p->stay[j] = (int)o;
+				}
 				p->opt_obj[o] = ewc__objective(p->opts.mode, p->opts.carbon_price,
 				                               &p->opt_cost[o]);
+				if (rb) {
+					p->opt_mig[o] = mig;
+					if (p->opts.mode != EWC_MODE_CARBON)
+						p->opt_obj[o] += (1 + rb->margin) * mig;
+				}
 			}
 	}
 	p->first[p->njobs] = p->nopts;
@@ -176,6 +216,22 @@ static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
 			t->gpu_hours_west += c->gpu_hours;
 		t->objective += p->opt_obj[o];
 	}
+}
+
+void ewc__rebalance_totals(const ewc_plan *p, const int *choice, double margin,
+                           ewc_totals *out, double *migration)
+{
+	double mig = 0;
+
+	totals_of(p, choice, out);
+	for (size_t j = 0; j < p->njobs; j++)
+		if (choice[j] >= 0)
+			mig += p->opt_mig[choice[j]];
+	out->cost_cny += mig;
+	if (p->opts.mode != EWC_MODE_CARBON)
+		out->objective -= margin * mig;
+	out->lower_bound = out->objective;
+	*migration = mig;
 }
 
 static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
@@ -291,6 +347,12 @@ int ewc__check_options(const ewc_place_options *opts, const char *who)
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts)
 {
+	return ewc__place_ex(out, ctx, jobs, opts, NULL);
+}
+
+int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                  const ewc_place_options *opts, const ewc__rebal *rb)
+{
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *p;
 	ewc__mip m;
@@ -298,6 +360,7 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	long *job_gpus = NULL, *pool_cap = NULL;
 	double *prio = NULL, *obj2 = NULL;
 	int *pool = NULL;
+	unsigned char *side = NULL;
 	char err[512] = "";
 	int rc;
 
@@ -342,7 +405,22 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	p->njobs = jobs->n;
 	p->choice = malloc((p->njobs ? p->njobs : 1) * sizeof *p->choice);
 	p->base = malloc((p->njobs ? p->njobs : 1) * sizeof *p->base);
-	if (!p->choice || !p->base || build_options(p) != 0 || baseline(p) != 0)
+	if (!p->choice || !p->base)
+		goto oom;
+	if (rb) {
+		p->stay = malloc((p->njobs ? p->njobs : 1) * sizeof *p->stay);
+		if (!p->stay)
+			goto oom;
+		for (size_t j = 0; j < p->njobs; j++) {
+			int r = rb->cur_region[j], t = rb->cur_type[j], k;
+			p->stay[j] = -1;
+			/* a running job's GPUs are free to the rebalancing */
+			if (r >= 0 && (size_t)r < p->w.nregions && t >= 0 &&
+			    (k = ewc__region_gpu(&p->w.regions[r], t)) >= 0)
+				p->w.regions[r].gpus[k].free += jobs->v[j].gpus;
+		}
+	}
+	if (build_options(p, rb) != 0 || baseline(p) != 0)
 		goto oom;
 
 	size_t npools = p->w.nregions * p->w.ngpus;
@@ -370,6 +448,17 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 			obj2[o] = p->opt_cost[o].cost_cny;
 	}
 
+	if (rb && p->opts.mode == EWC_MODE_CARBON)
+		for (size_t o = 0; o < p->nopts; o++)
+			obj2[o] += (1 + rb->margin) * p->opt_mig[o];
+	if (rb && rb->max_moves >= 0) {
+		side = malloc(p->nopts ? p->nopts : 1);
+		if (!side)
+			goto oom;
+		for (size_t o = 0; o < p->nopts; o++)
+			side[o] = p->stay[p->opt_job[o]] != (int)o;
+	}
+
 	memset(&m, 0, sizeof m);
 	m.njobs = p->njobs;
 	m.nopts = p->nopts;
@@ -391,6 +480,9 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	m.progress_user = p->opts.progress_user;
 	m.name = solver_name;
 	m.name_user = p;
+	m.opt_side = side;
+	m.side_cap = rb ? rb->max_moves : 0;
+	m.start = p->stay; /* staying is a plan that fits: the GPUs were added back */
 	memset(&res, 0, sizeof res);
 	res.choice = p->choice;
 	rc = ewc__mip_solve(&m, &res, err, sizeof err);
@@ -399,6 +491,7 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		goto fail;
 	}
 	p->proven = res.proven;
+	p->solver_objective = res.objective;
 	if (reasons(p) != 0)
 		goto oom;
 
@@ -415,6 +508,7 @@ int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	free(pool);
 	free(pool_cap);
 	free(obj2);
+	free(side);
 	*out = p;
 	return 0;
 oom:
@@ -425,6 +519,7 @@ fail:
 	free(pool);
 	free(pool_cap);
 	free(obj2);
+	free(side);
 	ewc_plan_free(p);
 	return rc;
 }

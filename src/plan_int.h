@@ -26,6 +26,29 @@ struct ewc_plan {
 	ewc_totals base_totals;
 	int proven;
 	char why[256];    /* the reason handed out by ewc_plan_option() */
+	/* rebalancing only (NULL otherwise) */
+	int *stay;        /* [njobs] the option that keeps the job where it runs, or -1 */
+	double *opt_mig;  /* [nopts] migration cost in CNY, 0 for staying */
+	double solver_objective;  /* what the solver minimised: migration x (1 + margin) */
 };
+
+/* What turns a placement into a rebalancing: the jobs of the list are
+ * running, job j on region cur_region[j] with type cur_type[j] (indices
+ * into the context's regions and catalog; -1 when that pool is gone). Their
+ * GPUs are added back to the free counts; staying costs the remaining run
+ * without transfer (the data is there); moving costs the run there plus
+ * migration: checkpoint_gb over the origin's link and restart_hours x GPUs
+ * at the new GPU price, counted (1 + margin) times in the objective. At
+ * most max_moves jobs move (< 0: no cap). */
+typedef struct ewc__rebal {
+	const int *cur_region;
+	const int *cur_type;
+	double margin;
+	double restart_hours;
+	long max_moves;
+} ewc__rebal;
+
+int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                  const ewc_place_options *opts, const ewc__rebal *rb);
 
 #endif /* EWC_PLAN_INT_H */

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csv.h>
+
 #include "tool.h"
 
 #ifndef EWC_REGIONS_DIR
@@ -220,29 +222,27 @@ const char *tool_db_path(const char *given)
 	return env && *env ? env : "ewc.db";
 }
 
-/* Days from 1970-01-01 to a proleptic Gregorian date. */
-static long days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 int tool_time(const char *cmd, const char *opt, const char *text, double *out)
 {
-	int y, mo, d, h, mi, sec, n = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    (text[n] != '\0' && strcmp(text + n, "Z") != 0) || n != 19 || mo < 1 || mo > 12 ||
-	    d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))) ||
-	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+	if (ewc_time_parse(text, out) != 0)
 		return tool_usage(cmd, "%s: want a UTC time like 2026-11-22T06:00:00Z, got \"%s\"",
 		                  opt, text);
-	*out = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec;
 	return 0;
+}
+
+void tool_csv_field(FILE *f, const char *s, int last)
+{
+	if (!s)
+		s = "";
+	/* quoted by libcsv only where RFC 4180 needs it */
+	if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
+		csv_fwrite(f, s, strlen(s));
+	else
+		fputs(s, f);
+	fputc(last ? '\n' : ',', f);
+}
+
+void tool_csv_num(FILE *f, double v, int last)
+{
+	fprintf(f, "%.15g%c", v, last ? '\n' : ',');
 }

@@ -67,6 +67,11 @@ int tool_buf_open(tool_buf *b);
 /* Close the stream; data/len then hold the text (free data). */
 int tool_buf_close(tool_buf *b);
 
+/* One CSV field (RFC 4180 quoting where needed) or number, then ',' or,
+ * for the last of a row, a line break. */
+void tool_csv_field(FILE *f, const char *s, int last);
+void tool_csv_num(FILE *f, double v, int last);
+
 /* The state database's path: `given` (--db), else $EWC_DB, else ./ewc.db. */
 const char *tool_db_path(const char *given);
 
@@ -100,6 +105,7 @@ int cmd_place(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_regions(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
+int cmd_rebalance(int argc, char **argv);
 void cmd_help_text(const char *cmd, FILE *out);
 
 #endif /* EWC_TOOL_H */

@@ -2,8 +2,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ewc_int.h"
 
@@ -208,4 +210,45 @@ int ewc__parse_long(const char *s, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date. */
+static long days_from_civil(long y, long m, long d)
+{
+	long era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+int ewc_time_parse(const char *text, double *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (!text || !out ||
+	    sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19 || (text[n] != '\0' && strcmp(text + n, "Z") != 0) || mo < 1 || mo > 12 ||
+	    d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))) || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return ewc__seterr(EWC_EINVAL, "want a UTC time like 2026-11-22T06:00:00Z, got \"%s\"",
+		                   text ? text : "");
+	*out = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec;
+	return 0;
+}
+
+void ewc_time_format(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)floor(t);
+	struct tm tm;
+
+	if (!buf || len == 0)
+		return;
+	if (!isfinite(t) || !gmtime_r(&s, &tm) ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
 }

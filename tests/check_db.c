@@ -82,11 +82,11 @@ START_TEST(test_new_database)
 
 	ck_assert_int_eq(ewc_db_open(&db, path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
 	ck_assert_int_eq(sql_int(path, "PRAGMA application_id"), 0x45574331);
 	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	                                "AND name IN ('jobs', 'placements', 'runs', "
-	                                "'region_snapshots')"), 4);
+	                                "'region_snapshots', 'moves')"), 5);
 	{
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
@@ -100,7 +100,7 @@ START_TEST(test_new_database)
 	/* opened again: the same schema, nothing migrated twice */
 	ck_assert_int_eq(ewc_db_open(&db, path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
 }
 END_TEST
 
@@ -247,7 +247,7 @@ START_TEST(test_foreign_files)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1163346737; "
 	                                 "PRAGMA user_version = 9", NULL, NULL, NULL), 0);
 	sqlite3_close(h);
-	refused(file, "schema version 9 is newer than this ewc knows (1); left untouched");
+	refused(file, "schema version 9 is newer than this ewc knows (2); left untouched");
 }
 END_TEST
 

@@ -1,0 +1,412 @@
+/* cmd_rebalance.c - `ewc rebalance`: which running jobs should move tonight */
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "tool.h"
+
+typedef struct rebal_args {
+	tool_regions regions;
+	const char *db;
+	const char *format;
+	const char *output;
+	const char *report;
+	int commit;
+	double now;
+	ewc_rebalance_options opts;
+} rebal_args;
+
+static int rebal_parse(int argc, char **argv, rebal_args *a)
+{
+	enum { O_REGIONS = 256, O_DB, O_NOW, O_MAXMOVES, O_MARGIN, O_RESTART, O_REPORT,
+	       O_FORMAT, O_OUTPUT, O_COMMIT, O_MODE, O_CPRICE, O_GAP, O_TLIMIT, O_SOLVER,
+	       O_HELP };
+	static const struct option opts[] = {
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "db", required_argument, NULL, O_DB },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "max-moves", required_argument, NULL, O_MAXMOVES },
+		{ "margin", required_argument, NULL, O_MARGIN },
+		{ "restart-hours", required_argument, NULL, O_RESTART },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "commit", no_argument, NULL, O_COMMIT },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "carbon-price", required_argument, NULL, O_CPRICE },
+		{ "gap", required_argument, NULL, O_GAP },
+		{ "time-limit", required_argument, NULL, O_TLIMIT },
+		{ "solver", required_argument, NULL, O_SOLVER },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	ewc_rebalance_options def = EWC_REBALANCE_OPTIONS_INIT;
+	int c, carbon_price_set = 0;
+	double v;
+
+	memset(a, 0, sizeof *a);
+	a->opts = def;
+	a->format = "table";
+	a->now = (double)time(NULL);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_REGIONS:
+			if (tool_regions_add(&a->regions, "rebalance", optarg))
+				return EXIT_USAGE;
+			break;
+		case O_DB: a->db = optarg; break;
+		case O_NOW:
+			if (tool_time("rebalance", "--now", optarg, &a->now))
+				return EXIT_USAGE;
+			break;
+		case O_MAXMOVES:
+			if (tool_number("rebalance", "--max-moves", optarg, &v))
+				return EXIT_USAGE;
+			if (v < 0 || v != floor(v) || v > 1e9)
+				return tool_usage("rebalance", "--max-moves: want a whole number >= 0, got %s",
+				                  optarg);
+			a->opts.max_moves = (long)v;
+			break;
+		case O_MARGIN:
+			if (tool_number("rebalance", "--margin", optarg, &a->opts.margin))
+				return EXIT_USAGE;
+			if (a->opts.margin < 0)
+				return tool_usage("rebalance", "--margin: must be >= 0, got %s", optarg);
+			break;
+		case O_RESTART:
+			if (tool_number("rebalance", "--restart-hours", optarg, &a->opts.restart_hours))
+				return EXIT_USAGE;
+			if (a->opts.restart_hours < 0)
+				return tool_usage("rebalance", "--restart-hours: must be >= 0, got %s", optarg);
+			break;
+		case O_REPORT: a->report = optarg; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return tool_usage("rebalance", "--format: use table, csv or json, not \"%s\"",
+				                  optarg);
+			a->format = optarg;
+			break;
+		case O_OUTPUT: a->output = optarg; break;
+		case O_COMMIT: a->commit = 1; break;
+		case O_MODE:
+			if (ewc_mode_parse(&a->opts.place.mode, optarg) != 0)
+				return tool_usage("rebalance", "--mode: %s", ewc_errmsg(NULL));
+			break;
+		case O_CPRICE:
+			if (tool_number("rebalance", "--carbon-price", optarg, &a->opts.place.carbon_price))
+				return EXIT_USAGE;
+			if (a->opts.place.carbon_price < 0)
+				return tool_usage("rebalance", "--carbon-price: must be >= 0, got %s", optarg);
+			carbon_price_set = 1;
+			break;
+		case O_GAP:
+			if (tool_number("rebalance", "--gap", optarg, &a->opts.place.mip_gap))
+				return EXIT_USAGE;
+			if (a->opts.place.mip_gap < 0 || a->opts.place.mip_gap >= 1)
+				return tool_usage("rebalance", "--gap: must be >= 0 and < 1, got %s", optarg);
+			break;
+		case O_TLIMIT:
+			if (tool_number("rebalance", "--time-limit", optarg, &a->opts.place.time_limit))
+				return EXIT_USAGE;
+			if (a->opts.place.time_limit <= 0)
+				return tool_usage("rebalance", "--time-limit: must be > 0 seconds, got %s",
+				                  optarg);
+			break;
+		case O_SOLVER:
+			if (!strcmp(optarg, "auto"))
+				a->opts.place.solver = EWC_SOLVER_AUTO;
+			else if (!strcmp(optarg, "direct"))
+				a->opts.place.solver = EWC_SOLVER_DIRECT;
+			else if (!strcmp(optarg, "decompose"))
+				a->opts.place.solver = EWC_SOLVER_DECOMPOSE;
+			else
+				return tool_usage("rebalance",
+				                  "--solver: use auto, direct or decompose, not \"%s\"", optarg);
+			break;
+		case O_HELP:
+			cmd_help_text("rebalance", stdout);
+			return -1;
+		case ':':
+			return tool_usage("rebalance", "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage("rebalance", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tool_usage("rebalance", "unexpected argument \"%s\"", argv[optind]);
+	if (carbon_price_set && a->opts.place.mode != EWC_MODE_BALANCED)
+		return tool_usage("rebalance", "--carbon-price applies to --mode balanced only");
+	return 0;
+}
+
+static const char *kind_name(ewc_kind k)
+{
+	return k == EWC_KIND_INFER ? "infer" : "train";
+}
+
+static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_summary *s)
+{
+	char when[32], b1[48], b2[48], b3[48], b4[48];
+	size_t n = ewc_rebalance_count(rb);
+
+	ewc_time_format(s->now, when, sizeof when);
+	fprintf(f, "Rebalancing at %s: %zu running job%s considered, %zu move%s "
+	        "(migration counted x%.3g).\n\n", when, s->jobs, s->jobs == 1 ? "" : "s", s->moves,
+	        s->moves == 1 ? "" : "s", 1 + s->margin);
+	if (s->moves) {
+		fprintf(f, "%-20s %-22s %-22s %5s %9s %13s %13s %11s\n", "job", "from", "to", "gpus",
+		        "hours", "migration", "saving", "carbon");
+		for (size_t i = 0; i < n; i++) {
+			ewc_move m = EWC_MOVE_INIT;
+			char from[96], to[96];
+			ewc_rebalance_job(rb, i, &m);
+			if (!m.moved)
+				continue;
+			snprintf(from, sizeof from, "%s/%s", m.from_region, m.from_type);
+			snprintf(to, sizeof to, "%s/%s", m.to_region, m.to_type);
+			fprintf(f, "%-20s %-22s %-22s %5ld %9s %13s %13s %11s\n", m.job, from, to, m.gpus,
+			        tool_fmt(b1, sizeof b1, m.to_hours, 1),
+			        tool_fmt(b2, sizeof b2, m.migration_cny, 2),
+			        tool_fmt(b3, sizeof b3, m.saving_cny, 2),
+			        tool_fmt(b4, sizeof b4, m.carbon_avoided_kg, 1));
+		}
+		fputs("(hours left on the new type; migration, saving in CNY; carbon avoided in kg)\n\n",
+		      f);
+	} else {
+		fputs("No job gains enough from moving: everything stays.\n\n", f);
+	}
+	fprintf(f, "%-34s %18s %18s %18s\n", "over the remaining hours", "everyone stays",
+	        "with the moves", "near origin");
+	fprintf(f, "%-34s %18s %18s %18s\n", "cost (CNY, migration included)",
+	        tool_fmt(b1, sizeof b1, s->before.cost_cny, 2),
+	        tool_fmt(b2, sizeof b2, s->after.cost_cny, 2),
+	        tool_fmt(b3, sizeof b3, s->baseline.cost_cny, 2));
+	fprintf(f, "%-34s %18s %18s %18s\n", "carbon (kg CO2)",
+	        tool_fmt(b1, sizeof b1, s->before.carbon_kg, 1),
+	        tool_fmt(b2, sizeof b2, s->after.carbon_kg, 1),
+	        tool_fmt(b3, sizeof b3, s->baseline.carbon_kg, 1));
+	fprintf(f, "%-34s %18s %18s %18s\n", "GPU-hours in the west",
+	        tool_fmt(b1, sizeof b1, s->before.gpu_hours_west, 1),
+	        tool_fmt(b2, sizeof b2, s->after.gpu_hours_west, 1),
+	        tool_fmt(b3, sizeof b3, s->baseline.gpu_hours_west, 1));
+	fprintf(f, "\nSaving: %s CNY (migration %s CNY paid), carbon avoided: %s kg.\n",
+	        tool_fmt(b1, sizeof b1, s->saving_cny, 2), tool_fmt(b2, sizeof b2, s->migration_cny, 2),
+	        tool_fmt(b3, sizeof b3, s->carbon_avoided_kg, 1));
+	fprintf(f, "Objective %.10g, bound %.10g, gap %.4f%%%s.\n", s->objective, s->lower_bound,
+	        100 * s->gap, s->proven ? "" : " (time limit reached)");
+	if (s->have_previous)
+		fprintf(f, "Previous run: #%lld (%s, %s): cost %s CNY, carbon %s kg; now %s CNY and "
+		        "%s kg.\n", s->previous_run, s->previous_kind, s->previous_at,
+		        tool_fmt(b1, sizeof b1, s->previous_cost_cny, 2),
+		        tool_fmt(b2, sizeof b2, s->previous_carbon_kg, 1),
+		        tool_fmt(b3, sizeof b3, s->after.cost_cny - s->previous_cost_cny, 2),
+		        tool_fmt(b4, sizeof b4, s->after.carbon_kg - s->previous_carbon_kg, 1));
+	else
+		fputs("No previous run in the database.\n", f);
+	for (size_t i = 0; i < n; i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, i, &m);
+		if (!m.to_region)
+			fprintf(f, "Cannot stay or move: %s: %s\n", m.job, m.reason);
+	}
+	for (size_t i = 0; i < ewc_rebalance_skipped_count(rb); i++) {
+		const char *job, *why;
+		ewc_rebalance_skipped(rb, i, &job, &why);
+		fprintf(f, "Left out: %s: %s\n", job, why);
+	}
+}
+
+static void print_csv(FILE *f, const ewc_rebalance *rb)
+{
+	fputs("job,kind,gpus,from_region,from_type,to_region,to_type,hours_left,"
+	      "migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg\n", f);
+	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, i, &m);
+		if (!m.moved)
+			continue;
+		tool_csv_field(f, m.job, 0);
+		tool_csv_field(f, kind_name(m.kind), 0);
+		fprintf(f, "%ld,", m.gpus);
+		tool_csv_field(f, m.from_region, 0);
+		tool_csv_field(f, m.from_type, 0);
+		tool_csv_field(f, m.to_region, 0);
+		tool_csv_field(f, m.to_type, 0);
+		tool_csv_num(f, m.to_hours, 0);
+		tool_csv_num(f, m.migration_cny, 0);
+		tool_csv_num(f, m.cost_stay_cny, 0);
+		tool_csv_num(f, m.cost_to_cny, 0);
+		tool_csv_num(f, m.saving_cny, 0);
+		tool_csv_num(f, m.carbon_avoided_kg, 1);
+	}
+}
+
+static json_t *totals_json(const ewc_totals *t)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I}", "cost_cny", t->cost_cny,
+	                 "carbon_kg", t->carbon_kg, "energy_kwh", t->energy_kwh, "gpu_hours",
+	                 t->gpu_hours, "gpu_hours_west", t->gpu_hours_west, "objective",
+	                 t->objective, "placed", (json_int_t)t->placed, "unplaced",
+	                 (json_int_t)t->unplaced);
+}
+
+static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
+                     long long run)
+{
+	json_t *moves = json_array(), *skipped = json_array(), *prev, *root;
+	char when[32];
+	char *text;
+
+	if (!moves || !skipped) {
+		json_decref(moves);
+		json_decref(skipped);
+		return NULL;
+	}
+	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, i, &m);
+		if (m.moved)
+			json_array_append_new(
+				moves,
+				json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, "
+				          "s:f, s:f}", "job", m.job, "kind", kind_name(m.kind), "gpus",
+				          (json_int_t)m.gpus, "from", m.from_region, "from_type", m.from_type,
+				          "to", m.to_region, "to_type", m.to_type, "hours_left", m.to_hours,
+				          "migration_cny", m.migration_cny, "checkpoint_cny", m.checkpoint_cny,
+				          "restart_cny", m.restart_cny, "cost_stay_cny", m.cost_stay_cny,
+				          "cost_to_cny", m.cost_to_cny, "saving_cny", m.saving_cny,
+				          "carbon_avoided_kg", m.carbon_avoided_kg));
+		else if (!m.to_region)
+			json_array_append_new(skipped, json_pack("{s:s, s:s}", "job", m.job, "reason",
+			                                         m.reason));
+	}
+	for (size_t i = 0; i < ewc_rebalance_skipped_count(rb); i++) {
+		const char *job, *why;
+		ewc_rebalance_skipped(rb, i, &job, &why);
+		json_array_append_new(skipped, json_pack("{s:s, s:s}", "job", job, "reason", why));
+	}
+	prev = s->have_previous
+	           ? json_pack("{s:I, s:s, s:s, s:f, s:f, s:I, s:f, s:f}", "run",
+	                       (json_int_t)s->previous_run, "kind", s->previous_kind, "at",
+	                       s->previous_at, "cost_cny", s->previous_cost_cny, "carbon_kg",
+	                       s->previous_carbon_kg, "moves", (json_int_t)s->previous_moves,
+	                       "cost_change_cny", s->after.cost_cny - s->previous_cost_cny,
+	                       "carbon_change_kg", s->after.carbon_kg - s->previous_carbon_kg)
+	           : json_null();
+	ewc_time_format(s->now, when, sizeof when);
+	root = json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:f, "
+	                 "s:f, s:f, s:b, s:o, s:o, s:o}",
+	                 "at", when, "mode", ewc_mode_name(s->mode), "carbon_price_cny_per_t",
+	                 s->carbon_price, "margin", s->margin, "jobs", (json_int_t)s->jobs,
+	                 "moved", (json_int_t)s->moves, "run",
+	                 run > 0 ? json_integer((json_int_t)run) : json_null(),
+	                 "before", totals_json(&s->before), "after", totals_json(&s->after),
+	                 "baseline", totals_json(&s->baseline), "migration_cny", s->migration_cny,
+	                 "saving_cny", s->saving_cny, "carbon_avoided_kg", s->carbon_avoided_kg,
+	                 "objective", s->objective, "lower_bound", s->lower_bound, "gap", s->gap,
+	                 "proven", s->proven, "previous", prev, "moves", moves, "not_moved",
+	                 skipped);
+	if (!root)
+		return NULL;
+	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	return text;
+}
+
+int cmd_rebalance(int argc, char **argv)
+{
+	rebal_args a;
+	struct stat st;
+	const char *path;
+	ewc_db *db = NULL;
+	ewc_ctx *ctx = NULL;
+	ewc_rebalance *rb = NULL;
+	ewc_rebalance_summary s;
+	long long run = 0;
+	tool_buf out;
+	int rc = rebal_parse(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	path = tool_db_path(a.db);
+	/* rebalancing works on an existing state; only a commit of a plan makes one */
+	if (stat(path, &st) != 0) {
+		tool_error("%s: no such database (ewc place --commit makes it)", path);
+		return EXIT_ERR;
+	}
+	if (ewc_db_open(&db, path) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		return EXIT_ERR;
+	}
+	ctx = tool_load(&a.regions);
+	if (!ctx) {
+		ewc_db_close(db);
+		return EXIT_ERR;
+	}
+	if (ewc_rebalance_plan(&rb, ctx, db, a.now, &a.opts) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		rc = EXIT_ERR;
+		goto out;
+	}
+	ewc_rebalance_summarize(rb, &s);
+	rc = s.after.unplaced ? EXIT_UNPLACED : EXIT_OK;
+	if (a.commit) {
+		char source[1024] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < a.regions.n && used < sizeof source; i++)
+			used += (size_t)snprintf(source + used, sizeof source - used, "%s%s",
+			                         i ? " " : "", a.regions.paths[i]);
+		/* the state comes first: no report of moves that were not kept */
+		if (ewc_db_commit_rebalance(db, rb, source, &run) != 0) {
+			tool_error("%s", ewc_errmsg(NULL));
+			rc = EXIT_ERR;
+			goto out;
+		}
+		fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved\n", run, path,
+		        s.moves, s.moves == 1 ? "" : "s");
+	}
+	if (a.report && report_write(a.report, path, db, ctx, rb, run) != 0) {
+		rc = EXIT_ERR;
+		goto out;
+	}
+	if (strcmp(a.format, "json") == 0) {
+		char *json = to_json(rb, &s, run);
+		size_t n = json ? strlen(json) : 0;
+		if (!json) {
+			tool_error("out of memory");
+			rc = EXIT_ERR;
+		} else {
+			json[n] = '\n'; /* jansson's buffer ends in the NUL this overwrites */
+			if (tool_write(a.output, json, n + 1) != 0)
+				rc = EXIT_ERR;
+			free(json);
+		}
+	} else if (tool_buf_open(&out) != 0) {
+		rc = EXIT_ERR;
+	} else {
+		if (strcmp(a.format, "csv") == 0)
+			print_csv(out.f, rb);
+		else
+			print_table(out.f, rb, &s);
+		if (tool_buf_close(&out) != 0 || tool_write(a.output, out.data, out.len) != 0)
+			rc = EXIT_ERR;
+		free(out.data);
+	}
+out:
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+	return rc;
+}

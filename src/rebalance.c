@@ -1,0 +1,398 @@
+/* rebalance.c - which running jobs should move, and what that saves */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+#include "rebalance_int.h"
+
+/* A job whose remaining hours are below this is treated as done. */
+#define EWC__REMAINING_MIN 1e-6
+
+void ewc_rebalance_free(ewc_rebalance *rb)
+{
+	if (!rb)
+		return;
+	ewc_plan_free(rb->plan);
+	ewc_jobs_free(rb->jobs);
+	if (rb->run)
+		for (size_t j = 0; j < rb->jobs_n; j++) {
+			free(rb->run[j].region);
+			free(rb->run[j].type);
+			free(rb->run[j].started_at);
+		}
+	free(rb->run);
+	free(rb->held);
+	for (size_t i = 0; i < rb->nskip; i++) {
+		free(rb->skip_job[i]);
+		free(rb->skip_reason[i]);
+	}
+	free(rb->skip_job);
+	free(rb->skip_reason);
+	free(rb->prev_kind);
+	free(rb->prev_at);
+	free(rb);
+}
+
+/* Remember a job left out, with the first line of why. */
+static int skip(ewc_rebalance *rb, const char *job, const char *why)
+{
+	char **a = realloc(rb->skip_job, (rb->nskip + 1) * sizeof *a);
+	if (a)
+		rb->skip_job = a;
+	char **b = realloc(rb->skip_reason, (rb->nskip + 1) * sizeof *b);
+	if (b)
+		rb->skip_reason = b;
+	if (!a || !b)
+		return -1;
+	size_t n = strcspn(why, "\n");
+	a[rb->nskip] = ewc__strdup(job);
+	b[rb->nskip] = malloc(n + 1);
+	if (!a[rb->nskip] || !b[rb->nskip]) {
+		free(a[rb->nskip]);
+		free(b[rb->nskip]);
+		return -1;
+	}
+	memcpy(b[rb->nskip], why, n);
+	b[rb->nskip][n] = '\0';
+	rb->nskip++;
+	return 0;
+}
+
+typedef struct collect {
+	ewc_rebalance *rb;
+	size_t cap;
+	int rc;
+} collect;
+
+/* One running job from the database: into the list with what is left of
+ * its hours, or into the skipped ones. */
+static int take(void *user, const ewc_job *job, const char *added_at, const char *region,
+                const char *type, double hours, const char *started_at)
+{
+	collect *c = user;
+	ewc_rebalance *rb = c->rb;
+	ewc_ctx *ctx = rb->ctx;
+	ewc_job j = *job;
+	double start, added, elapsed, remaining, pf = 0, pt = 0;
+	int r, t, first;
+	char why[512];
+
+	if (ewc_time_parse(started_at, &start) != 0 || ewc_time_parse(added_at, &added) != 0) {
+		snprintf(why, sizeof why, "its start time \"%s\" cannot be read", started_at);
+		goto skipped;
+	}
+	elapsed = fmax(0.0, (rb->now - start) / 3600.0);
+	remaining = hours - elapsed;
+	if (remaining < EWC__REMAINING_MIN) {
+		snprintf(why, sizeof why, "past its planned %.6g h on %s (started %s): "
+		         "mark it finished", hours, type, started_at);
+		goto skipped;
+	}
+	ewc__lock(ctx);
+	r = ewc__region_find(&ctx->w, region);
+	t = ewc__gpu_find(&ctx->w, type);
+	if (t >= 0)
+		pt = ctx->w.gpus[t].perf;
+	ewc__unlock(ctx);
+	if (t < 0) {
+		snprintf(why, sizeof why, "its GPU type %s is no longer in the catalog", type);
+		goto skipped;
+	}
+	/* hours are given on the first listed type: convert what is left */
+	{
+		char ftype[64];
+		size_t n = strcspn(job->gpu_type, "|");
+		if (n >= sizeof ftype)
+			n = sizeof ftype - 1;
+		memcpy(ftype, job->gpu_type, n);
+		ftype[n] = '\0';
+		ewc__lock(ctx);
+		first = ewc__gpu_find(&ctx->w, ftype);
+		if (first >= 0)
+			pf = ctx->w.gpus[first].perf;
+		ewc__unlock(ctx);
+		if (first < 0) {
+			snprintf(why, sizeof why, "its GPU type %s is no longer in the catalog", ftype);
+			goto skipped;
+		}
+	}
+	j.hours = remaining * pt / pf;
+	if (job->deadline_h > 0) {
+		/* the deadline counts from when the job was added */
+		double left = job->deadline_h - fmax(0.0, (rb->now - added) / 3600.0);
+		j.deadline_h = left > 0 ? left : 1e-9;
+	}
+	if (ewc_jobs_add(rb->jobs, &j) != 0) {
+		snprintf(why, sizeof why, "%s", ewc_errmsg(ctx));
+		goto skipped;
+	}
+	if (rb->jobs_n == c->cap) {
+		size_t nc = c->cap ? 2 * c->cap : 64;
+		ewc__running *v = realloc(rb->run, nc * sizeof *v);
+		if (!v)
+			goto oom;
+		rb->run = v;
+		c->cap = nc;
+	}
+	{
+		ewc__running *R = &rb->run[rb->jobs_n];
+		memset(R, 0, sizeof *R);
+		rb->jobs_n++;
+		R->region = ewc__strdup(region);
+		R->type = ewc__strdup(type);
+		R->started_at = ewc__strdup(started_at);
+		R->hours = hours;
+		R->remaining = remaining;
+		R->r = r;
+		R->t = t;
+		if (!R->region || !R->type || !R->started_at)
+			goto oom;
+	}
+	return 0;
+skipped:
+	if (skip(rb, job->id, why) == 0)
+		return 0;
+oom:
+	c->rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	return 1;
+}
+
+static int check_options(const ewc_rebalance_options *o)
+{
+	if (o->version != EWC_REBALANCE_OPTIONS_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_rebalance_plan: options version %u not supported",
+		                   o->version);
+	if (!(isfinite(o->margin) && o->margin >= 0))
+		return ewc__seterr(EWC_EINVAL, "margin must be a number >= 0");
+	if (!(isfinite(o->restart_hours) && o->restart_hours >= 0))
+		return ewc__seterr(EWC_EINVAL, "restart hours must be a number >= 0");
+	return ewc__check_options(&o->place, "ewc_rebalance_plan");
+}
+
+/* The newest run of the database, for the comparison. */
+static int previous(void *user, const ewc_db_run *run)
+{
+	ewc_rebalance *rb = user;
+	ewc_rebalance_summary *s = &rb->sum;
+
+	free(rb->prev_kind);
+	free(rb->prev_at);
+	rb->prev_kind = ewc__strdup(run->kind);
+	rb->prev_at = ewc__strdup(run->at);
+	if (!rb->prev_kind || !rb->prev_at)
+		return 1;
+	s->have_previous = 1;
+	s->previous_run = run->id;
+	s->previous_kind = rb->prev_kind;
+	s->previous_at = rb->prev_at;
+	s->previous_cost_cny = run->cost_cny;
+	s->previous_carbon_kg = run->carbon_kg;
+	s->previous_moves = run->moves;
+	return 0;
+}
+
+static void summarize(ewc_rebalance *rb)
+{
+	const ewc_plan *p = rb->plan;
+	ewc_rebalance_summary *s = &rb->sum;
+	double m0, m1, m2;
+
+	s->version = EWC_REBALANCE_SUMMARY_VERSION;
+	s->now = rb->now;
+	s->jobs = p->njobs;
+	s->skipped = rb->nskip;
+	s->margin = rb->opts.margin;
+	s->mode = p->opts.mode;
+	s->carbon_price = p->opts.carbon_price;
+	ewc__rebalance_totals(p, p->stay, rb->opts.margin, &s->before, &m0);
+	ewc__rebalance_totals(p, p->choice, rb->opts.margin, &s->after, &m1);
+	ewc__rebalance_totals(p, p->base, rb->opts.margin, &s->baseline, &m2);
+	s->migration_cny = m1;
+	s->saving_cny = s->before.cost_cny - s->after.cost_cny;
+	s->carbon_avoided_kg = s->before.carbon_kg - s->after.carbon_kg;
+	s->objective = p->totals.objective;
+	s->lower_bound = p->totals.lower_bound;
+	s->gap = p->totals.gap;
+	s->proven = p->proven;
+	s->moves = 0;
+	for (size_t j = 0; j < p->njobs; j++)
+		s->moves += p->choice[j] >= 0 && p->choice[j] != p->stay[j];
+}
+
+int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now,
+                       const ewc_rebalance_options *opts)
+{
+	ewc_rebalance_options def = EWC_REBALANCE_OPTIONS_INIT;
+	ewc_rebalance *rb;
+	collect c = { NULL, 0, 0 };
+	int *cur_r = NULL, *cur_t = NULL, rc;
+
+	if (!out || !ctx || !db || !isfinite(now))
+		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_plan: bad arguments");
+	*out = NULL;
+	if (!opts)
+		opts = &def;
+	rc = check_options(opts);
+	if (rc)
+		return rc;
+	rb = calloc(1, sizeof *rb);
+	if (!rb)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	rb->ctx = ctx;
+	rb->now = now;
+	rb->opts = *opts;
+	ewc__options_copy(&rb->opts.place, &opts->place);
+	rc = ewc_jobs_new(&rb->jobs, ctx);
+	if (rc)
+		goto fail;
+	c.rb = rb;
+	rc = ewc__db_running(db, take, &c);
+	if (rc == 0)
+		rc = c.rc;
+	if (rc == 0)
+		rc = ewc_db_runs(db, 1, previous, rb);
+	if (rc)
+		goto fail;
+
+	cur_r = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_r);
+	cur_t = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_t);
+	if (!cur_r || !cur_t) {
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t j = 0; j < rb->jobs_n; j++) {
+		cur_r[j] = rb->run[j].r;
+		cur_t[j] = rb->run[j].t;
+	}
+	{
+		ewc__rebal spec = { cur_r, cur_t, opts->margin, opts->restart_hours,
+		                    opts->max_moves };
+		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec);
+	}
+	if (rc)
+		goto fail;
+	{
+		const ewc__world *w = &rb->plan->w;
+		size_t npools = w->nregions * w->ngpus;
+		rb->held = calloc(npools ? npools : 1, sizeof *rb->held);
+		if (!rb->held) {
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t j = 0; j < rb->jobs_n; j++) {
+			int r = cur_r[j], t = cur_t[j];
+			if (r >= 0 && t >= 0 && ewc__region_gpu(&w->regions[r], t) >= 0)
+				rb->held[(size_t)r * w->ngpus + (size_t)t] += rb->jobs->v[j].gpus;
+		}
+	}
+	summarize(rb);
+	free(cur_r);
+	free(cur_t);
+	*out = rb;
+	return 0;
+fail:
+	free(cur_r);
+	free(cur_t);
+	ewc_rebalance_free(rb);
+	return rc;
+}
+
+int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out)
+{
+	if (!rb || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_summarize: NULL argument");
+	if (out->version != EWC_REBALANCE_SUMMARY_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_rebalance_summarize: struct version %u not "
+		                   "supported", out->version);
+	*out = rb->sum;
+	return 0;
+}
+
+size_t ewc_rebalance_count(const ewc_rebalance *rb)
+{
+	return rb ? rb->jobs_n : 0;
+}
+
+int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
+{
+	const ewc_plan *p;
+	const ewc__world *w;
+	const ewc__job *J;
+	const ewc__running *R;
+	int s, o, b;
+
+	if (!rb || !out || i >= rb->jobs_n)
+		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_job: no job %zu", i);
+	if (out->version != EWC_MOVE_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_rebalance_job: struct version %u not supported",
+		                   out->version);
+	p = rb->plan;
+	w = &p->w;
+	J = &rb->jobs->v[i];
+	R = &rb->run[i];
+	s = p->stay[i];
+	o = p->choice[i];
+	b = p->base[i];
+	memset(out, 0, sizeof *out);
+	out->version = EWC_MOVE_VERSION;
+	out->job = J->id;
+	out->kind = J->kind;
+	out->origin = J->origin;
+	out->gpus = J->gpus;
+	out->from_region = R->region;
+	out->from_type = R->type;
+	out->from_zone = R->r >= 0 ? w->regions[R->r].zone : EWC_ZONE_EAST;
+	out->from_hours = R->remaining;
+	out->started_at = R->started_at;
+	if (s >= 0) {
+		out->cost_stay_cny = p->opt_cost[s].cost_cny;
+		out->carbon_stay_kg = p->opt_cost[s].carbon_kg;
+	}
+	if (o >= 0) {
+		const ewc__region *T = &w->regions[p->opt_region[o]];
+		const ewc__rgpu *G = &T->gpus[ewc__region_gpu(T, p->opt_type[o])];
+		out->moved = o != s;
+		out->to_region = T->id;
+		out->to_zone = T->zone;
+		out->to_type = w->gpus[p->opt_type[o]].type;
+		out->to_hours = p->opt_cost[o].hours;
+		out->cost_to_cny = p->opt_cost[o].cost_cny;
+		out->carbon_to_kg = p->opt_cost[o].carbon_kg;
+		out->energy_to_kwh = p->opt_cost[o].energy_kwh;
+		out->migration_cny = p->opt_mig[o];
+		out->restart_cny = o != s ? rb->opts.restart_hours * (double)J->gpus * G->price : 0;
+		out->checkpoint_cny = out->migration_cny - out->restart_cny;
+		if (out->checkpoint_cny < 0)
+			out->checkpoint_cny = 0;
+		if (s >= 0) {
+			out->saving_cny = out->cost_stay_cny - out->cost_to_cny - out->migration_cny;
+			out->carbon_avoided_kg = out->carbon_stay_kg - out->carbon_to_kg;
+		}
+	} else {
+		out->reason = p->reason[i];
+	}
+	if (b >= 0) {
+		out->baseline_region = w->regions[p->opt_region[b]].id;
+		out->baseline_zone = w->regions[p->opt_region[b]].zone;
+	}
+	return 0;
+}
+
+size_t ewc_rebalance_skipped_count(const ewc_rebalance *rb)
+{
+	return rb ? rb->nskip : 0;
+}
+
+int ewc_rebalance_skipped(const ewc_rebalance *rb, size_t i, const char **job,
+                          const char **reason)
+{
+	if (!rb || i >= rb->nskip)
+		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_skipped: no entry %zu", i);
+	if (job)
+		*job = rb->skip_job[i];
+	if (reason)
+		*reason = rb->skip_reason[i];
+	return 0;
+}

@@ -1,0 +1,682 @@
+/* report.c - the rebalancing report: HTML built as a libxml2 tree, so every
+ * name and number is escaped by the serializer, with inline SVG charts */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+
+#include "report.h"
+#include "tool.h"
+
+#define TREND_RUNS 30
+#define CHART_W 680.0
+#define LABEL_W 190.0
+#define BAR_H 18.0
+#define ROW_H 24.0
+
+static const char *const css =
+	"body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;"
+	"margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2329;line-height:1.4}"
+	"h1{font-size:1.6rem;margin-bottom:.2rem}h3{font-size:1rem;margin:1rem 0 .3rem}h2{font-size:1.2rem;margin-top:2rem;"
+	"border-bottom:1px solid #d0d7de;padding-bottom:.2rem}"
+	".meta{color:#57606a;font-size:.9rem}"
+	".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.8rem}"
+	".kpi{border:1px solid #d0d7de;border-radius:6px;padding:.6rem .8rem}"
+	".kpi .label{font-size:.8rem;color:#57606a}.kpi .value{font-size:1.3rem;"
+	"font-weight:600;font-variant-numeric:tabular-nums}"
+	".good{color:#1a7f37}.bad{color:#cf222e}"
+	"svg{max-width:100%;height:auto;font-size:12px}"
+	"svg text{fill:#1d2329}.east{fill:#d4780c}.west{fill:#2f6fb3}.before{fill-opacity:.35}"
+	".flow-east-east,.flow-west-east{fill:#d4780c;fill-opacity:.45}"
+	".flow-east-west,.flow-west-west{fill:#2f6fb3;fill-opacity:.45}"
+	".line-cost{stroke:#8250df;fill:none;stroke-width:2}.dot-cost{fill:#8250df}"
+	".line-carbon{stroke:#1a7f37;fill:none;stroke-width:2}.dot-carbon{fill:#1a7f37}"
+	".axis{stroke:#8c959f;stroke-width:1}"
+	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
+	"th,td{padding:.25rem .5rem;border-bottom:1px solid #eaeef2;text-align:left}"
+	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+	".legend span{display:inline-block;margin-right:1rem}"
+	".sw{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;"
+	"vertical-align:middle}"
+	"@media print{body{margin:0;max-width:none}section{break-inside:avoid}"
+	"h2{break-after:avoid}}";
+
+/* ---- tree helpers: every text goes through the serializer's escaping ---- */
+
+static xmlNodePtr el(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, text ? BAD_CAST text : NULL);
+}
+
+static void attr(xmlNodePtr n, const char *name, const char *fmt, ...) TOOL_PRINTF(3, 4);
+
+static void attr(xmlNodePtr n, const char *name, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	xmlSetProp(n, BAD_CAST name, BAD_CAST buf);
+}
+
+static xmlNodePtr elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
+	TOOL_PRINTF(3, 4);
+
+static xmlNodePtr elf(xmlNodePtr parent, const char *name, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return el(parent, name, buf);
+}
+
+static const char *money(char *buf, size_t len, double v)
+{
+	return tool_fmt(buf, len, v, 2);
+}
+
+/* ---- what the charts show, gathered from the rebalancing ---------------- */
+
+typedef struct region_row {
+	const char *id;
+	ewc_zone zone;
+	double cost, carbon;      /* after the moves, migration included */
+	long gpus_before, gpus_after;
+} region_row;
+
+typedef struct trend_pt {
+	long long run;
+	char at[32];
+	char kind[16];
+	double cost, carbon;
+} trend_pt;
+
+typedef struct trend {
+	trend_pt pt[TREND_RUNS + 1];
+	int n;
+} trend;
+
+static int take_run(void *user, const ewc_db_run *r)
+{
+	trend *t = user;
+	trend_pt *p;
+
+	if (t->n >= TREND_RUNS)
+		return 1;
+	p = &t->pt[t->n++];
+	p->run = r->id;
+	snprintf(p->at, sizeof p->at, "%s", r->at);
+	snprintf(p->kind, sizeof p->kind, "%s", r->kind);
+	p->cost = r->cost_cny;
+	p->carbon = r->carbon_kg;
+	return 0;
+}
+
+static int region_index(region_row *rows, size_t n, const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(rows[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- charts --------------------------------------------------------------- */
+
+static xmlNodePtr svg(xmlNodePtr parent, const char *id, double w, double h, const char *label)
+{
+	xmlNodePtr s = el(parent, "svg", NULL);
+	attr(s, "id", "%s", id);
+	attr(s, "xmlns", "http://www.w3.org/2000/svg");
+	attr(s, "viewBox", "0 0 %.0f %.0f", w, h);
+	attr(s, "width", "%.0f", w);
+	attr(s, "height", "%.0f", h);
+	attr(s, "role", "img");
+	attr(s, "aria-label", "%s", label);
+	el(s, "title", label);
+	return s;
+}
+
+static xmlNodePtr text_at(xmlNodePtr parent, double x, double y, const char *anchor,
+                          const char *text)
+{
+	xmlNodePtr t = el(parent, "text", text);
+	attr(t, "x", "%.1f", x);
+	attr(t, "y", "%.1f", y);
+	if (anchor)
+		attr(t, "text-anchor", "%s", anchor);
+	return t;
+}
+
+/* Horizontal bars, one row per label; `before` (or NULL) is drawn as a
+ * lighter bar under each. */
+static void bar_chart(xmlNodePtr parent, const char *id, const char *label, const char *unit,
+                      const char *const *labels, const ewc_zone *zones, const double *values,
+                      const double *before, size_t n, int dec)
+{
+	double max = 0, scale, h = 20 + ROW_H * (double)(n ? n : 1) + 10;
+	xmlNodePtr s;
+
+	el(parent, "h3", label);
+	s = svg(parent, id, CHART_W, h, label);
+	char buf[64];
+
+	for (size_t i = 0; i < n; i++) {
+		max = fmax(max, values[i]);
+		if (before)
+			max = fmax(max, before[i]);
+	}
+	scale = max > 0 ? (CHART_W - LABEL_W - 110) / max : 0;
+	if (n == 0)
+		text_at(s, LABEL_W, 34, NULL, "nothing to show");
+	for (size_t i = 0; i < n; i++) {
+		double y = 20 + ROW_H * (double)i;
+		const char *zone = ewc_zone_name(zones[i]);
+		xmlNodePtr r;
+		text_at(s, LABEL_W - 8, y + 13, "end", labels[i]);
+		if (before) {
+			r = el(s, "rect", NULL);
+			attr(r, "class", "bar before %s", zone);
+			attr(r, "x", "%.1f", LABEL_W);
+			attr(r, "y", "%.1f", y);
+			attr(r, "width", "%.2f", before[i] * scale);
+			attr(r, "height", "%.1f", BAR_H);
+			attr(r, "data-label", "%s", labels[i]);
+			attr(r, "data-before", "%.2f", before[i]);
+			elf(r, "title", "%s before: %s %s", labels[i], tool_fmt(buf, sizeof buf, before[i], dec),
+			    unit);
+		}
+		r = el(s, "rect", NULL);
+		attr(r, "class", "bar %s", zone);
+		attr(r, "x", "%.1f", LABEL_W);
+		attr(r, "y", "%.1f", before ? y + BAR_H / 3 : y);
+		attr(r, "width", "%.2f", values[i] * scale);
+		attr(r, "height", "%.1f", before ? BAR_H / 3 : BAR_H);
+		attr(r, "data-label", "%s", labels[i]);
+		attr(r, "data-zone", "%s", zone);
+		attr(r, "data-value", "%.2f", values[i]);
+		elf(r, "title", "%s: %s %s", labels[i], tool_fmt(buf, sizeof buf, values[i], dec), unit);
+		text_at(s, LABEL_W + fmax(values[i], before ? before[i] : 0) * scale + 6, y + 13, NULL,
+		        tool_fmt(buf, sizeof buf, values[i], dec));
+	}
+}
+
+/* GPU-hours from the zone nearest each job's origin (where a naive
+ * operator runs it) to the zone it runs in after the moves: two columns of
+ * nodes, bands as wide as their flow. */
+static void flow_chart(xmlNodePtr parent, const double flow[2][2])
+{
+	const double W = CHART_W, H = 240, top = 30, gap = 16, nodew = 16;
+	const double x0 = 170, x1 = W - 170;
+	double total = flow[0][0] + flow[0][1] + flow[1][0] + flow[1][1];
+	double avail = H - top - 10 - gap, scale = total > 0 ? avail / total : 0;
+	double left[2], right[2], ly[2], ry[2], lcur[2], rcur[2];
+	static const char *const label =
+		"GPU-hours from the zone nearest the origin to the zone they run in";
+	xmlNodePtr s;
+
+	el(parent, "h3", label);
+	s = svg(parent, "chart-flow", W, H, label);
+	char buf[64], b2[64];
+
+	for (int z = 0; z < 2; z++) {
+		left[z] = flow[z][0] + flow[z][1];
+		right[z] = flow[0][z] + flow[1][z];
+	}
+	ly[0] = top;
+	ly[1] = top + left[0] * scale + gap;
+	ry[0] = top;
+	ry[1] = top + right[0] * scale + gap;
+	text_at(s, x0, 16, "end", "near the origin");
+	text_at(s, x1, 16, NULL, "runs in");
+	for (int z = 0; z < 2; z++) {
+		const char *zone = ewc_zone_name((ewc_zone)z);
+		xmlNodePtr r = el(s, "rect", NULL);
+		attr(r, "class", "node %s", zone);
+		attr(r, "x", "%.1f", x0 - nodew);
+		attr(r, "y", "%.2f", ly[z]);
+		attr(r, "width", "%.1f", nodew);
+		attr(r, "height", "%.2f", fmax(1.0, left[z] * scale));
+		attr(r, "data-side", "origin");
+		attr(r, "data-zone", "%s", zone);
+		attr(r, "data-value", "%.2f", left[z]);
+		text_at(s, x0 - nodew - 6, ly[z] + 12, "end", zone);
+		text_at(s, x0 - nodew - 6, ly[z] + 26, "end", tool_fmt(buf, sizeof buf, left[z], 0));
+		r = el(s, "rect", NULL);
+		attr(r, "class", "node %s", zone);
+		attr(r, "x", "%.1f", x1);
+		attr(r, "y", "%.2f", ry[z]);
+		attr(r, "width", "%.1f", nodew);
+		attr(r, "height", "%.2f", fmax(1.0, right[z] * scale));
+		attr(r, "data-side", "placed");
+		attr(r, "data-zone", "%s", zone);
+		attr(r, "data-value", "%.2f", right[z]);
+		text_at(s, x1 + nodew + 6, ry[z] + 12, NULL, zone);
+		text_at(s, x1 + nodew + 6, ry[z] + 26, NULL, tool_fmt(buf, sizeof buf, right[z], 0));
+		lcur[z] = ly[z];
+		rcur[z] = ry[z];
+	}
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; b < 2; b++) {
+			double w = flow[a][b] * scale, xm = (x0 + x1) / 2;
+			double ya = lcur[a], yb = rcur[b];
+			xmlNodePtr p;
+			if (flow[a][b] <= 0)
+				continue;
+			p = el(s, "path", NULL);
+			attr(p, "class", "flow flow-%s-%s", ewc_zone_name((ewc_zone)a),
+			     ewc_zone_name((ewc_zone)b));
+			attr(p, "d", "M%.1f %.2f C%.1f %.2f %.1f %.2f %.1f %.2f L%.1f %.2f "
+			     "C%.1f %.2f %.1f %.2f %.1f %.2fZ", x0, ya, xm, ya, xm, yb, x1, yb, x1, yb + w,
+			     xm, yb + w, xm, ya + w, x0, ya + w);
+			attr(p, "data-from", "%s", ewc_zone_name((ewc_zone)a));
+			attr(p, "data-to", "%s", ewc_zone_name((ewc_zone)b));
+			attr(p, "data-value", "%.2f", flow[a][b]);
+			snprintf(b2, sizeof b2, "%s", tool_fmt(buf, sizeof buf, flow[a][b], 0));
+			elf(p, "title", "%s to %s: %s GPU-hours", ewc_zone_name((ewc_zone)a),
+			    ewc_zone_name((ewc_zone)b), b2);
+			lcur[a] += w;
+			rcur[b] += w;
+		}
+}
+
+/* One series of the trend: a line and a dot per run. */
+static void trend_chart(xmlNodePtr parent, const char *id, const char *label, const char *what,
+                        const trend *t, int carbon)
+{
+	const double W = CHART_W, H = 200, l = 90, r = 20, top = 20, bottom = 40;
+	double max = 0, step;
+	xmlNodePtr s, line, ax;
+	char pts[TREND_RUNS * 32 + 32] = "", buf[64];
+	size_t used = 0;
+
+	el(parent, "h3", label);
+	s = svg(parent, id, W, H, label);
+	for (int i = 0; i < t->n; i++)
+		max = fmax(max, carbon ? t->pt[i].carbon : t->pt[i].cost);
+	if (max <= 0)
+		max = 1;
+	step = t->n > 1 ? (W - l - r) / (t->n - 1) : 0;
+	ax = el(s, "line", NULL);
+	attr(ax, "class", "axis");
+	attr(ax, "x1", "%.0f", l);
+	attr(ax, "y1", "%.0f", H - bottom);
+	attr(ax, "x2", "%.0f", W - r);
+	attr(ax, "y2", "%.0f", H - bottom);
+	text_at(s, l - 6, top + 4, "end", tool_fmt(buf, sizeof buf, max, 0));
+	text_at(s, l - 6, H - bottom, "end", "0");
+	for (int i = 0; i < t->n; i++) {
+		double v = carbon ? t->pt[i].carbon : t->pt[i].cost;
+		double x = l + step * i, y = H - bottom - (H - bottom - top) * v / max;
+		if (used < sizeof pts)
+			used += (size_t)snprintf(pts + used, sizeof pts - used, "%s%.1f,%.1f",
+			                         i ? " " : "", x, y);
+	}
+	line = el(s, "polyline", NULL);
+	attr(line, "class", "line-%s", carbon ? "carbon" : "cost");
+	attr(line, "points", "%s", pts);
+	for (int i = 0; i < t->n; i++) {
+		const trend_pt *p = &t->pt[i];
+		double v = carbon ? p->carbon : p->cost;
+		double x = l + step * i, y = H - bottom - (H - bottom - top) * v / max;
+		xmlNodePtr c = el(s, "circle", NULL);
+		attr(c, "class", "dot dot-%s", carbon ? "carbon" : "cost");
+		attr(c, "cx", "%.1f", x);
+		attr(c, "cy", "%.1f", y);
+		attr(c, "r", "4");
+		attr(c, "data-run", "%lld", p->run);
+		attr(c, "data-value", "%.2f", v);
+		if (p->run)
+			elf(c, "title", "run %lld (%s), %.10s: %s %s", p->run, p->kind, p->at,
+			    tool_fmt(buf, sizeof buf, v, carbon ? 1 : 2), what);
+		else
+			elf(c, "title", "this rebalancing (not recorded), %.10s: %s %s", p->at,
+			    tool_fmt(buf, sizeof buf, v, carbon ? 1 : 2), what);
+		if (t->n <= 12 || i % ((t->n + 11) / 12) == 0) {
+			char day[8];
+			snprintf(day, sizeof day, "%.5s", strlen(p->at) >= 10 ? p->at + 5 : p->at);
+			text_at(s, x, H - bottom + 16, "middle", day);
+		}
+	}
+}
+
+/* ---- the document --------------------------------------------------------- */
+
+static void kpi(xmlNodePtr parent, const char *id, const char *label, double value,
+                const char *unit, int dec, int signed_good)
+{
+	xmlNodePtr d = el(parent, "div", NULL), v;
+	char buf[64];
+
+	attr(d, "class", "kpi");
+	attr(d, "id", "%s", id);
+	attr(d, "data-value", "%.2f", value);
+	attr(el(d, "div", label), "class", "label");
+	v = elf(d, "div", "%s %s", tool_fmt(buf, sizeof buf, value, dec), unit);
+	if (signed_good && value > 0)
+		attr(v, "class", "value good");
+	else if (signed_good && value < 0)
+		attr(v, "class", "value bad");
+	else
+		attr(v, "class", "value");
+}
+
+static void legend(xmlNodePtr parent, const char *const *cls, const char *const *text, int n)
+{
+	xmlNodePtr p = el(parent, "p", NULL);
+	attr(p, "class", "legend");
+	for (int i = 0; i < n; i++) {
+		xmlNodePtr sp = el(p, "span", NULL), sw = el(sp, "svg", NULL), r;
+		attr(sw, "class", "sw");
+		attr(sw, "viewBox", "0 0 10 10");
+		attr(sw, "width", "10");
+		attr(sw, "height", "10");
+		r = el(sw, "rect", NULL);
+		attr(r, "class", "%s", cls[i]);
+		attr(r, "width", "10");
+		attr(r, "height", "10");
+		xmlAddChild(sp, xmlNewText(BAD_CAST text[i]));
+	}
+}
+
+static void th(xmlNodePtr tr, const char *text, int num)
+{
+	xmlNodePtr c = el(tr, "th", text);
+	if (num)
+		attr(c, "class", "num");
+}
+
+static void td(xmlNodePtr tr, const char *text, int num)
+{
+	xmlNodePtr c = el(tr, "td", text);
+	if (num)
+		attr(c, "class", "num");
+}
+
+static void move_table(xmlNodePtr sec, const ewc_rebalance *rb)
+{
+	xmlNodePtr table, tr;
+	char buf[64];
+	size_t n = ewc_rebalance_count(rb), shown = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, i, &m);
+		shown += m.moved;
+	}
+	if (!shown) {
+		attr(el(sec, "p", "No job gains enough from moving: everything stays."), "id",
+		     "no-moves");
+		return;
+	}
+	table = el(sec, "table", NULL);
+	attr(table, "id", "moves");
+	tr = el(el(table, "thead", NULL), "tr", NULL);
+	th(tr, "job", 0);
+	th(tr, "from", 0);
+	th(tr, "to", 0);
+	th(tr, "GPUs", 1);
+	th(tr, "hours left", 1);
+	th(tr, "migration (CNY)", 1);
+	th(tr, "saving (CNY)", 1);
+	th(tr, "carbon avoided (kg)", 1);
+	table = el(table, "tbody", NULL);
+	for (size_t i = 0; i < n; i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		char from[160], to[160];
+		ewc_rebalance_job(rb, i, &m);
+		if (!m.moved)
+			continue;
+		snprintf(from, sizeof from, "%s (%s, %s)", m.from_region, ewc_zone_name(m.from_zone),
+		         m.from_type);
+		snprintf(to, sizeof to, "%s (%s, %s)", m.to_region, ewc_zone_name(m.to_zone),
+		         m.to_type);
+		tr = el(table, "tr", NULL);
+		attr(tr, "data-job", "%s", m.job);
+		td(tr, m.job, 0);
+		td(tr, from, 0);
+		td(tr, to, 0);
+		snprintf(buf, sizeof buf, "%ld", m.gpus);
+		td(tr, buf, 1);
+		td(tr, tool_fmt(buf, sizeof buf, m.to_hours, 1), 1);
+		td(tr, money(buf, sizeof buf, m.migration_cny), 1);
+		td(tr, money(buf, sizeof buf, m.saving_cny), 1);
+		td(tr, tool_fmt(buf, sizeof buf, m.carbon_avoided_kg, 1), 1);
+	}
+}
+
+static void by_region(xmlNodePtr body, const ewc_ctx *ctx, const ewc_rebalance *rb)
+{
+	size_t nr = ewc_region_count(ctx), n = 0, nz = 2;
+	region_row *rows = calloc(nr ? nr : 1, sizeof *rows);
+	const char **labels = calloc(nr ? nr : 1, sizeof *labels);
+	ewc_zone *zones = calloc(nr ? nr : 1, sizeof *zones);
+	double *cost = calloc(nr ? nr : 1, sizeof *cost), *carbon = calloc(nr ? nr : 1, sizeof *carbon);
+	double *gb = calloc(nr ? nr : 1, sizeof *gb), *ga = calloc(nr ? nr : 1, sizeof *ga);
+	double zb[2] = { 0, 0 }, za[2] = { 0, 0 }, flow[2][2] = { { 0, 0 }, { 0, 0 } };
+	static const ewc_zone zone_ids[2] = { EWC_ZONE_EAST, EWC_ZONE_WEST };
+	static const char *const zone_labels[2] = { "east (all regions)", "west (all regions)" };
+	static const char *const lc[3] = { "east", "west", "east before" };
+	static const char *const lt[3] = { "eastern hub", "western hub",
+	                                   "lighter: before the moves" };
+	xmlNodePtr sec;
+
+	if (!rows || !labels || !zones || !cost || !carbon || !gb || !ga)
+		goto out;
+	for (size_t i = 0; i < nr; i++) {
+		ewc_region_info info = EWC_REGION_INFO_INIT;
+		ewc_region_get(ctx, i, &info);
+		rows[i].id = info.id;
+		rows[i].zone = info.zone;
+	}
+	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		int a, b;
+		ewc_rebalance_job(rb, i, &m);
+		a = region_index(rows, nr, m.from_region);
+		b = region_index(rows, nr, m.to_region);
+		if (a >= 0)
+			rows[a].gpus_before += m.gpus;
+		if (b >= 0) {
+			rows[b].gpus_after += m.gpus;
+			rows[b].cost += m.cost_to_cny + m.migration_cny;
+			rows[b].carbon += m.carbon_to_kg;
+			if (m.baseline_region)
+				flow[m.baseline_zone][m.to_zone] += (double)m.gpus * m.to_hours;
+		}
+	}
+	/* regions that take part, in load order */
+	for (size_t i = 0; i < nr; i++) {
+		if (!rows[i].gpus_before && !rows[i].gpus_after)
+			continue;
+		labels[n] = rows[i].id;
+		zones[n] = rows[i].zone;
+		cost[n] = rows[i].cost;
+		carbon[n] = rows[i].carbon;
+		gb[n] = (double)rows[i].gpus_before;
+		ga[n] = (double)rows[i].gpus_after;
+		zb[rows[i].zone] += gb[n];
+		za[rows[i].zone] += ga[n];
+		n++;
+	}
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "by-region");
+	el(sec, "h2", "Cost and carbon by region");
+	el(sec, "p", "What the running jobs cost over their remaining hours, and the carbon they "
+	             "emit, where they run after the moves (migration counted where it lands).");
+	legend(sec, lc, lt, 2);
+	bar_chart(sec, "chart-cost-region", "Cost by region, CNY", "CNY", labels, zones, cost,
+	          NULL, n, 2);
+	bar_chart(sec, "chart-carbon-region", "Carbon by region, kg CO2", "kg", labels, zones,
+	          carbon, NULL, n, 1);
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "gpus");
+	el(sec, "h2", "GPUs used by region and zone");
+	el(sec, "p", "GPUs held by the running jobs, before the moves (lighter) and after.");
+	legend(sec, lc, lt, 3);
+	bar_chart(sec, "chart-gpus-region", "GPUs used by region", "GPUs", labels, zones, ga, gb,
+	          n, 0);
+	{
+		const char *zl[2] = { zone_labels[0], zone_labels[1] };
+		bar_chart(sec, "chart-gpus-zone", "GPUs used by zone", "GPUs", zl, zone_ids, za, zb,
+		          nz, 0);
+	}
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "flow");
+	el(sec, "h2", "East to west: where the GPU-hours go");
+	el(sec, "p", "GPU-hours left to run, from the zone of the region nearest each job's "
+	             "origin (where a naive operator would run it) to the zone it runs in after "
+	             "the moves.");
+	flow_chart(sec, (const double(*)[2])flow);
+out:
+	free(rows);
+	free(labels);
+	free(zones);
+	free(cost);
+	free(carbon);
+	free(gb);
+	free(ga);
+}
+
+static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
+                        const ewc_rebalance *rb, long long run)
+{
+	ewc_rebalance_summary s;
+	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	xmlNodePtr html, head, body, sec, kp, m;
+	trend t;
+	char when[32], buf[64], b2[64];
+
+	if (!doc)
+		return NULL;
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	ewc_rebalance_summarize(rb, &s);
+	ewc_time_format(s.now, when, sizeof when);
+	memset(&t, 0, sizeof t);
+	if (ewc_db_runs(db, TREND_RUNS, take_run, &t) != 0) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	if (!run) {
+		/* not recorded: shown as the newest point, the oldest dropped */
+		if (t.n == TREND_RUNS) {
+			memmove(&t.pt[0], &t.pt[1], (TREND_RUNS - 1) * sizeof t.pt[0]);
+			t.n--;
+		}
+		t.pt[t.n].run = 0;
+		snprintf(t.pt[t.n].at, sizeof t.pt[t.n].at, "%s", when);
+		snprintf(t.pt[t.n].kind, sizeof t.pt[t.n].kind, "rebalance");
+		t.pt[t.n].cost = s.after.cost_cny;
+		t.pt[t.n].carbon = s.after.carbon_kg;
+		t.n++;
+	}
+
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	html = xmlNewNode(NULL, BAD_CAST "html");
+	xmlDocSetRootElement(doc, html);
+	attr(html, "lang", "en");
+	head = el(html, "head", NULL);
+	m = el(head, "meta", NULL);
+	attr(m, "charset", "utf-8");
+	m = el(head, "meta", NULL);
+	attr(m, "name", "viewport");
+	attr(m, "content", "width=device-width, initial-scale=1");
+	elf(head, "title", "ewc rebalancing, %.10s", when);
+	el(head, "style", css);
+	body = el(html, "body", NULL);
+	elf(body, "h1", "Nightly rebalancing, %.10s", when);
+	attr(elf(body, "p", "At %s on %s; %s mode%s; migration counted x%.3g. %s", when, dbpath,
+	         ewc_mode_name(s.mode), s.mode == EWC_MODE_BALANCED ? ", carbon priced" : "",
+	         1 + s.margin, run ? "Recorded in the database." : "Not recorded (no --commit)."),
+	     "class", "meta");
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "headline");
+	el(sec, "h2", "Headline");
+	elf(sec, "p", "%zu running job%s considered, %zu move%s. Figures cover the hours the jobs "
+	    "have left.", s.jobs, s.jobs == 1 ? "" : "s", s.moves, s.moves == 1 ? "" : "s");
+	kp = el(sec, "div", NULL);
+	attr(kp, "class", "kpis");
+	kpi(kp, "kpi-cost", "cost after the moves", s.after.cost_cny, "CNY", 2, 0);
+	kpi(kp, "kpi-carbon", "carbon after the moves", s.after.carbon_kg, "kg", 1, 0);
+	kpi(kp, "kpi-moves", "jobs moved", (double)s.moves, "", 0, 0);
+	kpi(kp, "kpi-saving", "saved vs everyone staying", s.saving_cny, "CNY", 2, 1);
+	kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg", 1, 1);
+	kpi(kp, "kpi-vs-baseline", "saved vs running near the origin",
+	    s.baseline.cost_cny - s.after.cost_cny, "CNY", 2, 1);
+	if (s.have_previous) {
+		kpi(kp, "kpi-vs-previous", "cost change since the previous run",
+		    s.after.cost_cny - s.previous_cost_cny, "CNY", 2, 0);
+		elf(sec, "p", "The previous run, #%lld (%s, %.10s), stood at %s CNY and %s kg.",
+		    s.previous_run, s.previous_kind, s.previous_at,
+		    money(buf, sizeof buf, s.previous_cost_cny),
+		    tool_fmt(b2, sizeof b2, s.previous_carbon_kg, 1));
+	} else {
+		el(sec, "p", "No earlier run in the database to compare with.");
+	}
+	elf(sec, "p", "Migration paid: %s CNY. Solver gap %.4f%%%s.",
+	    money(buf, sizeof buf, s.migration_cny), 100 * s.gap,
+	    s.proven ? "" : " (time limit reached)");
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "move-table");
+	el(sec, "h2", "Moves");
+	move_table(sec, rb);
+	if (ewc_rebalance_skipped_count(rb)) {
+		xmlNodePtr ul;
+		el(sec, "p", "Left out of the rebalancing:");
+		ul = el(sec, "ul", NULL);
+		attr(ul, "id", "skipped");
+		for (size_t i = 0; i < ewc_rebalance_skipped_count(rb); i++) {
+			const char *job, *why;
+			ewc_rebalance_skipped(rb, i, &job, &why);
+			elf(ul, "li", "%s: %s", job, why);
+		}
+	}
+
+	by_region(body, ctx, rb);
+
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "trend");
+	elf(sec, "h2", "The last %d runs", t.n);
+	el(sec, "p", "Each run's cost and carbon as recorded: a plan's over its jobs' hours, a "
+	             "rebalancing's over the hours left to the jobs then running.");
+	trend_chart(sec, "chart-trend-cost", "Cost per run, CNY", "CNY", &t, 0);
+	trend_chart(sec, "chart-trend-carbon", "Carbon per run, kg CO2", "kg", &t, 1);
+	return doc;
+}
+
+int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
+                 const ewc_rebalance *rb, long long run)
+{
+	htmlDocPtr doc = build(dbpath, db, ctx, rb, run);
+	xmlChar *mem = NULL;
+	int size = 0, rc;
+
+	if (!doc) {
+		tool_error("%s: cannot build the report: %s", path, ewc_errmsg(NULL));
+		return -1;
+	}
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
+	xmlFreeDoc(doc);
+	if (!mem) {
+		tool_error("%s: out of memory", path);
+		return -1;
+	}
+	rc = tool_write(path, (const char *)mem, (size_t)size);
+	xmlFree(mem);
+	return rc;
+}

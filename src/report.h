@@ -1,0 +1,15 @@
+/* report.h - the rebalancing report: one self-contained HTML file */
+/* SPDX-License-Identifier: MIT */
+#ifndef EWC_REPORT_H
+#define EWC_REPORT_H
+
+#include "ewc.h"
+
+/* Write the report of rb to `path` (atomically: a temporary file renamed
+ * into place). `dbpath` is named in it; the trend comes from db's last 30
+ * runs, plus rb itself when it was not recorded (run 0). Prints and
+ * returns -1 on failure. */
+int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
+                 const ewc_rebalance *rb, long long run);
+
+#endif /* EWC_REPORT_H */
