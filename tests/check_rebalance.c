@@ -1,0 +1,497 @@
+/* check_rebalance.c - rebalancing running jobs: the moves a hand
+ * computation says, the margin, the move cap, three nights of history, a
+ * database migrated from schema 1, and a state changed under a plan */
+/* SPDX-License-Identifier: MIT */
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* Two regions as in T_TWO_REGIONS, with east1's A100 price and free count
+ * and west1's A100 free count as parameters.
+ *
+ * Per A100 GPU-hour (400 W):
+ *   east1: 0.5 kWh (PUE 1.25), power 0.25 CNY, carbon 0.5*0.6*0.8 = 0.24 kg
+ *   west1: 0.48 kWh (PUE 1.2), power 0.144 CNY, carbon 0.48*0.5*0.5 = 0.12 kg
+ * so with an east price of 10 the balanced objective (100 CNY/t) is
+ * 10.274 east and 8.156 west per GPU-hour. */
+static char *regions(double east_price, int east_free, int west_free)
+{
+	static char buf[2048];
+	snprintf(buf, sizeof buf,
+	         "<regions>\n"
+	         "  <region id=\"east1\" zone=\"east\">\n"
+	         "    <power price=\"0.5\" green-share=\"0.2\" grid-factor=\"0.6\" pue=\"1.25\"/>\n"
+	         "    <gpu type=\"A100\" free=\"%d\" price=\"%g\"/>\n"
+	         "    <link site=\"city\" latency-ms=\"2\" price-per-gb=\"0.1\"/>\n"
+	         "  </region>\n"
+	         "  <region id=\"west1\" zone=\"west\">\n"
+	         "    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n"
+	         "    <gpu type=\"A100\" free=\"%d\" price=\"8\"/>\n"
+	         "    <gpu type=\"X2\" free=\"4\" price=\"14\"/>\n"
+	         "    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0.05\"/>\n"
+	         "  </region>\n"
+	         "</regions>\n",
+	         east_free, east_price, west_free);
+	return buf;
+}
+
+/* A: 4 A100 for 100 h, 100 GB of data, a 200 GB checkpoint.
+ * B: 4 A100 for 12 h, no checkpoint. At an east price of 5 both go east
+ * (5.274 per GPU-hour against 8.156 west). */
+#define JOBS \
+	"id,kind,gpu_type,gpus,hours,origin,data_gb,checkpoint_gb\n" \
+	"A,train,A100,4,100,city,100,200\n" \
+	"B,train,A100,4,12,city,0,0\n"
+
+#define NOW 1795305600.0 /* 2026-11-22T00:00:00Z */
+#define H 3600.0
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/ewc-rb.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/state.db", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static long long sql_int(const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+/* Night 0: both jobs placed east and recorded. */
+static ewc_db *night0(void)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, regions(5, 8, 16));
+	ewc_jobs *jobs = t_jobs(ctx, JOBS);
+	ewc_plan *plan = NULL;
+	ewc_db *db = NULL;
+	ewc_assignment a = EWC_ASSIGNMENT_INIT;
+
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
+	ewc_plan_assignment(plan, 0, &a);
+	ck_assert_str_eq(a.region, "east1");
+	ewc_plan_assignment(plan, 1, &a);
+	ck_assert_str_eq(a.region, "east1");
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "night0.xml", NULL), 0);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+	return db;
+}
+
+static ewc_rebalance *rebalance(ewc_db *db, ewc_ctx **ctx, const char *xml, double now,
+                                double margin, long max_moves)
+{
+	ewc_rebalance_options o = EWC_REBALANCE_OPTIONS_INIT;
+	ewc_rebalance *rb = NULL;
+	int rc;
+
+	o.margin = margin;
+	o.max_moves = max_moves;
+	o.place.mip_gap = 0;
+	*ctx = t_ctx(T_CATALOG, xml);
+	rc = ewc_rebalance_plan(&rb, *ctx, db, now, &o);
+	ck_assert_msg(rc == 0, "rebalance: %s", ewc_errmsg(*ctx));
+	return rb;
+}
+
+static ewc_move job_of(const ewc_rebalance *rb, const char *id)
+{
+	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ck_assert_int_eq(ewc_rebalance_job(rb, i, &m), 0);
+		if (strcmp(m.job, id) == 0)
+			return m;
+	}
+	ck_abort_msg("no job %s in the rebalancing", id);
+	return (ewc_move)EWC_MOVE_INIT;
+}
+
+/* Night 1, 10 h later, the east price back at 10 (the GPUs the jobs hold
+ * are not in the free counts: 0 free east).
+ *   A, 90 h left, 360 GPU-hours. Stay: 360 * 10.25 = 3690 CNY (its data is
+ *   east already), objective 360 * 10.274 = 3698.64. Move west: run
+ *   360 * 8.144 = 2931.84 plus its data 100 GB * 0.05 = 5, so 2936.84;
+ *   migration 200 GB * 0.05 = 10 plus restart 1 h * 4 * 8 = 32, so 42;
+ *   objective 360 * 8.156 + 5 + 1.2 * 42 = 2991.56 < 3698.64: it moves.
+ *   Saving 3690 - 2936.84 - 42 = 711.16; carbon 360 * (0.24 - 0.12) = 43.2.
+ *   B, 2 h left, 8 GPU-hours. Stay 8 * 10.274 = 82.192; move
+ *   8 * 8.156 + 1.2 * 32 = 103.648: it stays. */
+START_TEST(test_moves_by_hand)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
+	ewc_rebalance_summary s;
+	ewc_move a, b;
+
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	ck_assert_int_eq(ewc_rebalance_summarize(rb, &s), 0);
+	ck_assert_uint_eq(s.jobs, 2);
+	ck_assert_uint_eq(s.moves, 1);
+	a = job_of(rb, "A");
+	ck_assert_int_eq(a.moved, 1);
+	ck_assert_str_eq(a.from_region, "east1");
+	ck_assert_str_eq(a.to_region, "west1");
+	ck_assert_str_eq(a.to_type, "A100");
+	ck_assert_near(a.from_hours, 90);
+	ck_assert_near(a.to_hours, 90);
+	ck_assert_near(a.cost_stay_cny, 3690);
+	ck_assert_near(a.cost_to_cny, 2936.84);
+	ck_assert_near(a.checkpoint_cny, 10);
+	ck_assert_near(a.restart_cny, 32);
+	ck_assert_near(a.migration_cny, 42);
+	ck_assert_near(a.saving_cny, 711.16);
+	ck_assert_near(a.carbon_avoided_kg, 43.2);
+	b = job_of(rb, "B");
+	ck_assert_int_eq(b.moved, 0);
+	ck_assert_str_eq(b.to_region, "east1");
+	ck_assert_near(b.from_hours, 2);
+	ck_assert_near(b.cost_stay_cny, 82);
+	/* totals: before 3690 + 82, after 2936.84 + 42 + 82 */
+	ck_assert_near(s.before.cost_cny, 3772);
+	ck_assert_near(s.after.cost_cny, 3060.84);
+	ck_assert_near(s.migration_cny, 42);
+	ck_assert_near(s.saving_cny, 711.16);
+	ck_assert_near(s.carbon_avoided_kg, 43.2);
+	/* the solver's objective has the margin: 2991.56 + 82.192 */
+	ck_assert_near(s.objective, 3073.752);
+	ck_assert_near(s.lower_bound, 3073.752);
+	ck_assert_int_eq(s.have_previous, 1);
+	ck_assert_int_eq(s.previous_run, 1);
+	ck_assert_str_eq(s.previous_kind, "place");
+
+	/* recorded: A restarts west now with its 90 h, B is untouched */
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night1.xml", NULL), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	                         "region = 'west1' AND hours = 90 AND "
+	                         "started_at = '2026-11-22T10:00:00Z' AND run = 2"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'B' AND "
+	                         "region = 'east1' AND started_at = '2026-11-22T00:00:00Z'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM moves WHERE run = 2 AND job = 'A' AND "
+	                         "from_region = 'east1' AND to_region = 'west1' AND "
+	                         "migration_cny = 42"), 1);
+	ck_assert_int_eq(sql_int("SELECT moves * 1000 + round(cost_cny) FROM runs WHERE id = 2 "
+	                         "AND kind = 'rebalance'"), 1000 + 3061);
+	/* the snapshot holds the free counts as loaded, not with A and B added */
+	ck_assert_int_eq(sql_int("SELECT json_extract(regions, '$[0].gpus[0].free') FROM "
+	                         "region_snapshots WHERE id = 2"), 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+}
+END_TEST
+
+/* The same night with margin 20: A's move would cost 2936.16 + 5 + 21 * 42
+ * = 3823.16 in the objective, more than staying (3698.64). Break-even is
+ * margin (3698.64 - 2941.16) / 42 - 1 = 17.03: at 17 A still moves. */
+START_TEST(test_high_margin_nothing_moves)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 20, -1);
+	ewc_rebalance_summary s;
+
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 0);
+	ck_assert_near(s.after.cost_cny, s.before.cost_cny);
+	ck_assert_near(s.saving_cny, 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 17, -1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 1);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+}
+END_TEST
+
+/* One hour in, both gain from moving (B: 11 h left, 44 GPU-hours save
+ * 44 * 2.118 = 93.19 against 1.2 * 32 = 38.4); with --max-moves 1 only A,
+ * whose gain is larger, moves; with 0 nothing does. */
+START_TEST(test_max_moves)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0.2, -1);
+	ewc_rebalance_summary s;
+
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 2);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0.2, 1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 1);
+	ck_assert_int_eq(job_of(rb, "A").moved, 1);
+	ck_assert_int_eq(job_of(rb, "B").moved, 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0, 0);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	/* room west for one job only: A takes it (west1 has 4 A100 free) */
+	rb = rebalance(db, &ctx, regions(10, 0, 4), NOW + 1 * H, 0.2, -1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 1);
+	ck_assert_int_eq(job_of(rb, "A").moved, 1);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+}
+END_TEST
+
+typedef struct runs_seen {
+	int n;
+	char line[8][96];
+} runs_seen;
+
+static int take_run(void *user, const ewc_db_run *r)
+{
+	runs_seen *s = user;
+	if (s->n < 8)
+		snprintf(s->line[s->n++], sizeof s->line[0], "%lld %s %.10s %ld", r->id, r->kind,
+		         r->at, r->moves);
+	return 0;
+}
+
+/* Three nights after the plan.
+ * Night 1 (+10 h, east at 10): A moves west, as above.
+ * Night 2 (+34 h, east back at 5, 4 east GPUs free: B still holds its 4,
+ * past its 12 h and left out): A has 90 - 24 = 66 h left, 264 GPU-hours.
+ * Stay west: 264 * 8.156 = 2153.184. Back east: 264 * 5.274 + 100 GB * 0.1
+ * + 1.2 * (200 GB * 0.1 + 4 * 5) = 1392.336 + 10 + 48 = 1450.336: it moves.
+ * Night 3 (+58 h, the same prices): A is where it is cheapest; no move. */
+START_TEST(test_three_nights)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb;
+	ewc_rebalance_summary s;
+	runs_seen seen = { 0 };
+	long long run = 0;
+
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+
+	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night1", &run), 0);
+	ck_assert_int_eq(run, 2);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(5, 4, 12), NOW + 34 * H, 0.2, -1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.jobs, 1);
+	ck_assert_uint_eq(s.skipped, 1);
+	{
+		const char *job, *why;
+		ck_assert_int_eq(ewc_rebalance_skipped(rb, 0, &job, &why), 0);
+		ck_assert_str_eq(job, "B");
+		ck_assert_ptr_nonnull(strstr(why, "past its planned 12 h"));
+	}
+	ck_assert_uint_eq(s.moves, 1);
+	{
+		ewc_move a = job_of(rb, "A");
+		ck_assert_str_eq(a.from_region, "west1");
+		ck_assert_str_eq(a.to_region, "east1");
+		ck_assert_near(a.from_hours, 66);
+		ck_assert_near(a.migration_cny, 40);
+		ck_assert_near(a.cost_stay_cny, 264 * 8.144);
+		ck_assert_near(a.cost_to_cny, 264 * 5.25 + 10);
+	}
+	ck_assert_near(s.objective, 1450.336);
+	ck_assert_int_eq(s.previous_run, 2);
+	ck_assert_str_eq(s.previous_kind, "rebalance");
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night2", &run), 0);
+	ck_assert_int_eq(run, 3);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(5, 4, 12), NOW + 58 * H, 0.2, -1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 0);
+	ck_assert_near(job_of(rb, "A").from_hours, 42);
+	ck_assert_int_eq(s.previous_run, 3);
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night3", &run), 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+
+	ck_assert_int_eq(ewc_db_runs(db, 0, take_run, &seen), 0);
+	ck_assert_int_eq(seen.n, 4);
+	ck_assert_str_eq(seen.line[0], "1 place 2026-11-22 0");
+	ck_assert_str_eq(seen.line[1], "2 rebalance 2026-11-22 1");
+	ck_assert_str_eq(seen.line[2], "3 rebalance 2026-11-23 1");
+	ck_assert_str_eq(seen.line[3], "4 rebalance 2026-11-24 0");
+	/* the newest two only, oldest first */
+	seen.n = 0;
+	ck_assert_int_eq(ewc_db_runs(db, 2, take_run, &seen), 0);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_str_eq(seen.line[0], "3 rebalance 2026-11-23 1");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	                         "region = 'east1' AND hours = 66 AND "
+	                         "started_at = '2026-11-23T10:00:00Z'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM moves"), 2);
+	ewc_db_close(db);
+}
+END_TEST
+
+/* A plan made on a state that changed before it was recorded is refused
+ * whole: here B finishes in between. */
+START_TEST(test_state_changed)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
+
+	ck_assert_int_eq(ewc_db_job_finish(db, "B", NOW + 11 * H), 0);
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "x", NULL), EWC_EINPUT);
+	ck_assert_ptr_nonnull(strstr(ewc_errmsg(NULL), "job \"B\" no longer runs"));
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM region_snapshots"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	                         "region = 'east1'"), 1);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+}
+END_TEST
+
+/* A job whose GPU type left the catalog is left out, not an error; a job
+ * whose region is gone must move. */
+START_TEST(test_regions_changed)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb;
+	ewc_rebalance_summary s;
+	static const char west_only[] =
+		"<regions>\n"
+		"  <region id=\"west1\" zone=\"west\">\n"
+		"    <power price=\"0.3\" green-share=\"0.5\" grid-factor=\"0.5\" pue=\"1.2\"/>\n"
+		"    <gpu type=\"A100\" free=\"16\" price=\"8\"/>\n"
+		"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0.05\"/>\n"
+		"  </region>\n"
+		"</regions>\n";
+
+	memset(&s, 0, sizeof s);
+	s.version = EWC_REBALANCE_SUMMARY_VERSION;
+	rb = rebalance(db, &ctx, west_only, NOW + 1 * H, 0.2, -1);
+	ewc_rebalance_summarize(rb, &s);
+	ck_assert_uint_eq(s.moves, 2);
+	ck_assert_near(s.before.cost_cny, 0); /* staying is not possible */
+	ck_assert_uint_eq(s.before.placed, 0);
+	ck_assert_str_eq(job_of(rb, "B").to_region, "west1");
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_close(db);
+}
+END_TEST
+
+/* A schema 1 database (as ewc 0.1.0 before rebalancing wrote it) is
+ * migrated forward on open, its rows kept. */
+START_TEST(test_migrate_v1)
+{
+	sqlite3 *h = NULL;
+	ewc_db *db = NULL;
+	FILE *f;
+	char *sql;
+	long n;
+	char file[512];
+
+	snprintf(file, sizeof file, "%s/tests/data/state-v1.sql", getenv("top_srcdir")
+	         ? getenv("top_srcdir") : ".");
+	f = fopen(file, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", file);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	sql = calloc((size_t)n + 1, 1);
+	ck_assert_int_eq(fread(sql, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	free(sql);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 1);
+
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements"), 1);
+	ck_assert_int_eq(sql_int("SELECT migration_cny + moves FROM runs"), 0);
+	{
+		runs_seen seen = { 0 };
+		ck_assert_int_eq(ewc_db_runs(db, 0, take_run, &seen), 0);
+		ck_assert_int_eq(seen.n, 1);
+		ck_assert_str_eq(seen.line[0], "1 place 2026-11-20 0");
+	}
+	/* and it rebalances like any other */
+	{
+		ewc_ctx *ctx;
+		ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW, 0.2, -1);
+		ck_assert_uint_eq(ewc_rebalance_count(rb), 1);
+		ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "x", NULL), 0);
+		ewc_rebalance_free(rb);
+		ewc_ctx_free(ctx);
+	}
+	ewc_db_close(db);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("rebalance");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_moves_by_hand);
+	tcase_add_test(tc, test_high_margin_nothing_moves);
+	tcase_add_test(tc, test_max_moves);
+	tcase_add_test(tc, test_three_nights);
+	tcase_add_test(tc, test_state_changed);
+	tcase_add_test(tc, test_regions_changed);
+	tcase_add_test(tc, test_migrate_v1);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return t_run(suite());
+}
