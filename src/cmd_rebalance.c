@@ -204,13 +204,19 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 	        tool_fmt(b3, sizeof b3, s->carbon_avoided_kg, 1));
 	fprintf(f, "Objective %.10g, bound %.10g, gap %.4f%%%s.\n", s->objective, s->lower_bound,
 	        100 * s->gap, s->proven ? "" : " (time limit reached)");
-	if (s->have_previous)
-		fprintf(f, "Previous run: #%lld (%s, %s): cost %s CNY, carbon %s kg; now %s CNY and "
-		        "%s kg.\n", s->previous_run, s->previous_kind, s->previous_at,
+	if (s->have_previous) {
+		char b5[48], b6[48];
+		fprintf(f, "Previous run: #%lld (%s, %s): %s CNY, %s kg. This one: %s CNY, %s kg "
+		        "(%s%s CNY, %s%s kg).\n", s->previous_run, s->previous_kind, s->previous_at,
 		        tool_fmt(b1, sizeof b1, s->previous_cost_cny, 2),
 		        tool_fmt(b2, sizeof b2, s->previous_carbon_kg, 1),
-		        tool_fmt(b3, sizeof b3, s->after.cost_cny - s->previous_cost_cny, 2),
-		        tool_fmt(b4, sizeof b4, s->after.carbon_kg - s->previous_carbon_kg, 1));
+		        tool_fmt(b3, sizeof b3, s->after.cost_cny, 2),
+		        tool_fmt(b4, sizeof b4, s->after.carbon_kg, 1),
+		        s->after.cost_cny >= s->previous_cost_cny ? "+" : "",
+		        tool_fmt(b5, sizeof b5, s->after.cost_cny - s->previous_cost_cny, 2),
+		        s->after.carbon_kg >= s->previous_carbon_kg ? "+" : "",
+		        tool_fmt(b6, sizeof b6, s->after.carbon_kg - s->previous_carbon_kg, 1));
+	}
 	else
 		fputs("No previous run in the database.\n", f);
 	for (size_t i = 0; i < n; i++) {

@@ -108,6 +108,32 @@ static int query_int(ewc_db *db, const char *sql, long long *out)
 	return rc;
 }
 
+/* A damaged file is refused before anything is written to it: SQLite's
+ * structural check of every page (fast: no index is compared with its
+ * table). */
+static int quick_check(ewc_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	char first[256] = "";
+	int rc = sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(first, sizeof first, "%s", (const char *)sqlite3_column_text(st, 0));
+		for (char *c = first; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		rc = strcmp(first, "ok") == 0 ? SQLITE_OK : SQLITE_CORRUPT;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		return ewc__seterr(EWC_EINPUT, "%s: the database is damaged (%s); left untouched: "
+		                   "restore it from a backup", db->path,
+		                   first[0] ? first : sqlite3_errstr(rc));
+	return db_err(db, EWC_EIO, "cannot check the database");
+}
+
 /* Check that the file is ewc's (or new and empty) before anything is
  * written, then bring its schema to the current version. */
 static int prepare(ewc_db *db)
@@ -130,6 +156,9 @@ static int prepare(ewc_db *db)
 	if (version > EWC_DB_SCHEMA)
 		return ewc__seterr(EWC_EINPUT, "%s: schema version %lld is newer than this ewc "
 		                   "knows (%d); left untouched", db->path, version, EWC_DB_SCHEMA);
+	rc = quick_check(db);
+	if (rc)
+		return rc;
 	if (exec(db, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
 	    exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys"))
 		return EWC_EIO;

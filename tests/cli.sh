@@ -153,6 +153,84 @@ cmp -s "$T/junk.db" "$T/junk.orig" && ok "junk database untouched" || no "junk d
 [ -s "$T/out" ] && no "no report of an unrecorded plan" "$T/out" || ok "no report of an unrecorded plan"
 run "jobs: unknown subcommand" 2 "$EWC" jobs show --db "$DB"
 
+# --- rebalance: the nights of tests/check_rebalance.c, by the command line ------------
+RB="$top_srcdir/tests/cli/rebalance"
+RG="--regions $S/gpus.xml"
+DB="$T/nights.db"
+run "rebalance: no such database" 1 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml"
+err_is "ewc: $DB: no such database (ewc place --commit makes it)" "rebalance: missing database message"
+[ -e "$DB" ] && no "rebalance made no database" || ok "rebalance made no database"
+run "rebalance: bad --margin" 2 "$EWC" rebalance --db "$DB" --margin -1
+run "rebalance: bad --max-moves" 2 "$EWC" rebalance --db "$DB" --max-moves 1.5
+err_is "ewc: --max-moves: want a whole number >= 0, got 1.5
+ewc: try 'ewc help rebalance'" "rebalance: --max-moves message"
+run "night 0: place --commit, both jobs east" 0 "$EWC" place $RG --regions "$RB/night0.xml" \
+	--jobs "$RB/jobs.csv" --commit --db "$DB" --now 2026-11-22T00:00:00Z --format csv
+[ "$(awk -F, 'NR > 1 { print $1 $4 }' "$T/out" | tr '\n' ' ')" = "Aeast1 Beast1 " ] &&
+	ok "night 0: A and B east" || no "night 0: A and B east" "$T/out"
+cp "$DB" "$T/night0.db"
+run "night 1, not recorded" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z
+same "$RB/night1.txt" "night 1: A moves west, B stays (hand-computed)"
+cmp -s "$DB" "$T/night0.db" && ok "without --commit nothing is written" || no "without --commit nothing is written"
+run "night 1, csv" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z --format csv
+printf '%s\n' "job,kind,gpus,from_region,from_type,to_region,to_type,hours_left,migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg" \
+	"A,train,4,east1,A100,west1,A100,90,42,3690,2936.84,711.16,43.2" > "$T/want"
+same "$T/want" "night 1 csv: the move and its figures"
+run "night 1, margin 20" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z --margin 20 --format json
+grep -q '"moved": 0,' "$T/out" && grep -q '"moves": \[\]' "$T/out" && ok "margin 20: nothing moves" ||
+	no "margin 20: nothing moves" "$T/out"
+run "night 1, --max-moves 0" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z --max-moves 0 --format json
+grep -q '"moved": 0,' "$T/out" && ok "--max-moves 0: nothing moves" || no "--max-moves 0: nothing moves" "$T/out"
+run "night 1 --commit" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z --commit --format json
+err_is "ewc: recorded as run 2 in $DB: 1 job moved" "night 1: commit message"
+grep -q '"run": 2,' "$T/out" && ok "night 1 json names its run" || no "night 1 json names its run" "$T/out"
+run "night 2 --commit" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night2.xml" \
+	--now 2026-11-23T10:00:00Z --commit --format csv
+[ "$(awk -F, 'NR > 1 { print $1, $4, $6, $8 }' "$T/out")" = "A west1 east1 66" ] &&
+	ok "night 2: A back east with 66 h left" || no "night 2: A back east with 66 h left" "$T/out"
+run "night 3 --commit, with the report" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night2.xml" \
+	--now 2026-11-24T10:00:00Z --commit --report "$T/night3.html"
+grep -q '^No job gains enough from moving: everything stays.$' "$T/out" && ok "night 3: nothing moves" ||
+	no "night 3: nothing moves" "$T/out"
+grep -q '^Previous run: #3 (rebalance, 2026-11-23T10:00:00Z)' "$T/out" && ok "night 3 compares with night 2" ||
+	no "night 3 compares with night 2" "$T/out"
+grep -q '^Left out: B: past its planned 12 h on A100' "$T/out" && ok "B, past its hours, is left out" ||
+	no "B, past its hours, is left out" "$T/out"
+run "jobs list after three nights" 0 "$EWC" jobs list --db "$DB" --format csv --running
+printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at" \
+	"A,train,running,east1,A100,4,66,city,2026-11-23T10:00:00Z," \
+	"B,train,running,east1,A100,4,12,city,2026-11-22T00:00:00Z," > "$T/want"
+same "$T/want" "three nights: A restarted east on night 2"
+if command -v xmllint > /dev/null; then
+	# the report parses as HTML and its trend has the four runs, oldest first
+	runs=$(xmllint --html --xpath '//*[@id="chart-trend-cost"]//*[@data-run]/@data-run' "$T/night3.html" 2>/dev/null | tr -dc '0-9 ')
+	[ "$(echo $runs)" = "1 2 3 4" ] && ok "report: trend of the four runs" || no "report: trend of the four runs: '$runs'"
+	n=$(xmllint --html --xpath 'count(//script|//link|//img|//*[@src])' "$T/night3.html" 2>/dev/null)
+	[ "$n" = "0" ] && ok "report: nothing external" || no "report: nothing external ($n)"
+else
+	no "xmllint is not installed (apt-get install libxml2-utils)"
+fi
+printf 'not a database at all\n' > "$T/junk.db"; cp "$T/junk.db" "$T/junk.orig"
+run "rebalance on a file that is not a database" 1 "$EWC" rebalance --db "$T/junk.db" $RG \
+	--regions "$RB/night2.xml" --commit
+err_is "ewc: $T/junk.db: not an ewc database (not SQLite, or damaged); left untouched" "rebalance: junk database message"
+cmp -s "$T/junk.db" "$T/junk.orig" && ok "rebalance: junk database untouched" || no "rebalance: junk database untouched"
+# a damaged ewc database: a b-tree page overwritten
+cp "$T/night0.db" "$T/damaged.db"
+printf '%4096s' '' | tr ' ' 'Z' | dd of="$T/damaged.db" bs=4096 seek=2 conv=notrunc 2> /dev/null
+cp "$T/damaged.db" "$T/damaged.orig"
+run "rebalance on a damaged database" 1 "$EWC" rebalance --db "$T/damaged.db" $RG \
+	--regions "$RB/night2.xml" --commit
+grep -q "^ewc: $T/damaged.db: the database is damaged (.*); left untouched: restore it from a backup\$" "$T/err" &&
+	ok "damaged database message" || no "damaged database message" "$T/err"
+cmp -s "$T/damaged.db" "$T/damaged.orig" && [ ! -e "$T/damaged.db-wal" ] && ok "damaged database untouched" ||
+	no "damaged database untouched"
+
 # --- regions -------------------------------------------------------------------
 run "regions validate (shipped)" 0 "$EWC" regions validate "$HUBS"
 printf 'ok: 10 regions, 6 GPU types, 60 links\n' > "$T/want"; same "$T/want" "shipped regions counted"
