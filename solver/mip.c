@@ -706,8 +706,26 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
-	if (m->opt_side)
-		return ewc__mip_direct(m, res, err, errlen);
+	if (m->opt_side) {
+		/* Without the side row first: when its plan keeps within the cap,
+		 * the row does not bind and that plan and bound hold with it too
+		 * (the row only removes plans). Otherwise, the direct model. */
+		ewc__mip free = *m, capped = *m;
+		double t0 = now_s();
+		long used = 0;
+		int rc;
+		free.opt_side = NULL;
+		rc = ewc__mip_solve(&free, res, err, errlen);
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < m->njobs; j++)
+			used += res->choice[j] >= 0 && m->opt_side[res->choice[j]];
+		if (used <= m->side_cap)
+			return 0;
+		/* the time left of the whole limit */
+		capped.time_limit = fmax(0.01, m->time_limit - (now_s() - t0));
+		return ewc__mip_direct(&capped, res, err, errlen);
+	}
 	if (m->method == EWC__SOLVE_DECOMPOSE ||
 	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
 		return ewc__mip_decompose(m, res, err, errlen);

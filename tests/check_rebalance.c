@@ -251,6 +251,18 @@ START_TEST(test_max_moves)
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
 
+	/* a cap that does not bind: the same plan and objective */
+	{
+		double obj = s.objective;
+		rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0.2, 2);
+		ewc_rebalance_summarize(rb, &s);
+		ck_assert_uint_eq(s.moves, 2);
+		ck_assert_near(s.objective, obj);
+		ck_assert_int_eq(s.proven, 1);
+		ewc_rebalance_free(rb);
+		ewc_ctx_free(ctx);
+	}
+
 	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0.2, 1);
 	ewc_rebalance_summarize(rb, &s);
 	ck_assert_uint_eq(s.moves, 1);

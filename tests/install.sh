@@ -41,7 +41,8 @@ else
 fi
 
 # the example of docs/library.md, built as a downstream user would
-sed -n '/^```c$/,/^```$/p' "$top_srcdir/docs/library.md" | sed '1d;$d' > "$T/sched.c"
+sed -n '/^## A complete example/,/^## Building/p' "$top_srcdir/docs/library.md" |
+	sed -n '/^```c$/,/^```$/p' | sed '1d;$d' > "$T/sched.c"
 # (a sanitizer build's library needs its runtime linked in: EWC_LDFLAGS)
 if $CC -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags libewc) "$T/sched.c" \
 	$(pkg-config --libs libewc) ${EWC_LDFLAGS:-} -o "$T/sched" 2> "$T/cc.log"; then
