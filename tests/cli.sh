@@ -215,6 +215,15 @@ if command -v xmllint > /dev/null; then
 else
 	no "xmllint is not installed (apt-get install libxml2-utils)"
 fi
+# a job named like markup stays text in the report
+printf '%s\n' "id,kind,gpu_type,gpus,hours,origin,data_gb,checkpoint_gb" \
+	'"<script>alert(1)</script>&x",train,A100,4,100,city,100,200' > "$T/hostile.csv"
+"$EWC" place $RG --regions "$RB/night0.xml" --jobs "$T/hostile.csv" --commit --db "$T/hostile.db" \
+	--now 2026-11-22T00:00:00Z > /dev/null 2>&1
+run "report of a job named like markup" 0 "$EWC" rebalance --db "$T/hostile.db" $RG \
+	--regions "$RB/night1.xml" --now 2026-11-22T10:00:00Z --report "$T/hostile.html"
+grep -q '<td>&lt;script&gt;alert(1)&lt;/script&gt;&amp;x</td>' "$T/hostile.html" && ! grep -q '<script' "$T/hostile.html" &&
+	ok "report escapes the job's name" || no "report escapes the job's name"
 printf 'not a database at all\n' > "$T/junk.db"; cp "$T/junk.db" "$T/junk.orig"
 run "rebalance on a file that is not a database" 1 "$EWC" rebalance --db "$T/junk.db" $RG \
 	--regions "$RB/night2.xml" --commit
