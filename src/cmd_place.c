@@ -44,8 +44,9 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
+	const struct option *table = explain ? explain_opts : place_opts;
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
-	int c, carbon_price_set = 0;
+	int c, li = 0, carbon_price_set = 0;
 
 	memset(a, 0, sizeof *a);
 	a->opts = def;
@@ -53,7 +54,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 	a->now = (double)time(NULL);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", explain ? explain_opts : place_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", table, &li)) != -1) {
 		switch (c) {
 		case O_REGIONS:
 			if (tool_regions_add(&a->regions, cmd, optarg))
@@ -62,15 +63,12 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		case O_JOBS: a->jobs = optarg; break;
 		case O_JOB: a->job = optarg; break;
 		case O_MODE:
-			if (ewc_mode_parse(&a->opts.mode, optarg) != 0)
-				return tool_usage(cmd, "--mode: %s", ewc_errmsg(NULL));
-			break;
 		case O_CPRICE:
-			if (tool_number(cmd, "--carbon-price", optarg, &a->opts.carbon_price))
+		case O_GAP:
+		case O_TLIMIT:
+		case O_SOLVER:
+			if (tool_solve_option(cmd, table[li].name, optarg, &a->opts, &carbon_price_set))
 				return EXIT_USAGE;
-			if (a->opts.carbon_price < 0)
-				return tool_usage(cmd, "--carbon-price: must be >= 0, got %s", optarg);
-			carbon_price_set = 1;
 			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
@@ -78,35 +76,12 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 			a->format = optarg;
 			break;
 		case O_OUTPUT: a->output = optarg; break;
-		case O_GAP:
-			if (tool_number(cmd, "--gap", optarg, &a->opts.mip_gap))
-				return EXIT_USAGE;
-			if (a->opts.mip_gap < 0 || a->opts.mip_gap >= 1)
-				return tool_usage(cmd, "--gap: must be >= 0 and < 1, got %s", optarg);
-			break;
-		case O_TLIMIT:
-			if (tool_number(cmd, "--time-limit", optarg, &a->opts.time_limit))
-				return EXIT_USAGE;
-			if (a->opts.time_limit <= 0)
-				return tool_usage(cmd, "--time-limit: must be > 0 seconds, got %s", optarg);
-			break;
 		case O_LP: a->opts.write_lp = optarg; break;
 		case O_DB: a->db = optarg; break;
 		case O_COMMIT: a->commit = 1; break;
 		case O_NOW:
 			if (tool_time(cmd, "--now", optarg, &a->now))
 				return EXIT_USAGE;
-			break;
-		case O_SOLVER:
-			if (!strcmp(optarg, "auto"))
-				a->opts.solver = EWC_SOLVER_AUTO;
-			else if (!strcmp(optarg, "direct"))
-				a->opts.solver = EWC_SOLVER_DIRECT;
-			else if (!strcmp(optarg, "decompose"))
-				a->opts.solver = EWC_SOLVER_DECOMPOSE;
-			else
-				return tool_usage(cmd, "--solver: use auto, direct or decompose, not \"%s\"",
-				                  optarg);
 			break;
 		case O_HELP:
 			cmd_help_text(cmd, stdout);

@@ -49,7 +49,7 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 		{ NULL, 0, NULL, 0 }
 	};
 	ewc_rebalance_options def = EWC_REBALANCE_OPTIONS_INIT;
-	int c, carbon_price_set = 0;
+	int c, li = 0, carbon_price_set = 0;
 	double v;
 
 	memset(a, 0, sizeof *a);
@@ -58,7 +58,7 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 	a->now = (double)time(NULL);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, &li)) != -1) {
 		switch (c) {
 		case O_REGIONS:
 			if (tool_regions_add(&a->regions, "rebalance", optarg))
@@ -99,39 +99,13 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 		case O_OUTPUT: a->output = optarg; break;
 		case O_COMMIT: a->commit = 1; break;
 		case O_MODE:
-			if (ewc_mode_parse(&a->opts.place.mode, optarg) != 0)
-				return tool_usage("rebalance", "--mode: %s", ewc_errmsg(NULL));
-			break;
 		case O_CPRICE:
-			if (tool_number("rebalance", "--carbon-price", optarg, &a->opts.place.carbon_price))
-				return EXIT_USAGE;
-			if (a->opts.place.carbon_price < 0)
-				return tool_usage("rebalance", "--carbon-price: must be >= 0, got %s", optarg);
-			carbon_price_set = 1;
-			break;
 		case O_GAP:
-			if (tool_number("rebalance", "--gap", optarg, &a->opts.place.mip_gap))
-				return EXIT_USAGE;
-			if (a->opts.place.mip_gap < 0 || a->opts.place.mip_gap >= 1)
-				return tool_usage("rebalance", "--gap: must be >= 0 and < 1, got %s", optarg);
-			break;
 		case O_TLIMIT:
-			if (tool_number("rebalance", "--time-limit", optarg, &a->opts.place.time_limit))
-				return EXIT_USAGE;
-			if (a->opts.place.time_limit <= 0)
-				return tool_usage("rebalance", "--time-limit: must be > 0 seconds, got %s",
-				                  optarg);
-			break;
 		case O_SOLVER:
-			if (!strcmp(optarg, "auto"))
-				a->opts.place.solver = EWC_SOLVER_AUTO;
-			else if (!strcmp(optarg, "direct"))
-				a->opts.place.solver = EWC_SOLVER_DIRECT;
-			else if (!strcmp(optarg, "decompose"))
-				a->opts.place.solver = EWC_SOLVER_DECOMPOSE;
-			else
-				return tool_usage("rebalance",
-				                  "--solver: use auto, direct or decompose, not \"%s\"", optarg);
+			if (tool_solve_option("rebalance", opts[li].name, optarg, &a->opts.place,
+			                      &carbon_price_set))
+				return EXIT_USAGE;
 			break;
 		case O_HELP:
 			cmd_help_text("rebalance", stdout);

@@ -271,6 +271,11 @@ static int bind_opt_double(sqlite3_stmt *st, int i, double v, int present)
 	return present ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
 }
 
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
 /* Step a statement that returns no row; reset it for the next use. */
 static int step_done(sqlite3_stmt *st)
 {
@@ -496,19 +501,18 @@ int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
 	sqlite3_bind_int(st, 1, running_only != 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ewc_db_job j = EWC_DB_JOB_INIT;
-		j.id = (const char *)sqlite3_column_text(st, 0);
-		j.kind = strcmp((const char *)sqlite3_column_text(st, 1), "infer") == 0
-		             ? EWC_KIND_INFER : EWC_KIND_TRAIN;
-		j.gpu_type = (const char *)sqlite3_column_text(st, 2);
+		j.id = col_text(st, 0);
+		j.kind = strcmp(col_text(st, 1), "infer") == 0 ? EWC_KIND_INFER : EWC_KIND_TRAIN;
+		j.gpu_type = col_text(st, 2);
 		j.gpus = (long)sqlite3_column_int64(st, 3);
 		j.hours = sqlite3_column_double(st, 4);
-		j.origin = (const char *)sqlite3_column_text(st, 5);
-		j.added_at = (const char *)sqlite3_column_text(st, 6);
-		j.finished_at = (const char *)sqlite3_column_text(st, 7);
-		j.region = (const char *)sqlite3_column_text(st, 8);
-		j.placed_type = (const char *)sqlite3_column_text(st, 9);
+		j.origin = col_text(st, 5);
+		j.added_at = col_text(st, 6);
+		j.finished_at = col_text(st, 7);
+		j.region = col_text(st, 8);
+		j.placed_type = col_text(st, 9);
 		j.placed_hours = sqlite3_column_double(st, 10);
-		j.started_at = (const char *)sqlite3_column_text(st, 11);
+		j.started_at = col_text(st, 11);
 		if (fn(user, &j) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -570,11 +574,6 @@ int ewc_db_job_remove(ewc_db *db, const char *id)
 		return ewc__seterr(EWC_EINVAL, "ewc_db_job_remove: bad arguments");
 	/* one statement: its placement goes with it (ON DELETE CASCADE) */
 	return change_job(db, "DELETE FROM jobs WHERE id = ?1", id, NULL, "cannot remove the job");
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
 }
 
 int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user)

@@ -90,31 +90,21 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 		         "mark it finished", hours, type, started_at);
 		goto skipped;
 	}
-	ewc__lock(ctx);
-	r = ewc__region_find(&ctx->w, region);
-	t = ewc__gpu_find(&ctx->w, type);
-	if (t >= 0)
-		pt = ctx->w.gpus[t].perf;
-	ewc__unlock(ctx);
-	if (t < 0) {
-		snprintf(why, sizeof why, "its GPU type %s is no longer in the catalog", type);
-		goto skipped;
-	}
-	/* hours are given on the first listed type: convert what is left */
+	/* hours are given on the job's first listed type: convert what is left */
 	{
 		char ftype[64];
 		size_t n = strcspn(job->gpu_type, "|");
-		if (n >= sizeof ftype)
-			n = sizeof ftype - 1;
-		memcpy(ftype, job->gpu_type, n);
-		ftype[n] = '\0';
+		snprintf(ftype, sizeof ftype, "%.*s", (int)n, job->gpu_type);
 		ewc__lock(ctx);
+		r = ewc__region_find(&ctx->w, region);
+		t = ewc__gpu_find(&ctx->w, type);
 		first = ewc__gpu_find(&ctx->w, ftype);
-		if (first >= 0)
-			pf = ctx->w.gpus[first].perf;
+		pt = t >= 0 ? ctx->w.gpus[t].perf : 0;
+		pf = first >= 0 ? ctx->w.gpus[first].perf : 0;
 		ewc__unlock(ctx);
-		if (first < 0) {
-			snprintf(why, sizeof why, "its GPU type %s is no longer in the catalog", ftype);
+		if (t < 0 || first < 0) {
+			snprintf(why, sizeof why, "its GPU type %s is no longer in the catalog",
+			         t < 0 ? type : ftype);
 			goto skipped;
 		}
 	}

@@ -246,3 +246,42 @@ void tool_csv_num(FILE *f, double v, int last)
 {
 	fprintf(f, "%.15g%c", v, last ? '\n' : ',');
 }
+
+int tool_solve_option(const char *cmd, const char *name, const char *value,
+                      ewc_place_options *o, int *carbon_price_set)
+{
+	char opt[32];
+
+	snprintf(opt, sizeof opt, "--%s", name);
+	if (strcmp(name, "mode") == 0) {
+		if (ewc_mode_parse(&o->mode, value) != 0)
+			return tool_usage(cmd, "--mode: %s", ewc_errmsg(NULL));
+	} else if (strcmp(name, "carbon-price") == 0) {
+		if (tool_number(cmd, opt, value, &o->carbon_price))
+			return EXIT_USAGE;
+		if (o->carbon_price < 0)
+			return tool_usage(cmd, "--carbon-price: must be >= 0, got %s", value);
+		*carbon_price_set = 1;
+	} else if (strcmp(name, "gap") == 0) {
+		if (tool_number(cmd, opt, value, &o->mip_gap))
+			return EXIT_USAGE;
+		if (o->mip_gap < 0 || o->mip_gap >= 1)
+			return tool_usage(cmd, "--gap: must be >= 0 and < 1, got %s", value);
+	} else if (strcmp(name, "time-limit") == 0) {
+		if (tool_number(cmd, opt, value, &o->time_limit))
+			return EXIT_USAGE;
+		if (o->time_limit <= 0)
+			return tool_usage(cmd, "--time-limit: must be > 0 seconds, got %s", value);
+	} else if (strcmp(name, "solver") == 0) {
+		if (!strcmp(value, "auto"))
+			o->solver = EWC_SOLVER_AUTO;
+		else if (!strcmp(value, "direct"))
+			o->solver = EWC_SOLVER_DIRECT;
+		else if (!strcmp(value, "decompose"))
+			o->solver = EWC_SOLVER_DECOMPOSE;
+		else
+			return tool_usage(cmd, "--solver: use auto, direct or decompose, not \"%s\"",
+			                  value);
+	}
+	return 0;
+}

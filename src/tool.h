@@ -67,6 +67,12 @@ int tool_buf_open(tool_buf *b);
 /* Close the stream; data/len then hold the text (free data). */
 int tool_buf_close(tool_buf *b);
 
+/* The solve options place, explain and rebalance share: --mode,
+ * --carbon-price, --gap, --time-limit and --solver, by `name` without the
+ * dashes, into o. Returns 0, or EXIT_USAGE with the message printed. */
+int tool_solve_option(const char *cmd, const char *name, const char *value,
+                      ewc_place_options *o, int *carbon_price_set);
+
 /* One CSV field (RFC 4180 quoting where needed) or number, then ',' or,
  * for the last of a row, a line break. */
 void tool_csv_field(FILE *f, const char *s, int last);
