@@ -63,7 +63,7 @@ int cmd_explain(int argc, char **argv)
 		ewc_job j = EWC_JOB_INIT;
 		ewc_jobs_get(jobs, job, &j);
 		printf("job %s: %s, %ld x %s for %s h (on %.*s), origin %s", j.id,
-		       j.kind == EWC_KIND_INFER ? "infer" : "train", j.gpus, j.gpu_type,
+		       ewc_kind_name(j.kind), j.gpus, j.gpu_type,
 		       tool_fmt(n1, sizeof n1, j.hours, 1), (int)strcspn(j.gpu_type, "|"),
 		       j.gpu_type, j.origin);
 		if (j.kind == EWC_KIND_INFER)

@@ -89,14 +89,14 @@ static int print_job(void *user, const ewc_db_job *j)
 	snprintf(gpus, sizeof gpus, "%ld", j->gpus);
 	snprintf(hours, sizeof hours, "%.6g", j->region ? j->placed_hours : j->hours);
 	if (p->csv) {
-		const char *v[] = { j->id, j->kind == EWC_KIND_INFER ? "infer" : "train", state,
+		const char *v[] = { j->id, ewc_kind_name(j->kind), state,
 		                    j->region, j->placed_type ? j->placed_type : j->gpu_type, gpus,
 		                    hours, j->origin, j->started_at, j->finished_at };
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 			tool_csv_field(p->f, v[i], i + 1 == sizeof v / sizeof v[0]);
 	} else {
 		fprintf(p->f, "%-24s %-5s %-8s %-24s %5s x %-10s %9s h  %s\n", j->id,
-		        j->kind == EWC_KIND_INFER ? "infer" : "train", state,
+		        ewc_kind_name(j->kind), state,
 		        j->region ? j->region : "-", gpus, j->placed_type ? j->placed_type : j->gpu_type,
 		        hours, j->started_at ? j->started_at : (j->finished_at ? j->finished_at : "-"));
 	}

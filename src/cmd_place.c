@@ -153,11 +153,6 @@ fail:
 	return EXIT_ERR;
 }
 
-static const char *kind_name(ewc_kind k)
-{
-	return k == EWC_KIND_INFER ? "infer" : "train";
-}
-
 static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 {
 	ewc_totals t = EWC_TOTALS_INIT, b = EWC_TOTALS_INIT;
@@ -180,7 +175,7 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 			continue;
 		}
 		fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6ld %9s %14s %12s  %s\n", a.job,
-		        kind_name(a.kind), a.region, ewc_zone_name(a.zone), a.gpu_type, a.gpus,
+		        ewc_kind_name(a.kind), a.region, ewc_zone_name(a.zone), a.gpu_type, a.gpus,
 		        tool_fmt(n1, sizeof n1, a.hours, 1), tool_fmt(n2, sizeof n2, a.cost_cny, 2),
 		        tool_fmt(n3, sizeof n3, a.carbon_kg, 1),
 		        !a.baseline_region ? "(unplaced)" :
@@ -272,7 +267,7 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 		ewc_assignment a = EWC_ASSIGNMENT_INIT;
 		ewc_plan_assignment(plan, i, &a);
 		tool_csv_field(f, a.job, 0);
-		tool_csv_field(f, kind_name(a.kind), 0);
+		tool_csv_field(f, ewc_kind_name(a.kind), 0);
 		tool_csv_field(f, a.origin, 0);
 		tool_csv_field(f, a.region, 0);
 		tool_csv_field(f, a.region ? ewc_zone_name(a.zone) : "", 0);

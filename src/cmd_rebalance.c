@@ -123,11 +123,6 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 	return 0;
 }
 
-static const char *kind_name(ewc_kind k)
-{
-	return k == EWC_KIND_INFER ? "infer" : "train";
-}
-
 static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_summary *s)
 {
 	char when[32], b1[48], b2[48], b3[48], b4[48];
@@ -216,7 +211,7 @@ static void print_csv(FILE *f, const ewc_rebalance *rb)
 		if (!m.moved)
 			continue;
 		tool_csv_field(f, m.job, 0);
-		tool_csv_field(f, kind_name(m.kind), 0);
+		tool_csv_field(f, ewc_kind_name(m.kind), 0);
 		fprintf(f, "%ld,", m.gpus);
 		tool_csv_field(f, m.from_region, 0);
 		tool_csv_field(f, m.from_type, 0);
@@ -259,7 +254,7 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 			json_array_append_new(
 				moves,
 				json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, "
-				          "s:f, s:f}", "job", m.job, "kind", kind_name(m.kind), "gpus",
+				          "s:f, s:f}", "job", m.job, "kind", ewc_kind_name(m.kind), "gpus",
 				          (json_int_t)m.gpus, "from", m.from_region, "from_type", m.from_type,
 				          "to", m.to_region, "to_type", m.to_type, "hours_left", m.to_hours,
 				          "migration_cny", m.migration_cny, "checkpoint_cny", m.checkpoint_cny,

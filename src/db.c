@@ -276,6 +276,12 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+static ewc_kind col_kind(sqlite3_stmt *st, int i)
+{
+	return strcmp(col_text(st, i), ewc_kind_name(EWC_KIND_INFER)) == 0 ? EWC_KIND_INFER
+	                                                                   : EWC_KIND_TRAIN;
+}
+
 /* Step a statement that returns no row; reset it for the next use. */
 static int step_done(sqlite3_stmt *st)
 {
@@ -423,8 +429,7 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 		}
 		sqlite3_reset(s.running);
 		sqlite3_bind_text(s.job, 1, J->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.job, 2, J->kind == EWC_KIND_INFER ? "infer" : "train", -1,
-		                  SQLITE_STATIC);
+		sqlite3_bind_text(s.job, 2, ewc_kind_name(J->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(s.job, 3, J->gpu_type, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s.job, 4, J->gpus);
 		sqlite3_bind_double(s.job, 5, J->hours);
@@ -502,7 +507,7 @@ int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ewc_db_job j = EWC_DB_JOB_INIT;
 		j.id = col_text(st, 0);
-		j.kind = strcmp(col_text(st, 1), "infer") == 0 ? EWC_KIND_INFER : EWC_KIND_TRAIN;
+		j.kind = col_kind(st, 1);
 		j.gpu_type = col_text(st, 2);
 		j.gpus = (long)sqlite3_column_int64(st, 3);
 		j.hours = sqlite3_column_double(st, 4);
@@ -592,7 +597,7 @@ int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ewc_job j = EWC_JOB_INIT;
 		j.id = col_text(st, 0);
-		j.kind = strcmp(col_text(st, 1), "infer") == 0 ? EWC_KIND_INFER : EWC_KIND_TRAIN;
+		j.kind = col_kind(st, 1);
 		j.gpu_type = col_text(st, 2);
 		j.gpus = (long)sqlite3_column_int64(st, 3);
 		j.hours = sqlite3_column_double(st, 4);

@@ -120,6 +120,9 @@ int ewc_gpu_get(const ewc_ctx *ctx, size_t k, const char **type, double *watts,
 
 typedef enum { EWC_KIND_TRAIN = 0, EWC_KIND_INFER = 1 } ewc_kind;
 
+/* Short name of a job kind, "train" or "infer". */
+const char *ewc_kind_name(ewc_kind kind);
+
 #define EWC_JOB_VERSION 1
 /* A job as in SPEC section 3. Unset optional numbers keep the INIT values:
  * slo_ms and deadline_h < 0 mean "none". */

@@ -59,6 +59,11 @@ void ewc_jobs_free(ewc_jobs *jobs)
 	free(jobs);
 }
 
+const char *ewc_kind_name(ewc_kind kind)
+{
+	return kind == EWC_KIND_INFER ? "infer" : "train";
+}
+
 size_t ewc_jobs_count(const ewc_jobs *jobs)
 {
 	return jobs ? jobs->n : 0;
@@ -550,9 +555,9 @@ static void row(reader *R)
 		return;
 
 	in.id = raw[C_ID];
-	if (strcmp(raw[C_KIND], "train") == 0)
+	if (strcmp(raw[C_KIND], ewc_kind_name(EWC_KIND_TRAIN)) == 0)
 		in.kind = EWC_KIND_TRAIN;
-	else if (strcmp(raw[C_KIND], "infer") == 0)
+	else if (strcmp(raw[C_KIND], ewc_kind_name(EWC_KIND_INFER)) == 0)
 		in.kind = EWC_KIND_INFER;
 	else {
 		ewc__diag_add(&R->d, "%s: kind: must be train or infer, got \"%s\"", where, raw[C_KIND]);
