@@ -15,6 +15,8 @@
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
 #define EWC_DB_SCHEMA 2
+#define EWC__STR2(x) #x
+#define EWC__STR(x) EWC__STR2(x)
 
 struct ewc_db {
 	sqlite3 *h;
@@ -92,6 +94,23 @@ static int exec(ewc_db *db, const char *sql, const char *what)
 	return 0;
 }
 
+/* Start a write transaction, taking the write lock at once. */
+static int begin(ewc_db *db, const char *what)
+{
+	return exec(db, "BEGIN IMMEDIATE", what) ? EWC_EIO : 0;
+}
+
+/* End the transaction begin() started: commit when rc is 0, else roll
+ * back, so that a failure leaves the database as it was. The outcome. */
+static int end(ewc_db *db, int rc, const char *what)
+{
+	if (rc == 0 && exec(db, "COMMIT", what))
+		rc = EWC_EIO;
+	if (rc)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* One integer from a query with no parameters, e.g. a PRAGMA. */
 static int query_int(ewc_db *db, const char *sql, long long *out)
 {
@@ -166,17 +185,16 @@ static int prepare(ewc_db *db)
 	if (version == EWC_DB_SCHEMA)
 		return 0;
 	/* migrate forward, all or nothing (version 0: a new database) */
-	if (exec(db, "BEGIN IMMEDIATE", "cannot start the migration"))
+	if (begin(db, "cannot start the migration"))
 		return EWC_EIO;
-	if ((version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
-	    (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
-	    exec(db, "PRAGMA application_id = 1163346737", "cannot mark the database") ||
-	    exec(db, "PRAGMA user_version = 2", "cannot set the schema version") ||
-	    exec(db, "COMMIT", "cannot commit the migration")) {
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		return EWC_EIO;
-	}
-	return 0;
+	rc = (version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
+	     (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
+	     exec(db, "PRAGMA application_id = " EWC__STR(EWC_DB_APP_ID),
+	          "cannot mark the database") ||
+	     exec(db, "PRAGMA user_version = " EWC__STR(EWC_DB_SCHEMA),
+	          "cannot set the schema version")
+	         ? EWC_EIO : 0;
+	return end(db, rc, "cannot commit the migration");
 }
 
 int ewc_db_open(ewc_db **out, const char *path)
@@ -479,14 +497,10 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 	if (!db || !plan || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: bad arguments");
 	ewc_time_format(now, when, sizeof when);
-	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+	if (begin(db, "cannot start a transaction"))
 		return EWC_EIO;
 	rc = commit_body(db, plan, when, source ? source : "", run_out);
-	if (rc == 0 && exec(db, "COMMIT", "cannot commit"))
-		rc = EWC_EIO;
-	if (rc)
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return end(db, rc, "cannot commit");
 }
 
 int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
@@ -558,7 +572,7 @@ int ewc_db_job_finish(ewc_db *db, const char *id, double now)
 		return ewc__seterr(EWC_EINVAL, "ewc_db_job_finish: bad arguments");
 	ewc_time_format(now, when, sizeof when);
 	/* the placement goes (its GPUs are free again); the job stays, finished */
-	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+	if (begin(db, "cannot start a transaction"))
 		return EWC_EIO;
 	int rc = change_job(db, "UPDATE jobs SET finished_at = ?2 WHERE id = ?1 AND "
 	                    "finished_at IS NULL AND id IN (SELECT job FROM placements)",
@@ -566,11 +580,7 @@ int ewc_db_job_finish(ewc_db *db, const char *id, double now)
 	if (rc == 0)
 		rc = change_job(db, "DELETE FROM placements WHERE job = ?1", id, NULL,
 		                "cannot finish the job");
-	if (rc == 0 && exec(db, "COMMIT", "cannot commit"))
-		rc = EWC_EIO;
-	if (rc)
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return end(db, rc, "cannot commit");
 }
 
 int ewc_db_job_remove(ewc_db *db, const char *id)
@@ -762,12 +772,8 @@ int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *sou
 	if (!db || !rb)
 		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_rebalance: bad arguments");
 	ewc_time_format(rb->now, when, sizeof when);
-	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+	if (begin(db, "cannot start a transaction"))
 		return EWC_EIO;
 	rc = rebalance_body(db, rb, when, source ? source : "", run_out);
-	if (rc == 0 && exec(db, "COMMIT", "cannot commit"))
-		rc = EWC_EIO;
-	if (rc)
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return end(db, rc, "cannot commit");
 }
