@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "tool.h"
@@ -106,23 +105,14 @@ static int print_job(void *user, const ewc_db_job *j)
 int cmd_jobs(int argc, char **argv)
 {
 	jobs_args a;
-	struct stat st;
-	const char *path;
-	ewc_db *db = NULL;
+	ewc_db *db;
 	int rc = jobs_parse(argc, argv, &a);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	path = tool_db_path(a.db);
-	/* these commands keep an existing state; only a commit makes one */
-	if (stat(path, &st) != 0) {
-		tool_error("%s: no such database (ewc place --commit makes it)", path);
+	db = tool_db_existing(tool_db_path(a.db));
+	if (!db)
 		return EXIT_ERR;
-	}
-	if (ewc_db_open(&db, path) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
-		return EXIT_ERR;
-	}
 	if (strcmp(a.verb, "list") == 0) {
 		printer p = { stdout, strcmp(a.format, "csv") == 0 };
 		if (p.csv)

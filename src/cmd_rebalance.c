@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -301,7 +300,6 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 int cmd_rebalance(int argc, char **argv)
 {
 	rebal_args a;
-	struct stat st;
 	const char *path;
 	ewc_db *db = NULL;
 	ewc_ctx *ctx = NULL;
@@ -316,15 +314,9 @@ int cmd_rebalance(int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	path = tool_db_path(a.db);
-	/* rebalancing works on an existing state; only a commit of a plan makes one */
-	if (stat(path, &st) != 0) {
-		tool_error("%s: no such database (ewc place --commit makes it)", path);
+	db = tool_db_existing(path);
+	if (!db)
 		return EXIT_ERR;
-	}
-	if (ewc_db_open(&db, path) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
-		return EXIT_ERR;
-	}
 	ctx = tool_load(&a.regions);
 	if (!ctx) {
 		ewc_db_close(db);

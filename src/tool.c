@@ -213,6 +213,23 @@ int tool_buf_close(tool_buf *b)
 	return 0;
 }
 
+ewc_db *tool_db_existing(const char *path)
+{
+	struct stat st;
+	ewc_db *db = NULL;
+
+	/* only a commit of a plan makes a state; the others keep one */
+	if (stat(path, &st) != 0) {
+		tool_error("%s: no such database (ewc place --commit makes it)", path);
+		return NULL;
+	}
+	if (ewc_db_open(&db, path) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		return NULL;
+	}
+	return db;
+}
+
 const char *tool_db_path(const char *given)
 {
 	const char *env = getenv("EWC_DB");

@@ -81,6 +81,10 @@ void tool_csv_num(FILE *f, double v, int last);
 /* The state database's path: `given` (--db), else $EWC_DB, else ./ewc.db. */
 const char *tool_db_path(const char *given);
 
+/* Open the state database at path, which must exist; prints and returns
+ * NULL on failure. */
+ewc_db *tool_db_existing(const char *path);
+
 /* Parse a UTC time, "YYYY-MM-DDTHH:MM:SSZ" (the Z may be left out), into
  * seconds since the epoch; prints a usage error on failure. */
 int tool_time(const char *cmd, const char *opt, const char *text, double *out);
