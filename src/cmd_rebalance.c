@@ -304,15 +304,13 @@ int cmd_rebalance(int argc, char **argv)
 	ewc_db *db = NULL;
 	ewc_ctx *ctx = NULL;
 	ewc_rebalance *rb = NULL;
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	long long run = 0;
 	tool_buf out;
 	int rc = rebal_parse(argc, argv, &a);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	path = tool_db_path(a.db);
 	db = tool_db_existing(path);
 	if (!db)

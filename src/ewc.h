@@ -567,6 +567,10 @@ typedef struct ewc_rebalance_summary {
 	double previous_carbon_kg;
 	long previous_moves;
 } ewc_rebalance_summary;
+#define EWC_REBALANCE_SUMMARY_INIT                                                    \
+	{ EWC_REBALANCE_SUMMARY_VERSION, 0, 0, 0, 0, EWC_TOTALS_INIT, EWC_TOTALS_INIT,   \
+	  EWC_TOTALS_INIT, 0, 0, 0, 0, 0, 0, 0, EWC_MODE_BALANCED, 0, 0, 0, 0, NULL, NULL, \
+	  0, 0, 0 }
 
 int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out);
 

@@ -553,7 +553,7 @@ out:
 static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
                         const ewc_rebalance *rb, long long run)
 {
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
 	xmlNodePtr html, head, body, sec, kp, m;
 	trend t;
@@ -561,8 +561,6 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 
 	if (!doc)
 		return NULL;
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	ewc_rebalance_summarize(rb, &s);
 	ewc_time_format(s.now, when, sizeof when);
 	memset(&t, 0, sizeof t);

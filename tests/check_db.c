@@ -1,11 +1,7 @@
 /* check_db.c - the state database: creation, plans recorded whole, job
  * life cycle, and files that are not ewc's left untouched */
 /* SPDX-License-Identifier: MIT */
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "testutil.h"
+#include "testdb.h"
 
 /* T (8 A100 for 100 h) is cheapest in west1; I (an SLO of 5 ms) reaches
  * only east1; U asks for 99 X2, more than any region has. */
@@ -14,38 +10,6 @@
 	"I,infer,A100,4,10,city,5,,2,,\n" \
 	"U,train,X2,99,10,city,,,,,\n"
 
-static char dir[64];
-static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/ewc-db.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/state.db", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* One integer from the database file, read with SQLite directly. */
-static long long sql_int(const char *file, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	ck_assert_int_eq(sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
 
 static ewc_plan *make_plan(ewc_ctx **ctx, ewc_jobs **jobs)
 {
@@ -80,17 +44,17 @@ START_TEST(test_new_database)
 {
 	ewc_db *db = NULL;
 
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
-	ck_assert_int_eq(sql_int(path, "PRAGMA application_id"), 0x45574331);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA application_id"), 0x45574331);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	                                "AND name IN ('jobs', 'placements', 'runs', "
 	                                "'region_snapshots', 'moves')"), 5);
 	{
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
-		ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_open(t_path, &h), SQLITE_OK);
 		ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
@@ -98,9 +62,9 @@ START_TEST(test_new_database)
 		sqlite3_close(h);
 	}
 	/* opened again: the same schema, nothing migrated twice */
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 2);
 }
 END_TEST
 
@@ -113,7 +77,7 @@ START_TEST(test_commit_plan)
 	listing l = { 0 };
 	long long run = 0;
 
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", &run), 0);
 	ck_assert_int_eq(run, 1);
 	ck_assert_int_eq(ewc_db_jobs(db, 0, collect, &l), 0);
@@ -125,18 +89,18 @@ START_TEST(test_commit_plan)
 	ck_assert_int_eq(ewc_db_jobs(db, 1, collect, &l), 0);
 	ck_assert_int_eq(l.n, 2);
 	/* the run carries the plan's totals; the snapshot the regions */
-	ck_assert_int_eq(sql_int(path, "SELECT placed * 10 + unplaced FROM runs"), 21);
-	ck_assert_int_eq(sql_int(path, "SELECT json_array_length(regions) FROM region_snapshots"),
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT placed * 10 + unplaced FROM runs"), 21);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT json_array_length(regions) FROM region_snapshots"),
 	                 2);
 	/* with each region's free GPUs by type and its links: west1 has 4 X2,
 	 * 20 ms from city */
-	ck_assert_int_eq(sql_int(path, "SELECT json_extract(regions, '$[1].gpus[1].free') * 100 + "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT json_extract(regions, '$[1].gpus[1].free') * 100 + "
 	                                "json_extract(regions, '$[1].links[0].latency_ms') "
 	                                "FROM region_snapshots"), 420);
 	{
 		ewc_totals t = EWC_TOTALS_INIT;
 		ewc_plan_totals(plan, &t);
-		ck_assert_int_eq(sql_int(path, "SELECT round(cost_cny * 1000) FROM runs"),
+		ck_assert_int_eq(t_sql_int(t_path, "SELECT round(cost_cny * 1000) FROM runs"),
 		                 (long long)llround(t.cost_cny * 1000));
 	}
 
@@ -145,13 +109,13 @@ START_TEST(test_commit_plan)
 	{
 		char want[256];
 		snprintf(want, sizeof want, "%s: job \"T\" is already running (since "
-		         "2026-11-22T00:00:00Z); finish or remove it first", path);
+		         "2026-11-22T00:00:00Z); finish or remove it first", t_path);
 		ck_assert_str_eq(ewc_errmsg(NULL), want);
 	}
 	/* the run and snapshot written before the conflict were rolled back */
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs"), 1);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM region_snapshots"), 1);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM placements"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM region_snapshots"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 2);
 	ewc_db_close(db);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
@@ -167,13 +131,13 @@ START_TEST(test_job_life)
 	ewc_db *db = NULL;
 	listing l = { 0 };
 
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", NULL), 0);
 	ck_assert_int_eq(ewc_db_job_finish(db, "T", LATER), 0);
 	ck_assert_int_eq(ewc_db_job_finish(db, "T", LATER), EWC_ENOTFOUND);
 	{
 		char want[256];
-		snprintf(want, sizeof want, "%s: no job \"T\" that is still running", path);
+		snprintf(want, sizeof want, "%s: no job \"T\" that is still running", t_path);
 		ck_assert_str_eq(ewc_errmsg(NULL), want);
 	}
 	ck_assert_int_eq(ewc_db_job_finish(db, "U", LATER), EWC_ENOTFOUND);
@@ -184,12 +148,12 @@ START_TEST(test_job_life)
 	ck_assert_int_eq(l.n, 1);
 	ck_assert_int_eq(ewc_db_job_remove(db, "I"), 0);
 	ck_assert_int_eq(ewc_db_job_remove(db, "I"), EWC_ENOTFOUND);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM placements"), 0);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM jobs"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM jobs"), 2);
 	/* a finished job may be planned again */
 	ck_assert_int_eq(ewc_db_job_remove(db, "U"), 0);
 	ck_assert_int_eq(ewc_db_commit_plan(db, plan, LATER, "t.xml", NULL), 0);
-	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 2);
 	ewc_db_close(db);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
@@ -230,19 +194,19 @@ START_TEST(test_foreign_files)
 	sqlite3 *h = NULL;
 	FILE *f;
 
-	snprintf(file, sizeof file, "%s/notes.txt", dir);
+	snprintf(file, sizeof file, "%s/notes.txt", t_dir);
 	f = fopen(file, "w");
 	fputs("this is not a database, but it is long enough to look like a header........\n", f);
 	fclose(f);
 	refused(file, "not an ewc database (not SQLite, or damaged); left untouched");
 
-	snprintf(file, sizeof file, "%s/other.db", dir);
+	snprintf(file, sizeof file, "%s/other.db", t_dir);
 	ck_assert_int_eq(sqlite3_open(file, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(h, "CREATE TABLE accounts (id INTEGER)", NULL, NULL, NULL), 0);
 	sqlite3_close(h);
 	refused(file, "an SQLite database, but not ewc's; left untouched");
 
-	snprintf(file, sizeof file, "%s/newer.db", dir);
+	snprintf(file, sizeof file, "%s/newer.db", t_dir);
 	ck_assert_int_eq(sqlite3_open(file, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1163346737; "
 	                                 "PRAGMA user_version = 9", NULL, NULL, NULL), 0);
@@ -256,7 +220,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("db");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, t_db_setup, t_db_teardown);
 	tcase_add_test(tc, test_new_database);
 	tcase_add_test(tc, test_commit_plan);
 	tcase_add_test(tc, test_job_life);

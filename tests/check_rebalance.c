@@ -2,11 +2,7 @@
  * computation says, the margin, the move cap, three nights of history, a
  * database migrated from schema 1, and a state changed under a plan */
 /* SPDX-License-Identifier: MIT */
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "testutil.h"
+#include "testdb.h"
 
 /* Two regions as in T_TWO_REGIONS, with east1's A100 price and free count
  * and west1's A100 free count as parameters.
@@ -48,37 +44,6 @@ static char *regions(double east_price, int east_free, int west_free)
 #define NOW 1795305600.0 /* 2026-11-22T00:00:00Z */
 #define H 3600.0
 
-static char dir[64];
-static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/ewc-rb.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/state.db", dir);
-}
-
-static void teardown(void)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static long long sql_int(const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
 
 /* Night 0: both jobs placed east and recorded. */
 static ewc_db *night0(void)
@@ -94,7 +59,7 @@ static ewc_db *night0(void)
 	ck_assert_str_eq(a.region, "east1");
 	ewc_plan_assignment(plan, 1, &a);
 	ck_assert_str_eq(a.region, "east1");
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "night0.xml", NULL), 0);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
@@ -145,11 +110,9 @@ START_TEST(test_moves_by_hand)
 	ewc_db *db = night0();
 	ewc_ctx *ctx;
 	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	ewc_move a, b;
 
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	ck_assert_int_eq(ewc_rebalance_summarize(rb, &s), 0);
 	ck_assert_uint_eq(s.jobs, 2);
 	ck_assert_uint_eq(s.moves, 1);
@@ -187,18 +150,18 @@ START_TEST(test_moves_by_hand)
 
 	/* recorded: A restarts west now with its 90 h, B is untouched */
 	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night1.xml", NULL), 0);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements WHERE job = 'A' AND "
 	                         "region = 'west1' AND hours = 90 AND "
 	                         "started_at = '2026-11-22T10:00:00Z' AND run = 2"), 1);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'B' AND "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements WHERE job = 'B' AND "
 	                         "region = 'east1' AND started_at = '2026-11-22T00:00:00Z'"), 1);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM moves WHERE run = 2 AND job = 'A' AND "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM moves WHERE run = 2 AND job = 'A' AND "
 	                         "from_region = 'east1' AND to_region = 'west1' AND "
 	                         "migration_cny = 42"), 1);
-	ck_assert_int_eq(sql_int("SELECT moves * 1000 + round(cost_cny) FROM runs WHERE id = 2 "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT moves * 1000 + round(cost_cny) FROM runs WHERE id = 2 "
 	                         "AND kind = 'rebalance'"), 1000 + 3061);
 	/* the snapshot holds the free counts as loaded, not with A and B added */
-	ck_assert_int_eq(sql_int("SELECT json_extract(regions, '$[0].gpus[0].free') FROM "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT json_extract(regions, '$[0].gpus[0].free') FROM "
 	                         "region_snapshots WHERE id = 2"), 0);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
@@ -214,10 +177,8 @@ START_TEST(test_high_margin_nothing_moves)
 	ewc_db *db = night0();
 	ewc_ctx *ctx;
 	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 20, -1);
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	ewc_rebalance_summarize(rb, &s);
 	ck_assert_uint_eq(s.moves, 0);
 	ck_assert_near(s.after.cost_cny, s.before.cost_cny);
@@ -242,10 +203,8 @@ START_TEST(test_max_moves)
 	ewc_db *db = night0();
 	ewc_ctx *ctx;
 	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 1 * H, 0.2, -1);
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	ewc_rebalance_summarize(rb, &s);
 	ck_assert_uint_eq(s.moves, 2);
 	ewc_rebalance_free(rb);
@@ -314,12 +273,10 @@ START_TEST(test_three_nights)
 	ewc_db *db = night0();
 	ewc_ctx *ctx;
 	ewc_rebalance *rb;
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	runs_seen seen = { 0 };
 	long long run = 0;
 
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 
 	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
 	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night1", &run), 0);
@@ -375,10 +332,10 @@ START_TEST(test_three_nights)
 	ck_assert_int_eq(ewc_db_runs(db, 2, take_run, &seen), 0);
 	ck_assert_int_eq(seen.n, 2);
 	ck_assert_str_eq(seen.line[0], "3 rebalance 2026-11-23 1");
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements WHERE job = 'A' AND "
 	                         "region = 'east1' AND hours = 66 AND "
 	                         "started_at = '2026-11-23T10:00:00Z'"), 1);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM moves"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM moves"), 2);
 	ewc_db_close(db);
 }
 END_TEST
@@ -394,9 +351,9 @@ START_TEST(test_state_changed)
 	ck_assert_int_eq(ewc_db_job_finish(db, "B", NOW + 11 * H), 0);
 	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "x", NULL), EWC_EINPUT);
 	ck_assert_ptr_nonnull(strstr(ewc_errmsg(NULL), "job \"B\" no longer runs"));
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM runs"), 1);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM region_snapshots"), 1);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements WHERE job = 'A' AND "
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM region_snapshots"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements WHERE job = 'A' AND "
 	                         "region = 'east1'"), 1);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
@@ -411,7 +368,7 @@ START_TEST(test_regions_changed)
 	ewc_db *db = night0();
 	ewc_ctx *ctx;
 	ewc_rebalance *rb;
-	ewc_rebalance_summary s;
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	static const char west_only[] =
 		"<regions>\n"
 		"  <region id=\"west1\" zone=\"west\">\n"
@@ -421,8 +378,6 @@ START_TEST(test_regions_changed)
 		"  </region>\n"
 		"</regions>\n";
 
-	memset(&s, 0, sizeof s);
-	s.version = EWC_REBALANCE_SUMMARY_VERSION;
 	rb = rebalance(db, &ctx, west_only, NOW + 1 * H, 0.2, -1);
 	ewc_rebalance_summarize(rb, &s);
 	ck_assert_uint_eq(s.moves, 2);
@@ -456,16 +411,16 @@ START_TEST(test_migrate_v1)
 	sql = calloc((size_t)n + 1, 1);
 	ck_assert_int_eq(fread(sql, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
-	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(t_path, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	free(sql);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 1);
 
-	ck_assert_int_eq(ewc_db_open(&db, path), 0);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM placements"), 1);
-	ck_assert_int_eq(sql_int("SELECT migration_cny + moves FROM runs"), 0);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT migration_cny + moves FROM runs"), 0);
 	{
 		runs_seen seen = { 0 };
 		ck_assert_int_eq(ewc_db_runs(db, 0, take_run, &seen), 0);
@@ -490,7 +445,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("rebalance");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, t_db_setup, t_db_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_moves_by_hand);
 	tcase_add_test(tc, test_high_margin_nothing_moves);
