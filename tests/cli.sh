@@ -10,13 +10,8 @@ S="$top_srcdir/tests/cli/small"
 R="--regions $S/gpus.xml --regions $S/hubs.xml"
 HUBS="$top_srcdir/regions"
 EX="$top_srcdir/examples/jobs.csv"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
+test_name=cli; . "$top_srcdir/tests/lib.sh"
 
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-no() { fail=$((fail + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2"; }
 
 # run NAME WANT_EXIT CMD...: run, keep stdout in $T/out and stderr in $T/err
 run() {
@@ -261,5 +256,4 @@ run "example, table" 0 "$EWC" place --regions "$HUBS" --jobs "$EX"
 grep -q '^Cost: .* CNY less than keeping jobs near their origin' "$T/out" && ok "report states the saving" || no "report states the saving" "$T/out"
 grep -q '^Training: 7 of 8 placed jobs in the west' "$T/out" && ok "report counts training in the west" || no "report counts training in the west" "$T/out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

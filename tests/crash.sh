@@ -15,12 +15,7 @@ if ! command -v strace > /dev/null || ! command -v sqlite3 > /dev/null; then
 	fi
 	echo "SKIP: needs strace and sqlite3"; exit 77
 fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-crash.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-no() { fail=$((fail + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2"; }
+test_name=crash; . "$top_srcdir/tests/lib.sh"
 
 # 1,200 training jobs placed on the shipped hubs; then Inner Mongolia's
 # power price more than doubles, so that hundreds of them move west-to-west:
@@ -109,5 +104,4 @@ else
 	echo "note: the kill at write $((writes / 2)) came after the commit; nothing to redo"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -4,10 +4,7 @@
 set -u
 top_srcdir=${top_srcdir:-.}
 CC=${CC:-cc}
-T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-header.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
+test_name=header; . "$top_srcdir/tests/lib.sh"
 cat > "$T/h.c" <<'C'
 #include <ewc.h>
 int main(void)
@@ -36,5 +33,4 @@ if command -v c++ > /dev/null 2>&1; then
 		fail=$((fail + 1)); echo "FAIL: ewc.h as C++11"; cat "$T/err"
 	fi
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -7,12 +7,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 CC=${CC:-cc}
 MAKE=${MAKE:-make}
-T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-install.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-fail=0
-pass=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-no() { fail=$((fail + 1)); echo "FAIL: $1"; }
+test_name=install; . "$top_srcdir/tests/lib.sh"
 
 (cd "$top_builddir" && $MAKE install DESTDIR="$T/root" > "$T/install.log" 2>&1) ||
 	{ cat "$T/install.log"; echo "0 passed, 1 failed"; exit 1; }
@@ -65,5 +60,4 @@ bindir=$(dirname "$(find "$T/root" -path '*bin/ewc' | head -1)")
 LD_LIBRARY_PATH="$T/root$libdir" "$bindir/ewc" regions validate "$T/root$regionsdir" > "$T/v" 2>&1 &&
 	ok "installed ewc validates the installed regions" || { cat "$T/v"; no "installed ewc validates"; }
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

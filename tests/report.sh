@@ -19,12 +19,7 @@ if [ -z "$BROWSER" ]; then
 	fi
 	echo "SKIP: no chromium (apt-get install chromium)"; exit 77
 fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-report.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-no() { fail=$((fail + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2"; }
+test_name=report; . "$top_srcdir/tests/lib.sh"
 
 DB="$T/state.db"
 "$EWC" place $RG --regions "$RB/night0.xml" --jobs "$RB/jobs.csv" --commit --db "$DB" \
@@ -128,5 +123,4 @@ size=$(wc -c < "$shot" 2> /dev/null || echo 0)
 browse --print-to-pdf="$T/report.pdf" --no-pdf-header-footer "file://$T/report.html" > /dev/null
 head -c 5 "$T/report.pdf" 2> /dev/null | grep -q '%PDF-' && ok "prints to PDF" || no "prints to PDF" "$T/browser.err"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally
