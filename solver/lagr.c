@@ -925,6 +925,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	res->objective = res->bound = res->priority = 0;
 	res->proven = 1;
 	res->phases = 0;
+	res->feasible = 1;
+	res->infeasible_proven = 0;
 	ph.m = m;
 	ph.first = ewc__mip_first(m);
 	ph.kpool = malloc(np * sizeof *ph.kpool);

@@ -100,29 +100,69 @@ static int cmp_order(const void *a, const void *b)
 	return x->job - y->job;
 }
 
-static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item *ord,
-                        long *left, int *choice)
+/* Whether side row s only packs: sum coef x <= hi with no coef below 0.
+ * The greedy plans keep within such rows; others are left to the MIP. */
+static int side_packs(const ewc__mip *m, const ewc__side *s)
 {
-	long side_left = m->side_cap;
+	if (s->lo > -HUGE_VAL)
+		return 0;
+	for (size_t o = 0; o < m->nopts; o++)
+		if (s->coef[o] < 0)
+			return 0;
+	return 1;
+}
 
+static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item *ord,
+                        long *left, double *side_used, const unsigned char *packs,
+                        int *choice)
+{
 	memcpy(left, m->pool_cap, m->npools * sizeof *left);
+	for (size_t s = 0; s < m->nside; s++)
+		side_used[s] = 0;
 	for (size_t j = 0; j < m->njobs; j++)
 		choice[j] = -1;
 	for (size_t k = 0; k < m->njobs; k++) {
 		int j = ord[k].job;
 		int best = -1;
-		for (size_t o = first[j]; o < first[j + 1]; o++)
-			if (left[m->opt_pool[o]] >= m->job_gpus[j] &&
-			    !(m->opt_side && m->opt_side[o] && side_left <= 0) &&
-			    (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
+		for (size_t o = first[j]; o < first[j + 1]; o++) {
+			int fits = left[m->opt_pool[o]] >= m->job_gpus[j];
+			for (size_t s = 0; fits && s < m->nside; s++)
+				if (packs[s] && m->side[s].coef[o] > 0)
+					fits = side_used[s] + m->side[s].coef[o] <=
+					       m->side[s].hi + 1e-9 * fmax(1.0, fabs(m->side[s].hi));
+			if (fits && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
 				best = (int)o;
+		}
 		if (best >= 0) {
 			choice[j] = best;
 			left[m->opt_pool[best]] -= m->job_gpus[j];
-			if (m->opt_side && m->opt_side[best])
-				side_left--;
+			for (size_t s = 0; s < m->nside; s++)
+				side_used[s] += m->side[s].coef[best];
 		}
 	}
+}
+
+int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice)
+{
+	double v = 0, scale = 0;
+
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0) {
+			v += s->coef[choice[j]];
+			scale += fabs(s->coef[choice[j]]);
+		}
+	/* a relative tolerance: rows of kg or kWh sum many large terms */
+	double tol = 1e-7 * fmax(1.0, fmax(scale, fmax(fabs(s->lo < -1e300 ? 0 : s->lo),
+	                                              fabs(s->hi > 1e300 ? 0 : s->hi))));
+	return v >= s->lo - tol && v <= s->hi + tol;
+}
+
+static int sides_hold(const ewc__mip *m, const int *choice)
+{
+	for (size_t s = 0; s < m->nside; s++)
+		if (!ewc__side_holds(m, &m->side[s], choice))
+			return 0;
+	return 1;
 }
 
 static int greedy(const ewc__mip *m, const size_t *first, int *choice)
@@ -130,14 +170,20 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
 	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
 	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	double *side_used = malloc((m->nside ? m->nside : 1) * sizeof *side_used);
+	unsigned char *packs = malloc(m->nside ? m->nside : 1);
 	double best_p = -1, best_obj = 0;
 
-	if (!ord || !left || !trial) {
+	if (!ord || !left || !trial || !side_used || !packs) {
 		free(ord);
 		free(left);
 		free(trial);
+		free(side_used);
+		free(packs);
 		return -1;
 	}
+	for (size_t s = 0; s < m->nside; s++)
+		packs[s] = (unsigned char)side_packs(m, &m->side[s]);
 	for (int variant = 0; variant < 3; variant++) {
 		for (size_t j = 0; j < m->njobs; j++) {
 			size_t n = first[j + 1] - first[j];
@@ -163,7 +209,7 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 			}
 		}
 		qsort(ord, m->njobs, sizeof *ord, cmp_order);
-		greedy_fill(m, first, ord, left, trial);
+		greedy_fill(m, first, ord, left, side_used, packs, trial);
 		double p = ewc__mip_sum(m, trial, NULL, 1);
 		double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
 		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
@@ -175,6 +221,8 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 	free(ord);
 	free(left);
 	free(trial);
+	free(side_used);
+	free(packs);
 	return 0;
 }
 
@@ -225,9 +273,15 @@ int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double
 		return 0;
 	pg = ewc__mip_sum(m, choice, NULL, 1);
 	ps = ewc__mip_sum(m, m->start, NULL, 1);
-	if (ps > pg + 1e-9 || (ps > pg - 1e-9 && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
-	                                             ewc__mip_sum(m, choice, m->opt_obj, 0)))
+	if (ps > pg + 1e-9) {
 		memcpy(choice, m->start, m->njobs * sizeof *choice);
+	} else if (ps > pg - 1e-9) {
+		/* as much priority: a plan that meets the side rows first */
+		int hs = sides_hold(m, m->start), hg = sides_hold(m, choice);
+		if (hs > hg || (hs == hg && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
+		                                ewc__mip_sum(m, choice, m->opt_obj, 0)))
+			memcpy(choice, m->start, m->njobs * sizeof *choice);
+	}
 	return 0;
 }
 
@@ -249,7 +303,7 @@ static int better(glp_prob *P, const double *x, int minimize, size_t nopts)
  * phase ended proven (tree exhausted or gap reached), 0 when stopped by the
  * time limit. */
 static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadline,
-                     int *choice, double *x, double *bound_out)
+                     int *choice, double *x, double *bound_out, int start_ok, int *nofeas)
 {
 	glp_smcp sm;
 	glp_iocp io;
@@ -258,14 +312,20 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 
 	/* no bound at all until the LP relaxation is solved */
 	*bound_out = minimize ? -HUGE_VAL : HUGE_VAL;
+	if (nofeas)
+		*nofeas = 0;
 	choice_to_x(m, choice, x);
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
 	sm.tm_lim = ms_left(deadline);
-	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+		if (nofeas && glp_get_status(P) == GLP_NOFEAS)
+			*nofeas = 1; /* not even the relaxation has a plan */
 		return 0; /* keep the start: the LP did not finish */
+	}
 
-	cb.start = x;
+	/* a start that breaks a side row would be rejected; offer none */
+	cb.start = start_ok ? x : NULL;
 	cb.minimize = minimize;
 	cb.bound = glp_get_obj_val(P); /* the LP relaxation's value */
 	cb.have_bound = 1;
@@ -283,7 +343,9 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 	io.bt_tech = GLP_BT_BLB;
 	ret = glp_intopt(P, &io);
 	st = glp_mip_status(P);
-	if ((st == GLP_OPT || st == GLP_FEAS) && better(P, x, minimize, m->nopts)) {
+	if (nofeas && ret == 0 && st == GLP_NOFEAS)
+		*nofeas = 1;
+	if ((st == GLP_OPT || st == GLP_FEAS) && (!start_ok || better(P, x, minimize, m->nopts))) {
 		for (size_t j = 0; j < m->njobs; j++)
 			choice[j] = -1;
 		for (size_t o = 0; o < m->nopts; o++)
@@ -353,6 +415,7 @@ typedef struct work {
 	size_t *first;   /* [njobs+1] first option of each job */
 	int *job_row;    /* [njobs] row index, 0 if none */
 	int *pool_row;   /* [npools] row index, 0 if not binding */
+	int *side_row;   /* [nside] row index */
 	double *x;       /* [nopts+1] */
 	int *ind;        /* [nopts+1] */
 	double *val;     /* [nopts+1] */
@@ -363,6 +426,7 @@ static void work_free(work *w)
 	free(w->first);
 	free(w->job_row);
 	free(w->pool_row);
+	free(w->side_row);
 	free(w->x);
 	free(w->ind);
 	free(w->val);
@@ -376,14 +440,29 @@ static int work_init(work *w, const ewc__mip *m)
 	w->first = ewc__mip_first(m);
 	w->job_row = calloc(m->njobs ? m->njobs : 1, sizeof *w->job_row);
 	w->pool_row = calloc(m->npools ? m->npools : 1, sizeof *w->pool_row);
+	w->side_row = calloc(m->nside ? m->nside : 1, sizeof *w->side_row);
 	w->x = calloc(nmem, sizeof *w->x);
 	w->ind = calloc(nmem, sizeof *w->ind);
 	w->val = calloc(nmem, sizeof *w->val);
-	if (!w->first || !w->job_row || !w->pool_row || !w->x || !w->ind || !w->val) {
+	if (!w->first || !w->job_row || !w->pool_row || !w->side_row || !w->x || !w->ind || !w->val) {
 		work_free(w);
 		return -1;
 	}
 	return 0;
+}
+
+static void side_bounds(glp_prob *P, int r, const ewc__side *sd)
+{
+	int lo = sd->lo > -HUGE_VAL, hi = sd->hi < HUGE_VAL;
+
+	if (lo && hi)
+		glp_set_row_bnds(P, r, sd->lo == sd->hi ? GLP_FX : GLP_DB, sd->lo, sd->hi);
+	else if (lo)
+		glp_set_row_bnds(P, r, GLP_LO, sd->lo, 0.0);
+	else if (hi)
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, sd->hi);
+	else
+		glp_set_row_bnds(P, r, GLP_FR, 0.0, 0.0);
 }
 
 /* The direct model into w->P: a binary per option, a row per job with a
@@ -456,19 +535,20 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 	free(pstart);
 	free(by_pool);
 	free(demand);
-	if (m->opt_side) {
-		int len = 0;
+	for (size_t k = 0; k < m->nside; k++) {
+		const ewc__side *sd = &m->side[k];
+		int r = glp_add_rows(P, 1), len = 0;
+		char name[32];
 		for (size_t o = 0; o < m->nopts; o++)
-			if (m->opt_side[o]) {
+			if (sd->coef[o] != 0) {
 				w->ind[++len] = (int)o + 1;
-				w->val[len] = 1.0;
+				w->val[len] = sd->coef[o];
 			}
-		if (len > m->side_cap) {
-			int r = glp_add_rows(P, 1);
-			glp_set_mat_row(P, r, len, w->ind, w->val);
-			glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->side_cap);
-			glp_set_row_name(P, r, "side");
-		}
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		side_bounds(P, r, sd);
+		snprintf(name, sizeof name, "side%zu", k + 1);
+		glp_set_row_name(P, r, name);
+		w->side_row[k] = r;
 	}
 	return 0;
 }
@@ -483,6 +563,8 @@ static void set_phase2(const ewc__mip *m, work *w, int all_placeable, double pst
 	glp_set_obj_dir(P, GLP_MIN);
 	for (size_t o = 0; o < m->nopts; o++)
 		glp_set_obj_coef(P, (int)o + 1, m->opt_obj[o]);
+	for (size_t k = 0; k < m->nside; k++)
+		side_bounds(P, w->side_row[k], &m->side[k]);
 	if (all_placeable) {
 		for (size_t j = 0; j < m->njobs; j++) {
 			size_t k = w->first[j + 1] - w->first[j];
@@ -537,9 +619,13 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		glp_set_obj_dir(P, GLP_MAX);
 		for (size_t o = 0; o < m->nopts; o++)
 			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
+		/* the rows that hold only at the priority found without them */
+		for (size_t k = 0; k < m->nside; k++)
+			if (!m->side[k].in_phase1)
+				glp_set_row_bnds(P, w->side_row[k], GLP_FR, 0.0, 0.0);
 		/* at most half the time: the objective phase must get its turn */
 		double mid = now_s() + (deadline - now_s()) / 2;
-		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1);
+		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1, 1, NULL);
 		res->phases++;
 		pstar = ewc__mip_sum(m, res->choice, NULL, 1);
 		if (pstar >= pmax) {
@@ -568,11 +654,22 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		}
 	if (m->nopts) {
 		double b2;
-		proven2 = run_phase(m, P, 1, deadline, res->choice, w->x, &b2);
+		int nofeas = 0;
+		proven2 = run_phase(m, P, 1, deadline, res->choice, w->x, &b2,
+		                    sides_hold(m, res->choice), &nofeas);
 		res->phases++;
 		if (b2 > bound)
 			bound = b2;
+		res->infeasible_proven = nofeas;
 	}
+	res->feasible = sides_hold(m, res->choice);
+	if (!res->feasible) {
+		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
+		res->bound = bound;
+		res->proven = 0;
+		return 0;
+	}
+	res->infeasible_proven = 0;
 	res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 	if (bound > res->objective)
 		bound = res->objective;
@@ -590,7 +687,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		}
 		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, lim);
-		run_phase(m, P, 1, deadline, res->choice, w->x, &b3);
+		run_phase(m, P, 1, deadline, res->choice, w->x, &b3, 1, NULL);
 		res->phases++;
 		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 		if (res->bound > res->objective)
@@ -701,33 +798,135 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	res->priority = 0;
 	res->proven = 1;
 	res->phases = 0;
+	res->feasible = 1;
+	res->infeasible_proven = 0;
 	return with_glpk(solve_fn, m, res, err, errlen);
 }
 
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
-	if (m->opt_side) {
-		/* Without the side row first: when its plan keeps within the cap,
-		 * the row does not bind and that plan and bound hold with it too
-		 * (the row only removes plans). Otherwise, the direct model. */
-		ewc__mip free = *m, capped = *m;
+	if (m->nside) {
+		/* Without the side rows first: when that plan meets them all, none
+		 * binds, and the plan and its bound hold with them too (the rows
+		 * only remove plans). Otherwise, the direct model. */
+		ewc__mip free = *m, sided = *m;
 		double t0 = now_s();
-		long used = 0;
 		int rc;
-		free.opt_side = NULL;
+		free.side = NULL;
+		free.nside = 0;
 		rc = ewc__mip_solve(&free, res, err, errlen);
 		if (rc)
 			return rc;
-		for (size_t j = 0; j < m->njobs; j++)
-			used += res->choice[j] >= 0 && m->opt_side[res->choice[j]];
-		if (used <= m->side_cap)
+		if (sides_hold(m, res->choice)) {
+			res->feasible = 1;
 			return 0;
+		}
 		/* the time left of the whole limit */
-		capped.time_limit = fmax(0.01, m->time_limit - (now_s() - t0));
-		return ewc__mip_direct(&capped, res, err, errlen);
+		sided.time_limit = fmax(0.01, m->time_limit - (now_s() - t0));
+		return ewc__mip_direct(&sided, res, err, errlen);
 	}
 	if (m->method == EWC__SOLVE_DECOMPOSE ||
 	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
 		return ewc__mip_decompose(m, res, err, errlen);
 	return ewc__mip_direct(m, res, err, errlen);
+}
+
+/* The LP of ewc__mip_duals(). */
+typedef struct duals {
+	const int *choice;
+	double *pool_dual;
+	double *side_dual;
+	double *lp_obj;
+} duals;
+
+static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t errlen)
+{
+	duals *d = arg;
+	glp_prob *P = w->P = glp_create_prob();
+	glp_smcp sm;
+	int *col = malloc((m->nopts ? m->nopts : 1) * sizeof *col);
+	int ncols = 0, rc = 0;
+
+	if (!col) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	glp_set_obj_dir(P, GLP_MIN);
+	/* the options of the placed jobs only, each a continuous share */
+	for (size_t o = 0; o < m->nopts; o++) {
+		col[o] = 0;
+		if (d->choice[m->opt_job[o]] < 0)
+			continue;
+		col[o] = ++ncols;
+		glp_add_cols(P, 1);
+		glp_set_col_bnds(P, ncols, GLP_LO, 0.0, 0.0);
+		glp_set_obj_coef(P, ncols, m->opt_obj[o]);
+	}
+	for (size_t j = 0; j < m->njobs; j++) {
+		int len = 0;
+		if (d->choice[j] < 0)
+			continue;
+		for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+			w->ind[++len] = col[o];
+			w->val[len] = 1.0;
+		}
+		int r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		glp_set_row_bnds(P, r, GLP_FX, 1.0, 1.0);
+	}
+	for (size_t p = 0; p < m->npools; p++) {
+		int len = 0;
+		for (size_t o = 0; o < m->nopts; o++)
+			if (col[o] && (size_t)m->opt_pool[o] == p) {
+				w->ind[++len] = col[o];
+				w->val[len] = (double)m->job_gpus[m->opt_job[o]];
+			}
+		w->pool_row[p] = 0;
+		if (!len)
+			continue;
+		int r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
+		w->pool_row[p] = r;
+	}
+	for (size_t k = 0; k < m->nside; k++) {
+		int len = 0;
+		for (size_t o = 0; o < m->nopts; o++)
+			if (col[o] && m->side[k].coef[o] != 0) {
+				w->ind[++len] = col[o];
+				w->val[len] = m->side[k].coef[o];
+			}
+		int r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, len, w->ind, w->val);
+		side_bounds(P, r, &m->side[k]);
+		w->side_row[k] = r;
+	}
+	free(col);
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.presolve = GLP_OFF; /* duals of every row, as built */
+	sm.tm_lim = ms_left(now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
+	if (glp_get_num_cols(P) == 0) {
+		*d->lp_obj = 0;
+	} else if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+		snprintf(err, errlen, "the LP of the plan with its placed jobs fixed did not solve "
+		         "to optimality within the time limit");
+		rc = EWC_ESOLVER;
+	} else {
+		*d->lp_obj = glp_get_obj_val(P);
+	}
+	for (size_t p = 0; p < m->npools; p++)
+		d->pool_dual[p] = !rc && w->pool_row[p] && glp_get_num_cols(P)
+		                  ? glp_get_row_dual(P, w->pool_row[p]) : 0;
+	for (size_t k = 0; k < m->nside; k++)
+		d->side_dual[k] = !rc && glp_get_num_cols(P) ? glp_get_row_dual(P, w->side_row[k]) : 0;
+	return rc;
+}
+
+int ewc__mip_duals(const ewc__mip *m, const int *choice, double *pool_dual,
+                   double *side_dual, double *lp_obj, char *err, size_t errlen)
+{
+	duals d = { choice, pool_dual, side_dual, lp_obj };
+
+	return with_glpk(duals_fn, m, &d, err, errlen);
 }

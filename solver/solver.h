@@ -17,6 +17,12 @@ enum { EWC__SOLVE_AUTO, EWC__SOLVE_DIRECT, EWC__SOLVE_DECOMPOSE };
 /* AUTO picks the decomposition above this many options. */
 #define EWC__DIRECT_MAX_OPTS 3000
 
+typedef struct ewc__side {
+	const double *coef;  /* [nopts] */
+	double lo, hi;       /* -HUGE_VAL / HUGE_VAL when open */
+	int in_phase1;
+} ewc__side;
+
 typedef struct ewc__mip {
 	size_t njobs;
 	size_t nopts;
@@ -28,11 +34,15 @@ typedef struct ewc__mip {
 	const double *job_priority;  /* [njobs] > 0 */
 	const long *job_gpus;        /* [njobs] > 0 */
 	const long *pool_cap;        /* [npools] >= 0 */
-	/* An optional side row: the options flagged here (1) number at most
-	 * side_cap in any plan (rebalancing's --max-moves). Only the direct
-	 * model has it, so a model with one is always solved directly. */
-	const unsigned char *opt_side; /* [nopts] 0 or 1, or NULL: no side row */
-	long side_cap;
+	/* Side rows over the options: lo <= sum coef[o] x[o] <= hi (rebalancing's
+	 * --max-moves, the place policies, the frontier's carbon cap). Only the
+	 * direct model has them: ewc__mip_solve() solves without them first and
+	 * keeps that plan when it already meets them all. A row with in_phase1
+	 * also holds while the most priority is placed; the others hold only at
+	 * the priority found without them, and may then leave no plan at all
+	 * (res->feasible 0). */
+	const struct ewc__side *side;
+	size_t nside;
 	double mip_gap;              /* relative gap to stop at */
 	double time_limit;           /* seconds, for all phases */
 	const char *write_lp;        /* write the phase-2 model here, or NULL */
@@ -55,7 +65,20 @@ typedef struct ewc__mip_result {
 	double priority;      /* total priority placed */
 	int proven;           /* 1 if both phases ended proven within the gap */
 	int phases;           /* MIPs actually handed to the solver */
+	int feasible;         /* 0: no plan meeting every side row was found */
+	int infeasible_proven;/* 1: the solver proved there is none */
 } ewc__mip_result;
+
+/* Whether choice meets side row s (with a relative tolerance). */
+int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);
+
+/* LP duals of the plan `choice` with its placed set fixed: the placed jobs
+ * each take one unit spread over their options, the others none; the
+ * capacity and side rows as in the model. pool_dual[npools] and
+ * side_dual[nside] receive d(objective)/d(right-hand side), 0 for rows that
+ * do not bind; *lp_obj the LP's objective. 0, or a negative EWC_E* code. */
+int ewc__mip_duals(const ewc__mip *m, const int *choice, double *pool_dual,
+                   double *side_dual, double *lp_obj, char *err, size_t errlen);
 
 /* Solve. Returns 0, or a negative EWC_E* code with a message in err
  * (EWC_ESOLVER for a solver failure, EWC_EIO for write_lp). */

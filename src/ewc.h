@@ -29,7 +29,8 @@ enum {
 	EWC_ENOTFOUND = -6, /* no such job, region or GPU type */
 	EWC_ESOLVER = -7,   /* the optimiser failed */
 	EWC_EVERSION = -8,  /* a struct's version field is not supported */
-	EWC_ECAPACITY = -9  /* not enough free GPUs now: capacity changed */
+	EWC_ECAPACITY = -9, /* not enough free GPUs now: capacity changed */
+	EWC_EPOLICY = -10   /* no plan meets the policy constraints */
 };
 
 /* A short fixed description of an error code. Never NULL. */
@@ -204,7 +205,7 @@ typedef enum ewc_solver {
 typedef void (*ewc_progress_fn)(void *user, const char *phase, double objective,
                                 double bound);
 
-#define EWC_PLACE_OPTIONS_VERSION 2
+#define EWC_PLACE_OPTIONS_VERSION 3
 typedef struct ewc_place_options {
 	unsigned int version;
 	ewc_mode mode;
@@ -216,24 +217,38 @@ typedef struct ewc_place_options {
 	ewc_solver solver;
 	ewc_progress_fn progress;  /* or NULL */
 	void *progress_user;
+	/* version 3: policy constraints, each < 0 when not set. They hold for
+	 * the plan that places the most priority that fits without them; when
+	 * they cannot, ewc_place() fails with EWC_EPOLICY naming them. */
+	double carbon_budget_kg;   /* total carbon_kg of the plan at most this */
+	double min_green_share;    /* green share of the energy placed, 0..1 */
+	double max_region_share;   /* GPUs placed in one region / all placed, 0..1 */
 } ewc_place_options;
 #define EWC_PLACE_OPTIONS_INIT \
 	{ EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL, \
-	  EWC_SOLVER_AUTO, NULL, NULL }
+	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1 }
 
 /* Place every job of `jobs` on the context's regions (SPEC section 4): the
  * plan first maximises the total priority placed, then minimises the mode's
  * objective; the baseline plan is computed beside it. opts may be NULL for
  * the defaults. The plan refers to ctx and jobs, which must outlive it.
  * Returns 0 (also when some jobs are unplaced: see ewc_plan_totals),
- * EWC_EINVAL, EWC_EVERSION, EWC_EIO (write_lp) or EWC_ESOLVER. Free the
- * plan with ewc_plan_free(). */
+ * EWC_EINVAL, EWC_EVERSION, EWC_EIO (write_lp), EWC_ESOLVER or EWC_EPOLICY.
+ * Free the plan with ewc_plan_free(). */
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts);
 
+/* ewc_place() from a plan in hand: `from` is a plan of a job list with the
+ * same ids in the same order, perhaps on other regions or options (a
+ * what-if's base, a neighbour on the frontier). Its choices that still fit
+ * are the solver's start, so the result is never worse than them at the
+ * same priority placed. from may be NULL. */
+int ewc_place_from(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                   const ewc_place_options *opts, const ewc_plan *from);
+
 void ewc_plan_free(ewc_plan *plan);
 
-#define EWC_TOTALS_VERSION 1
+#define EWC_TOTALS_VERSION 2
 typedef struct ewc_totals {
 	unsigned int version;
 	double cost_cny;           /* GPU + power + transfer */
@@ -252,8 +267,12 @@ typedef struct ewc_totals {
 	double priority_placed;
 	size_t placed;
 	size_t unplaced;
+	/* version 2; a version 1 struct ends above */
+	double gpu_hours_domestic; /* on GPU types the catalog marks domestic */
+	double green_kwh;          /* energy * green share */
+	size_t placed_west;        /* jobs placed in the west */
 } ewc_totals;
-#define EWC_TOTALS_INIT { EWC_TOTALS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define EWC_TOTALS_INIT { EWC_TOTALS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* Totals of the optimised plan and of the baseline ("stay near the
  * origin"). Returns 0, EWC_EINVAL or EWC_EVERSION. */
@@ -285,6 +304,55 @@ double ewc_plan_carbon_price(const ewc_plan *plan);
 /* 1 when the solver proved the plan optimal within the requested gap and
  * proved the placed priority maximal; 0 when it stopped at the time limit. */
 int ewc_plan_proven(const ewc_plan *plan);
+
+/* What the policy constraints of a plan came to. A limit < 0 was not set. */
+#define EWC_POLICY_VERSION 1
+typedef struct ewc_policy {
+	unsigned int version;
+	double carbon_budget_kg;
+	double carbon_kg;          /* the plan's */
+	double min_green_share;
+	double green_share;        /* the plan's: green kWh / kWh (0 with none) */
+	double max_region_share;
+	double region_share;       /* the largest share of placed GPUs in one region */
+	const char *region;        /* that region, or NULL when nothing is placed */
+} ewc_policy;
+#define EWC_POLICY_INIT { EWC_POLICY_VERSION, -1, 0, -1, 0, -1, 0, NULL }
+int ewc_plan_policy(const ewc_plan *plan, ewc_policy *out);
+
+typedef enum ewc_shadow_kind {
+	EWC_SHADOW_CAPACITY = 0,     /* one more GPU free in a (region, type) */
+	EWC_SHADOW_CARBON_BUDGET,    /* one more tonne of carbon budget */
+	EWC_SHADOW_GREEN_SHARE,      /* a minimum green share 1 point lower */
+	EWC_SHADOW_REGION_SHARE      /* a region's maximum share 1 point higher */
+} ewc_shadow_kind;
+
+#define EWC_SHADOW_VERSION 1
+/* A shadow price: what relaxing one binding constraint by one unit is worth
+ * to the objective (CNY; kg CO2 in carbon mode), over the whole plan. From
+ * the duals of the plan's LP with its placed jobs fixed: a marginal rate,
+ * exact while the change is small (for capacity: while the GPUs it frees
+ * move whole jobs, or shares of them in the LP). */
+typedef struct ewc_shadow {
+	unsigned int version;
+	ewc_shadow_kind kind;
+	const char *region;     /* capacity, region share; else NULL */
+	const char *gpu_type;   /* capacity; else NULL */
+	long free_gpus;         /* capacity: free in the pool */
+	long used_gpus;         /* capacity: the plan's GPUs there */
+	double value;           /* >= 0: objective saved per unit */
+} ewc_shadow;
+#define EWC_SHADOW_INIT { EWC_SHADOW_VERSION, EWC_SHADOW_CAPACITY, NULL, NULL, 0, 0, 0 }
+
+/* Compute the shadow prices of a plan (once; later calls are free): every
+ * capacity the plan fills and every policy constraint set. *count receives
+ * how many. 0, EWC_EINVAL, EWC_ENOMEM or EWC_ESOLVER. */
+int ewc_plan_shadow_prices(ewc_plan *plan, size_t *count);
+/* Shadow price i (capacity first, by region and type; then the policies).
+ * Strings belong to the plan. */
+int ewc_plan_shadow(const ewc_plan *plan, size_t i, ewc_shadow *out);
+/* The LP objective the shadow prices come from (<= the plan's objective). */
+double ewc_plan_lp_objective(const ewc_plan *plan);
 
 #define EWC_ASSIGNMENT_VERSION 1
 /* One job's line of a plan. region is NULL when the job is unplaced, and
@@ -348,6 +416,55 @@ typedef struct ewc_option {
  * same plan from any thread. */
 size_t ewc_plan_option_count(const ewc_plan *plan, size_t i);
 int ewc_plan_option(ewc_plan *plan, size_t i, size_t k, ewc_option *out);
+
+/* ---- The cost-carbon frontier -------------------------------------------- */
+
+typedef struct ewc_frontier ewc_frontier;
+
+#define EWC_FRONTIER_PT_VERSION 1
+/* One plan on the frontier. carbon_price_cny_per_t is what the step from
+ * the next cheaper point costs per tonne avoided (0 at the cheapest). */
+typedef struct ewc_frontier_pt {
+	unsigned int version;
+	double cost_cny;
+	double carbon_kg;
+	double carbon_price_cny_per_t;
+	double carbon_cap_kg;       /* the cap it was solved under; < 0 at the ends */
+	size_t placed;
+	size_t placed_west;         /* jobs in the west */
+	double gpu_hours_west;
+	double gpu_hours_domestic;
+	double gap;                 /* of the cost, as in ewc_totals */
+	int proven;
+	int knee;                   /* 1 on the knee: the most carbon saved for the cost */
+} ewc_frontier_pt;
+#define EWC_FRONTIER_PT_INIT { EWC_FRONTIER_PT_VERSION, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0 }
+
+/* The cost-carbon Pareto frontier of a job list, from the cheapest plan
+ * (exactly --mode cost) to the greenest (--mode carbon), with up to
+ * `points` plans (2..1000): between the ends, the cheapest plan under a
+ * carbon cap stepped evenly between the two; plans that another beats on
+ * both counts are dropped. The policy options of opts hold at every point;
+ * mode and carbon price are ignored; time_limit applies to each solve.
+ * Returns 0, EWC_EINVAL, EWC_EVERSION, EWC_ENOMEM, EWC_ESOLVER or
+ * EWC_EPOLICY. Free with ewc_frontier_free(). */
+int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                      const ewc_place_options *opts, size_t points);
+size_t ewc_frontier_count(const ewc_frontier *f);
+/* Point i, cheapest first. */
+int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out);
+/* The plan of point i, owned by the frontier. */
+const ewc_plan *ewc_frontier_plan(const ewc_frontier *f, size_t i);
+void ewc_frontier_free(ewc_frontier *f);
+
+/* Change one figure of the loaded regions, for a what-if: "TARGET=VALUE"
+ * where TARGET is REGION.power.{price,green-share,grid-factor,pue},
+ * REGION.TYPE.{free,price} or REGION.link.SITE.{price-per-gb,latency-ms,
+ * gbps}; REGION is a region id or * for every region. VALUE sets the
+ * figure; +V and -V add to it, *V scales it (free GPUs must stay whole).
+ * All or nothing: an error changes no region. Job lists stay valid.
+ * Returns 0, EWC_EINVAL (message names the setting) or EWC_ENOMEM. */
+int ewc_ctx_set(ewc_ctx *ctx, const char *setting);
 
 /* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0).
  * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */

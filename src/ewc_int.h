@@ -56,6 +56,7 @@ typedef struct ewc__gpu {
 	char *type;
 	double watts;
 	double perf;
+	int domestic;  /* made in China (gpu@domestic="true") */
 } ewc__gpu;
 
 typedef struct ewc__rgpu {
@@ -209,6 +210,8 @@ void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why,
 /* Check the options both placement calls share (version, mode, carbon
  * price); `who` names the caller in messages. 0 or an error code, set. */
 int ewc__check_options(const ewc_place_options *opts, const char *who);
+/* EWC_EINVAL when opts set a policy constraint: `who` has none. */
+int ewc__no_policy(const ewc_place_options *opts, const char *who);
 /* Copy checked options; a version 1 struct gets the later fields' defaults. */
 void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src);
 

@@ -47,6 +47,16 @@ void ewc_plan_free(ewc_plan *p)
 	free(p->base);
 	free(p->stay);
 	free(p->opt_mig);
+	free(p->job_gpus);
+	free(p->prio);
+	free(p->pool);
+	free(p->pool_cap);
+	free(p->obj2);
+	free(p->side);
+	free(p->side_kind);
+	free(p->side_region);
+	free(p->side_coef);
+	free(p->shadow);
 	if (p->reason)
 		for (size_t j = 0; j < p->njobs; j++)
 			free(p->reason[j]);
@@ -210,10 +220,15 @@ static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
 		t->carbon_location_kg += c->carbon_location_kg;
 		t->energy_kwh += c->energy_kwh;
 		t->gpu_hours += c->gpu_hours;
-		if (w->regions[p->opt_region[o]].zone == EWC_ZONE_EAST)
+		t->green_kwh += c->energy_kwh * w->regions[p->opt_region[o]].green_share;
+		if (w->gpus[p->opt_type[o]].domestic)
+			t->gpu_hours_domestic += c->gpu_hours;
+		if (w->regions[p->opt_region[o]].zone == EWC_ZONE_EAST) {
 			t->gpu_hours_east += c->gpu_hours;
-		else
+		} else {
 			t->gpu_hours_west += c->gpu_hours;
+			t->placed_west++;
+		}
 		t->objective += p->opt_obj[o];
 	}
 }
@@ -324,13 +339,16 @@ void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src)
 	*dst = def;
 	if (src->version == 1)
 		memcpy(dst, src, offsetof(ewc_place_options, solver));
+	else if (src->version == 2)
+		memcpy(dst, src, offsetof(ewc_place_options, carbon_budget_kg));
 	else
 		*dst = *src;
+	dst->version = EWC_PLACE_OPTIONS_VERSION;
 }
 
 int ewc__check_options(const ewc_place_options *opts, const char *who)
 {
-	if (opts->version != 1 && opts->version != EWC_PLACE_OPTIONS_VERSION)
+	if (opts->version < 1 || opts->version > EWC_PLACE_OPTIONS_VERSION)
 		return ewc__seterr(EWC_EVERSION, "%s: options version %u not supported", who,
 		                   opts->version);
 	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
@@ -341,26 +359,261 @@ int ewc__check_options(const ewc_place_options *opts, const char *who)
 		return ewc__seterr(EWC_EINVAL, "%s: unknown solver %d", who, (int)opts->solver);
 	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
 		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	if (opts->version >= 3) {
+		/* negative: not set; NaN is a mistake, not "unset" */
+		if (isnan(opts->carbon_budget_kg) || opts->carbon_budget_kg == HUGE_VAL)
+			return ewc__seterr(EWC_EINVAL, "carbon budget must be a number of kg >= 0");
+		if (!(opts->min_green_share < 0 || opts->min_green_share <= 1) ||
+		    isnan(opts->min_green_share))
+			return ewc__seterr(EWC_EINVAL, "minimum green share must be between 0 and 1");
+		if (!(opts->max_region_share < 0 ||
+		      (opts->max_region_share > 0 && opts->max_region_share <= 1)) ||
+		    isnan(opts->max_region_share))
+			return ewc__seterr(EWC_EINVAL, "maximum region share must be > 0 and <= 1");
+	}
+	return 0;
+}
+
+int ewc__no_policy(const ewc_place_options *opts, const char *who)
+{
+	if (opts->version >= 3 && (opts->carbon_budget_kg >= 0 || opts->min_green_share >= 0 ||
+	                           opts->max_region_share >= 0))
+		return ewc__seterr(EWC_EINVAL, "%s: policy constraints apply to whole job lists "
+		                   "(ewc_place)", who);
 	return 0;
 }
 
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts)
 {
-	return ewc__place_ex(out, ctx, jobs, opts, NULL);
+	return ewc__place_ex(out, ctx, jobs, opts, NULL, NULL);
+}
+
+int ewc_place_from(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                   const ewc_place_options *opts, const ewc_plan *from)
+{
+	return ewc__place_ex(out, ctx, jobs, opts, NULL, from);
+}
+
+/* The policy rows of the model (SPEC-free: ewc's own), after any rows
+ * already in p->side. 0 or -1 (out of memory). */
+static int add_side(ewc_plan *p, int kind, int region, double lo, double hi, int in_phase1)
+{
+	size_t k = p->nside;
+	ewc__side *sd = realloc(p->side, (k + 1) * sizeof *sd);
+	int *kd, *rg;
+	double *cf;
+
+	if (!sd)
+		return -1;
+	p->side = sd;
+	kd = realloc(p->side_kind, (k + 1) * sizeof *kd);
+	if (kd)
+		p->side_kind = kd;
+	rg = realloc(p->side_region, (k + 1) * sizeof *rg);
+	if (rg)
+		p->side_region = rg;
+	cf = realloc(p->side_coef, (k + 1) * (p->nopts ? p->nopts : 1) * sizeof *cf);
+	if (cf)
+		p->side_coef = cf;
+	if (!kd || !rg || !cf)
+		return -1;
+	p->side_kind[k] = kind;
+	p->side_region[k] = region;
+	sd[k].lo = lo;
+	sd[k].hi = hi;
+	sd[k].in_phase1 = in_phase1;
+	sd[k].coef = NULL; /* set once every row is in: the block may move */
+	p->nside++;
+	return 0;
+}
+
+static double *side_row(ewc_plan *p, size_t k)
+{
+	return p->side_coef + k * p->nopts;
+}
+
+static int build_sides(ewc_plan *p, const ewc__rebal *rb)
+{
+	const ewc_place_options *o = &p->opts;
+
+	if (rb && rb->max_moves >= 0) {
+		if (add_side(p, EWC__SIDE_MOVES, -1, -HUGE_VAL, (double)rb->max_moves, 1))
+			return -1;
+		for (size_t q = 0; q < p->nopts; q++)
+			side_row(p, p->nside - 1)[q] = p->stay[p->opt_job[q]] != (int)q;
+	}
+	if (o->carbon_budget_kg >= 0) {
+		if (add_side(p, EWC__SIDE_BUDGET, -1, -HUGE_VAL, o->carbon_budget_kg, 0))
+			return -1;
+		for (size_t q = 0; q < p->nopts; q++)
+			side_row(p, p->nside - 1)[q] = p->opt_cost[q].carbon_kg;
+	}
+	if (o->min_green_share >= 0) {
+		/* sum green(r) E x >= g sum E x */
+		if (add_side(p, EWC__SIDE_GREEN, -1, 0.0, HUGE_VAL, 0))
+			return -1;
+		for (size_t q = 0; q < p->nopts; q++)
+			side_row(p, p->nside - 1)[q] =
+				(p->w.regions[p->opt_region[q]].green_share - o->min_green_share) *
+				p->opt_cost[q].energy_kwh;
+	}
+	if (o->max_region_share >= 0 && o->max_region_share < 1) {
+		/* per region: its GPUs <= s x all GPUs placed */
+		for (size_t r = 0; r < p->w.nregions; r++) {
+			if (add_side(p, EWC__SIDE_SHARE, (int)r, -HUGE_VAL, 0.0, 0))
+				return -1;
+			for (size_t q = 0; q < p->nopts; q++)
+				side_row(p, p->nside - 1)[q] =
+					((p->opt_region[q] == (int)r) - o->max_region_share) *
+					(double)p->jobs->v[p->opt_job[q]].gpus;
+		}
+	}
+	for (size_t k = 0; k < p->nside; k++)
+		p->side[k].coef = side_row(p, k);
+	return 0;
+}
+
+/* Why the policy rows left no plan: each group alone, then all together. */
+static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
+{
+	static const int kinds[] = { EWC__SIDE_BUDGET, EWC__SIDE_GREEN, EWC__SIDE_SHARE };
+	const ewc_place_options *o = &p->opts;
+	char alone[512] = "", groups[256] = "", extra[160] = "";
+	size_t na = 0, ng = 0;
+	int *choice = malloc((p->njobs ? p->njobs : 1) * sizeof *choice);
+	char err[256];
+
+	if (!choice)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		size_t lo = p->nside, hi = 0;
+		for (size_t k = 0; k < p->nside; k++)
+			if (p->side_kind[k] == kinds[i]) {
+				lo = k < lo ? k : lo;
+				hi = k + 1;
+			}
+		if (lo >= hi)
+			continue;
+		char what[160];
+		if (kinds[i] == EWC__SIDE_BUDGET)
+			snprintf(what, sizeof what, "the carbon budget of %.10g kg", o->carbon_budget_kg);
+		else if (kinds[i] == EWC__SIDE_GREEN)
+			snprintf(what, sizeof what, "the minimum green share of %.10g", o->min_green_share);
+		else
+			snprintf(what, sizeof what, "the maximum region share of %.10g", o->max_region_share);
+		ng += (size_t)snprintf(groups + ng, ng < sizeof groups ? sizeof groups - ng : 0,
+		                       "%s%s", ng ? ", " : "", what);
+		if (ng >= sizeof groups)
+			ng = sizeof groups - 1;
+		if (p->nside == hi - lo)
+			continue; /* the only group: `all` already says */
+		/* this group alone */
+		ewc__mip m = p->m;
+		ewc__mip_result r;
+		memset(&r, 0, sizeof r);
+		r.choice = choice;
+		m.side = p->side + lo;
+		m.nside = hi - lo;
+		m.write_lp = NULL;
+		m.progress = NULL;
+		if (ewc__mip_solve(&m, &r, err, sizeof err) == 0 && !r.feasible && r.infeasible_proven)
+			na += (size_t)snprintf(alone + na, na < sizeof alone ? sizeof alone - na : 0,
+			                       "%s%s", na ? "; " : "", what);
+		if (na >= sizeof alone)
+			na = sizeof alone - 1;
+	}
+	if (o->carbon_budget_kg >= 0) {
+		/* the least carbon these jobs can emit: what the budget must allow */
+		ewc__mip m = p->m;
+		ewc__mip_result r;
+		double *carbon = malloc((p->nopts ? p->nopts : 1) * sizeof *carbon);
+		if (carbon) {
+			for (size_t q = 0; q < p->nopts; q++)
+				carbon[q] = p->opt_cost[q].carbon_kg;
+			memset(&r, 0, sizeof r);
+			r.choice = choice;
+			m.opt_obj = carbon;
+			m.opt_obj2 = NULL;
+			m.side = NULL;
+			m.nside = 0;
+			m.write_lp = NULL;
+			m.progress = NULL;
+			m.start = NULL;
+			if (ewc__mip_solve(&m, &r, err, sizeof err) == 0)
+				snprintf(extra, sizeof extra, " (the greenest plan found emits %.10g kg; "
+				         "no plan emits less than %.10g kg)", r.objective, r.bound);
+			free(carbon);
+		}
+	}
+	free(choice);
+	const char *placed = " with the jobs that fit placed";
+	if (na)
+		return ewc__seterr(EWC_EPOLICY, "policy cannot hold%s: %s%s", placed, alone, extra);
+	if (all->infeasible_proven)
+		return ewc__seterr(EWC_EPOLICY, "policy cannot hold%s: %s%s%s", placed,
+		                   p->nside > 1 && strchr(groups, ',') ? "together, " : "", groups,
+		                   extra);
+	return ewc__seterr(EWC_EPOLICY, "no plan found within the time limit that meets %s%s; "
+	                   "raise --time-limit or relax the policy", groups, extra);
+}
+
+/* The start from another plan of the same job ids: its (region, type)
+ * choices where this plan has them, with jobs dropped from any pool they
+ * would overfill. NULL when nothing maps (or out of memory). */
+static int *start_from(const ewc_plan *p, const ewc_plan *from)
+{
+	const ewc__world *w = &p->w, *fw;
+	size_t npools = w->nregions * w->ngpus;
+	int *start, any = 0;
+	long *left;
+
+	if (!from || from->njobs != p->njobs)
+		return NULL;
+	fw = &from->w;
+	start = malloc((p->njobs ? p->njobs : 1) * sizeof *start);
+	left = malloc((npools ? npools : 1) * sizeof *left);
+	if (!start || !left) {
+		free(start);
+		free(left);
+		return NULL;
+	}
+	for (size_t q = 0; q < npools; q++)
+		left[q] = p->pool_cap[q];
+	for (size_t j = 0; j < p->njobs; j++) {
+		int fo = from->choice[j];
+		start[j] = -1;
+		if (fo < 0 || strcmp(from->jobs->v[j].id, p->jobs->v[j].id) != 0)
+			continue;
+		const char *rid = fw->regions[from->opt_region[fo]].id;
+		const char *type = fw->gpus[from->opt_type[fo]].type;
+		for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
+			if (strcmp(w->regions[p->opt_region[o]].id, rid) == 0 &&
+			    strcmp(w->gpus[p->opt_type[o]].type, type) == 0) {
+				if (left[p->pool[o]] >= p->jobs->v[j].gpus) {
+					left[p->pool[o]] -= p->jobs->v[j].gpus;
+					start[j] = (int)o;
+					any = 1;
+				}
+				break;
+			}
+	}
+	free(left);
+	if (!any) {
+		free(start);
+		return NULL;
+	}
+	return start;
 }
 
 int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
-                  const ewc_place_options *opts, const ewc__rebal *rb)
+                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from)
 {
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *p;
-	ewc__mip m;
+	ewc__mip *m;
 	ewc__mip_result res;
-	long *job_gpus = NULL, *pool_cap = NULL;
-	double *prio = NULL, *obj2 = NULL;
-	int *pool = NULL;
-	unsigned char *side = NULL;
+	int *start = NULL;
 	char err[512] = "";
 	int rc;
 
@@ -424,72 +677,82 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		goto oom;
 
 	size_t npools = p->w.nregions * p->w.ngpus;
-	job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *job_gpus);
-	prio = malloc((p->njobs ? p->njobs : 1) * sizeof *prio);
-	pool = malloc((p->nopts ? p->nopts : 1) * sizeof *pool);
-	pool_cap = malloc((npools ? npools : 1) * sizeof *pool_cap);
-	if (!job_gpus || !prio || !pool || !pool_cap)
+	p->job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *p->job_gpus);
+	p->prio = malloc((p->njobs ? p->njobs : 1) * sizeof *p->prio);
+	p->pool = malloc((p->nopts ? p->nopts : 1) * sizeof *p->pool);
+	p->pool_cap = malloc((npools ? npools : 1) * sizeof *p->pool_cap);
+	if (!p->job_gpus || !p->prio || !p->pool || !p->pool_cap)
 		goto oom;
 	for (size_t j = 0; j < p->njobs; j++) {
-		job_gpus[j] = jobs->v[j].gpus;
-		prio[j] = jobs->v[j].priority;
+		p->job_gpus[j] = jobs->v[j].gpus;
+		p->prio[j] = jobs->v[j].priority;
 	}
 	for (size_t o = 0; o < p->nopts; o++)
-		pool[o] = pool_of(&p->w, p->opt_region[o], p->opt_type[o]);
+		p->pool[o] = pool_of(&p->w, p->opt_region[o], p->opt_type[o]);
 	for (size_t r = 0; r < p->w.nregions; r++)
 		for (size_t t = 0; t < p->w.ngpus; t++)
-			pool_cap[pool_of(&p->w, (int)r, (int)t)] =
+			p->pool_cap[pool_of(&p->w, (int)r, (int)t)] =
 				region_free(&p->w.regions[r], (int)t);
-	if (p->opts.mode == EWC_MODE_CARBON) {
-		obj2 = malloc((p->nopts ? p->nopts : 1) * sizeof *obj2);
-		if (!obj2)
+	/* ties: carbon mode breaks them by cost, cost mode by carbon */
+	if (p->opts.mode != EWC_MODE_BALANCED) {
+		p->obj2 = malloc((p->nopts ? p->nopts : 1) * sizeof *p->obj2);
+		if (!p->obj2)
 			goto oom;
 		for (size_t o = 0; o < p->nopts; o++)
-			obj2[o] = p->opt_cost[o].cost_cny;
+			p->obj2[o] = p->opts.mode == EWC_MODE_CARBON ? p->opt_cost[o].cost_cny
+			                                             : p->opt_cost[o].carbon_kg;
 	}
-
 	if (rb && p->opts.mode == EWC_MODE_CARBON)
 		for (size_t o = 0; o < p->nopts; o++)
-			obj2[o] += (1 + rb->margin) * p->opt_mig[o];
-	if (rb && rb->max_moves >= 0) {
-		side = malloc(p->nopts ? p->nopts : 1);
-		if (!side)
-			goto oom;
-		for (size_t o = 0; o < p->nopts; o++)
-			side[o] = p->stay[p->opt_job[o]] != (int)o;
-	}
+			p->obj2[o] += (1 + rb->margin) * p->opt_mig[o];
+	if (build_sides(p, rb) != 0)
+		goto oom;
 
-	memset(&m, 0, sizeof m);
-	m.njobs = p->njobs;
-	m.nopts = p->nopts;
-	m.npools = npools;
-	m.opt_job = p->opt_job;
-	m.opt_pool = pool;
-	m.opt_obj = p->opt_obj;
-	m.opt_obj2 = obj2;
-	m.job_priority = prio;
-	m.job_gpus = job_gpus;
-	m.pool_cap = pool_cap;
-	m.mip_gap = p->opts.mip_gap;
-	m.time_limit = p->opts.time_limit;
-	m.write_lp = p->opts.write_lp;
-	m.method = p->opts.solver == EWC_SOLVER_DIRECT ? EWC__SOLVE_DIRECT
-	           : p->opts.solver == EWC_SOLVER_DECOMPOSE ? EWC__SOLVE_DECOMPOSE
-	                                                    : EWC__SOLVE_AUTO;
-	m.progress = p->opts.progress;
-	m.progress_user = p->opts.progress_user;
-	m.name = solver_name;
-	m.name_user = p;
-	m.opt_side = side;
-	m.side_cap = rb ? rb->max_moves : 0;
-	m.start = p->stay; /* staying is a plan that fits: the GPUs were added back */
+	m = &p->m;
+	memset(m, 0, sizeof *m);
+	m->njobs = p->njobs;
+	m->nopts = p->nopts;
+	m->npools = npools;
+	m->opt_job = p->opt_job;
+	m->opt_pool = p->pool;
+	m->opt_obj = p->opt_obj;
+	m->opt_obj2 = p->obj2;
+	m->job_priority = p->prio;
+	m->job_gpus = p->job_gpus;
+	m->pool_cap = p->pool_cap;
+	m->mip_gap = p->opts.mip_gap;
+	m->time_limit = p->opts.time_limit;
+	m->write_lp = p->opts.write_lp;
+	m->method = p->opts.solver == EWC_SOLVER_DIRECT ? EWC__SOLVE_DIRECT
+	            : p->opts.solver == EWC_SOLVER_DECOMPOSE ? EWC__SOLVE_DECOMPOSE
+	                                                     : EWC__SOLVE_AUTO;
+	m->progress = p->opts.progress;
+	m->progress_user = p->opts.progress_user;
+	m->name = solver_name;
+	m->name_user = p;
+	m->side = p->side;
+	m->nside = p->nside;
+	/* staying is a plan that fits: the GPUs were added back */
+	if (rb) {
+		m->start = p->stay;
+	} else if (from) {
+		start = start_from(p, from);
+		m->start = start;
+	}
 	memset(&res, 0, sizeof res);
 	res.choice = p->choice;
-	rc = ewc__mip_solve(&m, &res, err, sizeof err);
+	rc = ewc__mip_solve(m, &res, err, sizeof err);
 	if (rc != 0) {
 		ewc__seterr(rc, "%s", err);
 		goto fail;
 	}
+	if (!res.feasible) {
+		rc = policy_failure(p, &res);
+		goto fail;
+	}
+	m->start = NULL;
+	m->write_lp = NULL;
+	m->progress = NULL;
 	p->proven = res.proven;
 	p->solver_objective = res.objective;
 	if (reasons(p) != 0)
@@ -502,24 +765,13 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		p->totals.gap = 0;
 	totals_of(p, p->base, &p->base_totals);
 	p->base_totals.lower_bound = p->base_totals.objective;
-
-	free(job_gpus);
-	free(prio);
-	free(pool);
-	free(pool_cap);
-	free(obj2);
-	free(side);
+	free(start);
 	*out = p;
 	return 0;
 oom:
 	rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 fail:
-	free(job_gpus);
-	free(prio);
-	free(pool);
-	free(pool_cap);
-	free(obj2);
-	free(side);
+	free(start);
 	ewc_plan_free(p);
 	return rc;
 }
@@ -531,24 +783,32 @@ static int check_version(unsigned int have, unsigned int want, const char *what)
 	return 0;
 }
 
+/* A version 1 struct ends before gpu_hours_domestic. */
+static int copy_totals(const ewc_totals *t, ewc_totals *out, const char *who)
+{
+	if (out->version == 1) {
+		memcpy(out, t, offsetof(ewc_totals, gpu_hours_domestic));
+		out->version = 1;
+		return 0;
+	}
+	if (check_version(out->version, EWC_TOTALS_VERSION, who))
+		return EWC_EVERSION;
+	*out = *t;
+	return 0;
+}
+
 int ewc_plan_totals(const ewc_plan *p, ewc_totals *out)
 {
 	if (!p || !out)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_totals: NULL argument");
-	if (check_version(out->version, EWC_TOTALS_VERSION, "ewc_plan_totals"))
-		return EWC_EVERSION;
-	*out = p->totals;
-	return 0;
+	return copy_totals(&p->totals, out, "ewc_plan_totals");
 }
 
 int ewc_plan_baseline(const ewc_plan *p, ewc_totals *out)
 {
 	if (!p || !out)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_baseline: NULL argument");
-	if (check_version(out->version, EWC_TOTALS_VERSION, "ewc_plan_baseline"))
-		return EWC_EVERSION;
-	*out = p->base_totals;
-	return 0;
+	return copy_totals(&p->base_totals, out, "ewc_plan_baseline");
 }
 
 static double pct(double part, double whole)
@@ -683,4 +943,151 @@ int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
 			out->baseline = p->base[i] == (int)o;
 		}
 	return 0;
+}
+
+int ewc_plan_policy(const ewc_plan *p, ewc_policy *out)
+{
+	const ewc__world *w;
+	long total = 0, best = 0;
+	long *by = NULL;
+
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_policy: NULL argument");
+	if (check_version(out->version, EWC_POLICY_VERSION, "ewc_plan_policy"))
+		return EWC_EVERSION;
+	w = &p->w;
+	by = calloc(w->nregions ? w->nregions : 1, sizeof *by);
+	if (!by)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	memset(out, 0, sizeof *out);
+	out->version = EWC_POLICY_VERSION;
+	out->carbon_budget_kg = p->opts.carbon_budget_kg;
+	out->min_green_share = p->opts.min_green_share;
+	out->max_region_share = p->opts.max_region_share;
+	out->carbon_kg = p->totals.carbon_kg;
+	out->green_share = p->totals.energy_kwh > 0 ? p->totals.green_kwh / p->totals.energy_kwh : 0;
+	for (size_t j = 0; j < p->njobs; j++)
+		if (p->choice[j] >= 0) {
+			by[p->opt_region[p->choice[j]]] += p->jobs->v[j].gpus;
+			total += p->jobs->v[j].gpus;
+		}
+	for (size_t r = 0; r < w->nregions; r++)
+		if (by[r] > best) {
+			best = by[r];
+			out->region = w->regions[r].id;
+		}
+	out->region_share = total > 0 ? (double)best / (double)total : 0;
+	free(by);
+	return 0;
+}
+
+int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
+{
+	const ewc__world *w;
+	double *pool_dual = NULL, *side_dual = NULL;
+	long *used = NULL;
+	char err[256] = "";
+	size_t npools, n = 0, placed_gpus = 0;
+	double energy = 0;
+	int rc;
+
+	if (!p || !count)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_shadow_prices: NULL argument");
+	if (p->have_shadow) {
+		*count = p->nshadow;
+		return 0;
+	}
+	w = &p->w;
+	npools = w->nregions * w->ngpus;
+	pool_dual = calloc(npools ? npools : 1, sizeof *pool_dual);
+	side_dual = calloc(p->nside ? p->nside : 1, sizeof *side_dual);
+	used = calloc(npools ? npools : 1, sizeof *used);
+	p->shadow = calloc(npools + p->nside + 1, sizeof *p->shadow);
+	if (!pool_dual || !side_dual || !used || !p->shadow) {
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = ewc__mip_duals(&p->m, p->choice, pool_dual, side_dual, &p->lp_obj, err, sizeof err);
+	if (rc) {
+		ewc__seterr(rc, "shadow prices: %s", err);
+		goto done;
+	}
+	for (size_t j = 0; j < p->njobs; j++)
+		if (p->choice[j] >= 0) {
+			used[p->pool[p->choice[j]]] += p->jobs->v[j].gpus;
+			placed_gpus += (size_t)p->jobs->v[j].gpus;
+			energy += p->opt_cost[p->choice[j]].energy_kwh;
+		}
+	/* a capacity the plan fills: what one more GPU there saves */
+	for (size_t r = 0; r < w->nregions; r++)
+		for (size_t t = 0; t < w->ngpus; t++) {
+			size_t q = (size_t)pool_of(w, (int)r, (int)t);
+			int k = ewc__region_gpu(&w->regions[r], (int)t);
+			if (k < 0 || used[q] == 0 || used[q] < p->pool_cap[q])
+				continue;
+			ewc_shadow *sh = &p->shadow[n++];
+			sh->version = EWC_SHADOW_VERSION;
+			sh->kind = EWC_SHADOW_CAPACITY;
+			sh->region = w->regions[r].id;
+			sh->gpu_type = w->gpus[t].type;
+			sh->free_gpus = p->pool_cap[q];
+			sh->used_gpus = used[q];
+			sh->value = fmax(0.0, -pool_dual[q]);
+		}
+	/* the policies: d(objective)/d(limit), by the envelope theorem on the
+	 * LP (the limit is the right-hand side, or sits in the coefficients) */
+	for (size_t k = 0; k < p->nside; k++) {
+		ewc_shadow *sh = &p->shadow[n];
+		double v;
+		switch (p->side_kind[k]) {
+		case EWC__SIDE_BUDGET:
+			sh->kind = EWC_SHADOW_CARBON_BUDGET;
+			v = -side_dual[k] * 1000.0;     /* per tonne */
+			break;
+		case EWC__SIDE_GREEN:
+			sh->kind = EWC_SHADOW_GREEN_SHARE;
+			v = side_dual[k] * energy / 100.0;  /* per point of share */
+			break;
+		case EWC__SIDE_SHARE:
+			if (side_dual[k] == 0)
+				continue; /* only the regions the limit holds back */
+			sh->kind = EWC_SHADOW_REGION_SHARE;
+			sh->region = w->regions[p->side_region[k]].id;
+			v = -side_dual[k] * (double)placed_gpus / 100.0;
+			break;
+		default:
+			continue;
+		}
+		sh->version = EWC_SHADOW_VERSION;
+		sh->value = fmax(0.0, v);
+		n++;
+	}
+	p->nshadow = n;
+	p->have_shadow = 1;
+	*count = n;
+done:
+	if (rc) {
+		free(p->shadow);
+		p->shadow = NULL;
+	}
+	free(pool_dual);
+	free(side_dual);
+	free(used);
+	return rc;
+}
+
+int ewc_plan_shadow(const ewc_plan *p, size_t i, ewc_shadow *out)
+{
+	if (!p || !out || !p->have_shadow || i >= p->nshadow)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_shadow: no shadow price %zu "
+		                   "(call ewc_plan_shadow_prices first)", i);
+	if (check_version(out->version, EWC_SHADOW_VERSION, "ewc_plan_shadow"))
+		return EWC_EVERSION;
+	*out = p->shadow[i];
+	return 0;
+}
+
+double ewc_plan_lp_objective(const ewc_plan *p)
+{
+	return p && p->have_shadow ? p->lp_obj : 0;
 }

@@ -4,6 +4,10 @@
 #define EWC_PLAN_INT_H
 
 #include "ewc_int.h"
+#include "solver.h"
+
+/* What a side row of the plan's model stands for. */
+enum { EWC__SIDE_MOVES, EWC__SIDE_BUDGET, EWC__SIDE_GREEN, EWC__SIDE_SHARE };
 
 struct ewc_plan {
 	ewc_ctx *ctx;
@@ -30,6 +34,23 @@ struct ewc_plan {
 	int *stay;        /* [njobs] the option that keeps the job where it runs, or -1 */
 	double *opt_mig;  /* [nopts] migration cost in CNY, 0 for staying */
 	double solver_objective;  /* what the solver minimised: migration x (1 + margin) */
+	/* the solver's model, kept for the shadow prices */
+	ewc__mip m;
+	long *job_gpus;
+	double *prio;
+	int *pool;
+	long *pool_cap;
+	double *obj2;
+	ewc__side *side;
+	int *side_kind;   /* [nside] EWC__SIDE_* */
+	int *side_region; /* [nside] region of a share row, else -1 */
+	double *side_coef;/* [nside * nopts] */
+	size_t nside;
+	/* shadow prices, once computed */
+	int have_shadow;
+	ewc_shadow *shadow;
+	size_t nshadow;
+	double lp_obj;
 };
 
 /* What turns a placement into a rebalancing: the jobs of the list are
@@ -49,6 +70,6 @@ typedef struct ewc__rebal {
 } ewc__rebal;
 
 int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
-                  const ewc_place_options *opts, const ewc__rebal *rb);
+                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from);
 
 #endif /* EWC_PLAN_INT_H */

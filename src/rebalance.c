@@ -158,7 +158,8 @@ static int check_options(const ewc_rebalance_options *o)
 		return ewc__seterr(EWC_EINVAL, "margin must be a number >= 0");
 	if (!(isfinite(o->restart_hours) && o->restart_hours >= 0))
 		return ewc__seterr(EWC_EINVAL, "restart hours must be a number >= 0");
-	return ewc__check_options(&o->place, "ewc_rebalance_plan");
+	int rc = ewc__check_options(&o->place, "ewc_rebalance_plan");
+	return rc ? rc : ewc__no_policy(&o->place, "ewc_rebalance_plan");
 }
 
 /* The newest run of the database, for the comparison. */
@@ -259,7 +260,7 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	{
 		ewc__rebal spec = { cur_r, cur_t, opts->margin, opts->restart_hours,
 		                    opts->max_moves };
-		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec);
+		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL);
 	}
 	if (rc)
 		goto fail;

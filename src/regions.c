@@ -419,7 +419,7 @@ static void check_content(loader *L, const doc *dc, xmlNodePtr n, const char *wh
 
 static void load_catalog(loader *L, const doc *dc)
 {
-	static const char *const allowed[] = { "type", "watts", "perf", "name", NULL };
+	static const char *const allowed[] = { "type", "watts", "perf", "name", "domestic", NULL };
 	xmlNodePtr root = xmlDocGetRootElement(dc->xml);
 
 	check_attrs(L, dc, root, (const char *const[]){ NULL });
@@ -448,6 +448,14 @@ static void load_catalog(loader *L, const doc *dc)
 		}
 		ok &= attr_num(L, dc, n, "watts", 1, EWC__R_GT0, &g.watts);
 		ok &= attr_num(L, dc, n, "perf", 1, EWC__R_GT0, &g.perf);
+		char *dom = attr(L, dc, n, "domestic", 0);
+		if (dom && strcmp(dom, "true") && strcmp(dom, "false")) {
+			ewc__diag_add(&L->d, "%s:%ld: gpu@domestic: must be true or false, got \"%s\"",
+			              dc->name, xmlGetLineNo(n), dom);
+			ok = 0;
+		}
+		g.domestic = dom && strcmp(dom, "true") == 0;
+		xmlFree(dom);
 		if (ok) {
 			ewc__gpu *v = realloc(L->w.gpus, (L->w.ngpus + 1) * sizeof *v);
 			g.type = ewc__strdup(type);

@@ -123,6 +123,8 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 	if (!opts)
 		opts = &def;
 	rc = ewc__check_options(opts, "ewc_place_one");
+	if (!rc)
+		rc = ewc__no_policy(opts, "ewc_place_one");
 	if (rc)
 		return rc;
 	carbon_price = opts->mode == EWC_MODE_COST ? 0 : opts->carbon_price;

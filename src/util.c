@@ -31,6 +31,8 @@ const char *ewc_strerror(int code)
 	case EWC_ENOTFOUND: return "not found";
 	case EWC_ESOLVER: return "optimiser failed";
 	case EWC_EVERSION: return "unsupported struct version";
+	case EWC_ECAPACITY: return "not enough free GPUs";
+	case EWC_EPOLICY: return "policy constraints cannot hold";
 	default: return "unknown error code";
 	}
 }

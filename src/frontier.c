@@ -1,0 +1,218 @@
+/* frontier.c - the cost-carbon Pareto frontier by an epsilon-constraint */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+
+struct ewc_frontier {
+	ewc_plan **plans;       /* kept points, cheapest first */
+	double *cap;            /* the carbon cap each was solved under, < 0 for the ends */
+	size_t n;
+	size_t knee;            /* index, or (size_t)-1 */
+};
+
+void ewc_frontier_free(ewc_frontier *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		ewc_plan_free(f->plans[i]);
+	free(f->plans);
+	free(f->cap);
+	free(f);
+}
+
+static void totals(const ewc_plan *p, ewc_totals *t)
+{
+	ewc_totals z = EWC_TOTALS_INIT;
+	*t = z;
+	ewc_plan_totals(p, t);
+}
+
+/* Keep the points no other point beats on both cost and carbon (ties:
+ * the first), cheapest first. */
+static void prune(ewc_plan **v, double *cap, size_t *n)
+{
+	size_t k = 0;
+
+	/* insertion sort by cost, then carbon: a dozen points */
+	for (size_t i = 1; i < *n; i++)
+		for (size_t j = i; j > 0; j--) {
+			ewc_totals a, b;
+			totals(v[j - 1], &a);
+			totals(v[j], &b);
+			if (b.cost_cny < a.cost_cny ||
+			    (b.cost_cny == a.cost_cny && b.carbon_kg < a.carbon_kg)) {
+				ewc_plan *t = v[j];
+				double c = cap[j];
+				v[j] = v[j - 1];
+				cap[j] = cap[j - 1];
+				v[j - 1] = t;
+				cap[j - 1] = c;
+			} else {
+				break;
+			}
+		}
+	for (size_t i = 0; i < *n; i++) {
+		ewc_totals a, last;
+		totals(v[i], &a);
+		if (k > 0) {
+			totals(v[k - 1], &last);
+			double tol = 1e-9 * fmax(1.0, last.carbon_kg);
+			if (a.carbon_kg >= last.carbon_kg - tol) {
+				ewc_plan_free(v[i]); /* dearer and no greener */
+				continue;
+			}
+		}
+		v[k] = v[i];
+		cap[k] = cap[i];
+		k++;
+	}
+	*n = k;
+}
+
+/* The knee: the point farthest below the straight line between the ends,
+ * cost and carbon each scaled to 0..1. */
+static size_t knee(ewc_plan **v, size_t n)
+{
+	ewc_totals lo, hi;
+	size_t best = (size_t)-1;
+	double best_d = 1e-6;
+
+	if (n < 3)
+		return best;
+	totals(v[0], &lo);
+	totals(v[n - 1], &hi);
+	double dc = hi.cost_cny - lo.cost_cny, dk = lo.carbon_kg - hi.carbon_kg;
+	if (dc <= 0 || dk <= 0)
+		return best;
+	for (size_t i = 1; i + 1 < n; i++) {
+		ewc_totals t;
+		totals(v[i], &t);
+		double x = (t.cost_cny - lo.cost_cny) / dc;
+		double y = (t.carbon_kg - hi.carbon_kg) / dk;
+		double d = 1.0 - x - y;
+		if (d > best_d) {
+			best_d = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                      const ewc_place_options *opts, size_t points)
+{
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT, o;
+	ewc_frontier *f;
+	ewc_totals cheap, green;
+	int rc;
+
+	if (!out || !ctx || !jobs)
+		return ewc__seterr(EWC_EINVAL, "ewc_frontier_make: NULL argument");
+	*out = NULL;
+	if (points < 2 || points > 1000)
+		return ewc__seterr(EWC_EINVAL, "a frontier has 2 to 1000 points, not %zu", points);
+	if (!opts)
+		opts = &def;
+	rc = ewc__check_options(opts, "ewc_frontier_make");
+	if (rc)
+		return rc;
+	ewc__options_copy(&o, opts);
+	f = calloc(1, sizeof *f);
+	if (!f)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	f->plans = calloc(points, sizeof *f->plans);
+	f->cap = calloc(points, sizeof *f->cap);
+	f->knee = (size_t)-1;
+	if (!f->plans || !f->cap) {
+		ewc_frontier_free(f);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	/* the ends: exactly what --mode cost and --mode carbon give */
+	o.mode = EWC_MODE_COST;
+	rc = ewc_place(&f->plans[0], ctx, jobs, &o);
+	if (rc == 0) {
+		f->n = 1;
+		f->cap[0] = -1;
+		o.mode = EWC_MODE_CARBON;
+		rc = ewc_place_from(&f->plans[1], ctx, jobs, &o, f->plans[0]);
+	}
+	if (rc != 0) {
+		ewc_frontier_free(f);
+		return rc;
+	}
+	f->n = 2;
+	f->cap[1] = -1;
+	totals(f->plans[0], &cheap);
+	totals(f->plans[1], &green);
+
+	/* the points between, greenest first: each starts from its greener
+	 * neighbour, a plan within its cap, so cost never rises on the way */
+	o.mode = EWC_MODE_COST;
+	const ewc_plan *prev = f->plans[1];
+	double span = cheap.carbon_kg - green.carbon_kg;
+	for (size_t k = 1; k + 1 < points && span > 1e-9 * fmax(1.0, cheap.carbon_kg); k++) {
+		double eps = green.carbon_kg + span * (double)k / (double)(points - 1);
+		ewc_plan *p = NULL;
+		o.carbon_budget_kg = opts->version >= 3 && opts->carbon_budget_kg >= 0
+		                     ? fmin(opts->carbon_budget_kg, eps) : eps;
+		rc = ewc_place_from(&p, ctx, jobs, &o, prev);
+		if (rc == EWC_EPOLICY)
+			continue; /* none found in time under this cap: no point */
+		if (rc != 0) {
+			ewc_frontier_free(f);
+			return rc;
+		}
+		f->cap[f->n] = o.carbon_budget_kg;
+		f->plans[f->n++] = p;
+		prev = p;
+	}
+	prune(f->plans, f->cap, &f->n);
+	f->knee = knee(f->plans, f->n);
+	*out = f;
+	return 0;
+}
+
+size_t ewc_frontier_count(const ewc_frontier *f)
+{
+	return f ? f->n : 0;
+}
+
+int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out)
+{
+	ewc_totals t, prev;
+
+	if (!f || !out || i >= f->n)
+		return ewc__seterr(EWC_EINVAL, "ewc_frontier_point: no point %zu", i);
+	if (out->version != EWC_FRONTIER_PT_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_frontier_point: struct version %u not supported",
+		                   out->version);
+	totals(f->plans[i], &t);
+	memset(out, 0, sizeof *out);
+	out->version = EWC_FRONTIER_PT_VERSION;
+	out->cost_cny = t.cost_cny;
+	out->carbon_kg = t.carbon_kg;
+	out->carbon_cap_kg = f->cap[i];
+	out->placed = t.placed;
+	out->placed_west = t.placed_west;
+	out->gpu_hours_west = t.gpu_hours_west;
+	out->gpu_hours_domestic = t.gpu_hours_domestic;
+	out->gap = t.gap;
+	out->proven = ewc_plan_proven(f->plans[i]);
+	out->knee = i == f->knee;
+	if (i > 0) {
+		totals(f->plans[i - 1], &prev);
+		double avoided = prev.carbon_kg - t.carbon_kg;
+		out->carbon_price_cny_per_t = avoided > 0
+		                              ? (t.cost_cny - prev.cost_cny) / (avoided / 1000.0) : 0;
+	}
+	return 0;
+}
+
+const ewc_plan *ewc_frontier_plan(const ewc_frontier *f, size_t i)
+{
+	return f && i < f->n ? f->plans[i] : NULL;
+}

@@ -1,0 +1,194 @@
+/* setting.c - ewc_ctx_set(): change one figure of the loaded regions by name */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+
+/* The figure a setting names, in one region. */
+typedef struct target {
+	double *d;      /* a double field, or NULL */
+	long *l;        /* the free count, or NULL */
+	ewc__range range;
+	const char *what;
+} target;
+
+/* Resolve FIELD (what follows "REGION.") in region R. 0, or -1 with the
+ * reason in why. */
+static int resolve(ewc__world *w, ewc__region *R, const char *field, target *t, char *why,
+                   size_t whylen)
+{
+	const char *dot = strrchr(field, '.');
+	char head[256];
+	size_t n;
+
+	memset(t, 0, sizeof *t);
+	if (!dot || dot == field || !dot[1]) {
+		snprintf(why, whylen, "expected REGION.power.FIELD, REGION.TYPE.FIELD or "
+		         "REGION.link.SITE.FIELD");
+		return -1;
+	}
+	n = (size_t)(dot - field);
+	if (n >= sizeof head) {
+		snprintf(why, whylen, "name too long");
+		return -1;
+	}
+	memcpy(head, field, n);
+	head[n] = '\0';
+	dot++;
+	t->what = dot;
+	if (strcmp(head, "power") == 0) {
+		if (strcmp(dot, "price") == 0) {
+			t->d = &R->power_price;
+			t->range = EWC__R_GE0;
+		} else if (strcmp(dot, "green-share") == 0) {
+			t->d = &R->green_share;
+			t->range = EWC__R_01;
+		} else if (strcmp(dot, "grid-factor") == 0) {
+			t->d = &R->grid_factor;
+			t->range = EWC__R_GE0;
+		} else if (strcmp(dot, "pue") == 0) {
+			t->d = &R->pue;
+			t->range = EWC__R_GE1;
+		} else {
+			snprintf(why, whylen, "power has price, green-share, grid-factor and pue, "
+			         "not \"%s\"", dot);
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(head, "link.", 5) == 0) {
+		int s = ewc__site_find(w, head + 5);
+		const ewc__link *L = s >= 0 ? ewc__region_link(R, s) : NULL;
+		if (!L) {
+			snprintf(why, whylen, "region %.64s has no link from site \"%.64s\"", R->id, head + 5);
+			return -1;
+		}
+		ewc__link *M = (ewc__link *)L;
+		if (strcmp(dot, "price-per-gb") == 0) {
+			t->d = &M->price_per_gb;
+			t->range = EWC__R_GE0;
+		} else if (strcmp(dot, "latency-ms") == 0) {
+			t->d = &M->latency_ms;
+			t->range = EWC__R_GE0;
+		} else if (strcmp(dot, "gbps") == 0) {
+			t->d = &M->gbps;
+			t->range = EWC__R_GT0;
+		} else {
+			snprintf(why, whylen, "a link has price-per-gb, latency-ms and gbps, not \"%s\"",
+			         dot);
+			return -1;
+		}
+		return 0;
+	}
+	int type = ewc__gpu_find(w, head);
+	int k = type >= 0 ? ewc__region_gpu(R, type) : -1;
+	if (type < 0) {
+		snprintf(why, whylen, "\"%.64s\" is not power, link.SITE or a GPU type of the catalog",
+		         head);
+		return -1;
+	}
+	if (k < 0) {
+		snprintf(why, whylen, "region %.64s has no %.64s GPUs to change", R->id, head);
+		return -1;
+	}
+	if (strcmp(dot, "free") == 0) {
+		t->l = &R->gpus[k].free;
+		t->range = EWC__R_GE0;
+	} else if (strcmp(dot, "price") == 0) {
+		t->d = &R->gpus[k].price;
+		t->range = EWC__R_GE0;
+	} else {
+		snprintf(why, whylen, "a GPU type has free and price, not \"%s\"", dot);
+		return -1;
+	}
+	return 0;
+}
+
+/* The new value of a figure: "V" sets, "+V" and "-V" add, "*V" scales. */
+static int apply_op(char op, double v, double old, double *out)
+{
+	switch (op) {
+	case '+': *out = old + v; break;
+	case '-': *out = old - v; break;
+	case '*': *out = old * v; break;
+	default: *out = v; break;
+	}
+	return isfinite(*out) ? 0 : -1;
+}
+
+int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
+{
+	const char *eq, *val;
+	char *name = NULL, op = '=';
+	double v;
+	int rc = 0, matched = 0;
+
+	if (!ctx || !setting)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set: NULL argument");
+	eq = strchr(setting, '=');
+	if (!eq || eq == setting)
+		return ewc__seterr(EWC_EINVAL, "setting \"%s\": expected TARGET=VALUE, as in "
+		                   "ningxia-zhongwei.A100.free=+2000", setting);
+	val = eq + 1;
+	if (*val == '+' || *val == '-' || *val == '*')
+		op = *val++;
+	if (ewc__parse_double(val, &v) != 0 || v < 0)
+		return ewc__seterr(EWC_EINVAL, "setting \"%s\": \"%s\" is not a number >= 0 (use "
+		                   "V to set, +V or -V to add, *V to scale)", setting, eq + 1);
+	name = malloc((size_t)(eq - setting) + 1);
+	if (!name)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	memcpy(name, setting, (size_t)(eq - setting));
+	name[eq - setting] = '\0';
+
+	ewc__lock(ctx);
+	ewc__world *w = &ctx->w;
+	/* Two passes: check every region the setting names, then change them,
+	 * so a setting that fails anywhere changes nothing. */
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		matched = 0;
+		for (size_t r = 0; r < w->nregions && rc == 0; r++) {
+			ewc__region *R = &w->regions[r];
+			size_t idlen = strlen(R->id);
+			const char *field;
+			char why[256];
+			target t;
+			double nv;
+			if (strncmp(name, "*.", 2) == 0)
+				field = name + 2;
+			else if (strncmp(name, R->id, idlen) == 0 && name[idlen] == '.')
+				field = name + idlen + 1;
+			else
+				continue;
+			matched++;
+			if (resolve(w, R, field, &t, why, sizeof why) != 0) {
+				rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": %s", setting, why);
+				break;
+			}
+			if (apply_op(op, v, t.d ? *t.d : (double)*t.l, &nv) != 0 ||
+			    !ewc__in_range(nv, t.range) || (t.l && (nv != floor(nv) || nv > 1e15))) {
+				rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": %s of %s would be %.10g; it "
+				                 "must be %s%s", setting, t.what, R->id, nv,
+				                 ewc__range_text(t.range), t.l ? " and whole" : "");
+				break;
+			}
+			if (pass == 1) {
+				if (t.d)
+					*t.d = nv;
+				else
+					*t.l = (long)nv;
+			}
+		}
+		if (rc == 0 && matched == 0) {
+			const char *dot = strchr(name, '.');
+			rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": no region \"%.*s\" is loaded "
+			                 "(use a region id, or * for all)", setting,
+			                 dot ? (int)(dot - name) : (int)strlen(name), name);
+		}
+	}
+	ewc__unlock(ctx);
+	free(name);
+	return rc;
+}
