@@ -14,7 +14,8 @@
 int place_parse(const char *cmd, int explain, int argc, char **argv, place_args *a)
 {
 	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
-	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_DB, O_COMMIT, O_NOW, O_HELP };
+	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_DB, O_COMMIT, O_NOW, O_HELP, O_POLICY,
+	       O_DUALS };
 	static const struct option place_opts[] = {
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -29,6 +30,11 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "db", required_argument, NULL, O_DB },
 		{ "commit", no_argument, NULL, O_COMMIT },
 		{ "now", required_argument, NULL, O_NOW },
+		{ "show-duals", no_argument, NULL, O_DUALS },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "carbon-budget", required_argument, NULL, O_POLICY },
+		{ "min-green-share", required_argument, NULL, O_POLICY },
+		{ "max-region-share", required_argument, NULL, O_POLICY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -41,6 +47,10 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "gap", required_argument, NULL, O_GAP },
 		{ "time-limit", required_argument, NULL, O_TLIMIT },
 		{ "solver", required_argument, NULL, O_SOLVER },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "carbon-budget", required_argument, NULL, O_POLICY },
+		{ "min-green-share", required_argument, NULL, O_POLICY },
+		{ "max-region-share", required_argument, NULL, O_POLICY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -50,6 +60,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 
 	memset(a, 0, sizeof *a);
 	a->opts = def;
+	a->budget = a->green = a->share = -1;
 	a->format = "table";
 	a->now = (double)time(NULL);
 	opterr = 0;
@@ -79,6 +90,11 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		case O_LP: a->opts.write_lp = optarg; break;
 		case O_DB: a->db = optarg; break;
 		case O_COMMIT: a->commit = 1; break;
+		case O_DUALS: a->show_duals = 1; break;
+		case O_POLICY:
+			if (tool_policy_option(cmd, table[li].name, optarg, a))
+				return EXIT_USAGE;
+			break;
 		case O_NOW:
 			if (tool_time(cmd, "--now", optarg, &a->now))
 				return EXIT_USAGE;
@@ -123,6 +139,8 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 	*ctx = NULL;
 	*jobs = NULL;
 	*plan = NULL;
+	if (tool_policy_apply(a, &a->opts))
+		return EXIT_ERR;
 	*ctx = tool_load(&a->regions);
 	if (!*ctx)
 		return EXIT_ERR;
@@ -153,7 +171,63 @@ fail:
 	return EXIT_ERR;
 }
 
-static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
+/* The policy constraints set, each with the plan's figure. */
+static void print_policy(FILE *f, ewc_plan *plan)
+{
+	ewc_policy pol = EWC_POLICY_INIT;
+	char n1[64], n2[64];
+
+	if (ewc_plan_policy(plan, &pol) != 0 || (pol.carbon_budget_kg < 0 &&
+	    pol.min_green_share < 0 && pol.max_region_share < 0))
+		return;
+	fputs("\nPolicy (holds):\n", f);
+	if (pol.carbon_budget_kg >= 0)
+		fprintf(f, "  carbon budget         %s kg; the plan emits %s kg\n",
+		        tool_fmt(n1, sizeof n1, pol.carbon_budget_kg, 1),
+		        tool_fmt(n2, sizeof n2, pol.carbon_kg, 1));
+	if (pol.min_green_share >= 0)
+		fprintf(f, "  minimum green share   %.1f%%; the plan's energy is %.1f%% green\n",
+		        100.0 * pol.min_green_share, 100.0 * pol.green_share);
+	if (pol.max_region_share >= 0)
+		fprintf(f, "  maximum region share  %.1f%%; the largest, %s, holds %.1f%% of the GPUs\n",
+		        100.0 * pol.max_region_share, pol.region ? pol.region : "-",
+		        100.0 * pol.region_share);
+}
+
+/* --show-duals: what relaxing each binding constraint by one unit saves. */
+static void print_duals(FILE *f, ewc_plan *plan)
+{
+	const char *unit = ewc_plan_mode(plan) == EWC_MODE_CARBON ? "kg" : "CNY";
+	size_t n = 0;
+	char n1[64], n2[64];
+
+	if (ewc_plan_shadow_prices(plan, &n) != 0)
+		return;
+	fprintf(f, "\nShadow prices (LP duals with the placed jobs fixed; LP objective %s %s):\n",
+	        tool_fmt(n1, sizeof n1, ewc_plan_lp_objective(plan), 2), unit);
+	if (n == 0)
+		fputs("  none: no capacity is full and no policy binds.\n", f);
+	else
+		fprintf(f, "  %-30s %-6s %12s %18s  %s\n", "CONSTRAINT", "TYPE", "USED/FREE",
+		        "WORTH", "PER");
+	for (size_t i = 0; i < n; i++) {
+		ewc_shadow sh = EWC_SHADOW_INIT;
+		char what[96], used[48];
+		ewc_plan_shadow(plan, i, &sh);
+		if (sh.kind == EWC_SHADOW_CAPACITY) {
+			snprintf(what, sizeof what, "capacity %s", sh.region);
+			snprintf(used, sizeof used, "%ld/%ld", sh.used_gpus, sh.free_gpus);
+		} else {
+			snprintf(what, sizeof what, "%s%s%s", ewc_shadow_kind_name(sh.kind),
+			         sh.region ? " " : "", sh.region ? sh.region : "");
+			used[0] = '\0';
+		}
+		fprintf(f, "  %-30s %-6s %12s %14s %-3s  %s\n", what, sh.gpu_type ? sh.gpu_type : "",
+		        used, tool_fmt(n2, sizeof n2, sh.value, 2), unit, ewc_shadow_unit(sh.kind));
+	}
+}
+
+static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 {
 	ewc_totals t = EWC_TOTALS_INIT, b = EWC_TOTALS_INIT;
 	ewc_comparison c = EWC_COMPARISON_INIT;
@@ -204,6 +278,7 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 	ROW("energy (kWh)", t.energy_kwh, b.energy_kwh, 1);
 	ROW("GPU-hours east", t.gpu_hours_east, b.gpu_hours_east, 1);
 	ROW("GPU-hours west", t.gpu_hours_west, b.gpu_hours_west, 1);
+	ROW("GPU-hours domestic", t.gpu_hours_domestic, b.gpu_hours_domestic, 1);
 	ROW("jobs placed", (double)t.placed, (double)b.placed, 0);
 #undef ROW
 
@@ -257,6 +332,14 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs)
 		        c.placed_diff > 0 ? c.placed_diff : -c.placed_diff,
 		        (c.placed_diff == 1 || c.placed_diff == -1) ? "" : "s",
 		        c.placed_diff > 0 ? "more" : "fewer");
+	if (t.gpu_hours > 0)
+		fprintf(f, "Domestic accelerators: %s of %s GPU-hours (%.1f%%).\n",
+		        tool_fmt(n1, sizeof n1, t.gpu_hours_domestic, 1),
+		        tool_fmt(n2, sizeof n2, t.gpu_hours, 1),
+		        100.0 * t.gpu_hours_domestic / t.gpu_hours);
+	print_policy(f, plan);
+	if (duals)
+		print_duals(f, plan);
 }
 
 static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
@@ -339,6 +422,13 @@ int cmd_place(int argc, char **argv)
 		return EXIT_ERR;
 	}
 
+	if (a.show_duals && ewc_plan_shadow_prices(plan, &(size_t){ 0 }) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		ewc_plan_free(plan);
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+		return EXIT_ERR;
+	}
 	if (strcmp(a.format, "json") == 0) {
 		char *json;
 		if (ewc_plan_to_json(plan, 2, &json) != 0) {
@@ -365,7 +455,7 @@ int cmd_place(int argc, char **argv)
 		if (strcmp(a.format, "csv") == 0)
 			print_csv(out.f, plan, ewc_jobs_count(jobs));
 		else
-			print_table(out.f, plan, ewc_jobs_count(jobs));
+			print_table(out.f, plan, ewc_jobs_count(jobs), a.show_duals);
 		if (tool_buf_close(&out) != 0 || tool_write(a.output, out.data, out.len) != 0)
 			rc = EXIT_ERR;
 		free(out.data);

@@ -238,6 +238,13 @@ typedef struct ewc_place_options {
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts);
 
+/* Read a policy file into opts (version 3 or later): one element,
+ * <policy carbon-budget-kg="KG" min-green-share="0..1"
+ * max-region-share="0..1"/>, every attribute optional; the ones given
+ * replace opts' values. 0, or EWC_EIO / EWC_EINPUT with the file, line and
+ * attribute named (opts then unchanged). */
+int ewc_policy_load(ewc_place_options *opts, const char *path);
+
 /* ewc_place() from a plan in hand: `from` is a plan of a job list with the
  * same ids in the same order, perhaps on other regions or options (a
  * what-if's base, a neighbour on the frontier). Its choices that still fit
@@ -343,6 +350,11 @@ typedef struct ewc_shadow {
 	double value;           /* >= 0: objective saved per unit */
 } ewc_shadow;
 #define EWC_SHADOW_INIT { EWC_SHADOW_VERSION, EWC_SHADOW_CAPACITY, NULL, NULL, 0, 0, 0 }
+
+/* "capacity", "carbon_budget", "min_green_share", "max_region_share"; and
+ * the unit a value is per: "GPU", "t CO2", "percentage point". */
+const char *ewc_shadow_kind_name(ewc_shadow_kind kind);
+const char *ewc_shadow_unit(ewc_shadow_kind kind);
 
 /* Compute the shadow prices of a plan (once; later calls are free): every
  * capacity the plan fills and every policy constraint set. *count receives
@@ -466,7 +478,9 @@ void ewc_frontier_free(ewc_frontier *f);
  * Returns 0, EWC_EINVAL (message names the setting) or EWC_ENOMEM. */
 int ewc_ctx_set(ewc_ctx *ctx, const char *setting);
 
-/* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0).
+/* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0),
+ * with "policy" when a policy constraint was set and "shadow_prices" once
+ * ewc_plan_shadow_prices() has run.
  * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */
 int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
 

@@ -62,10 +62,96 @@ static json_t *totals_json(const ewc_plan *p, const ewc_totals *t, int full, int
 	put_real(o, "gpu_hours", t->gpu_hours, bad);
 	put_real(o, "gpu_hours_east", t->gpu_hours_east, bad);
 	put_real(o, "gpu_hours_west", t->gpu_hours_west, bad);
+	put_real(o, "gpu_hours_domestic", t->gpu_hours_domestic, bad);
+	put_real(o, "green_share", t->energy_kwh > 0 ? t->green_kwh / t->energy_kwh : 0, bad);
+	put_int(o, "placed_west", (long long)t->placed_west, bad);
 	put_real(o, "priority_placed", t->priority_placed, bad);
 	if (full)
 		put(o, "proven", json_boolean(p->proven), bad);
 	return o;
+}
+
+const char *ewc_shadow_kind_name(ewc_shadow_kind k)
+{
+	switch (k) {
+	case EWC_SHADOW_CAPACITY: return "capacity";
+	case EWC_SHADOW_CARBON_BUDGET: return "carbon_budget";
+	case EWC_SHADOW_GREEN_SHARE: return "min_green_share";
+	case EWC_SHADOW_REGION_SHARE: return "max_region_share";
+	}
+	return "unknown";
+}
+
+const char *ewc_shadow_unit(ewc_shadow_kind k)
+{
+	switch (k) {
+	case EWC_SHADOW_CAPACITY: return "GPU";
+	case EWC_SHADOW_CARBON_BUDGET: return "t CO2";
+	default: return "percentage point";
+	}
+}
+
+/* "policy": each constraint set, its limit and the plan's value. */
+static json_t *policy_json(const ewc_plan *p, int *bad)
+{
+	ewc_policy pol = EWC_POLICY_INIT;
+	json_t *o = json_object(), *e;
+
+	if (!o || ewc_plan_policy(p, &pol) != 0) {
+		*bad = 1;
+		json_decref(o);
+		return NULL;
+	}
+	if (pol.carbon_budget_kg >= 0 && (e = json_object())) {
+		put_real(e, "limit_kg", pol.carbon_budget_kg, bad);
+		put_real(e, "carbon_kg", pol.carbon_kg, bad);
+		put_real(e, "slack_kg", pol.carbon_budget_kg - pol.carbon_kg, bad);
+		put(o, "carbon_budget", e, bad);
+	}
+	if (pol.min_green_share >= 0 && (e = json_object())) {
+		put_real(e, "limit", pol.min_green_share, bad);
+		put_real(e, "green_share", pol.green_share, bad);
+		put(o, "min_green_share", e, bad);
+	}
+	if (pol.max_region_share >= 0 && (e = json_object())) {
+		put_real(e, "limit", pol.max_region_share, bad);
+		put_real(e, "region_share", pol.region_share, bad);
+		put_str(e, "region", pol.region, bad);
+		put(o, "max_region_share", e, bad);
+	}
+	return o;
+}
+
+static json_t *shadow_json(const ewc_plan *p, int *bad)
+{
+	json_t *a = json_array();
+	const char *unit = p->opts.mode == EWC_MODE_CARBON ? "kg" : "CNY";
+
+	for (size_t i = 0; a && i < p->nshadow; i++) {
+		const ewc_shadow *sh = &p->shadow[i];
+		json_t *o = json_object();
+		char per[64];
+		if (!o) {
+			*bad = 1;
+			break;
+		}
+		snprintf(per, sizeof per, "%s per %s", unit, ewc_shadow_unit(sh->kind));
+		put_str(o, "constraint", ewc_shadow_kind_name(sh->kind), bad);
+		if (sh->region)
+			put_str(o, "region", sh->region, bad);
+		if (sh->kind == EWC_SHADOW_CAPACITY) {
+			put_str(o, "gpu_type", sh->gpu_type, bad);
+			put_int(o, "free_gpus", sh->free_gpus, bad);
+			put_int(o, "used_gpus", sh->used_gpus, bad);
+		}
+		put_real(o, "value", sh->value, bad);
+		put_str(o, "unit", per, bad);
+		if (json_array_append_new(a, o) != 0)
+			*bad = 1;
+	}
+	if (!a)
+		*bad = 1;
+	return a;
 }
 
 int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
@@ -99,6 +185,13 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 		put_int(cmp, "placed_diff", c.placed_diff, &bad);
 	}
 	put(root, "comparison", cmp, &bad);
+	if (p->opts.carbon_budget_kg >= 0 || p->opts.min_green_share >= 0 ||
+	    p->opts.max_region_share >= 0)
+		put(root, "policy", policy_json(p, &bad), &bad);
+	if (p->have_shadow) {
+		put(root, "shadow_prices", shadow_json(p, &bad), &bad);
+		put_real(root, "lp_objective", p->lp_obj, &bad);
+	}
 
 	arr = json_array();
 	un = json_array();

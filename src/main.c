@@ -18,6 +18,8 @@ static const char *const help_main =
 	"  regions    list or validate region descriptors\n"
 	"  jobs       list, finish or remove the jobs in the state database\n"
 	"  rebalance  which running jobs should move, what it saves; the nightly report\n"
+	"  frontier   the cost-carbon trade-off: plans from the cheapest to the greenest\n"
+	"  whatif     a plan before and after a change to prices or capacity\n"
 	"  help       show help for a command\n"
 	"\n"
 	"  ewc --version    print the version\n"
@@ -51,6 +53,15 @@ static const char *const help_place =
 	"  --solver S           auto (default: direct up to 3,000 options, else\n"
 	"                       decompose), direct (GLPK branch-and-cut on the whole\n"
 	"                       model) or decompose (prices on the capacity rows)\n"
+	"  --show-duals         shadow prices: what one more GPU of each full\n"
+	"                       capacity, or a looser policy, would save\n"
+	"\n"
+	"policy (each must hold, or the command fails naming it):\n"
+	"  --policy FILE        <policy carbon-budget-kg=\"\" min-green-share=\"\"\n"
+	"                       max-region-share=\"\"/>, the options below override it\n"
+	"  --carbon-budget KG   total carbon of the plan at most KG\n"
+	"  --min-green-share S  at least S (0..1) of the energy placed is green\n"
+	"  --max-region-share S no region holds more than S (0..1) of the GPUs placed\n"
 	"\n"
 	"On a terminal, a long solve shows its progress on standard error.\n"
 	"exit status: 0 every job placed, 3 some unplaced, 1 error, 2 usage.\n";
@@ -62,9 +73,49 @@ static const char *const help_explain =
 	"with its cost, carbon and objective, the chosen one marked (*) and the\n"
 	"baseline's marked (b), and why each excluded option was excluded.\n"
 	"\n"
-	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
+	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
 	"                       as for ewc place\n"
 	"  --job ID             the job to explain\n";
+
+static const char *const help_frontier =
+	"usage: ewc frontier [--regions PATH]... --jobs FILE [OPTIONS]\n"
+	"\n"
+	"The cost-carbon Pareto frontier: the cheapest plan (--mode cost), the\n"
+	"greenest (--mode carbon), and between them the cheapest plan under carbon\n"
+	"caps stepped evenly from one to the other. Each point: cost, carbon, what\n"
+	"the step from the previous point costs per tonne avoided, jobs in the\n"
+	"west, GPU-hours on domestic accelerators. The knee is marked *.\n"
+	"\n"
+	"  --points N           plans on the curve, ends included (default 11)\n"
+	"  --report FILE.html   the curve as SVG with the knee, and the points\n"
+	"  --format FORMAT      table (default), csv or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --regions, --jobs, --gap, --time-limit (per plan), --solver, --policy,\n"
+	"  --carbon-budget, --min-green-share, --max-region-share   as for ewc place\n";
+
+static const char *const help_whatif =
+	"usage: ewc whatif [--regions PATH]... --jobs FILE --set TARGET=VALUE... [OPTIONS]\n"
+	"\n"
+	"Two plans of the same jobs: on the regions as loaded, and with the\n"
+	"changes made; their totals, the difference and every job that moves.\n"
+	"The changed plan starts from the base plan, so a change that only adds\n"
+	"room or lowers prices never makes it worse.\n"
+	"\n"
+	"  --set TARGET=VALUE   repeatable. TARGET: REGION.power.price,\n"
+	"                       REGION.power.green-share, REGION.power.grid-factor,\n"
+	"                       REGION.power.pue, REGION.TYPE.free, REGION.TYPE.price,\n"
+	"                       REGION.link.SITE.price-per-gb (or latency-ms, gbps);\n"
+	"                       REGION is a region id or * for all. VALUE: N sets,\n"
+	"                       +N and -N add, *N scales. Example:\n"
+	"                       --set ningxia-zhongwei.A100.free=+2000\n"
+	"  --format FORMAT      table (default), csv (the moves) or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
+	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
+	"                       as for ewc place\n"
+	"\n"
+	"exit status: 0, 3 when the changed plan leaves jobs unplaced, 1 error, 2 usage.\n";
 
 static const char *const help_regions =
 	"usage: ewc regions list [PATH]...\n"
@@ -129,6 +180,10 @@ void cmd_help_text(const char *cmd, FILE *out)
 		fputs(help_jobs, out);
 	else if (strcmp(cmd, "rebalance") == 0)
 		fputs(help_rebalance, out);
+	else if (strcmp(cmd, "frontier") == 0)
+		fputs(help_frontier, out);
+	else if (strcmp(cmd, "whatif") == 0)
+		fputs(help_whatif, out);
 	else
 		fputs(help_main, out);
 }
@@ -138,7 +193,8 @@ static int cmd_help(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (cmd && strcmp(cmd, "place") && strcmp(cmd, "explain") && strcmp(cmd, "regions") &&
-	    strcmp(cmd, "jobs") && strcmp(cmd, "rebalance") && strcmp(cmd, "help"))
+	    strcmp(cmd, "jobs") && strcmp(cmd, "rebalance") && strcmp(cmd, "frontier") &&
+	    strcmp(cmd, "whatif") && strcmp(cmd, "help"))
 		return tool_usage(NULL, "no such command: %s", cmd);
 	cmd_help_text(cmd, stdout);
 	return EXIT_OK;
@@ -168,5 +224,9 @@ int main(int argc, char **argv)
 		return cmd_regions(argc - 1, argv + 1);
 	if (strcmp(cmd, "rebalance") == 0)
 		return cmd_rebalance(argc - 1, argv + 1);
+	if (strcmp(cmd, "frontier") == 0)
+		return cmd_frontier(argc - 1, argv + 1);
+	if (strcmp(cmd, "whatif") == 0)
+		return cmd_whatif(argc - 1, argv + 1);
 	return tool_usage(NULL, "no such command: %s", cmd);
 }

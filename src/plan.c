@@ -540,9 +540,14 @@ static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 			m.write_lp = NULL;
 			m.progress = NULL;
 			m.start = NULL;
-			if (ewc__mip_solve(&m, &r, err, sizeof err) == 0)
-				snprintf(extra, sizeof extra, " (the greenest plan found emits %.10g kg; "
-				         "no plan emits less than %.10g kg)", r.objective, r.bound);
+			if (ewc__mip_solve(&m, &r, err, sizeof err) == 0) {
+				if (r.bound >= r.objective - 1e-9 * fmax(1.0, r.objective))
+					snprintf(extra, sizeof extra, " (the greenest plan emits %.1f kg)",
+					         r.objective);
+				else
+					snprintf(extra, sizeof extra, " (the greenest plan found emits %.1f kg; "
+					         "none emits less than %.1f kg)", r.objective, r.bound);
+			}
 			free(carbon);
 		}
 	}

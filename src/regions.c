@@ -962,3 +962,65 @@ int ewc_gpu_get(const ewc_ctx *ctx, size_t k, const char **type, double *watts, 
 		*perf = ctx->w.gpus[k].perf;
 	return 0;
 }
+
+/* A policy file: <policy carbon-budget-kg="" min-green-share=""
+ * max-region-share=""/>, each attribute optional. Read with the same
+ * hardened parser as the descriptors. */
+int ewc_policy_load(ewc_place_options *opts, const char *path)
+{
+	static const char *const allowed[] = { "carbon-budget-kg", "min-green-share",
+	                                        "max-region-share", NULL };
+	loader L;
+	xmlNodePtr root;
+	double budget = -1, green = -1, share = -1;
+	int rc;
+
+	if (!opts || !path)
+		return ewc__seterr(EWC_EINVAL, "ewc_policy_load: NULL argument");
+	if (opts->version < 3 || opts->version > EWC_PLACE_OPTIONS_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_policy_load: options version %u has no policy",
+		                   opts->version);
+	pthread_once(&xml_once, xml_init);
+	memset(&L, 0, sizeof L);
+	rc = read_file(&L, path);
+	if (rc == 0 && L.ndocs == 1) {
+		doc *dc = &L.docs[0];
+		parse_doc(&L, dc);
+		if (dc->xml && (root = xmlDocGetRootElement(dc->xml)) != NULL) {
+			if (!is_elem(root, "policy")) {
+				ewc__diag_add(&L.d, "%s:%ld: <%s>: the root element must be <policy>",
+				              dc->name, xmlGetLineNo(root), (const char *)root->name);
+			} else {
+				check_attrs(&L, dc, root, allowed);
+				for (xmlNodePtr n = root->children; n; n = n->next)
+					if (n->type == XML_ELEMENT_NODE)
+						ewc__diag_add(&L.d, "%s:%ld: <%s>: unknown element in <policy>",
+						              dc->name, xmlGetLineNo(n), (const char *)n->name);
+					else
+						check_content(&L, dc, n, "policy");
+				attr_num(&L, dc, root, "carbon-budget-kg", 0, EWC__R_GE0, &budget);
+				attr_num(&L, dc, root, "min-green-share", 0, EWC__R_01, &green);
+				attr_num(&L, dc, root, "max-region-share", 0, EWC__R_01, &share);
+				if (share == 0)
+					ewc__diag_add(&L.d, "%s:%ld: policy@max-region-share: must be > 0",
+					              dc->name, xmlGetLineNo(root));
+			}
+		}
+	}
+	if (rc == 0 && L.d.oom)
+		rc = EWC_ENOMEM;
+	if (rc == 0)
+		rc = ewc__diag_finish(&L.d, L.io_error ? EWC_EIO : EWC_EINPUT);
+	else
+		ewc__seterr(rc, "out of memory");
+	if (rc == 0) {
+		if (budget >= 0)
+			opts->carbon_budget_kg = budget;
+		if (green >= 0)
+			opts->min_green_share = green;
+		if (share >= 0)
+			opts->max_region_share = share;
+	}
+	loader_free(&L);
+	return rc;
+}

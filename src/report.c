@@ -37,6 +37,8 @@ static const char *const css =
 	".line-cost{stroke:#8250df;fill:none;stroke-width:2}.dot-cost{fill:#8250df}"
 	".line-carbon{stroke:#1a7f37;fill:none;stroke-width:2}.dot-carbon{fill:#1a7f37}"
 	".axis{stroke:#8c959f;stroke-width:1}"
+	".line-frontier{stroke:#2f6fb3;fill:none;stroke-width:2}.dot-frontier{fill:#2f6fb3}"
+	".knee{fill:#cf222e}.grid{stroke:#eaeef2;stroke-width:1}"
 	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
 	"th,td{padding:.25rem .5rem;border-bottom:1px solid #eaeef2;text-align:left}"
 	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
@@ -657,10 +659,16 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	return doc;
 }
 
+static int save(const char *path, htmlDocPtr doc);
+
 int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
                  const ewc_rebalance *rb, long long run)
 {
-	htmlDocPtr doc = build(dbpath, db, ctx, rb, run);
+	return save(path, build(dbpath, db, ctx, rb, run));
+}
+
+static int save(const char *path, htmlDocPtr doc)
+{
 	xmlChar *mem = NULL;
 	int size = 0, rc;
 
@@ -677,4 +685,162 @@ int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx
 	rc = tool_write(path, (const char *)mem, (size_t)size);
 	xmlFree(mem);
 	return rc;
+}
+
+/* ---- the frontier report ----------------------------------------------------- */
+
+static xmlNodePtr doc_start(htmlDocPtr doc, const char *title)
+{
+	xmlNodePtr html, head, m;
+
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	html = xmlNewNode(NULL, BAD_CAST "html");
+	xmlDocSetRootElement(doc, html);
+	attr(html, "lang", "en");
+	head = el(html, "head", NULL);
+	m = el(head, "meta", NULL);
+	attr(m, "charset", "utf-8");
+	m = el(head, "meta", NULL);
+	attr(m, "name", "viewport");
+	attr(m, "content", "width=device-width, initial-scale=1");
+	el(head, "title", title);
+	el(head, "style", css);
+	return el(html, "body", NULL);
+}
+
+/* Carbon (y) against cost (x), both axes from the frontier's own range. */
+static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
+{
+	const double W = CHART_W, H = 360, l = 90, r = 30, top = 20, bottom = 50;
+	size_t n = ewc_frontier_count(f);
+	ewc_frontier_pt lo = EWC_FRONTIER_PT_INIT, hi = EWC_FRONTIER_PT_INIT;
+	char pts[1000 * 32], buf[64];
+	size_t used = 0;
+	xmlNodePtr s, line, ax;
+
+	ewc_frontier_point(f, 0, &lo);
+	ewc_frontier_point(f, n - 1, &hi);
+	double x0 = lo.cost_cny, x1 = hi.cost_cny > x0 ? hi.cost_cny : x0 + 1;
+	double y0 = hi.carbon_kg, y1 = lo.carbon_kg > y0 ? lo.carbon_kg : y0 + 1;
+#define PX(v) (l + (W - l - r) * ((v) - x0) / (x1 - x0))
+#define PY(v) (H - bottom - (H - bottom - top) * ((v) - y0) / (y1 - y0))
+	s = svg(parent, "chart-frontier", W, H, "Carbon against cost, one dot per plan");
+	ax = el(s, "line", NULL);
+	attr(ax, "class", "axis");
+	attr(ax, "x1", "%.0f", l);
+	attr(ax, "y1", "%.0f", H - bottom);
+	attr(ax, "x2", "%.0f", W - r);
+	attr(ax, "y2", "%.0f", H - bottom);
+	ax = el(s, "line", NULL);
+	attr(ax, "class", "axis");
+	attr(ax, "x1", "%.0f", l);
+	attr(ax, "y1", "%.0f", top);
+	attr(ax, "x2", "%.0f", l);
+	attr(ax, "y2", "%.0f", H - bottom);
+	text_at(s, l - 6, PY(y1) + 4, "end", tool_fmt(buf, sizeof buf, y1, 0));
+	text_at(s, l - 6, PY(y0) + 4, "end", tool_fmt(buf, sizeof buf, y0, 0));
+	text_at(s, PX(x0), H - bottom + 16, "start", tool_fmt(buf, sizeof buf, x0, 0));
+	text_at(s, PX(x1), H - bottom + 16, "end", tool_fmt(buf, sizeof buf, x1, 0));
+	text_at(s, (l + W - r) / 2, H - 10, "middle", "cost, CNY");
+	xmlNodePtr yl = text_at(s, 16, (top + H - bottom) / 2, "middle", "carbon, kg CO2");
+	attr(yl, "transform", "rotate(-90 16 %.0f)", (top + H - bottom) / 2);
+	for (size_t i = 0; i < n; i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		ewc_frontier_point(f, i, &p);
+		if (used < sizeof pts)
+			used += (size_t)snprintf(pts + used, sizeof pts - used, "%s%.1f,%.1f",
+			                         i ? " " : "", PX(p.cost_cny), PY(p.carbon_kg));
+	}
+	line = el(s, "polyline", NULL);
+	attr(line, "class", "line-frontier");
+	attr(line, "points", "%s", pts);
+	for (size_t i = 0; i < n; i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		char b2[64];
+		ewc_frontier_point(f, i, &p);
+		xmlNodePtr c = el(s, "circle", NULL);
+		attr(c, "id", "point-%zu", i + 1);
+		attr(c, "class", "%s", p.knee ? "dot knee" : "dot dot-frontier");
+		attr(c, "cx", "%.1f", PX(p.cost_cny));
+		attr(c, "cy", "%.1f", PY(p.carbon_kg));
+		attr(c, "r", "%s", p.knee ? "7" : "4");
+		attr(c, "data-cost", "%.2f", p.cost_cny);
+		attr(c, "data-carbon", "%.2f", p.carbon_kg);
+		elf(c, "title", "point %zu%s: %s CNY, %s kg", i + 1, p.knee ? " (knee)" : "",
+		    money(buf, sizeof buf, p.cost_cny), tool_fmt(b2, sizeof b2, p.carbon_kg, 1));
+		if (p.knee) {
+			xmlNodePtr t = text_at(s, PX(p.cost_cny) + 10, PY(p.carbon_kg) - 8, "start",
+			                       "knee");
+			attr(t, "id", "knee-label");
+		}
+	}
+#undef PX
+#undef PY
+}
+
+static htmlDocPtr build_frontier(const char *jobs, size_t njobs, const ewc_frontier *f)
+{
+	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	size_t n = ewc_frontier_count(f);
+	ewc_frontier_pt lo = EWC_FRONTIER_PT_INIT, hi = EWC_FRONTIER_PT_INIT;
+	xmlNodePtr body, sec, kp, table, tr;
+	char buf[64];
+
+	if (!doc || n == 0) {
+		if (doc)
+			xmlFreeDoc(doc);
+		return NULL;
+	}
+	ewc_frontier_point(f, 0, &lo);
+	ewc_frontier_point(f, n - 1, &hi);
+	body = doc_start(doc, "ewc cost-carbon frontier");
+	el(body, "h1", "Cost-carbon frontier");
+	attr(elf(body, "p", "%zu jobs from %s; %zu plans from the cheapest (--mode cost) to the "
+	         "greenest (--mode carbon).", njobs, jobs, n), "class", "meta");
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "headline");
+	kp = el(sec, "div", NULL);
+	attr(kp, "class", "kpis");
+	kpi(kp, "kpi-cheapest", "cheapest plan", lo.cost_cny, "CNY", 2, 0);
+	kpi(kp, "kpi-greenest", "greenest plan", hi.carbon_kg, "kg", 1, 0);
+	kpi(kp, "kpi-carbon-range", "carbon the greenest avoids", lo.carbon_kg - hi.carbon_kg,
+	    "kg", 1, 0);
+	kpi(kp, "kpi-cost-range", "what it costs more", hi.cost_cny - lo.cost_cny, "CNY", 2, 0);
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "curve");
+	el(sec, "h2", "The curve");
+	el(sec, "p", "Every plan on the line is the cheapest for its carbon; nothing below it is "
+	             "possible. The knee (red) saves the most carbon for its cost.");
+	frontier_chart(sec, f);
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "points");
+	el(sec, "h2", "The points");
+	table = el(sec, "table", NULL);
+	tr = el(table, "tr", NULL);
+	th(tr, "point", 0);
+	th(tr, "cost, CNY", 1);
+	th(tr, "carbon, kg", 1);
+	th(tr, "CNY per t avoided (step)", 1);
+	th(tr, "jobs west", 1);
+	th(tr, "GPU-hours domestic", 1);
+	for (size_t i = 0; i < n; i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		char lab[32];
+		ewc_frontier_point(f, i, &p);
+		tr = el(table, "tr", NULL);
+		snprintf(lab, sizeof lab, "%zu%s", i + 1, p.knee ? " (knee)" : "");
+		td(tr, lab, 0);
+		td(tr, money(buf, sizeof buf, p.cost_cny), 1);
+		td(tr, tool_fmt(buf, sizeof buf, p.carbon_kg, 1), 1);
+		td(tr, i ? tool_fmt(buf, sizeof buf, p.carbon_price_cny_per_t, 0) : "-", 1);
+		snprintf(lab, sizeof lab, "%zu of %zu", p.placed_west, p.placed);
+		td(tr, lab, 1);
+		td(tr, tool_fmt(buf, sizeof buf, p.gpu_hours_domestic, 0), 1);
+	}
+	return doc;
+}
+
+int report_frontier(const char *path, const char *jobs, size_t njobs, const ewc_frontier *f)
+{
+	return save(path, build_frontier(jobs, njobs, f));
 }

@@ -12,4 +12,9 @@
 int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
                  const ewc_rebalance *rb, long long run);
 
+/* The frontier report: the curve of cost against carbon (SVG) with the
+ * knee marked, and the table of points. `jobs` names the job list. Written
+ * atomically; prints and returns -1 on failure. */
+int report_frontier(const char *path, const char *jobs, size_t njobs, const ewc_frontier *f);
+
 #endif /* EWC_REPORT_H */

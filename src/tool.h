@@ -99,8 +99,19 @@ typedef struct place_args {
 	const char *db;         /* place only: --db */
 	int commit;             /* place only: record the plan in the database */
 	double now;             /* place only: when the placed jobs start */
+	int show_duals;         /* place only: --show-duals */
+	const char *policy;     /* --policy FILE */
+	double budget, green, share;  /* --carbon-budget etc., < 0 when not given */
 	ewc_place_options opts;
 } place_args;
+
+/* The policy of place, explain, frontier and whatif: --policy FILE, then
+ * --carbon-budget, --min-green-share and --max-region-share over it.
+ * tool_policy_option() parses one option by name (no dashes); returns 0, or
+ * EXIT_USAGE with the message printed. tool_policy_apply() loads the file
+ * into o; prints and returns EXIT_ERR on failure. */
+int tool_policy_option(const char *cmd, const char *name, const char *value, place_args *a);
+int tool_policy_apply(const place_args *a, ewc_place_options *o);
 
 /* Parse place/explain options; `explain` selects --job and drops the
  * output options. Returns 0 or the exit code to return. */
@@ -116,6 +127,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_regions(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_rebalance(int argc, char **argv);
+int cmd_frontier(int argc, char **argv);
+int cmd_whatif(int argc, char **argv);
 void cmd_help_text(const char *cmd, FILE *out);
 
 #endif /* EWC_TOOL_H */

@@ -1,0 +1,487 @@
+/* cmd_plan.c - the planner's tools: `ewc frontier` and `ewc whatif` */
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "tool.h"
+
+#define MAX_SETS 64
+
+typedef struct plan_args {
+	place_args p;           /* regions, jobs, format, output, opts, policy */
+	size_t points;          /* frontier */
+	const char *report;     /* frontier: --report FILE.html */
+	const char *sets[MAX_SETS];
+	size_t nsets;           /* whatif */
+} plan_args;
+
+/* Options of frontier (whatif = 0) and whatif (whatif = 1). Returns 0, -1
+ * after --help, or the exit code. */
+static int parse(const char *cmd, int whatif, int argc, char **argv, plan_args *a)
+{
+	enum { O_REGIONS = 256, O_JOBS, O_SOLVE, O_FORMAT, O_OUTPUT, O_POINTS, O_REPORT, O_SET,
+	       O_POLICY, O_HELP };
+	static const struct option frontier_opts[] = {
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "points", required_argument, NULL, O_POINTS },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "gap", required_argument, NULL, O_SOLVE },
+		{ "time-limit", required_argument, NULL, O_SOLVE },
+		{ "solver", required_argument, NULL, O_SOLVE },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "carbon-budget", required_argument, NULL, O_POLICY },
+		{ "min-green-share", required_argument, NULL, O_POLICY },
+		{ "max-region-share", required_argument, NULL, O_POLICY },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct option whatif_opts[] = {
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "set", required_argument, NULL, O_SET },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "mode", required_argument, NULL, O_SOLVE },
+		{ "carbon-price", required_argument, NULL, O_SOLVE },
+		{ "gap", required_argument, NULL, O_SOLVE },
+		{ "time-limit", required_argument, NULL, O_SOLVE },
+		{ "solver", required_argument, NULL, O_SOLVE },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "carbon-budget", required_argument, NULL, O_POLICY },
+		{ "min-green-share", required_argument, NULL, O_POLICY },
+		{ "max-region-share", required_argument, NULL, O_POLICY },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct option *table = whatif ? whatif_opts : frontier_opts;
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+	int c, li = 0, carbon_price_set = 0;
+	double v;
+
+	memset(a, 0, sizeof *a);
+	a->p.opts = def;
+	a->p.format = "table";
+	a->p.budget = a->p.green = a->p.share = -1;
+	a->points = 11;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", table, &li)) != -1) {
+		switch (c) {
+		case O_REGIONS:
+			if (tool_regions_add(&a->p.regions, cmd, optarg))
+				return EXIT_USAGE;
+			break;
+		case O_JOBS: a->p.jobs = optarg; break;
+		case O_SOLVE:
+			if (tool_solve_option(cmd, table[li].name, optarg, &a->p.opts, &carbon_price_set))
+				return EXIT_USAGE;
+			break;
+		case O_POLICY:
+			if (tool_policy_option(cmd, table[li].name, optarg, &a->p))
+				return EXIT_USAGE;
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return tool_usage(cmd, "--format: use table, csv or json, not \"%s\"", optarg);
+			a->p.format = optarg;
+			break;
+		case O_OUTPUT: a->p.output = optarg; break;
+		case O_REPORT: a->report = optarg; break;
+		case O_POINTS:
+			if (tool_number(cmd, "--points", optarg, &v))
+				return EXIT_USAGE;
+			if (v < 2 || v > 1000 || v != floor(v))
+				return tool_usage(cmd, "--points: a whole number from 2 to 1000, not \"%s\"",
+				                  optarg);
+			a->points = (size_t)v;
+			break;
+		case O_SET:
+			if (a->nsets == MAX_SETS)
+				return tool_usage(cmd, "at most %d --set options", MAX_SETS);
+			a->sets[a->nsets++] = optarg;
+			break;
+		case O_HELP:
+			cmd_help_text(cmd, stdout);
+			return -1;
+		case ':':
+			return tool_usage(cmd, "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage(cmd, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (!a->p.jobs)
+		return tool_usage(cmd, "--jobs FILE is required");
+	if (whatif && a->nsets == 0)
+		return tool_usage(cmd, "--set REGION.FIELD=VALUE is required (at least one)");
+	if (carbon_price_set && a->p.opts.mode != EWC_MODE_BALANCED)
+		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
+	return 0;
+}
+
+/* Write the text in b to --output (or stdout); frees b. */
+static int emit(const plan_args *a, tool_buf *b)
+{
+	int rc = tool_buf_close(b) != 0 || tool_write(a->p.output, b->data, b->len) != 0;
+	free(b->data);
+	return rc ? EXIT_ERR : EXIT_OK;
+}
+
+static int emit_json(const plan_args *a, json_t *root)
+{
+	char *s = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) |
+	                                      JSON_REAL_PRECISION(15)) : NULL;
+	int rc = EXIT_OK;
+
+	json_decref(root);
+	if (!s) {
+		tool_error("out of memory while writing JSON");
+		return EXIT_ERR;
+	}
+	size_t n = strlen(s);
+	char *nl = realloc(s, n + 2);
+	if (!nl) {
+		free(s);
+		tool_error("out of memory");
+		return EXIT_ERR;
+	}
+	nl[n] = '\n';
+	if (tool_write(a->p.output, nl, n + 1) != 0)
+		rc = EXIT_ERR;
+	free(nl);
+	return rc;
+}
+
+/* ---- ewc frontier ---------------------------------------------------------- */
+
+static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
+{
+	size_t n = ewc_frontier_count(fr), k = (size_t)-1;
+	char b1[64], b2[64], b3[64], b4[64], b5[64];
+	ewc_frontier_pt lo = EWC_FRONTIER_PT_INIT, hi = EWC_FRONTIER_PT_INIT;
+
+	fprintf(f, "%-5s %16s %12s %14s %10s %14s %14s %8s\n", "POINT", "COST CNY", "CARBON KG",
+	        "CNY/t STEP", "JOBS WEST", "GPU-H WEST", "GPU-H DOMESTIC", "GAP %");
+	for (size_t i = 0; i < n; i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		char label[32];
+		ewc_frontier_point(fr, i, &p);
+		if (p.knee)
+			k = i;
+		snprintf(label, sizeof label, "%zu%s", i + 1, p.knee ? "*" : "");
+		fprintf(f, "%-5s %16s %12s %14s %4zu of %-3zu %14s %14s %8.4f%s\n", label,
+		        tool_fmt(b1, sizeof b1, p.cost_cny, 2), tool_fmt(b2, sizeof b2, p.carbon_kg, 1),
+		        i ? tool_fmt(b3, sizeof b3, p.carbon_price_cny_per_t, 0) : "-",
+		        p.placed_west, p.placed, tool_fmt(b4, sizeof b4, p.gpu_hours_west, 0),
+		        tool_fmt(b5, sizeof b5, p.gpu_hours_domestic, 0), 100 * p.gap,
+		        p.proven ? "" : " (time limit)");
+	}
+	ewc_frontier_point(fr, 0, &lo);
+	ewc_frontier_point(fr, n - 1, &hi);
+	fprintf(f, "\n%zu jobs. Point 1 is --mode cost, point %zu --mode carbon: from the cheapest "
+	        "plan to the greenest, carbon falls by %s kg (%.1f%%) for %s CNY more (%.1f%%).\n",
+	        njobs, n, tool_fmt(b1, sizeof b1, lo.carbon_kg - hi.carbon_kg, 1),
+	        lo.carbon_kg > 0 ? 100 * (lo.carbon_kg - hi.carbon_kg) / lo.carbon_kg : 0,
+	        tool_fmt(b2, sizeof b2, hi.cost_cny - lo.cost_cny, 2),
+	        lo.cost_cny > 0 ? 100 * (hi.cost_cny - lo.cost_cny) / lo.cost_cny : 0);
+	fputs("CNY/t STEP: what each step from the point above costs per tonne avoided; a "
+	      "balanced plan\nwith carbon price P takes every step cheaper than P.\n", f);
+	if (k != (size_t)-1) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		ewc_frontier_point(fr, k, &p);
+		fprintf(f, "Knee (*): point %zu saves %.1f%% of the carbon the greenest plan saves for "
+		        "%.1f%% of its extra cost.\n", k + 1,
+		        100 * (lo.carbon_kg - p.carbon_kg) / (lo.carbon_kg - hi.carbon_kg),
+		        hi.cost_cny > lo.cost_cny
+		        ? 100 * (p.cost_cny - lo.cost_cny) / (hi.cost_cny - lo.cost_cny) : 0);
+	} else {
+		fputs("No knee: the points lie on a straight line.\n", f);
+	}
+}
+
+static void frontier_csv(FILE *f, const ewc_frontier *fr)
+{
+	fputs("point,cost_cny,carbon_kg,carbon_price_cny_per_t,carbon_cap_kg,placed,placed_west,"
+	      "gpu_hours_west,gpu_hours_domestic,gap,proven,knee\n", f);
+	for (size_t i = 0; i < ewc_frontier_count(fr); i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		ewc_frontier_point(fr, i, &p);
+		fprintf(f, "%zu,", i + 1);
+		tool_csv_num(f, p.cost_cny, 0);
+		tool_csv_num(f, p.carbon_kg, 0);
+		tool_csv_num(f, p.carbon_price_cny_per_t, 0);
+		if (p.carbon_cap_kg >= 0)
+			tool_csv_num(f, p.carbon_cap_kg, 0);
+		else
+			fputc(',', f);
+		fprintf(f, "%zu,%zu,", p.placed, p.placed_west);
+		tool_csv_num(f, p.gpu_hours_west, 0);
+		tool_csv_num(f, p.gpu_hours_domestic, 0);
+		tool_csv_num(f, p.gap, 0);
+		fprintf(f, "%d,%d\n", p.proven, p.knee);
+	}
+}
+
+static json_t *frontier_json(const ewc_frontier *fr)
+{
+	json_t *root = json_object(), *pts = json_array(), *knee = json_null();
+
+	for (size_t i = 0; root && pts && i < ewc_frontier_count(fr); i++) {
+		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
+		ewc_frontier_point(fr, i, &p);
+		if (p.knee) {
+			json_decref(knee);
+			knee = json_integer((json_int_t)i + 1);
+		}
+		json_array_append_new(pts, json_pack(
+			"{s:I, s:f, s:f, s:f, s:o, s:I, s:I, s:f, s:f, s:f, s:b, s:b}",
+			"point", (json_int_t)i + 1, "cost_cny", p.cost_cny, "carbon_kg", p.carbon_kg,
+			"carbon_price_cny_per_t", p.carbon_price_cny_per_t,
+			"carbon_cap_kg", p.carbon_cap_kg >= 0 ? json_real(p.carbon_cap_kg) : json_null(),
+			"placed", (json_int_t)p.placed, "placed_west", (json_int_t)p.placed_west,
+			"gpu_hours_west", p.gpu_hours_west, "gpu_hours_domestic", p.gpu_hours_domestic,
+			"gap", p.gap, "proven", p.proven, "knee", p.knee));
+	}
+	if (!root || !pts || json_object_set_new(root, "points", pts) ||
+	    json_object_set_new(root, "knee", knee)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int cmd_frontier(int argc, char **argv)
+{
+	plan_args a;
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_frontier *fr = NULL;
+	int rc = parse("frontier", 0, argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (tool_policy_apply(&a.p, &a.p.opts))
+		return EXIT_ERR;
+	ctx = tool_load(&a.p.regions);
+	if (!ctx)
+		return EXIT_ERR;
+	jobs = tool_jobs(ctx, a.p.jobs);
+	if (!jobs) {
+		ewc_ctx_free(ctx);
+		return EXIT_ERR;
+	}
+	if (ewc_frontier_make(&fr, ctx, jobs, &a.p.opts, a.points) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		rc = EXIT_ERR;
+	} else {
+		if (strcmp(a.p.format, "json") == 0) {
+			rc = emit_json(&a, frontier_json(fr));
+		} else {
+			tool_buf b;
+			if (tool_buf_open(&b) != 0) {
+				rc = EXIT_ERR;
+			} else {
+				if (strcmp(a.p.format, "csv") == 0)
+					frontier_csv(b.f, fr);
+				else
+					frontier_table(b.f, fr, ewc_jobs_count(jobs));
+				rc = emit(&a, &b);
+			}
+		}
+		if (rc == EXIT_OK && a.report &&
+		    report_frontier(a.report, a.p.jobs, ewc_jobs_count(jobs), fr) != 0)
+			rc = EXIT_ERR;
+	}
+	ewc_frontier_free(fr);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+	return rc;
+}
+
+/* ---- ewc whatif ------------------------------------------------------------ */
+
+static json_t *plan_json(const ewc_plan *p)
+{
+	char *s = NULL;
+	json_t *j;
+
+	if (ewc_plan_to_json(p, 0, &s) != 0)
+		return NULL;
+	j = json_loads(s, 0, NULL);
+	ewc_free(s);
+	return j;
+}
+
+int cmd_whatif(int argc, char **argv)
+{
+	plan_args a;
+	ewc_ctx *cb = NULL, *cc = NULL;
+	ewc_jobs *jb = NULL, *jc = NULL;
+	ewc_plan *pb = NULL, *pc = NULL;
+	ewc_totals tb = EWC_TOTALS_INIT, tc = EWC_TOTALS_INIT;
+	size_t n, moved = 0;
+	int rc = parse("whatif", 1, argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = EXIT_ERR;
+	if (tool_policy_apply(&a.p, &a.p.opts))
+		return EXIT_ERR;
+	/* two contexts: the regions as loaded, and as changed */
+	if (!(cb = tool_load(&a.p.regions)) || !(cc = tool_load(&a.p.regions)))
+		goto done;
+	for (size_t i = 0; i < a.nsets; i++)
+		if (ewc_ctx_set(cc, a.sets[i]) != 0) {
+			tool_error("--set: %s", ewc_errmsg(cc));
+			goto done;
+		}
+	if (!(jb = tool_jobs(cb, a.p.jobs)) || !(jc = tool_jobs(cc, a.p.jobs)))
+		goto done;
+	if (ewc_place(&pb, cb, jb, &a.p.opts) != 0) {
+		tool_error("base plan: %s", ewc_errmsg(cb));
+		goto done;
+	}
+	/* from the base plan: with more room or lower prices the answer can
+	 * only improve, whatever the time limit */
+	if (ewc_place_from(&pc, cc, jc, &a.p.opts, pb) != 0) {
+		tool_error("changed plan: %s", ewc_errmsg(cc));
+		goto done;
+	}
+	ewc_plan_totals(pb, &tb);
+	ewc_plan_totals(pc, &tc);
+	n = ewc_jobs_count(jb);
+	for (size_t i = 0; i < n; i++) {
+		ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
+		ewc_plan_assignment(pb, i, &x);
+		ewc_plan_assignment(pc, i, &y);
+		moved += !x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
+		                                                 strcmp(x.gpu_type, y.gpu_type)));
+	}
+
+	if (strcmp(a.p.format, "json") == 0) {
+		json_t *root = json_object(), *sets = json_array(), *mv = json_array();
+		for (size_t i = 0; sets && i < a.nsets; i++)
+			json_array_append_new(sets, json_string(a.sets[i]));
+		for (size_t i = 0; mv && i < n; i++) {
+			ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
+			ewc_plan_assignment(pb, i, &x);
+			ewc_plan_assignment(pc, i, &y);
+			if (!(!x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
+			                                              strcmp(x.gpu_type, y.gpu_type)))))
+				continue;
+			json_array_append_new(mv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:f, s:f}",
+				"job", x.job,
+				"from_region", x.region ? json_string(x.region) : json_null(),
+				"from_gpu_type", x.region ? json_string(x.gpu_type) : json_null(),
+				"to_region", y.region ? json_string(y.region) : json_null(),
+				"to_gpu_type", y.region ? json_string(y.gpu_type) : json_null(),
+				"cost_change_cny", (y.region ? y.cost_cny : 0) - (x.region ? x.cost_cny : 0),
+				"carbon_change_kg",
+				(y.region ? y.carbon_kg : 0) - (x.region ? x.carbon_kg : 0)));
+		}
+		if (root) {
+			json_object_set_new(root, "settings", sets);
+			json_object_set_new(root, "difference", json_pack(
+				"{s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
+				"cost_cny", tc.cost_cny - tb.cost_cny,
+				"carbon_kg", tc.carbon_kg - tb.carbon_kg,
+				"objective", tc.objective - tb.objective,
+				"gpu_hours_west", tc.gpu_hours_west - tb.gpu_hours_west,
+				"gpu_hours_domestic", tc.gpu_hours_domestic - tb.gpu_hours_domestic,
+				"placed", (json_int_t)tc.placed - (json_int_t)tb.placed,
+				"jobs_moved", (json_int_t)moved));
+			json_object_set_new(root, "moves", mv);
+			json_object_set_new(root, "base", plan_json(pb));
+			json_object_set_new(root, "changed", plan_json(pc));
+		}
+		rc = emit_json(&a, root);
+	} else {
+		tool_buf b;
+		char n1[64], n2[64], n3[64];
+		if (tool_buf_open(&b) != 0)
+			goto done;
+		FILE *f = b.f;
+		int csv = strcmp(a.p.format, "csv") == 0;
+		if (csv) {
+			fputs("job,from_region,from_gpu_type,to_region,to_gpu_type,cost_change_cny,"
+			      "carbon_change_kg\n", f);
+		} else {
+			fputs("What if", f);
+			for (size_t i = 0; i < a.nsets; i++)
+				fprintf(f, "%s %s", i ? "," : "", a.sets[i]);
+			fputs(":\n\n", f);
+			fprintf(f, "%-24s %18s %18s %18s\n", "", "BASE", "CHANGED", "DIFFERENCE");
+#define ROW(label, x, y, dec)                                                           \
+	fprintf(f, "%-24s %18s %18s %18s\n", label, tool_fmt(n1, sizeof n1, x, dec),      \
+	        tool_fmt(n2, sizeof n2, y, dec), tool_fmt(n3, sizeof n3, (y) - (x), dec))
+			ROW("cost (CNY)", tb.cost_cny, tc.cost_cny, 2);
+			ROW("carbon (kg CO2)", tb.carbon_kg, tc.carbon_kg, 1);
+			ROW(ewc_plan_mode(pb) == EWC_MODE_CARBON ? "objective (kg)" : "objective (CNY)",
+			    tb.objective, tc.objective, 2);
+			ROW("GPU-hours east", tb.gpu_hours_east, tc.gpu_hours_east, 1);
+			ROW("GPU-hours west", tb.gpu_hours_west, tc.gpu_hours_west, 1);
+			ROW("GPU-hours domestic", tb.gpu_hours_domestic, tc.gpu_hours_domestic, 1);
+			ROW("jobs placed", (double)tb.placed, (double)tc.placed, 0);
+#undef ROW
+			fprintf(f, "\n%zu job%s change%s place:\n", moved, moved == 1 ? "" : "s",
+			        moved == 1 ? "s" : "");
+			if (moved)
+				fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", "JOB", "BASE", "CHANGED",
+				        "COST CNY", "CARBON KG");
+		}
+		for (size_t i = 0; i < n; i++) {
+			ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
+			char from[96], to[96];
+			ewc_plan_assignment(pb, i, &x);
+			ewc_plan_assignment(pc, i, &y);
+			if (!(!x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
+			                                              strcmp(x.gpu_type, y.gpu_type)))))
+				continue;
+			double dc = (y.region ? y.cost_cny : 0) - (x.region ? x.cost_cny : 0);
+			double dk = (y.region ? y.carbon_kg : 0) - (x.region ? x.carbon_kg : 0);
+			if (csv) {
+				tool_csv_field(f, x.job, 0);
+				tool_csv_field(f, x.region, 0);
+				tool_csv_field(f, x.region ? x.gpu_type : NULL, 0);
+				tool_csv_field(f, y.region, 0);
+				tool_csv_field(f, y.region ? y.gpu_type : NULL, 0);
+				tool_csv_num(f, dc, 0);
+				tool_csv_num(f, dk, 1);
+				continue;
+			}
+			snprintf(from, sizeof from, "%s%s%s", x.region ? x.region : "(unplaced)",
+			         x.region ? " " : "", x.region ? x.gpu_type : "");
+			snprintf(to, sizeof to, "%s%s%s", y.region ? y.region : "(unplaced)",
+			         y.region ? " " : "", y.region ? y.gpu_type : "");
+			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", x.job, from, to,
+			        tool_fmt(n1, sizeof n1, dc, 2), tool_fmt(n2, sizeof n2, dk, 1));
+		}
+		if (!csv && tc.placed != tb.placed)
+			fprintf(f, "\nThe changed plan places %zu job%s %s, so the totals cover different "
+			        "work.\n", tc.placed > tb.placed ? tc.placed - tb.placed
+			                                         : tb.placed - tc.placed,
+			        (tc.placed > tb.placed ? tc.placed - tb.placed : tb.placed - tc.placed)
+			        == 1 ? "" : "s", tc.placed > tb.placed ? "more" : "fewer");
+		rc = emit(&a, &b);
+	}
+	if (rc == EXIT_OK && tc.unplaced)
+		rc = EXIT_UNPLACED;
+done:
+	ewc_plan_free(pc);
+	ewc_plan_free(pb);
+	ewc_jobs_free(jc);
+	ewc_jobs_free(jb);
+	ewc_ctx_free(cc);
+	ewc_ctx_free(cb);
+	return rc;
+}
