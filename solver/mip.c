@@ -598,7 +598,8 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
                          size_t errlen)
 {
 	glp_prob *P;
-	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	double started = now_s();
+	double deadline = started + (m->time_limit > 0 ? m->time_limit : 1e9);
 	double pmax, pstar, bound = 0;
 	int proven1 = 1, proven2 = 1, all_placeable, rc;
 
@@ -612,9 +613,11 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		snprintf(err, errlen, "out of memory");
 		return EWC_ENOMEM;
 	}
+	if (m->keep_priority && m->start)
+		memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
 	pstar = ewc__mip_sum(m, res->choice, NULL, 1);
 	all_placeable = pstar >= pmax;
-	if (!all_placeable && m->nopts) {
+	if (!all_placeable && m->nopts && !(m->keep_priority && m->start)) {
 		double b1;
 		glp_set_obj_dir(P, GLP_MAX);
 		for (size_t o = 0; o < m->nopts; o++)
@@ -676,9 +679,12 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 	res->bound = bound;
 	res->proven = proven1 && proven2;
 
-	/* Phase 3: the tie-break among plans within a hair of that objective. */
+	/* Phase 3: the tie-break among plans within a hair of that objective.
+	 * It starts from the plan in hand and may only improve it, so it gets
+	 * no more time than the phases before it took (at least a second). */
 	if (m->opt_obj2 && m->nopts) {
 		double b3, lim = res->objective + 1e-9 * fmax(1.0, fabs(res->objective));
+		double t = now_s(), until = fmin(deadline, t + fmax(1.0, t - started));
 		int r = glp_add_rows(P, 1);
 		for (size_t o = 0; o < m->nopts; o++) {
 			w->ind[o + 1] = (int)o + 1;
@@ -687,7 +693,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		}
 		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, lim);
-		run_phase(m, P, 1, deadline, res->choice, w->x, &b3, 1, NULL);
+		run_phase(m, P, 1, until, res->choice, w->x, &b3, 1, NULL);
 		res->phases++;
 		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 		if (res->bound > res->objective)
@@ -805,7 +811,7 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
-	if (m->nside) {
+	if (m->nside && !m->sides_bind) {
 		/* Without the side rows first: when that plan meets them all, none
 		 * binds, and the plan and its bound hold with them too (the rows
 		 * only remove plans). Otherwise, the direct model. */
@@ -821,10 +827,13 @@ int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t er
 			res->feasible = 1;
 			return 0;
 		}
+		sided.sides_bind = 1;
 		/* the time left of the whole limit */
 		sided.time_limit = fmax(0.01, m->time_limit - (now_s() - t0));
 		return ewc__mip_direct(&sided, res, err, errlen);
 	}
+	if (m->nside)
+		return ewc__mip_direct(m, res, err, errlen);
 	if (m->method == EWC__SOLVE_DECOMPOSE ||
 	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
 		return ewc__mip_decompose(m, res, err, errlen);
@@ -901,6 +910,23 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 		side_bounds(P, r, &m->side[k]);
 		w->side_row[k] = r;
 	}
+	/* The plan itself is a basis, and a feasible one: each placed job's
+	 * chosen column in place of its row, every capacity and side row's
+	 * slack. The basis matrix is triangular. The simplex then starts at
+	 * the plan instead of at zero, which is minutes faster on 10,000 jobs. */
+	for (int r = 1; r <= glp_get_num_rows(P); r++)
+		glp_set_row_stat(P, r, GLP_BS);
+	for (size_t o = 0; o < m->nopts; o++)
+		if (col[o])
+			glp_set_col_stat(P, col[o], GLP_NL);
+	{
+		int r = 0;
+		for (size_t j = 0; j < m->njobs; j++)
+			if (d->choice[j] >= 0) {
+				glp_set_row_stat(P, ++r, GLP_NS);
+				glp_set_col_stat(P, col[d->choice[j]], GLP_BS);
+			}
+	}
 	free(col);
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
@@ -908,7 +934,8 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 	sm.tm_lim = ms_left(now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
 	if (glp_get_num_cols(P) == 0) {
 		*d->lp_obj = 0;
-	} else if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+	} else if ((glp_simplex(P, &sm) != 0 && (glp_std_basis(P), glp_simplex(P, &sm) != 0)) ||
+	           glp_get_status(P) != GLP_OPT) {
 		snprintf(err, errlen, "the LP of the plan with its placed jobs fixed did not solve "
 		         "to optimality within the time limit");
 		rc = EWC_ESOLVER;

@@ -48,6 +48,9 @@ typedef struct ewc__mip {
 	const char *write_lp;        /* write the phase-2 model here, or NULL */
 	int method;                  /* EWC__SOLVE_* */
 	const int *start;            /* [njobs] a feasible plan to start from, or NULL */
+	int keep_priority;           /* with start: place exactly its priority, no phase 1
+	                              * (the frontier's points all place the same work) */
+	int sides_bind;              /* the side rows are known to bind: no solve without them */
 	int quick;                   /* no cutting planes: for sub-problems closed
 	                              * from a good start, not proven from scratch */
 	/* called after each improvement of a long solve, or NULL */

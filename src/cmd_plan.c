@@ -195,7 +195,7 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 	        tool_fmt(b2, sizeof b2, hi.cost_cny - lo.cost_cny, 2),
 	        lo.cost_cny > 0 ? 100 * (hi.cost_cny - lo.cost_cny) / lo.cost_cny : 0);
 	fputs("CNY/t STEP: what each step from the point above costs per tonne avoided; a "
-	      "balanced plan\nwith carbon price P takes every step cheaper than P.\n", f);
+	      "step cheaper\nthan a carbon price P pays for itself at P.\n", f);
 	if (k != (size_t)-1) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
 		ewc_frontier_point(fr, k, &p);

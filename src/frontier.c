@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ewc_int.h"
+#include "plan_int.h"
 
 struct ewc_frontier {
 	ewc_plan **plans;       /* kept points, cheapest first */
@@ -138,7 +139,8 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		f->n = 1;
 		f->cap[0] = -1;
 		o.mode = EWC_MODE_CARBON;
-		rc = ewc_place_from(&f->plans[1], ctx, jobs, &o, f->plans[0]);
+		rc = ewc__place_ex(&f->plans[1], ctx, jobs, &o, NULL, f->plans[0],
+		                   EWC__PLACE_KEEP_PRIORITY);
 	}
 	if (rc != 0) {
 		ewc_frontier_free(f);
@@ -159,7 +161,7 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		ewc_plan *p = NULL;
 		o.carbon_budget_kg = opts->version >= 3 && opts->carbon_budget_kg >= 0
 		                     ? fmin(opts->carbon_budget_kg, eps) : eps;
-		rc = ewc_place_from(&p, ctx, jobs, &o, prev);
+		rc = ewc__place_ex(&p, ctx, jobs, &o, NULL, prev, EWC__PLACE_KEEP_PRIORITY);
 		if (rc == EWC_EPOLICY)
 			continue; /* none found in time under this cap: no point */
 		if (rc != 0) {

@@ -386,13 +386,13 @@ int ewc__no_policy(const ewc_place_options *opts, const char *who)
 int ewc_place(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
               const ewc_place_options *opts)
 {
-	return ewc__place_ex(out, ctx, jobs, opts, NULL, NULL);
+	return ewc__place_ex(out, ctx, jobs, opts, NULL, NULL, 0);
 }
 
 int ewc_place_from(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
                    const ewc_place_options *opts, const ewc_plan *from)
 {
-	return ewc__place_ex(out, ctx, jobs, opts, NULL, from);
+	return ewc__place_ex(out, ctx, jobs, opts, NULL, from, 0);
 }
 
 /* The policy rows of the model (SPEC-free: ewc's own), after any rows
@@ -612,7 +612,8 @@ static int *start_from(const ewc_plan *p, const ewc_plan *from)
 }
 
 int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
-                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from)
+                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from,
+                  unsigned flags)
 {
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *p;
@@ -743,6 +744,10 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	} else if (from) {
 		start = start_from(p, from);
 		m->start = start;
+		if (start && (flags & EWC__PLACE_KEEP_PRIORITY)) {
+			m->keep_priority = 1;
+			m->sides_bind = 1;
+		}
 	}
 	memset(&res, 0, sizeof res);
 	res.choice = p->choice;
@@ -756,6 +761,8 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		goto fail;
 	}
 	m->start = NULL;
+	m->keep_priority = 0;
+	m->sides_bind = 0;
 	m->write_lp = NULL;
 	m->progress = NULL;
 	p->proven = res.proven;

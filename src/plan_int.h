@@ -69,7 +69,13 @@ typedef struct ewc__rebal {
 	long max_moves;
 } ewc__rebal;
 
+/* ewc__place_ex() flags. KEEP_PRIORITY: place exactly the priority the
+ * start from `from` places (the frontier's points all place the same work),
+ * with the side rows known to bind. */
+#define EWC__PLACE_KEEP_PRIORITY 1u
+
 int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
-                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from);
+                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from,
+                  unsigned flags);
 
 #endif /* EWC_PLAN_INT_H */

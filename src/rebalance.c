@@ -260,7 +260,7 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	{
 		ewc__rebal spec = { cur_r, cur_t, opts->margin, opts->restart_hours,
 		                    opts->max_moves };
-		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL);
+		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL, 0);
 	}
 	if (rc)
 		goto fail;

@@ -1,0 +1,39 @@
+#!/bin/sh
+# planning.sh - how long the planner's tools take. Usage (from the build
+# folder): tests/bench/planning.sh [RUNS]
+# On the example jobs and shipped hubs: place, place --show-duals, a
+# binding carbon budget, whatif and an 11-point frontier. On a generated
+# instance of 10,000 jobs (tests/bench/gen.py 10000 1 1.3): place,
+# --show-duals and whatif. Prints the median, min and max wall time and the
+# peak RSS of each over RUNS runs (default 5).
+set -eu
+top_srcdir=${top_srcdir:-.}
+EWC=${EWC:-./src/ewc}
+RUNS=${1:-5}
+T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-planning.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+measure() {
+	label=$1; shift
+	i=0
+	: > "$T/times"
+	while [ "$i" -lt "$RUNS" ]; do
+		/usr/bin/time -f "%e %M" -o "$T/one" "$EWC" "$@" > /dev/null 2>&1 || true
+		tail -n 1 "$T/one" >> "$T/times"  # after "exited with non-zero status"
+		i=$((i + 1))
+	done
+	sort -n "$T/times" | awk -v l="$label" '{ t[NR] = $1; if ($2 > r) r = $2 }
+		END { printf "%-44s median %7.2f s  min %7.2f  max %7.2f  peak RSS %4.0f MB\n",
+		      l, t[int((NR + 1) / 2)], t[1], t[NR], r / 1024 }'
+}
+R="--regions $top_srcdir/regions --jobs $top_srcdir/examples/jobs.csv"
+measure "14 jobs: place" place $R
+measure "14 jobs: place --show-duals" place $R --show-duals
+measure "14 jobs: place --carbon-budget 80000 (binds)" place $R --carbon-budget 80000
+measure "14 jobs: whatif (2 settings)" whatif $R --set ningxia-zhongwei.A100.free=+2000 \
+	--set gansu-qingyang.power.price=0.30
+measure "14 jobs: frontier --points 11" frontier $R --points 11
+python3 "$top_srcdir/tests/bench/gen.py" 10000 1 1.3 "$T" > /dev/null
+G="--regions $T/gpus.xml --regions $T/regions.xml --jobs $T/jobs.csv"
+measure "10,000 jobs: place" place $G --format csv
+measure "10,000 jobs: place --show-duals" place $G --show-duals --format json
+measure "10,000 jobs: whatif (*.A100.free=+100)" whatif $G --set '*.A100.free=+100' --format csv
