@@ -310,6 +310,15 @@ int cmd_frontier(int argc, char **argv)
 
 /* ---- ewc whatif ------------------------------------------------------------ */
 
+/* Whether a job's place differs between the base plan (x) and the changed
+ * one (y): placed in one only, or on another region or type. */
+static int changed(const ewc_assignment *x, const ewc_assignment *y)
+{
+	if (!x->region || !y->region)
+		return !x->region != !y->region;
+	return strcmp(x->region, y->region) != 0 || strcmp(x->gpu_type, y->gpu_type) != 0;
+}
+
 static json_t *plan_json(const ewc_plan *p)
 {
 	char *s = NULL;
@@ -364,8 +373,7 @@ int cmd_whatif(int argc, char **argv)
 		ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
 		ewc_plan_assignment(pb, i, &x);
 		ewc_plan_assignment(pc, i, &y);
-		moved += !x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
-		                                                 strcmp(x.gpu_type, y.gpu_type)));
+		moved += (size_t)changed(&x, &y);
 	}
 
 	if (strcmp(a.p.format, "json") == 0) {
@@ -376,8 +384,7 @@ int cmd_whatif(int argc, char **argv)
 			ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
 			ewc_plan_assignment(pb, i, &x);
 			ewc_plan_assignment(pc, i, &y);
-			if (!(!x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
-			                                              strcmp(x.gpu_type, y.gpu_type)))))
+			if (!changed(&x, &y))
 				continue;
 			json_array_append_new(mv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:f, s:f}",
 				"job", x.job,
@@ -444,8 +451,7 @@ int cmd_whatif(int argc, char **argv)
 			char from[96], to[96];
 			ewc_plan_assignment(pb, i, &x);
 			ewc_plan_assignment(pc, i, &y);
-			if (!(!x.region != !y.region || (x.region && (strcmp(x.region, y.region) ||
-			                                              strcmp(x.gpu_type, y.gpu_type)))))
+			if (!changed(&x, &y))
 				continue;
 			double dc = (y.region ? y.cost_cny : 0) - (x.region ? x.cost_cny : 0);
 			double dk = (y.region ? y.carbon_kg : 0) - (x.region ? x.carbon_kg : 0);

@@ -552,12 +552,31 @@ out:
 	free(ga);
 }
 
+static xmlNodePtr doc_start(htmlDocPtr doc, const char *title)
+{
+	xmlNodePtr html, head, m;
+
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	html = xmlNewNode(NULL, BAD_CAST "html");
+	xmlDocSetRootElement(doc, html);
+	attr(html, "lang", "en");
+	head = el(html, "head", NULL);
+	m = el(head, "meta", NULL);
+	attr(m, "charset", "utf-8");
+	m = el(head, "meta", NULL);
+	attr(m, "name", "viewport");
+	attr(m, "content", "width=device-width, initial-scale=1");
+	el(head, "title", title);
+	el(head, "style", css);
+	return el(html, "body", NULL);
+}
+
 static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
                         const ewc_rebalance *rb, long long run)
 {
 	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
-	xmlNodePtr html, head, body, sec, kp, m;
+	xmlNodePtr body, sec, kp;
 	trend t;
 	char when[32], buf[64], b2[64];
 
@@ -584,19 +603,8 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 		t.n++;
 	}
 
-	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
-	html = xmlNewNode(NULL, BAD_CAST "html");
-	xmlDocSetRootElement(doc, html);
-	attr(html, "lang", "en");
-	head = el(html, "head", NULL);
-	m = el(head, "meta", NULL);
-	attr(m, "charset", "utf-8");
-	m = el(head, "meta", NULL);
-	attr(m, "name", "viewport");
-	attr(m, "content", "width=device-width, initial-scale=1");
-	elf(head, "title", "ewc rebalancing, %.10s", when);
-	el(head, "style", css);
-	body = el(html, "body", NULL);
+	snprintf(buf, sizeof buf, "ewc rebalancing, %.10s", when);
+	body = doc_start(doc, buf);
 	elf(body, "h1", "Nightly rebalancing, %.10s", when);
 	attr(elf(body, "p", "At %s on %s; %s mode%s; migration counted x%.3g. %s", when, dbpath,
 	         ewc_mode_name(s.mode), s.mode == EWC_MODE_BALANCED ? ", carbon priced" : "",
@@ -688,25 +696,6 @@ static int save(const char *path, htmlDocPtr doc)
 }
 
 /* ---- the frontier report ----------------------------------------------------- */
-
-static xmlNodePtr doc_start(htmlDocPtr doc, const char *title)
-{
-	xmlNodePtr html, head, m;
-
-	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
-	html = xmlNewNode(NULL, BAD_CAST "html");
-	xmlDocSetRootElement(doc, html);
-	attr(html, "lang", "en");
-	head = el(html, "head", NULL);
-	m = el(head, "meta", NULL);
-	attr(m, "charset", "utf-8");
-	m = el(head, "meta", NULL);
-	attr(m, "name", "viewport");
-	attr(m, "content", "width=device-width, initial-scale=1");
-	el(head, "title", title);
-	el(head, "style", css);
-	return el(html, "body", NULL);
-}
 
 /* Carbon (y) against cost (x), both axes from the frontier's own range. */
 static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
