@@ -310,13 +310,27 @@ int cmd_frontier(int argc, char **argv)
 
 /* ---- ewc whatif ------------------------------------------------------------ */
 
-/* Whether a job's place differs between the base plan (x) and the changed
- * one (y): placed in one only, or on another region or type. */
-static int changed(const ewc_assignment *x, const ewc_assignment *y)
+/* Job i in the base plan (x) and the changed one (y). 1 when it changes
+ * place (placed in one only, or on another region or type), with the
+ * change of its cost and carbon (an unplaced job counts 0). */
+typedef struct job_change {
+	ewc_assignment x, y;
+	double cost_cny, carbon_kg;
+} job_change;
+
+static int changed(const ewc_plan *pb, const ewc_plan *pc, size_t i, job_change *c)
 {
-	if (!x->region || !y->region)
-		return !x->region != !y->region;
-	return strcmp(x->region, y->region) != 0 || strcmp(x->gpu_type, y->gpu_type) != 0;
+	ewc_assignment init = EWC_ASSIGNMENT_INIT;
+
+	c->x = init;
+	c->y = init;
+	ewc_plan_assignment(pb, i, &c->x);
+	ewc_plan_assignment(pc, i, &c->y);
+	c->cost_cny = (c->y.region ? c->y.cost_cny : 0) - (c->x.region ? c->x.cost_cny : 0);
+	c->carbon_kg = (c->y.region ? c->y.carbon_kg : 0) - (c->x.region ? c->x.carbon_kg : 0);
+	if (!c->x.region || !c->y.region)
+		return !c->x.region != !c->y.region;
+	return strcmp(c->x.region, c->y.region) != 0 || strcmp(c->x.gpu_type, c->y.gpu_type) != 0;
 }
 
 static json_t *plan_json(const ewc_plan *p)
@@ -370,10 +384,8 @@ int cmd_whatif(int argc, char **argv)
 	ewc_plan_totals(pc, &tc);
 	n = ewc_jobs_count(jb);
 	for (size_t i = 0; i < n; i++) {
-		ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
-		ewc_plan_assignment(pb, i, &x);
-		ewc_plan_assignment(pc, i, &y);
-		moved += (size_t)changed(&x, &y);
+		job_change c;
+		moved += (size_t)changed(pb, pc, i, &c);
 	}
 
 	if (strcmp(a.p.format, "json") == 0) {
@@ -381,20 +393,17 @@ int cmd_whatif(int argc, char **argv)
 		for (size_t i = 0; sets && i < a.nsets; i++)
 			json_array_append_new(sets, json_string(a.sets[i]));
 		for (size_t i = 0; mv && i < n; i++) {
-			ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
-			ewc_plan_assignment(pb, i, &x);
-			ewc_plan_assignment(pc, i, &y);
-			if (!changed(&x, &y))
+			job_change c;
+			if (!changed(pb, pc, i, &c))
 				continue;
+			const ewc_assignment *x = &c.x, *y = &c.y;
 			json_array_append_new(mv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:f, s:f}",
-				"job", x.job,
-				"from_region", x.region ? json_string(x.region) : json_null(),
-				"from_gpu_type", x.region ? json_string(x.gpu_type) : json_null(),
-				"to_region", y.region ? json_string(y.region) : json_null(),
-				"to_gpu_type", y.region ? json_string(y.gpu_type) : json_null(),
-				"cost_change_cny", (y.region ? y.cost_cny : 0) - (x.region ? x.cost_cny : 0),
-				"carbon_change_kg",
-				(y.region ? y.carbon_kg : 0) - (x.region ? x.carbon_kg : 0)));
+				"job", x->job,
+				"from_region", x->region ? json_string(x->region) : json_null(),
+				"from_gpu_type", x->region ? json_string(x->gpu_type) : json_null(),
+				"to_region", y->region ? json_string(y->region) : json_null(),
+				"to_gpu_type", y->region ? json_string(y->gpu_type) : json_null(),
+				"cost_change_cny", c.cost_cny, "carbon_change_kg", c.carbon_kg));
 		}
 		if (root) {
 			json_object_set_new(root, "settings", sets);
@@ -447,30 +456,28 @@ int cmd_whatif(int argc, char **argv)
 				        "COST CNY", "CARBON KG");
 		}
 		for (size_t i = 0; i < n; i++) {
-			ewc_assignment x = EWC_ASSIGNMENT_INIT, y = EWC_ASSIGNMENT_INIT;
+			job_change c;
 			char from[96], to[96];
-			ewc_plan_assignment(pb, i, &x);
-			ewc_plan_assignment(pc, i, &y);
-			if (!changed(&x, &y))
+			if (!changed(pb, pc, i, &c))
 				continue;
-			double dc = (y.region ? y.cost_cny : 0) - (x.region ? x.cost_cny : 0);
-			double dk = (y.region ? y.carbon_kg : 0) - (x.region ? x.carbon_kg : 0);
+			const ewc_assignment *x = &c.x, *y = &c.y;
 			if (csv) {
-				tool_csv_field(f, x.job, 0);
-				tool_csv_field(f, x.region, 0);
-				tool_csv_field(f, x.region ? x.gpu_type : NULL, 0);
-				tool_csv_field(f, y.region, 0);
-				tool_csv_field(f, y.region ? y.gpu_type : NULL, 0);
-				tool_csv_num(f, dc, 0);
-				tool_csv_num(f, dk, 1);
+				tool_csv_field(f, x->job, 0);
+				tool_csv_field(f, x->region, 0);
+				tool_csv_field(f, x->region ? x->gpu_type : NULL, 0);
+				tool_csv_field(f, y->region, 0);
+				tool_csv_field(f, y->region ? y->gpu_type : NULL, 0);
+				tool_csv_num(f, c.cost_cny, 0);
+				tool_csv_num(f, c.carbon_kg, 1);
 				continue;
 			}
-			snprintf(from, sizeof from, "%s%s%s", x.region ? x.region : "(unplaced)",
-			         x.region ? " " : "", x.region ? x.gpu_type : "");
-			snprintf(to, sizeof to, "%s%s%s", y.region ? y.region : "(unplaced)",
-			         y.region ? " " : "", y.region ? y.gpu_type : "");
-			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", x.job, from, to,
-			        tool_fmt(n1, sizeof n1, dc, 2), tool_fmt(n2, sizeof n2, dk, 1));
+			snprintf(from, sizeof from, "%s%s%s", x->region ? x->region : "(unplaced)",
+			         x->region ? " " : "", x->region ? x->gpu_type : "");
+			snprintf(to, sizeof to, "%s%s%s", y->region ? y->region : "(unplaced)",
+			         y->region ? " " : "", y->region ? y->gpu_type : "");
+			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", x->job, from, to,
+			        tool_fmt(n1, sizeof n1, c.cost_cny, 2),
+			        tool_fmt(n2, sizeof n2, c.carbon_kg, 1));
 		}
 		if (!csv && tc.placed != tb.placed)
 			fprintf(f, "\nThe changed plan places %zu job%s %s, so the totals cover different "

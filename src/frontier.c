@@ -25,13 +25,6 @@ void ewc_frontier_free(ewc_frontier *f)
 	free(f);
 }
 
-static void totals(const ewc_plan *p, ewc_totals *t)
-{
-	ewc_totals z = EWC_TOTALS_INIT;
-	*t = z;
-	ewc_plan_totals(p, t);
-}
-
 /* Keep the points no other point beats on both cost and carbon (ties:
  * the first), cheapest first. */
 static void prune(ewc_plan **v, double *cap, size_t *n)
@@ -41,11 +34,9 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
 	/* insertion sort by cost, then carbon: a dozen points */
 	for (size_t i = 1; i < *n; i++)
 		for (size_t j = i; j > 0; j--) {
-			ewc_totals a, b;
-			totals(v[j - 1], &a);
-			totals(v[j], &b);
-			if (b.cost_cny < a.cost_cny ||
-			    (b.cost_cny == a.cost_cny && b.carbon_kg < a.carbon_kg)) {
+			const ewc_totals *a = &v[j - 1]->totals, *b = &v[j]->totals;
+			if (b->cost_cny < a->cost_cny ||
+			    (b->cost_cny == a->cost_cny && b->carbon_kg < a->carbon_kg)) {
 				ewc_plan *t = v[j];
 				double c = cap[j];
 				v[j] = v[j - 1];
@@ -57,12 +48,10 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
 			}
 		}
 	for (size_t i = 0; i < *n; i++) {
-		ewc_totals a, last;
-		totals(v[i], &a);
 		if (k > 0) {
-			totals(v[k - 1], &last);
-			double tol = 1e-9 * fmax(1.0, last.carbon_kg);
-			if (a.carbon_kg >= last.carbon_kg - tol) {
+			const ewc_totals *a = &v[i]->totals, *last = &v[k - 1]->totals;
+			double tol = 1e-9 * fmax(1.0, last->carbon_kg);
+			if (a->carbon_kg >= last->carbon_kg - tol) {
 				ewc_plan_free(v[i]); /* dearer and no greener */
 				continue;
 			}
@@ -78,22 +67,19 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
  * cost and carbon each scaled to 0..1. */
 static size_t knee(ewc_plan **v, size_t n)
 {
-	ewc_totals lo, hi;
 	size_t best = (size_t)-1;
 	double best_d = 1e-6;
 
 	if (n < 3)
 		return best;
-	totals(v[0], &lo);
-	totals(v[n - 1], &hi);
-	double dc = hi.cost_cny - lo.cost_cny, dk = lo.carbon_kg - hi.carbon_kg;
+	const ewc_totals *lo = &v[0]->totals, *hi = &v[n - 1]->totals;
+	double dc = hi->cost_cny - lo->cost_cny, dk = lo->carbon_kg - hi->carbon_kg;
 	if (dc <= 0 || dk <= 0)
 		return best;
 	for (size_t i = 1; i + 1 < n; i++) {
-		ewc_totals t;
-		totals(v[i], &t);
-		double x = (t.cost_cny - lo.cost_cny) / dc;
-		double y = (t.carbon_kg - hi.carbon_kg) / dk;
+		const ewc_totals *t = &v[i]->totals;
+		double x = (t->cost_cny - lo->cost_cny) / dc;
+		double y = (t->carbon_kg - hi->carbon_kg) / dk;
 		double d = 1.0 - x - y;
 		if (d > best_d) {
 			best_d = d;
@@ -108,7 +94,7 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 {
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT, o;
 	ewc_frontier *f;
-	ewc_totals cheap, green;
+	const ewc_totals *cheap, *green;
 	int rc;
 
 	if (!out || !ctx || !jobs)
@@ -148,16 +134,16 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	}
 	f->n = 2;
 	f->cap[1] = -1;
-	totals(f->plans[0], &cheap);
-	totals(f->plans[1], &green);
+	cheap = &f->plans[0]->totals;
+	green = &f->plans[1]->totals;
 
 	/* the points between, greenest first: each starts from its greener
 	 * neighbour, a plan within its cap, so cost never rises on the way */
 	o.mode = EWC_MODE_COST;
 	const ewc_plan *prev = f->plans[1];
-	double span = cheap.carbon_kg - green.carbon_kg;
-	for (size_t k = 1; k + 1 < points && span > 1e-9 * fmax(1.0, cheap.carbon_kg); k++) {
-		double eps = green.carbon_kg + span * (double)k / (double)(points - 1);
+	double span = cheap->carbon_kg - green->carbon_kg;
+	for (size_t k = 1; k + 1 < points && span > 1e-9 * fmax(1.0, cheap->carbon_kg); k++) {
+		double eps = green->carbon_kg + span * (double)k / (double)(points - 1);
 		ewc_plan *p = NULL;
 		o.carbon_budget_kg = opts->version >= 3 && opts->carbon_budget_kg >= 0
 		                     ? fmin(opts->carbon_budget_kg, eps) : eps;
@@ -185,31 +171,31 @@ size_t ewc_frontier_count(const ewc_frontier *f)
 
 int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out)
 {
-	ewc_totals t, prev;
+	const ewc_totals *t;
 
 	if (!f || !out || i >= f->n)
 		return ewc__seterr(EWC_EINVAL, "ewc_frontier_point: no point %zu", i);
 	if (out->version != EWC_FRONTIER_PT_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_frontier_point: struct version %u not supported",
 		                   out->version);
-	totals(f->plans[i], &t);
+	t = &f->plans[i]->totals;
 	memset(out, 0, sizeof *out);
 	out->version = EWC_FRONTIER_PT_VERSION;
-	out->cost_cny = t.cost_cny;
-	out->carbon_kg = t.carbon_kg;
+	out->cost_cny = t->cost_cny;
+	out->carbon_kg = t->carbon_kg;
 	out->carbon_cap_kg = f->cap[i];
-	out->placed = t.placed;
-	out->placed_west = t.placed_west;
-	out->gpu_hours_west = t.gpu_hours_west;
-	out->gpu_hours_domestic = t.gpu_hours_domestic;
-	out->gap = t.gap;
+	out->placed = t->placed;
+	out->placed_west = t->placed_west;
+	out->gpu_hours_west = t->gpu_hours_west;
+	out->gpu_hours_domestic = t->gpu_hours_domestic;
+	out->gap = t->gap;
 	out->proven = ewc_plan_proven(f->plans[i]);
 	out->knee = i == f->knee;
 	if (i > 0) {
-		totals(f->plans[i - 1], &prev);
-		double avoided = prev.carbon_kg - t.carbon_kg;
+		const ewc_totals *prev = &f->plans[i - 1]->totals;
+		double avoided = prev->carbon_kg - t->carbon_kg;
 		out->carbon_price_cny_per_t = avoided > 0
-		                              ? (t.cost_cny - prev.cost_cny) / (avoided / 1000.0) : 0;
+		                              ? (t->cost_cny - prev->cost_cny) / (avoided / 1000.0) : 0;
 	}
 	return 0;
 }

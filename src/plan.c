@@ -1000,7 +1000,6 @@ int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
 	long *used = NULL;
 	char err[256] = "";
 	size_t npools, n = 0, placed_gpus = 0;
-	double energy = 0;
 	int rc;
 
 	if (!p || !count)
@@ -1028,7 +1027,6 @@ int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
 		if (p->choice[j] >= 0) {
 			used[p->pool[p->choice[j]]] += p->jobs->v[j].gpus;
 			placed_gpus += (size_t)p->jobs->v[j].gpus;
-			energy += p->opt_cost[p->choice[j]].energy_kwh;
 		}
 	/* a capacity the plan fills: what one more GPU there saves */
 	for (size_t r = 0; r < w->nregions; r++)
@@ -1058,7 +1056,7 @@ int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
 			break;
 		case EWC__SIDE_GREEN:
 			sh->kind = EWC_SHADOW_GREEN_SHARE;
-			v = side_dual[k] * energy / 100.0;  /* per point of share */
+			v = side_dual[k] * p->totals.energy_kwh / 100.0;  /* per point of share */
 			break;
 		case EWC__SIDE_SHARE:
 			if (side_dual[k] == 0)
