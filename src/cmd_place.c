@@ -31,10 +31,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "commit", no_argument, NULL, O_COMMIT },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "show-duals", no_argument, NULL, O_DUALS },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "carbon-budget", required_argument, NULL, O_POLICY },
-		{ "min-green-share", required_argument, NULL, O_POLICY },
-		{ "max-region-share", required_argument, NULL, O_POLICY },
+		TOOL_POLICY_OPTIONS(O_POLICY),
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -47,10 +44,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "gap", required_argument, NULL, O_GAP },
 		{ "time-limit", required_argument, NULL, O_TLIMIT },
 		{ "solver", required_argument, NULL, O_SOLVER },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "carbon-budget", required_argument, NULL, O_POLICY },
-		{ "min-green-share", required_argument, NULL, O_POLICY },
-		{ "max-region-share", required_argument, NULL, O_POLICY },
+		TOOL_POLICY_OPTIONS(O_POLICY),
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};

@@ -37,10 +37,7 @@ static int parse(const char *cmd, int whatif, int argc, char **argv, plan_args *
 		{ "gap", required_argument, NULL, O_SOLVE },
 		{ "time-limit", required_argument, NULL, O_SOLVE },
 		{ "solver", required_argument, NULL, O_SOLVE },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "carbon-budget", required_argument, NULL, O_POLICY },
-		{ "min-green-share", required_argument, NULL, O_POLICY },
-		{ "max-region-share", required_argument, NULL, O_POLICY },
+		TOOL_POLICY_OPTIONS(O_POLICY),
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -55,10 +52,7 @@ static int parse(const char *cmd, int whatif, int argc, char **argv, plan_args *
 		{ "gap", required_argument, NULL, O_SOLVE },
 		{ "time-limit", required_argument, NULL, O_SOLVE },
 		{ "solver", required_argument, NULL, O_SOLVE },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "carbon-budget", required_argument, NULL, O_POLICY },
-		{ "min-green-share", required_argument, NULL, O_POLICY },
-		{ "max-region-share", required_argument, NULL, O_POLICY },
+		TOOL_POLICY_OPTIONS(O_POLICY),
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};

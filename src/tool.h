@@ -111,6 +111,12 @@ typedef struct place_args {
  * EXIT_USAGE with the message printed. tool_policy_apply() loads the file
  * into o; prints and returns EXIT_ERR on failure. */
 int tool_policy_option(const char *cmd, const char *name, const char *value, place_args *a);
+/* Their entries in a getopt_long table, all returning `code`. */
+#define TOOL_POLICY_OPTIONS(code)                              \
+	{ "policy", required_argument, NULL, code },           \
+	{ "carbon-budget", required_argument, NULL, code },    \
+	{ "min-green-share", required_argument, NULL, code },  \
+	{ "max-region-share", required_argument, NULL, code }
 int tool_policy_apply(const place_args *a, ewc_place_options *o);
 
 /* Parse place/explain options; `explain` selects --job and drops the
