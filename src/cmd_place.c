@@ -15,7 +15,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 {
 	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
 	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_DB, O_COMMIT, O_NOW, O_HELP, O_POLICY,
-	       O_DUALS };
+	       O_DUALS, O_MAXAGE };
 	static const struct option place_opts[] = {
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -28,6 +28,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		{ "write-lp", required_argument, NULL, O_LP },
 		{ "solver", required_argument, NULL, O_SOLVER },
 		{ "db", required_argument, NULL, O_DB },
+		{ "max-age", required_argument, NULL, O_MAXAGE },
 		{ "commit", no_argument, NULL, O_COMMIT },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "show-duals", no_argument, NULL, O_DUALS },
@@ -57,6 +58,7 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 	a->budget = a->green = a->share = -1;
 	a->format = "table";
 	a->now = (double)time(NULL);
+	a->max_age_h = 48;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", table, &li)) != -1) {
@@ -83,6 +85,10 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		case O_OUTPUT: a->output = optarg; break;
 		case O_LP: a->opts.write_lp = optarg; break;
 		case O_DB: a->db = optarg; break;
+		case O_MAXAGE:
+			if (tool_max_age(cmd, optarg, &a->max_age_h))
+				return EXIT_USAGE;
+			break;
 		case O_COMMIT: a->commit = 1; break;
 		case O_DUALS: a->show_duals = 1; break;
 		case O_POLICY:
@@ -108,8 +114,6 @@ int place_parse(const char *cmd, int explain, int argc, char **argv, place_args 
 		return tool_usage(cmd, "--jobs FILE is required");
 	if (explain && !a->job)
 		return tool_usage(cmd, "--job ID is required");
-	if (a->db && !a->commit)
-		return tool_usage(cmd, "--db is for --commit: without it nothing is recorded");
 	if (carbon_price_set && a->opts.mode != EWC_MODE_BALANCED)
 		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
 	return 0;
@@ -138,6 +142,21 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 	*ctx = tool_load(&a->regions);
 	if (!*ctx)
 		return EXIT_ERR;
+	if (a->db) {
+		/* the feeds' data over the descriptors; --commit may make a new database */
+		ewc_db *db = NULL;
+		int bad;
+		if (a->commit) {
+			if (ewc_db_open(&db, a->db) != 0)
+				tool_error("%s", ewc_errmsg(NULL));
+		} else {
+			db = tool_db_existing(a->db);
+		}
+		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h) != 0;
+		ewc_db_close(db);
+		if (bad)
+			goto fail;
+	}
 	*jobs = tool_jobs(*ctx, a->jobs);
 	if (!*jobs)
 		goto fail;

@@ -20,6 +20,7 @@ typedef struct rebal_args {
 	const char *report;
 	int commit;
 	double now;
+	double max_age_h;  /* --max-age of the feed data */
 	ewc_rebalance_options opts;
 } rebal_args;
 
@@ -27,10 +28,11 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 {
 	enum { O_REGIONS = 256, O_DB, O_NOW, O_MAXMOVES, O_MARGIN, O_RESTART, O_REPORT,
 	       O_FORMAT, O_OUTPUT, O_COMMIT, O_MODE, O_CPRICE, O_GAP, O_TLIMIT, O_SOLVER,
-	       O_HELP };
+	       O_HELP, O_MAXAGE };
 	static const struct option opts[] = {
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "db", required_argument, NULL, O_DB },
+		{ "max-age", required_argument, NULL, O_MAXAGE },
 		{ "now", required_argument, NULL, O_NOW },
 		{ "max-moves", required_argument, NULL, O_MAXMOVES },
 		{ "margin", required_argument, NULL, O_MARGIN },
@@ -55,6 +57,7 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 	a->opts = def;
 	a->format = "table";
 	a->now = (double)time(NULL);
+	a->max_age_h = 48;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, &li)) != -1) {
@@ -64,6 +67,10 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 				return EXIT_USAGE;
 			break;
 		case O_DB: a->db = optarg; break;
+		case O_MAXAGE:
+			if (tool_max_age("rebalance", optarg, &a->max_age_h))
+				return EXIT_USAGE;
+			break;
 		case O_NOW:
 			if (tool_time("rebalance", "--now", optarg, &a->now))
 				return EXIT_USAGE;
@@ -316,7 +323,8 @@ int cmd_rebalance(int argc, char **argv)
 	if (!db)
 		return EXIT_ERR;
 	ctx = tool_load(&a.regions);
-	if (!ctx) {
+	if (!ctx || tool_overlay(db, ctx, a.now, a.max_age_h) != 0) {
+		ewc_ctx_free(ctx);
 		ewc_db_close(db);
 		return EXIT_ERR;
 	}

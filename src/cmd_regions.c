@@ -1,7 +1,13 @@
 /* cmd_regions.c - `ewc regions list|validate`: inspect region descriptors */
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "tool.h"
 
@@ -25,6 +31,320 @@ static void list(ewc_ctx *ctx)
 	}
 }
 
+/* --window: hours ("24", "24h", "90m", "2d") or "FROM/TO" in UTC. */
+static int window_option(const char *text, ewc_import_options *io)
+{
+	const char *slash = strchr(text, '/');
+	char num[64];
+	size_t n = strlen(text);
+	double v, scale = 1;
+
+	if (slash) {
+		char from[64];
+		if ((size_t)(slash - text) >= sizeof from)
+			return tool_usage("regions", "--window: want HOURS or FROM/TO, got \"%s\"", text);
+		memcpy(from, text, (size_t)(slash - text));
+		from[slash - text] = '\0';
+		if (tool_time("regions", "--window FROM", from, &io->window_from) ||
+		    tool_time("regions", "--window TO", slash + 1, &io->window_to))
+			return EXIT_USAGE;
+		if (io->window_from >= io->window_to)
+			return tool_usage("regions", "--window: FROM must come before TO");
+		return 0;
+	}
+	if (n && strchr("hmd", text[n - 1])) {
+		scale = text[n - 1] == 'm' ? 1.0 / 60 : text[n - 1] == 'd' ? 24 : 1;
+		n--;
+	}
+	if (n == 0 || n >= sizeof num)
+		return tool_usage("regions", "--window: want HOURS or FROM/TO, got \"%s\"", text);
+	memcpy(num, text, n);
+	num[n] = '\0';
+	if (tool_number("regions", "--window", num, &v))
+		return EXIT_USAGE;
+	if (v <= 0)
+		return tool_usage("regions", "--window: must be > 0, got \"%s\"", text);
+	io->window_h = v * scale;
+	return 0;
+}
+
+/* The output may not be one of the files it is made from. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int read_whole(const char *path, ewc_buffer *b, char **keep)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	tool_buf buf;
+	char chunk[65536];
+	size_t n;
+
+	*keep = NULL;
+	if (!f) {
+		tool_error("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (tool_buf_open(&buf) != 0) {
+		if (f != stdin)
+			fclose(f);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		fwrite(chunk, 1, n, buf.f);
+	if (ferror(f)) {
+		tool_error("%s: read error: %s", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		tool_buf_close(&buf);
+		free(buf.data);
+		return -1;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (tool_buf_close(&buf) != 0)
+		return -1;
+	*keep = buf.data;
+	b->name = path;
+	b->data = buf.data;
+	b->len = buf.len;
+	return 0;
+}
+
+static int import(int argc, char **argv)
+{
+	enum { O_FROM = 1, O_MAP, O_REGIONS, O_OUTPUT, O_WINDOW, O_RATE, O_SPOT, O_HELP };
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, O_FROM },
+		{ "map", required_argument, NULL, O_MAP },
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "currency-rate", required_argument, NULL, O_RATE },
+		{ "spot", no_argument, NULL, O_SPOT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	ewc_import_options io = EWC_IMPORT_OPTIONS_INIT;
+	tool_regions r = { { 0 }, 0 };
+	const char *file = NULL, *mapf = NULL, *output = NULL;
+	ewc_buffer data, map;
+	char *data_keep = NULL, *map_keep = NULL, *xml = NULL, note[512], when[32];
+	size_t xlen, used, skipped, k;
+	ewc_import *im = NULL;
+	ewc_ctx *ctx = NULL;
+	FILE *rep;
+	int c, rc = EXIT_ERR;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_FROM:
+			if (!ewc_import_format_known(optarg))
+				return tool_usage("regions", "--from: use google-cfe, casdk, electricitymaps, "
+				                  "skypilot or ewc, not \"%s\"", optarg);
+			io.format = optarg;
+			break;
+		case O_MAP: mapf = optarg; break;
+		case O_REGIONS:
+			if (tool_regions_add(&r, "regions", optarg))
+				return EXIT_USAGE;
+			break;
+		case O_OUTPUT: output = optarg; break;
+		case O_WINDOW:
+			if (window_option(optarg, &io))
+				return EXIT_USAGE;
+			break;
+		case O_RATE:
+			if (tool_number("regions", "--currency-rate", optarg, &io.currency_rate))
+				return EXIT_USAGE;
+			if (io.currency_rate <= 0)
+				return tool_usage("regions", "--currency-rate: must be > 0, got %s", optarg);
+			break;
+		case O_SPOT: io.spot = 1; break;
+		case O_HELP:
+			cmd_help_text("regions", stdout);
+			return EXIT_OK;
+		case ':':
+			return tool_usage("regions", "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage("regions", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 == argc)
+		file = argv[optind];
+	else if (optind < argc)
+		return tool_usage("regions", "import reads one FILE; extra argument \"%s\"",
+		                  argv[optind + 1]);
+	if (!io.format)
+		return tool_usage("regions", "import needs --from FORMAT");
+	if (!file)
+		return tool_usage("regions", "import needs the FILE to read");
+	if (!mapf && strcmp(io.format, "ewc") != 0)
+		return tool_usage("regions", "--from %s needs --map MAP.csv (external,region)",
+		                  io.format);
+	if (!output)
+		return tool_usage("regions", "import needs --output FILE: it never changes the "
+		                  "descriptors in place");
+	if ((io.window_from > 0 || io.window_h != 24) && strcmp(io.format, "casdk") != 0)
+		return tool_usage("regions", "--window is for --from casdk");
+	if ((io.spot || io.currency_rate != 1) && strcmp(io.format, "skypilot") != 0)
+		return tool_usage("regions", "--spot and --currency-rate are for --from skypilot");
+
+	ctx = tool_load(&r);
+	if (!ctx)
+		return EXIT_ERR;
+	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
+		ewc_region_info info = EWC_REGION_INFO_INIT;
+		ewc_region_get(ctx, i, &info);
+		if (strcmp(output, "-") != 0 && same_file(output, info.file)) {
+			tool_error("%s: is where region %s comes from: write the new descriptors to "
+			           "another file", output, info.id);
+			goto out;
+		}
+	}
+	if (read_whole(file, &data, &data_keep) != 0 ||
+	    (mapf && read_whole(mapf, &map, &map_keep) != 0))
+		goto out;
+	if (ewc_import_read(&im, ctx, &data, mapf ? &map : NULL, &io) != 0 ||
+	    ewc_import_apply(ctx, im) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		goto out;
+	}
+	ewc_time_format((double)time(NULL), when, sizeof when);
+	snprintf(note, sizeof note, "imported from %s file %s on %s", io.format, file, when);
+	if (ewc_import_to_xml(im, ctx, note, &xml, &xlen) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		goto out;
+	}
+	if (tool_write(output, xml, xlen) != 0)
+		goto out;
+
+	/* the report: on stdout, unless the descriptors went there */
+	rep = strcmp(output, "-") == 0 ? stderr : stdout;
+	ewc_import_rows(im, &used, &skipped);
+	fprintf(rep, "%s %s: %zu rows used, %zu skipped\n", io.format, file, used, skipped);
+	for (k = 0; ewc_import_setting(im, k); k++)
+		fprintf(rep, "  set %s\n", ewc_import_setting(im, k));
+	for (k = 0; ewc_import_skipped(im, k); k++)
+		fprintf(rep, "  skipped %s\n", ewc_import_skipped(im, k));
+	if (k < skipped)
+		fprintf(rep, "  skipped %zu more rows\n", skipped - k);
+	for (k = 0; ewc_import_unchanged(im, k); k++)
+		fprintf(rep, "%s %s", k ? "," : "  unchanged (no data):", ewc_import_unchanged(im, k));
+	if (k)
+		fprintf(rep, "\n");
+	if (strcmp(output, "-") != 0)
+		fprintf(rep, "wrote %s\n", output);
+	rc = EXIT_OK;
+out:
+	free(xml);
+	ewc_import_free(im);
+	free(data_keep);
+	free(map_keep);
+	ewc_ctx_free(ctx);
+	return rc;
+}
+
+static void sync_report(void *user, const ewc_feed_result *r)
+{
+	static const char *const status[] = { "updated", "not modified", "FAILED" };
+	char when[32];
+
+	(void)user;
+	printf("%-16s %-12s http %3ld, %d attempt%s", r->name, status[r->status], r->http_status,
+	       r->attempts, r->attempts == 1 ? "" : "s");
+	if (r->status == EWC_FEED_UPDATED)
+		printf(", %zu settings from %zu rows (%zu skipped)", r->settings, r->rows_used,
+		       r->rows_skipped);
+	printf("\n");
+	if (r->status == EWC_FEED_FAILED) {
+		printf("  %s\n", r->message ? r->message : "failed");
+		if (r->kept_taken_at > 0) {
+			ewc_time_format(r->kept_taken_at, when, sizeof when);
+			printf("  kept the snapshot fetched %s\n", when);
+		} else {
+			printf("  no snapshot of this feed is stored yet\n");
+		}
+	}
+}
+
+static int sync_feeds(int argc, char **argv)
+{
+	enum { O_FEEDS = 1, O_DB, O_REGIONS, O_NOW, O_MAXAGE, O_HELP };
+	static const struct option opts[] = {
+		{ "feeds", required_argument, NULL, O_FEEDS },
+		{ "db", required_argument, NULL, O_DB },
+		{ "regions", required_argument, NULL, O_REGIONS },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "max-age", required_argument, NULL, O_MAXAGE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	tool_regions r = { { 0 }, 0 };
+	const char *feeds = NULL, *dbpath = NULL;
+	double now = (double)time(NULL), max_age = 48;
+	ewc_ctx *ctx;
+	ewc_db *db = NULL;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_FEEDS: feeds = optarg; break;
+		case O_DB: dbpath = optarg; break;
+		case O_REGIONS:
+			if (tool_regions_add(&r, "regions", optarg))
+				return EXIT_USAGE;
+			break;
+		case O_NOW:
+			if (tool_time("regions", "--now", optarg, &now))
+				return EXIT_USAGE;
+			break;
+		case O_MAXAGE:
+			if (tool_max_age("regions", optarg, &max_age))
+				return EXIT_USAGE;
+			break;
+		case O_HELP:
+			cmd_help_text("regions", stdout);
+			return EXIT_OK;
+		case ':':
+			return tool_usage("regions", "%s needs a value", argv[optind - 1]);
+		default:
+			return tool_usage("regions", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tool_usage("regions", "sync takes no argument \"%s\"", argv[optind]);
+	if (!feeds)
+		return tool_usage("regions", "sync needs --feeds FEEDS.xml");
+	ctx = tool_load(&r);
+	if (!ctx)
+		return EXIT_ERR;
+	if (ewc_db_open(&db, tool_db_path(dbpath)) != 0) {
+		tool_error("%s", ewc_errmsg(NULL));
+		ewc_ctx_free(ctx);
+		return EXIT_ERR;
+	}
+	rc = ewc_feeds_sync(db, ctx, feeds, now, sync_report, NULL);
+	fflush(stdout);
+	if (rc == 0 || rc == EWC_EFEED) {
+		/* what place and rebalance will now see, and how old it is */
+		tool_overlay(db, ctx, now, max_age);
+	}
+	if (rc)
+		tool_error("%s", ewc_errmsg(ctx));
+	ewc_db_close(db);
+	ewc_ctx_free(ctx);
+	return rc == 0 ? EXIT_OK : rc == EWC_EFEED ? EXIT_PARTIAL : EXIT_ERR;
+}
+
 int cmd_regions(int argc, char **argv)
 {
 	tool_regions r = { { 0 }, 0 };
@@ -37,8 +357,13 @@ int cmd_regions(int argc, char **argv)
 		cmd_help_text("regions", stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(sub, "import") == 0)
+		return import(argc - 1, argv + 1);
+	if (strcmp(sub, "sync") == 0)
+		return sync_feeds(argc - 1, argv + 1);
 	if (strcmp(sub, "list") && strcmp(sub, "validate"))
-		return tool_usage("regions", "unknown subcommand \"%s\": use list or validate", sub);
+		return tool_usage("regions", "unknown subcommand \"%s\": use list, validate, import "
+		                  "or sync", sub);
 	for (int i = 2; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1])
 			return tool_usage("regions", "unknown option %s", argv[i]);

@@ -14,7 +14,7 @@
 
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
-#define EWC_DB_SCHEMA 2
+#define EWC_DB_SCHEMA 3
 #define EWC__STR2(x) #x
 #define EWC__STR(x) EWC__STR2(x)
 
@@ -81,6 +81,31 @@ static const char *const schema_v2 =
 	"  migration_cny REAL NOT NULL, saving_cny REAL NOT NULL,"
 	"  carbon_avoided_kg REAL NOT NULL,"
 	"  PRIMARY KEY (run, job));";
+
+/* Version 3: what `ewc regions sync` fetched. A snapshot's settings are a
+ * JSON array of ewc_ctx_set() strings; checked_at moves forward when the
+ * server says the copy is still current (HTTP 304). Every attempt, good or
+ * bad, leaves one row in feed_log. */
+static const char *const schema_v3 =
+	"CREATE TABLE feed_snapshots ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed TEXT NOT NULL,"
+	"  url TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  taken_at TEXT NOT NULL,"
+	"  checked_at TEXT NOT NULL,"
+	"  etag TEXT, last_modified TEXT,"
+	"  rows_used INTEGER NOT NULL, rows_skipped INTEGER NOT NULL,"
+	"  settings TEXT NOT NULL);"
+	"CREATE INDEX feed_snapshots_feed ON feed_snapshots (feed, id);"
+	"CREATE TABLE feed_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed TEXT NOT NULL,"
+	"  at TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('updated', 'not-modified', 'failed')),"
+	"  http_status INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
+	"  message TEXT NOT NULL);";
 
 static int db_err(ewc_db *db, int code, const char *what)
 {
@@ -189,6 +214,7 @@ static int prepare(ewc_db *db)
 		return EWC_EIO;
 	rc = (version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
 	     (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
+	     (version < 3 && exec(db, schema_v3, "cannot migrate the schema to version 3")) ||
 	     exec(db, "PRAGMA application_id = " EWC__STR(EWC_DB_APP_ID),
 	          "cannot mark the database") ||
 	     exec(db, "PRAGMA user_version = " EWC__STR(EWC_DB_SCHEMA),
@@ -776,4 +802,219 @@ int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *sou
 		return EWC_EIO;
 	rc = rebalance_body(db, rb, when, source ? source : "", run_out);
 	return end(db, rc, "cannot commit");
+}
+
+/* ---- feed snapshots ------------------------------------------------------ */
+
+int ewc__db_feed_last(ewc_db *db, const char *feed, ewc__feed_state *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (sqlite3_prepare_v2(db->h, "SELECT id, url, taken_at, etag, last_modified "
+	                       "FROM feed_snapshots WHERE feed = ? ORDER BY id DESC LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *e = col_text(st, 3), *lm = col_text(st, 4);
+		out->id = sqlite3_column_int64(st, 0);
+		out->url = ewc__strdup(col_text(st, 1));
+		out->etag = e ? ewc__strdup(e) : NULL;
+		out->last_modified = lm ? ewc__strdup(lm) : NULL;
+		if (ewc_time_parse(col_text(st, 2), &out->taken_at) != 0)
+			out->taken_at = 0;
+		rc = !out->url || (e && !out->etag) || (lm && !out->last_modified)
+		         ? ewc__seterr(EWC_ENOMEM, "out of memory") : 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_err(db, EWC_EIO, "cannot read the feed snapshots");
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		ewc__feed_state_clear(out);
+	return rc;
+}
+
+void ewc__feed_state_clear(ewc__feed_state *s)
+{
+	free(s->url);
+	free(s->etag);
+	free(s->last_modified);
+	memset(s, 0, sizeof *s);
+}
+
+static int feed_log(ewc_db *db, const char *feed, const char *when, const char *status,
+                    long http, int attempts, const char *message)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO feed_log (feed, at, status, http_status, "
+	                       "attempts, message) VALUES (?, ?, ?, ?, ?, ?)", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, when, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, http);
+	sqlite3_bind_int(st, 5, attempts);
+	sqlite3_bind_text(st, 6, message ? message : "", -1, SQLITE_STATIC);
+	if (step_done(st))
+		rc = db_err(db, EWC_EIO, "cannot log the feed");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ewc__db_feed_store(ewc_db *db, const ewc__feed_store *f)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	char when[32], *settings = NULL;
+	const char *s;
+	int rc = 0;
+
+	for (size_t i = 0; arr && (s = ewc_import_setting(f->im, i)) != NULL; i++)
+		if (json_array_append_new(arr, json_string(s)) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	if (arr)
+		settings = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (!settings)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	ewc_time_format(f->now, when, sizeof when);
+	if (begin(db, "cannot start a transaction")) {
+		free(settings);
+		return EWC_EIO;
+	}
+	if (f->status == EWC_FEED_UPDATED) {
+		size_t used, skipped;
+		ewc_import_rows(f->im, &used, &skipped);
+		if (sqlite3_prepare_v2(db->h, "INSERT INTO feed_snapshots (feed, url, format, "
+		                       "taken_at, checked_at, etag, last_modified, rows_used, "
+		                       "rows_skipped, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		                       -1, &st, NULL) != SQLITE_OK) {
+			rc = db_err(db, EWC_EIO, "cannot prepare");
+		} else {
+			sqlite3_bind_text(st, 1, f->feed, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, f->url, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, f->format, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, when, -1, SQLITE_STATIC);
+			if (f->etag)
+				sqlite3_bind_text(st, 6, f->etag, -1, SQLITE_STATIC);
+			if (f->last_modified)
+				sqlite3_bind_text(st, 7, f->last_modified, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 8, (sqlite3_int64)used);
+			sqlite3_bind_int64(st, 9, (sqlite3_int64)skipped);
+			sqlite3_bind_text(st, 10, settings, -1, SQLITE_STATIC);
+			if (step_done(st))
+				rc = db_err(db, EWC_EIO, "cannot store the feed snapshot");
+		}
+		sqlite3_finalize(st);
+	} else if (f->status == EWC_FEED_NOT_MODIFIED) {
+		if (sqlite3_prepare_v2(db->h, "UPDATE feed_snapshots SET checked_at = ? WHERE id = ?",
+		                       -1, &st, NULL) != SQLITE_OK) {
+			rc = db_err(db, EWC_EIO, "cannot prepare");
+		} else {
+			sqlite3_bind_text(st, 1, when, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, f->snapshot);
+			if (step_done(st))
+				rc = db_err(db, EWC_EIO, "cannot mark the feed snapshot current");
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = feed_log(db, f->feed, when,
+		              f->status == EWC_FEED_UPDATED ? "updated"
+		              : f->status == EWC_FEED_NOT_MODIFIED ? "not-modified" : "failed",
+		              f->http_status, f->attempts, f->message);
+	free(settings);
+	return end(db, rc, "cannot commit the feed");
+}
+
+/* One feed's newest snapshot, read for the overlay. */
+typedef struct overlay_row {
+	char *feed, *url, *settings;
+	double taken_at, checked_at;
+} overlay_row;
+
+int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user)
+{
+	sqlite3_stmt *st = NULL;
+	overlay_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0, step;
+
+	if (!db || !ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_overlay: NULL argument");
+	/* the newest snapshot of each feed, oldest first */
+	if (sqlite3_prepare_v2(db->h, "SELECT feed, url, settings, taken_at, checked_at "
+	                       "FROM feed_snapshots WHERE id IN "
+	                       "(SELECT max(id) FROM feed_snapshots GROUP BY feed) ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && rc == 0) {
+		overlay_row *r;
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 8;
+			overlay_row *v = realloc(rows, nc * sizeof *v);
+			if (!v) {
+				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+				break;
+			}
+			rows = v;
+			cap = nc;
+		}
+		r = &rows[n++];
+		r->feed = ewc__strdup(col_text(st, 0));
+		r->url = ewc__strdup(col_text(st, 1));
+		r->settings = ewc__strdup(col_text(st, 2));
+		if (ewc_time_parse(col_text(st, 3), &r->taken_at) != 0 ||
+		    ewc_time_parse(col_text(st, 4), &r->checked_at) != 0)
+			rc = ewc__seterr(EWC_EIO, "%s: feed %s: a snapshot with a bad time", db->path,
+			                 col_text(st, 0));
+		else if (!r->feed || !r->url || !r->settings)
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_err(db, EWC_EIO, "cannot read the feed snapshots");
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_error_t err;
+		json_t *arr = json_loads(rows[i].settings, 0, &err);
+		size_t m = json_array_size(arr), skipped = 0;
+		const char **v = calloc(m ? m : 1, sizeof *v);
+		ewc_overlay o = { EWC_OVERLAY_VERSION, rows[i].feed, rows[i].url, rows[i].taken_at,
+		                  rows[i].checked_at, 0, 0 };
+		if (!v) {
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		} else if (!json_is_array(arr)) {
+			rc = ewc__seterr(EWC_EIO, "%s: feed %s: the stored snapshot is damaged", db->path,
+			                 rows[i].feed);
+		} else {
+			for (size_t k = 0; k < m && rc == 0; k++)
+				if (!(v[k] = json_string_value(json_array_get(arr, k))))
+					rc = ewc__seterr(EWC_EIO, "%s: feed %s: the stored snapshot is damaged",
+					                 db->path, rows[i].feed);
+			if (rc == 0)
+				rc = ewc__ctx_set_all(ctx, v, m, 1, &skipped);
+			o.applied = m - skipped;
+			o.skipped = skipped;
+			if (rc == 0 && fn)
+				fn(user, &o);
+		}
+		free(v);
+		json_decref(arr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].feed);
+		free(rows[i].url);
+		free(rows[i].settings);
+	}
+	free(rows);
+	return rc;
 }

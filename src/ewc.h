@@ -30,7 +30,8 @@ enum {
 	EWC_ESOLVER = -7,   /* the optimiser failed */
 	EWC_EVERSION = -8,  /* a struct's version field is not supported */
 	EWC_ECAPACITY = -9, /* not enough free GPUs now: capacity changed */
-	EWC_EPOLICY = -10   /* no plan meets the policy constraints */
+	EWC_EPOLICY = -10,  /* no plan meets the policy constraints */
+	EWC_EFEED = -11     /* some feeds failed; the others were stored */
 };
 
 /* A short fixed description of an error code. Never NULL. */
@@ -795,6 +796,117 @@ typedef int (*ewc_db_run_fn)(void *user, const ewc_db_run *run);
 
 /* The newest `limit` runs (all when limit <= 0), oldest first. */
 int ewc_db_runs(ewc_db *db, long limit, ewc_db_run_fn fn, void *user);
+
+
+/* --- published region data: importers and feeds ------------------------- */
+
+/* The result of reading one external data file: the settings it makes
+ * (ewc_ctx_set() syntax, "REGION.power.grid-factor=0.58") and a report. */
+typedef struct ewc_import ewc_import;
+
+#define EWC_IMPORT_OPTIONS_VERSION 1
+typedef struct ewc_import_options {
+	unsigned version;
+	/* "google-cfe", "casdk", "electricitymaps", "skypilot" or "ewc" */
+	const char *format;
+	/* casdk: the mean Rating is taken over samples with from <= Time < to
+	 * (seconds since the epoch) when both are > 0, else over the last
+	 * window_h hours up to the newest sample in the file (0: 24) */
+	double window_h;
+	double window_from, window_to;
+	/* skypilot: prices are multiplied by this (e.g. USD to CNY); must be > 0 */
+	double currency_rate;
+	int spot;                  /* skypilot: SpotPrice instead of Price */
+} ewc_import_options;
+#define EWC_IMPORT_OPTIONS_INIT { EWC_IMPORT_OPTIONS_VERSION, NULL, 24, 0, 0, 1, 0 }
+
+/* 1 when `format` is one ewc_import_read() reads. */
+int ewc_import_format_known(const char *format);
+
+/* Read `data` in opts->format, mapping its zone or region names to the
+ * context's regions through `map`: a CSV with the header
+ * "external,region" and an optional third column "green-share" (for
+ * electricitymaps: "renewable" or "fossil-free" to take the zone's green
+ * share from that percentage; empty to leave it). One external name may
+ * feed several regions; several names feeding one region are averaged
+ * (prices: the cheapest is taken). `map` may be NULL for the "ewc" format,
+ * whose region ids are the context's. Nothing in the context changes.
+ * Returns 0, EWC_EINPUT (a malformed file or map: file, line and field
+ * named), EWC_EINVAL or EWC_ENOMEM; free with ewc_import_free(). */
+int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
+                    const ewc_buffer *map, const ewc_import_options *opts);
+void ewc_import_free(ewc_import *im);
+
+/* The i-th setting, i-th reason a row was skipped ("cfe.csv:7: ...") and
+ * i-th region given no data, or NULL past the end. */
+const char *ewc_import_setting(const ewc_import *im, size_t i);
+const char *ewc_import_skipped(const ewc_import *im, size_t i);
+const char *ewc_import_unchanged(const ewc_import *im, size_t i);
+/* Rows (or entries) used and skipped. At most 100 reasons are kept. */
+void ewc_import_rows(const ewc_import *im, size_t *used, size_t *skipped);
+
+/* Make the import's settings in ctx, all or nothing. */
+int ewc_import_apply(ewc_ctx *ctx, const ewc_import *im);
+
+/* The region descriptor files ctx was loaded from, read again and joined
+ * into one <regions> document with the import's settings written in, each
+ * changed element preceded by a comment with the old value and `note`.
+ * The files must still be there (EWC_EIO), and the regions not loaded from
+ * memory (EWC_EINVAL). The caller frees *out with ewc_free(). */
+int ewc_import_to_xml(const ewc_import *im, const ewc_ctx *ctx, const char *note,
+                      char **out, size_t *len);
+
+/* How one feed of ewc_feeds_sync() ended. */
+typedef enum {
+	EWC_FEED_UPDATED = 0,      /* fetched, read, stored as a new snapshot */
+	EWC_FEED_NOT_MODIFIED = 1, /* the server's copy is the stored one */
+	EWC_FEED_FAILED = 2        /* nothing stored; the previous snapshot stays */
+} ewc_feed_status;
+
+#define EWC_FEED_RESULT_VERSION 1
+typedef struct ewc_feed_result {
+	unsigned version;
+	const char *name;
+	const char *url;
+	ewc_feed_status status;
+	long http_status;          /* of the last attempt; 0 when none answered */
+	int attempts;
+	size_t settings;           /* made by the new snapshot */
+	size_t rows_used, rows_skipped;
+	const char *message;       /* why it failed, or NULL */
+	double kept_taken_at;      /* failed: when the snapshot kept was fetched, or 0 */
+} ewc_feed_result;
+
+typedef void (*ewc_feed_fn)(void *user, const ewc_feed_result *r);
+
+/* Fetch every feed of the feeds file (docs/data.md) over HTTPS, read each
+ * with its importer against ctx's regions, and store each as a
+ * time-stamped snapshot in db, one transaction per feed. `fn` hears how
+ * each ended. Returns 0 when all succeeded, EWC_EFEED when some failed (the
+ * others are stored), or another code when the feeds file is bad or the
+ * database cannot be written (nothing fetched or stored). */
+int ewc_feeds_sync(ewc_db *db, ewc_ctx *ctx, const char *feeds_path, double now,
+                   ewc_feed_fn fn, void *user);
+
+#define EWC_OVERLAY_VERSION 1
+/* One feed's snapshot laid over the regions. */
+typedef struct ewc_overlay {
+	unsigned version;
+	const char *feed;
+	const char *url;
+	double taken_at;           /* when it was fetched */
+	double checked_at;         /* when the server last confirmed it */
+	size_t applied;            /* settings made */
+	size_t skipped;            /* settings for regions or pools not loaded */
+} ewc_overlay;
+
+typedef void (*ewc_overlay_fn)(void *user, const ewc_overlay *o);
+
+/* Lay the newest snapshot of every feed in db over ctx's regions, oldest
+ * first, so that where two feeds set one figure the newer wins; `fn` (may
+ * be NULL) hears of each. Returns 0 (also when there is none), EWC_EIO or
+ * EWC_ENOMEM, with ctx unchanged on failure. */
+int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user);
 
 #ifdef __cplusplus
 }

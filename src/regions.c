@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "ewc_int.h"
+#include "xml_int.h"
 
 /* Larger descriptor files than this are refused rather than parsed. */
 #define EWC__XML_MAX_BYTES (64u * 1024u * 1024u)
@@ -306,43 +307,51 @@ static void strip_nl(char *s)
 		s[--n] = '\0';
 }
 
-static void parse_doc(loader *L, doc *dc)
+xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d)
 {
-	xmlParserCtxtPtr px = xmlNewParserCtxt();
+	xmlParserCtxtPtr px;
+	xmlDocPtr xml;
 	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 	           XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA;
 
+	pthread_once(&xml_once, xml_init);
+	if (len > (size_t)INT32_MAX) {
+		ewc__diag_add(d, "%s: too large", name);
+		return NULL;
+	}
+	px = xmlNewParserCtxt();
 	if (!px) {
-		L->d.oom = 1;
-		return;
+		d->oom = 1;
+		return NULL;
 	}
-	if (dc->len > (size_t)INT32_MAX) {
-		ewc__diag_add(&L->d, "%s: too large", dc->name);
-		xmlFreeParserCtxt(px);
-		return;
-	}
-	dc->xml = xmlCtxtReadMemory(px, dc->buf, (int)dc->len, dc->name, NULL, opts);
-	if (!dc->xml) {
+	xml = xmlCtxtReadMemory(px, buf, (int)len, name, NULL, opts);
+	if (!xml) {
 		const xmlError *e = xmlCtxtGetLastError(px);
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed");
 		strip_nl(msg);
-		ewc__diag_add(&L->d, "%s:%d: XML: %s", dc->name, e ? e->line : 0, msg);
-	} else if (dc->xml->intSubset || dc->xml->extSubset) {
+		ewc__diag_add(d, "%s:%d: XML: %s", name, e ? e->line : 0, msg);
+	} else if (xml->intSubset || xml->extSubset) {
 		/* libxml2 keeps no line for the DTD node: find it in the text */
 		const char *at = NULL;
 		long line = 1;
-		for (size_t i = 0; i + 9 <= dc->len && !at; i++)
-			if (memcmp(dc->buf + i, "<!DOCTYPE", 9) == 0)
-				at = dc->buf + i;
-		for (const char *q = dc->buf; at && q < at; q++)
+		for (size_t i = 0; i + 9 <= len && !at; i++)
+			if (memcmp(buf + i, "<!DOCTYPE", 9) == 0)
+				at = buf + i;
+		for (const char *q = buf; at && q < at; q++)
 			line += *q == '\n';
-		ewc__diag_add(&L->d, "%s:%ld: <!DOCTYPE>: document type declarations are not allowed",
-		              dc->name, line);
-		xmlFreeDoc(dc->xml);
-		dc->xml = NULL;
+		ewc__diag_add(d, "%s:%ld: <!DOCTYPE>: document type declarations are not allowed",
+		              name, line);
+		xmlFreeDoc(xml);
+		xml = NULL;
 	}
 	xmlFreeParserCtxt(px);
+	return xml;
+}
+
+static void parse_doc(loader *L, doc *dc)
+{
+	dc->xml = ewc__xml_parse(dc->name, dc->buf, dc->len, &L->d);
 }
 
 /* The attribute's value (a fresh string) or NULL, reporting it when it is

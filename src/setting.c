@@ -118,15 +118,14 @@ static int apply_op(char op, double v, double old, double *out)
 	return isfinite(*out) ? 0 : -1;
 }
 
-int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
+/* One setting on a world (the caller holds the lock). */
+static int world_set(ewc__world *w, const char *setting)
 {
 	const char *eq, *val;
 	char *name = NULL, op = '=';
 	double v;
 	int rc = 0, matched = 0;
 
-	if (!ctx || !setting)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set: NULL argument");
 	eq = strchr(setting, '=');
 	if (!eq || eq == setting)
 		return ewc__seterr(EWC_EINVAL, "setting \"%s\": expected TARGET=VALUE, as in "
@@ -143,8 +142,6 @@ int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
 	memcpy(name, setting, (size_t)(eq - setting));
 	name[eq - setting] = '\0';
 
-	ewc__lock(ctx);
-	ewc__world *w = &ctx->w;
 	/* Two passes: check every region the setting names, then change them,
 	 * so a setting that fails anywhere changes nothing. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
@@ -188,7 +185,56 @@ int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
 			                 dot ? (int)(dot - name) : (int)strlen(name), name);
 		}
 	}
-	ewc__unlock(ctx);
 	free(name);
+	return rc;
+}
+
+int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
+{
+	int rc;
+
+	if (!ctx || !setting)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set: NULL argument");
+	ewc__lock(ctx);
+	rc = world_set(&ctx->w, setting);
+	ewc__unlock(ctx);
+	return rc;
+}
+
+int ewc__ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n, int lenient,
+                     size_t *skipped)
+{
+	ewc__world trial;
+	unsigned char *ok;
+	int rc = 0;
+
+	if (skipped)
+		*skipped = 0;
+	if (n == 0)
+		return 0;
+	ok = calloc(n, 1);
+	if (!ok)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	ewc__lock(ctx);
+	/* Try every setting on a copy first, so that the context changes
+	 * whole or not at all; then make the same changes for real. */
+	if (ewc__world_copy(&trial, &ctx->w) != 0) {
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	} else {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			if (world_set(&trial, settings[i]) == 0)
+				ok[i] = 1;
+			else if (lenient && skipped)
+				(*skipped)++;
+			else if (!lenient)
+				rc = EWC_EINVAL;
+		}
+		ewc__world_free(&trial);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			if (ok[i])
+				world_set(&ctx->w, settings[i]);
+	}
+	ewc__unlock(ctx);
+	free(ok);
 	return rc;
 }

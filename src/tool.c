@@ -347,3 +347,59 @@ int tool_policy_apply(const place_args *a, ewc_place_options *o)
 		o->max_region_share = a->share;
 	return 0;
 }
+
+int tool_max_age(const char *cmd, const char *text, double *hours)
+{
+	char num[64];
+	size_t n = strlen(text);
+	double scale = 1, v;
+
+	if (n && (text[n - 1] == 'h' || text[n - 1] == 'd')) {
+		scale = text[n - 1] == 'd' ? 24 : 1;
+		n--;
+	}
+	if (n == 0 || n >= sizeof num)
+		return tool_usage(cmd, "--max-age: want hours, as in 48, 48h or 2d, got \"%s\"", text);
+	memcpy(num, text, n);
+	num[n] = '\0';
+	if (tool_number(cmd, "--max-age", num, &v))
+		return EXIT_USAGE;
+	if (v <= 0)
+		return tool_usage(cmd, "--max-age: must be > 0, got \"%s\"", text);
+	*hours = v * scale;
+	return 0;
+}
+
+typedef struct overlay_say {
+	double now, max_age_h;
+} overlay_say;
+
+static void say_overlay(void *user, const ewc_overlay *o)
+{
+	const overlay_say *s = user;
+	double age = (s->now - o->checked_at) / 3600;
+	char taken[32], checked[32], skipped[64] = "";
+
+	ewc_time_format(o->taken_at, taken, sizeof taken);
+	ewc_time_format(o->checked_at, checked, sizeof checked);
+	if (o->skipped)
+		snprintf(skipped, sizeof skipped, " (%zu for regions not loaded)", o->skipped);
+	if (age > s->max_age_h)
+		tool_error("warning: feed %s: its data is %.1f h old, older than --max-age %g h "
+		           "(fetched %s, last confirmed %s): run ewc regions sync", o->feed, age,
+		           s->max_age_h, taken, checked);
+	else
+		tool_error("feed %s: %zu settings%s, fetched %s, %.1f h old", o->feed, o->applied,
+		           skipped, taken, age < 0 ? 0.0 : age);
+}
+
+int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h)
+{
+	overlay_say s = { now, max_age_h };
+
+	if (ewc_db_overlay(db, ctx, say_overlay, &s) != 0) {
+		tool_error("%s", ewc_errmsg(ctx));
+		return -1;
+	}
+	return 0;
+}

@@ -11,7 +11,8 @@ enum {
 	EXIT_OK = 0,        /* plan made and every job placed */
 	EXIT_ERR = 1,       /* input or runtime error */
 	EXIT_USAGE = 2,     /* bad command line */
-	EXIT_UNPLACED = 3   /* plan made, some jobs unplaced */
+	EXIT_UNPLACED = 3,  /* plan made, some jobs unplaced */
+	EXIT_PARTIAL = 4    /* regions sync: some feeds failed, the others stored */
 };
 
 #define TOOL_MAX_REGIONS 32
@@ -89,6 +90,14 @@ ewc_db *tool_db_existing(const char *path);
  * seconds since the epoch; prints a usage error on failure. */
 int tool_time(const char *cmd, const char *opt, const char *text, double *out);
 
+/* --max-age: hours, "48", "48h" or "2d"; prints a usage error on failure. */
+int tool_max_age(const char *cmd, const char *text, double *hours);
+
+/* Lay the feed snapshots of db over ctx's regions and say on stderr how
+ * old each is, with a warning for any older than max_age_h hours at
+ * `now`. Prints and returns -1 on failure. */
+int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h);
+
 /* Options shared by place and explain. */
 typedef struct place_args {
 	tool_regions regions;
@@ -96,7 +105,8 @@ typedef struct place_args {
 	const char *format;
 	const char *output;
 	const char *job;        /* explain only */
-	const char *db;         /* place only: --db */
+	const char *db;         /* place only: --db (feed data; the plan with --commit) */
+	double max_age_h;       /* place only: --max-age of the feed data */
 	int commit;             /* place only: record the plan in the database */
 	double now;             /* place only: when the placed jobs start */
 	int show_duals;         /* place only: --show-duals */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "ewc_int.h"
 
@@ -33,6 +34,7 @@ const char *ewc_strerror(int code)
 	case EWC_EVERSION: return "unsupported struct version";
 	case EWC_ECAPACITY: return "not enough free GPUs";
 	case EWC_EPOLICY: return "policy constraints cannot hold";
+	case EWC_EFEED: return "some feeds failed";
 	default: return "unknown error code";
 	}
 }
@@ -253,4 +255,83 @@ void ewc_time_format(double t, char *buf, size_t len)
 	if (!isfinite(t) || !gmtime_r(&s, &tm) ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		buf[0] = '\0';
+}
+
+int ewc__slurp(const char *path, size_t max, char **data, size_t *len)
+{
+	FILE *f;
+	struct stat st;
+	char *buf;
+	size_t got;
+
+	*data = NULL;
+	*len = 0;
+	f = fopen(path, "rb");
+	if (!f)
+		return ewc__seterr(EWC_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return ewc__seterr(EWC_EIO, "%s: not a regular file", path);
+	}
+	if ((unsigned long long)st.st_size > max) {
+		fclose(f);
+		return ewc__seterr(EWC_EINPUT, "%s: file is %lld bytes, larger than the %zu-byte limit",
+		                   path, (long long)st.st_size, max);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		return ewc__seterr(EWC_ENOMEM, "%s: out of memory", path);
+	}
+	got = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		free(buf);
+		return ewc__seterr(EWC_EIO, "%s: read error: %s", path, strerror(e));
+	}
+	fclose(f);
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+int ewc__time_parse_iso(const char *text, double *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	double frac = 0, off = 0;
+	const char *p;
+	char base[20];
+
+	if (!text || strlen(text) < 19 || strlen(text) > 40)
+		return -1;
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
+	    (text[10] != 'T' && text[10] != ' ') ||
+	    sscanf(text + 11, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || n != 8)
+		return -1;
+	snprintf(base, sizeof base, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, sec);
+	if (ewc_time_parse(base, out) != 0)
+		return -1;
+	p = text + 19;
+	if (*p == '.') {
+		double scale = 0.1;
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
+			return -1;
+		off = (*p == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+		p += 6;
+	}
+	if (*p)
+		return -1;
+	*out += frac - off;
+	return 0;
 }

@@ -1,0 +1,14 @@
+/* xml_int.h - the hardened XML parser libewc reads every document with */
+/* SPDX-License-Identifier: MIT */
+#ifndef EWC_XML_INT_H
+#define EWC_XML_INT_H
+
+#include <libxml/tree.h>
+#include "ewc_int.h"
+
+/* Parse `len` bytes of XML called `name` with no network, no DTD loading
+ * and no entity substitution; a document with a DOCTYPE is refused. The
+ * document (free with xmlFreeDoc()), or NULL with the problem in d. */
+xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d);
+
+#endif /* EWC_XML_INT_H */
