@@ -500,7 +500,7 @@ static void read_skypilot(reader *R, const char *data, size_t len)
 			skip(R, "%s: %.100s in %.100s has no %s", where, inst, r->f[cr], pcol);
 			continue;
 		}
-		if ((number(R, where, "AcceleratorCount", r->f[cn], 0, INFINITY, 0, &count) != 0) |
+		if ((number(R, where, "AcceleratorCount", r->f[cn], 0, 1024, 0, &count) != 0) |
 		    (number(R, where, pcol, r->f[cp], 0, INFINITY, 0, &price) != 0))
 			continue;
 		if (count <= 0) {

@@ -220,7 +220,7 @@ ewc_db *tool_db_existing(const char *path)
 
 	/* only a commit of a plan makes a state; the others keep one */
 	if (stat(path, &st) != 0) {
-		tool_error("%s: no such database (ewc place --commit makes it)", path);
+		tool_error("%s: no such database (ewc place --commit or ewc regions sync makes it)", path);
 		return NULL;
 	}
 	if (ewc_db_open(&db, path) != 0) {

@@ -46,11 +46,11 @@ START_TEST(test_new_database)
 
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA application_id"), 0x45574331);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	                                "AND name IN ('jobs', 'placements', 'runs', "
-	                                "'region_snapshots', 'moves')"), 5);
+	                                "'region_snapshots', 'moves', 'feed_snapshots', 'feed_log')"), 7);
 	{
 		sqlite3 *h = NULL;
 		sqlite3_stmt *st = NULL;
@@ -64,7 +64,7 @@ START_TEST(test_new_database)
 	/* opened again: the same schema, nothing migrated twice */
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_close(db);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 3);
 }
 END_TEST
 
@@ -211,7 +211,7 @@ START_TEST(test_foreign_files)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1163346737; "
 	                                 "PRAGMA user_version = 9", NULL, NULL, NULL), 0);
 	sqlite3_close(h);
-	refused(file, "schema version 9 is newer than this ewc knows (2); left untouched");
+	refused(file, "schema version 9 is newer than this ewc knows (3); left untouched");
 }
 END_TEST
 

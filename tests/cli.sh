@@ -113,9 +113,10 @@ fi
 DB="$T/state.db"
 run "place without --commit writes nothing" 0 env EWC_DB="$DB" "$EWC" place $R --jobs "$S/jobs.csv"
 [ -e "$DB" ] && no "no database without --commit" || ok "no database without --commit"
-run "--db without --commit" 2 "$EWC" place $R --jobs "$S/jobs.csv" --db "$DB"
-err_is "ewc: --db is for --commit: without it nothing is recorded
-ewc: try 'ewc help place'" "--db without --commit message"
+run "--db without --commit reads feed data, from a database that exists" 1 \
+	"$EWC" place $R --jobs "$S/jobs.csv" --db "$DB"
+err_is "ewc: $DB: no such database (ewc place --commit or ewc regions sync makes it)" \
+	"--db without --commit message"
 run "bad --now" 2 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB" --now 2026-02-30T00:00:00Z
 err_is "ewc: --now: want a UTC time like 2026-11-22T06:00:00Z, got \"2026-02-30T00:00:00Z\"
 ewc: try 'ewc help place'" "bad --now message"
@@ -139,7 +140,7 @@ printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finis
 	"T,train,finished,,A100|X2,8,100,city,,2026-11-26T10:00:00Z" > "$T/want"
 same "$T/want" "jobs list: T finished, I gone"
 run "jobs: no such database" 1 "$EWC" jobs list --db "$T/none.db"
-err_is "ewc: $T/none.db: no such database (ewc place --commit makes it)" "missing database message"
+err_is "ewc: $T/none.db: no such database (ewc place --commit or ewc regions sync makes it)" "missing database message"
 printf 'not a database at all, just text that someone named ewc.db\n' > "$T/junk.db"
 cp "$T/junk.db" "$T/junk.orig"
 run "a file that is not a database" 1 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$T/junk.db"
@@ -153,7 +154,7 @@ RB="$top_srcdir/tests/cli/rebalance"
 RG="--regions $S/gpus.xml"
 DB="$T/nights.db"
 run "rebalance: no such database" 1 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml"
-err_is "ewc: $DB: no such database (ewc place --commit makes it)" "rebalance: missing database message"
+err_is "ewc: $DB: no such database (ewc place --commit or ewc regions sync makes it)" "rebalance: missing database message"
 [ -e "$DB" ] && no "rebalance made no database" || ok "rebalance made no database"
 run "rebalance: bad --margin" 2 "$EWC" rebalance --db "$DB" --margin -1
 run "rebalance: bad --max-moves" 2 "$EWC" rebalance --db "$DB" --max-moves 1.5
