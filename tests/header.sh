@@ -17,6 +17,8 @@ int main(void)
 	ewc_option op = EWC_OPTION_INIT;
 	ewc_region_info r = EWC_REGION_INFO_INIT;
 	ewc_comparison c = EWC_COMPARISON_INIT;
+	ewc_import_options io = EWC_IMPORT_OPTIONS_INIT;
+	(void)io;
 	(void)j; (void)o; (void)p; (void)t; (void)a; (void)op; (void)r; (void)c;
 	return EWC_VERSION_NUM == 0;
 }
