@@ -140,6 +140,15 @@ if [ $rc1 -eq 0 ] && grep -q "^ewc: warning: feed cfe: its data is 50.0 h old, o
 	ok "data older than --max-age: a warning per feed; --max-age 3d silences it"
 else no "max-age" "$T/err"; fi
 
+# rebalance lays them over too: commit the plan, then ask for moves
+"$EWC" place $R --jobs "$T/jobs.csv" --mode cost --db "$DB" --commit \
+	--now=2026-11-22T08:00:00Z > /dev/null 2>&1
+"$EWC" rebalance $R --db "$DB" --now=2026-11-22T09:00:00Z > "$T/out" 2> "$T/err"
+if [ $? -eq 0 ] && grep -q "^ewc: feed vms: 4 settings, fetched 2026-11-22T06:00:00Z, 3.0 h old$" "$T/err" &&
+	[ "$(sqlite3 "$DB" "SELECT region FROM placements WHERE job = 't1'")" = guizhou ]; then
+	ok "rebalance lays the snapshots over the regions too, and place --commit planned on them"
+else no "rebalance overlay" "$T/err"; fi
+
 # ETag: the second sync asks If-None-Match and keeps the stored copy
 feeds "free|/etag/inventory.xml|ewc"
 "$EWC" regions sync --feeds "$T/feeds.xml" --db "$DB" $R --now=2026-11-22T07:00:00Z > "$T/out" 2>&1
