@@ -56,6 +56,9 @@ int ewc__parse_long(const char *s, long *out);
  * NUL-terminated buffer. 0, or the code with the message set. */
 int ewc__slurp(const char *path, size_t max, char **data, size_t *len);
 
+/* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
+int ewc__utf8_valid(const char *s);
+
 /* An ISO 8601 time as feeds write it: YYYY-MM-DDTHH:MM:SS, optional
  * fraction, then Z, +HH:MM, -HH:MM or nothing (UTC). Seconds since the
  * epoch; 0, or -1 when malformed. */

@@ -439,9 +439,11 @@ static void read_cfe(reader *R, const char *data, size_t len)
 			     r->f[cr]);
 			continue;
 		}
-		if ((*r->f[cc] && number(R, where, "Google CFE", r->f[cc], 0, 1, 1, &cfe) != 0) |
-		    (*r->f[ci] && number(R, where, "Grid carbon intensity (gCO2eq / kWh)", r->f[ci],
-		                         0, INFINITY, 0, &gi) != 0))
+		/* both checked, so that both are reported */
+		int bad = *r->f[cc] && number(R, where, "Google CFE", r->f[cc], 0, 1, 1, &cfe) != 0;
+		bad |= *r->f[ci] && number(R, where, "Grid carbon intensity (gCO2eq / kWh)", r->f[ci],
+		                           0, INFINITY, 0, &gi) != 0;
+		if (bad)
 			continue;
 		for (; e >= 0; e = map_next(&R->m, r->f[cr], (size_t)e + 1)) {
 			int reg = R->m.e[e].region;
@@ -500,8 +502,9 @@ static void read_skypilot(reader *R, const char *data, size_t len)
 			skip(R, "%s: %.100s in %.100s has no %s", where, inst, r->f[cr], pcol);
 			continue;
 		}
-		if ((number(R, where, "AcceleratorCount", r->f[cn], 0, 1024, 0, &count) != 0) |
-		    (number(R, where, pcol, r->f[cp], 0, INFINITY, 0, &price) != 0))
+		int bad = number(R, where, "AcceleratorCount", r->f[cn], 0, 1024, 0, &count) != 0;
+		bad |= number(R, where, pcol, r->f[cp], 0, INFINITY, 0, &price) != 0;
+		if (bad)
 			continue;
 		if (count <= 0) {
 			ewc__diag_add(&R->d, "%s: AcceleratorCount: must be > 0, got \"%.100s\"", where,

@@ -11,6 +11,8 @@
 
 /* A single CSV field longer than this is an error, not a job. */
 #define EWC__FIELD_MAX 4096
+/* More GPUs than any one job could have: a typo, refused by name. */
+#define EWC__GPUS_MAX 1000000
 
 enum col {
 	C_ID, C_KIND, C_GPU_TYPE, C_GPUS, C_HOURS, C_ORIGIN, C_SLO_MS, C_DATA_GB,
@@ -229,6 +231,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 	out->site = -1;
 	if (!in->id || !*in->id)
 		ewc__diag_add(d, "%s: id: must not be empty", where);
+	else if (!ewc__utf8_valid(in->id))
+		ewc__diag_add(d, "%s: id: not valid UTF-8 (save the file as UTF-8)", where);
 	else if (id_taken(jobs, s, in->id))
 		ewc__diag_add(d, "%s: id: duplicate job id \"%s\"", where, in->id);
 
@@ -266,6 +270,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 	show(v, sizeof v, raw ? raw[C_GPUS] : NULL, (double)in->gpus);
 	if (in->gpus <= 0)
 		ewc__diag_add(d, "%s: gpus: must be an integer > 0, got %s", where, v);
+	else if (in->gpus > EWC__GPUS_MAX)
+		ewc__diag_add(d, "%s: gpus: must be at most %d, got %s", where, EWC__GPUS_MAX, v);
 	out->gpus = in->gpus;
 
 	check_num(d, where, raw, C_HOURS, in->hours, EWC__R_GT0);
@@ -362,6 +368,10 @@ static int staging_push(staging *s, const ewc__job *j)
 /* Move the staged jobs onto the list; nothing is appended on failure. */
 static int commit(ewc_jobs *jobs, staging *s)
 {
+	if (s->n == 0) { /* a header and no rows: nothing to move (jobs->v may be NULL) */
+		staging_free(s);
+		return 0;
+	}
 	if (jobs->n + s->n > jobs->cap) {
 		size_t cap = jobs->cap ? jobs->cap : 64;
 		while (cap < jobs->n + s->n)

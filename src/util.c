@@ -189,7 +189,9 @@ int ewc__parse_double(const char *s, double *out)
 
 	if (!s || !*s)
 		return -1;
-	if (*s == ' ' || *s == '\t')
+	/* decimal only: strtod would also take hex ("0x10"), "infinity" and
+	 * leading spaces, none of which a figure in a file should be */
+	if (s[strspn(s, "0123456789+-.eE")] != '\0')
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
@@ -334,4 +336,29 @@ int ewc__time_parse_iso(const char *text, double *out)
 		return -1;
 	*out += frac - off;
 	return 0;
+}
+
+int ewc__utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p;
+		int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+		        : (c & 0xF8) == 0xF0 ? 3 : -1;
+		unsigned cp;
+		if (n < 0 || (n == 1 && c < 0xC2) || (n == 3 && c > 0xF4))
+			return 0;
+		cp = n ? c & (0x3F >> n) : c;
+		for (int k = 1; k <= n; k++) {
+			if ((p[k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[k] & 0x3F);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
 }

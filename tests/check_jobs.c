@@ -134,6 +134,46 @@ START_TEST(test_structure_errors)
 }
 END_TEST
 
+/* What a hand-edited spreadsheet may hold: each refused by row and column,
+ * or read exactly as meant; nothing coerced. */
+START_TEST(test_hostile_text)
+{
+	char *big = malloc(1100000);
+	ewc_jobs *jobs;
+
+	expect_error(HEADER "a,train,A100,2147483648,1,city,,,,,\n"
+	                    "b,train,A100,99999999999999999999,1,city,,,,,\n"
+	                    "c,train,A100,8,inf,city,,,,,\n"
+	                    "d,train,A100,8,1,city,,-0x10,,,\n"
+	                    "e\xff\xfe,train,A100,8,1,city,,,,,\n"
+	                    "\xed\xa0\x80,train,A100,8,1,city,,,,,\n",
+	             "jobs.csv:2: gpus: must be at most 1000000, got \"2147483648\"\n"
+	             "jobs.csv:3: gpus: must be an integer > 0, got \"99999999999999999999\"\n"
+	             "jobs.csv:4: hours: must be a number, got \"inf\"\n"
+	             "jobs.csv:5: data_gb: must be a number, got \"-0x10\"\n"
+	             "jobs.csv:6: id: not valid UTF-8 (save the file as UTF-8)\n"
+	             "jobs.csv:7: id: not valid UTF-8 (save the file as UTF-8)");
+	expect_error(HEADER "a,train,A100,8,1,city,,,,,,extra\n",
+	             "jobs.csv:2: expected 11 fields as in the header, got 12");
+	/* a 1 MB field */
+	strcpy(big, HEADER "a,train,A100,8,1,");
+	memset(big + strlen(big), 'x', 1048576);
+	strcpy(big + strlen(HEADER) + 17 + 1048576, ",,,,,\n");
+	expect_error(big, "jobs.csv:2: a field is longer than 4096 bytes");
+	free(big);
+	/* BOM, CRLF and UTF-8 text are read as meant */
+	jobs = t_jobs(ctx, "\xEF\xBB\xBF" "id,kind,gpu_type,gpus,hours,origin\r\n"
+	                   "\xe8\xae\xad\xe7\xbb\x83-1,train,A100,8,1.5,city\r\n");
+	ck_assert_uint_eq(ewc_jobs_count(jobs), 1);
+	ck_assert_int_eq(ewc_jobs_find(jobs, "\xe8\xae\xad\xe7\xbb\x83-1"), 0);
+	ewc_jobs_free(jobs);
+	/* a header and no rows: an empty list */
+	jobs = t_jobs(ctx, HEADER);
+	ck_assert_uint_eq(ewc_jobs_count(jobs), 0);
+	ewc_jobs_free(jobs);
+}
+END_TEST
+
 START_TEST(test_all_or_nothing)
 {
 	ewc_jobs *jobs = t_jobs(ctx, HEADER "a,train,A100,8,1,city,,,,,\n");
@@ -210,6 +250,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_header_errors);
 	tcase_add_test(tc, test_row_errors);
 	tcase_add_test(tc, test_structure_errors);
+	tcase_add_test(tc, test_hostile_text);
 	tcase_add_test(tc, test_all_or_nothing);
 	tcase_add_test(tc, test_api_add);
 	tcase_add_test(tc, test_stale_after_reload);
