@@ -77,6 +77,9 @@ static int same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/* Larger imports are refused rather than read. */
+#define IMPORT_MAX_BYTES (256L * 1024 * 1024)
+
 static int read_whole(const char *path, ewc_buffer *b, char **keep)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -94,8 +97,17 @@ static int read_whole(const char *path, ewc_buffer *b, char **keep)
 			fclose(f);
 		return -1;
 	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && ftell(buf.f) <= IMPORT_MAX_BYTES)
 		fwrite(chunk, 1, n, buf.f);
+	if (ftell(buf.f) > IMPORT_MAX_BYTES) {
+		tool_error("%s: larger than the %ld-byte limit of an import", path,
+		           (long)IMPORT_MAX_BYTES);
+		if (f != stdin)
+			fclose(f);
+		tool_buf_close(&buf);
+		free(buf.data);
+		return -1;
+	}
 	if (ferror(f)) {
 		tool_error("%s: read error: %s", path, strerror(errno));
 		if (f != stdin)

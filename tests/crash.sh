@@ -15,6 +15,7 @@ if ! command -v strace > /dev/null || ! command -v sqlite3 > /dev/null; then
 	fi
 	echo "SKIP: needs strace and sqlite3"; exit 77
 fi
+EWC_VALGRIND= # not this test: see tests/lib.sh
 test_name=crash; . "$top_srcdir/tests/lib.sh"
 
 # 1,200 training jobs placed on the shipped hubs; then Inner Mongolia's

@@ -7,6 +7,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 CC=${CC:-cc}
 MAKE=${MAKE:-make}
+EWC_VALGRIND= # not this test: see tests/lib.sh
 test_name=install; . "$top_srcdir/tests/lib.sh"
 
 (cd "$top_builddir" && $MAKE install DESTDIR="$T/root" > "$T/install.log" 2>&1) ||

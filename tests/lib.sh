@@ -18,6 +18,19 @@ no() {
 	if [ -n "${2:-}" ]; then sed 's/^/    /' "$2"; fi
 }
 
+# With --enable-valgrind (or make check EWC_VALGRIND=1), every "$EWC" of the test
+# runs under valgrind: any memory error or leak exits 9, which no check
+# expects, so it fails.
+if [ "${EWC_VALGRIND:-}" = 1 ] && [ -n "${EWC:-}" ]; then
+	cat > "$T/ewc-valgrind" <<EOF
+#!/bin/sh
+exec "$top_builddir/libtool" --mode=execute valgrind -q --leak-check=full \\
+	--error-exitcode=9 "$EWC" "\$@"
+EOF
+	chmod +x "$T/ewc-valgrind"
+	EWC="$T/ewc-valgrind"
+fi
+
 tally() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -19,6 +19,7 @@ if [ -z "$BROWSER" ]; then
 	fi
 	echo "SKIP: no chromium (apt-get install chromium)"; exit 77
 fi
+EWC_VALGRIND= # not this test: see tests/lib.sh
 test_name=report; . "$top_srcdir/tests/lib.sh"
 
 DB="$T/state.db"
