@@ -88,6 +88,22 @@ if [ $? -eq 1 ] && [ ! -e "$T/o.xml" ] && ! grep -q "root:" "$T/out" "$T/err"; t
 	ok "XXE in an import: refused, nothing written"
 else no "XXE import" "$T/err"; fi
 
+# --- outputs: a write that fails at the rename leaves the target as it was ---
+# (the target is a folder: the temporary file is written, the rename fails)
+S="$top_srcdir/tests/cli/small"
+SR="--regions $S/gpus.xml --regions $S/hubs.xml"
+n=0
+for cmd in "place $SR --jobs $S/jobs.csv --format json --output" \
+	"frontier $SR --jobs $S/jobs.csv --points 3 --report" \
+	"regions import --from ewc $top_srcdir/tests/cli/feeds/inventory.xml --regions $top_srcdir/tests/cli/feeds/gpus.xml --regions $top_srcdir/tests/cli/feeds/hubs.xml --output"; do
+	rm -rf "$T/out.d"; mkdir "$T/out.d"; echo keep > "$T/out.d/file"
+	"$EWC" $cmd "$T/out.d" > /dev/null 2> "$T/err"
+	if [ $? -eq 1 ] && [ "$(cat "$T/out.d/file")" = keep ] && [ "$(ls "$T" | grep -c '^out.d.')" -eq 0 ]; then
+		n=$((n + 1))
+	else no "${cmd%% *}: a failed rename" "$T/err"; fi
+done
+[ $n -eq 3 ] && ok "place --output, frontier --report, regions import --output: a failed rename leaves the target and no temporary file"
+
 # --- resources --------------------------------------------------------------
 if [ "${EWC_ASAN:-}" = 1 ]; then
 	echo "(ASan build: the memory-limit checks run in the plain build)"
