@@ -279,6 +279,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 
 	if (!in->origin || !*in->origin)
 		ewc__diag_add(d, "%s: origin: must not be empty", where);
+	else if (!ewc__utf8_valid(in->origin))
+		ewc__diag_add(d, "%s: origin: not valid UTF-8 (save the file as UTF-8)", where);
 	else
 		out->site = ewc__site_find(w, in->origin);
 
@@ -644,6 +646,18 @@ static int parse_csv(ewc_jobs *jobs, const char *name, const char *data, size_t 
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;
 		len -= 3;
+	}
+	{
+		/* a NUL would cut a field short without a word: not a text file */
+		const char *nul = memchr(data, '\0', len);
+		if (nul) {
+			long line = 1;
+			for (const char *q = data; q < nul; q++)
+				line += *q == '\n';
+			csv_free(&p);
+			return ewc__seterr(EWC_EINPUT, "%s:%ld: contains a NUL byte: not a text file",
+			                   name, line);
+		}
 	}
 	/* Feed one physical line at a time so that rows know their line. */
 	size_t pos = 0;

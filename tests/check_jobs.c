@@ -153,6 +153,17 @@ START_TEST(test_hostile_text)
 	             "jobs.csv:5: data_gb: must be a number, got \"-0x10\"\n"
 	             "jobs.csv:6: id: not valid UTF-8 (save the file as UTF-8)\n"
 	             "jobs.csv:7: id: not valid UTF-8 (save the file as UTF-8)");
+	expect_error(HEADER "a,train,A100,8,1,\xff\xfe,,,,,\n",
+	             "jobs.csv:2: origin: not valid UTF-8 (save the file as UTF-8)");
+	{
+		ewc_jobs *nul = NULL;
+		static const char text[] = HEADER "a,train,A100,8,1,city\0x,,,,,\n";
+		ewc_buffer b = { "nul.csv", text, sizeof text - 1 };
+		ck_assert_int_eq(ewc_jobs_new(&nul, ctx), 0);
+		ck_assert_int_eq(ewc_jobs_load_csv_buffer(nul, &b), EWC_EINPUT);
+		ck_assert_str_eq(ewc_errmsg(ctx), "nul.csv:2: contains a NUL byte: not a text file");
+		ewc_jobs_free(nul);
+	}
 	expect_error(HEADER "a,train,A100,8,1,city,,,,,,extra\n",
 	             "jobs.csv:2: expected 11 fields as in the header, got 12");
 	/* a 1 MB field */
