@@ -307,6 +307,29 @@ static void strip_nl(char *s)
 		s[--n] = '\0';
 }
 
+/* libxml2 prints some errors (bad encodings, I/O) through the thread's
+ * generic error handler whatever the parser's options say; the library
+ * never prints, so that handler is silenced while ewc parses, then
+ * restored for the application. */
+static void silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+void ewc__xml_quiet_begin(ewc__xml_quiet *q)
+{
+	pthread_once(&xml_once, xml_init);
+	q->fn = (void (*)(void *, const char *, ...))xmlGenericError;
+	q->ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent);
+}
+
+void ewc__xml_quiet_end(const ewc__xml_quiet *q)
+{
+	xmlSetGenericErrorFunc(q->ctx, (xmlGenericErrorFunc)q->fn);
+}
+
 xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d)
 {
 	xmlParserCtxtPtr px;
@@ -324,7 +347,10 @@ xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__dia
 		d->oom = 1;
 		return NULL;
 	}
+	ewc__xml_quiet q;
+	ewc__xml_quiet_begin(&q);
 	xml = xmlCtxtReadMemory(px, buf, (int)len, name, NULL, opts);
+	ewc__xml_quiet_end(&q);
 	if (!xml) {
 		const xmlError *e = xmlCtxtGetLastError(px);
 		char msg[512];
@@ -708,7 +734,7 @@ static void rng_error(void *user, xmlErrorPtr e)
 
 /* The structural check of regions/ewc.rng, behind the field checks above:
  * it only speaks when they found nothing. */
-static void validate_schema(loader *L, doc *dc)
+static void validate_schema_loud(loader *L, doc *dc)
 {
 	xmlRelaxNGParserCtxtPtr pc;
 	xmlRelaxNGPtr schema;
@@ -736,6 +762,15 @@ static void validate_schema(loader *L, doc *dc)
 		L->d.oom = 1;
 	}
 	xmlRelaxNGFree(schema);
+}
+
+static void validate_schema(loader *L, doc *dc)
+{
+	ewc__xml_quiet q;
+
+	ewc__xml_quiet_begin(&q);
+	validate_schema_loud(L, dc);
+	ewc__xml_quiet_end(&q);
 }
 
 static void loader_free(loader *L)

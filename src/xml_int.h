@@ -11,4 +11,13 @@
  * document (free with xmlFreeDoc()), or NULL with the problem in d. */
 xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d);
 
+/* Silence libxml2's generic error output on this thread between begin and
+ * end, restoring the application's handler after. */
+typedef struct ewc__xml_quiet {
+	void (*fn)(void *, const char *, ...);
+	void *ctx;
+} ewc__xml_quiet;
+void ewc__xml_quiet_begin(ewc__xml_quiet *q);
+void ewc__xml_quiet_end(const ewc__xml_quiet *q);
+
 #endif /* EWC_XML_INT_H */

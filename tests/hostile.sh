@@ -81,6 +81,14 @@ cat > "$T/xinclude.xml" <<'EOF'
 EOF
 bounded "XInclude" "xinclude.xml:3: " "$T/xinclude.xml"
 
+# a document in an encoding it is not: the error is ewc's, and libxml2
+# prints nothing of its own (the library never prints)
+printf '<?xml version="1.0" encoding="EBCDIC-US"?>\n<regions/>\n' > "$T/ebcdic.xml"
+"$EWC" regions validate "$CAT" "$T/ebcdic.xml" > "$T/out" 2> "$T/err"
+if [ $? -eq 1 ] && grep -q "^ewc: .*ebcdic.xml:1: XML:" "$T/err" && ! grep -v "^ewc: " "$T/err" > /dev/null; then
+	ok "a wrongly labelled encoding: ewc's message only, nothing printed by libxml2"
+else no "encoding" "$T/err"; fi
+
 # the same protections in an import: a DOCTYPE in a free-GPU inventory
 "$EWC" regions import --from ewc "$T/xxe.xml" --regions "$HUBS" --output "$T/o.xml" \
 	> "$T/out" 2> "$T/err"
