@@ -71,6 +71,7 @@ typedef struct csvtab {
 	size_t curcap;
 	long line;
 	int oversize;
+	size_t unfielded;       /* bytes fed since the last field ended */
 	ewc__diag *d;
 	const char *name;
 } csvtab;
@@ -79,6 +80,7 @@ static void tab_field(void *data, size_t len, void *user)
 {
 	csvtab *t = user;
 
+	t->unfielded = 0;
 	if (t->cur.n == 0)
 		t->cur.line = t->line;
 	if (t->cur.n == t->curcap) {
@@ -177,9 +179,21 @@ static int tab_read(csvtab *t, const char *name, const char *data, size_t len, e
 	while (pos < len && d->n == 0 && !d->oom) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+		/* libcsv grows a field's buffer without bound: stop a field long
+		 * past the limit here, in pieces, before it costs time and memory */
+		if (n > 16 * FIELD_MAX) {
+			nl = NULL;
+			n = 16 * FIELD_MAX;
+		}
+		t->unfielded += n; /* back to 0 when a field ends in this piece */
 		if (csv_parse(&p, data + pos, n, tab_field, tab_row, t) != n) {
 			ewc__diag_add(d, "%s:%ld: CSV: %s (a quote inside an unquoted field, or text "
 			              "after a closing quote)", name, t->line, csv_strerror(csv_error(&p)));
+			break;
+		}
+		if (t->unfielded > 16 * FIELD_MAX) {
+			ewc__diag_add(d, "%s:%ld: a field is longer than %d bytes", name, t->line,
+			              FIELD_MAX);
 			break;
 		}
 		pos += n;

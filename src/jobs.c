@@ -11,6 +11,8 @@
 
 /* A single CSV field longer than this is an error, not a job. */
 #define EWC__FIELD_MAX 4096
+/* Bytes fed to libcsv without a field ending: past this, one is too long. */
+#define EWC__FEED_MAX (16 * EWC__FIELD_MAX)
 /* More GPUs than any one job could have: a typo, refused by name. */
 #define EWC__GPUS_MAX 1000000
 
@@ -450,6 +452,7 @@ typedef struct reader {
 	int map[C_COUNT];   /* CSV column of each known column, -1 if absent */
 	size_t ncols;
 	int oversize;       /* a field of the current row was too long */
+	size_t unfielded;   /* bytes fed since the last field ended */
 	int stop;           /* too many problems: stop checking rows */
 } reader;
 
@@ -457,6 +460,7 @@ static void field_cb(void *data, size_t len, void *user)
 {
 	reader *R = user;
 
+	R->unfielded = 0;
 	if (R->nfields == 0)
 		R->row_line = R->line;
 	if (R->nfields == R->capfields) {
@@ -665,10 +669,22 @@ static int parse_csv(ewc_jobs *jobs, const char *name, const char *data, size_t 
 	while (pos < len && !R.stop) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+		/* libcsv grows a field's buffer without bound: stop a field long
+		 * past the limit here, in pieces, before it costs time and memory */
+		if (n > EWC__FEED_MAX) {
+			nl = NULL;
+			n = EWC__FEED_MAX;
+		}
+		R.unfielded += n; /* back to 0 when a field ends in this piece */
 		if (csv_parse(&p, data + pos, n, field_cb, row_cb, &R) != n) {
 			ewc__diag_add(&R.d, "%s:%ld: CSV: %s (a quote inside an unquoted field, or "
 			              "text after a closing quote)", name, R.line,
 			              csv_strerror(csv_error(&p)));
+			break;
+		}
+		if (R.unfielded > EWC__FEED_MAX) { /* named at the row it is in */
+			ewc__diag_add(&R.d, "%s:%ld: a field is longer than %d bytes", name, R.row_line,
+			              EWC__FIELD_MAX);
 			break;
 		}
 		pos += n;

@@ -171,6 +171,12 @@ START_TEST(test_hostile_text)
 	memset(big + strlen(big), 'x', 1048576);
 	strcpy(big + strlen(HEADER) + 17 + 1048576, ",,,,,\n");
 	expect_error(big, "jobs.csv:2: a field is longer than 4096 bytes");
+	/* and one quoted over 500,000 short lines: stopped early, not buffered */
+	strcpy(big, HEADER "\"a");
+	for (size_t i = 0; i < 500000; i++)
+		memcpy(big + strlen(HEADER) + 2 + 2 * i, "x\n", 2);
+	strcpy(big + strlen(HEADER) + 2 + 1000000, "\",train,A100,8,1,city,,,,,\n");
+	expect_error(big, "jobs.csv:2: a field is longer than 4096 bytes");
 	free(big);
 	/* BOM, CRLF and UTF-8 text are read as meant */
 	jobs = t_jobs(ctx, "\xEF\xBB\xBF" "id,kind,gpu_type,gpus,hours,origin\r\n"
