@@ -12,19 +12,7 @@ EWC=${EWC:-./src/ewc}
 RUNS=${1:-5}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-planning.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-measure() {
-	label=$1; shift
-	i=0
-	: > "$T/times"
-	while [ "$i" -lt "$RUNS" ]; do
-		/usr/bin/time -f "%e %M" -o "$T/one" "$EWC" "$@" > /dev/null 2>&1 || true
-		tail -n 1 "$T/one" >> "$T/times"  # after "exited with non-zero status"
-		i=$((i + 1))
-	done
-	sort -n "$T/times" | awk -v l="$label" '{ t[NR] = $1; if ($2 > r) r = $2 }
-		END { printf "%-44s median %7.2f s  min %7.2f  max %7.2f  peak RSS %4.0f MB\n",
-		      l, t[int((NR + 1) / 2)], t[1], t[NR], r / 1024 }'
-}
+. "$top_srcdir/tests/bench/measure.sh"
 R="--regions $top_srcdir/regions --jobs $top_srcdir/examples/jobs.csv"
 measure "14 jobs: place" place $R
 measure "14 jobs: place --show-duals" place $R --show-duals
