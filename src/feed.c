@@ -120,14 +120,7 @@ static void read_feed(ewc__diag *d, const char *file, xmlNodePtr n, feed *f)
 	char *map, *insecure, *spot;
 	double retries;
 
-	for (xmlAttrPtr a = n->properties; a; a = a->next) {
-		int known = 0;
-		for (const char *const *p = allowed; *p; p++)
-			known |= strcmp((const char *)a->name, *p) == 0;
-		if (!known)
-			ewc__diag_add(d, "%s:%ld: feed@%s: unknown attribute", file, line,
-			              (const char *)a->name);
-	}
+	ewc__xml_check_attrs(d, file, n, allowed);
 	f->io = def;
 	f->name = prop(n, "name");
 	f->url = prop(n, "url");

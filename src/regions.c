@@ -191,43 +191,18 @@ static int add_doc(loader *L, const char *name, char *data, const char *buf, siz
 
 static int read_file(loader *L, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	struct stat st;
 	char *data;
-	size_t got;
+	size_t len;
+	int rc = ewc__slurp(path, EWC__XML_MAX_BYTES, &data, &len);
 
-	if (!f) {
-		ewc__diag_add(&L->d, "%s: cannot open: %s", path, strerror(errno));
-		L->io_error = 1;
+	if (rc == EWC_ENOMEM)
+		return rc;
+	if (rc) { /* reported with the other problems of the load */
+		ewc__diag_add(&L->d, "%s", ewc_errmsg(NULL));
+		L->io_error |= rc == EWC_EIO;
 		return 0;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		ewc__diag_add(&L->d, "%s: not a regular file", path);
-		L->io_error = 1;
-		fclose(f);
-		return 0;
-	}
-	if ((unsigned long long)st.st_size > EWC__XML_MAX_BYTES) {
-		ewc__diag_add(&L->d, "%s: file is %lld bytes, larger than the %u-byte limit",
-		              path, (long long)st.st_size, EWC__XML_MAX_BYTES);
-		fclose(f);
-		return 0;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		fclose(f);
-		return EWC_ENOMEM;
-	}
-	got = fread(data, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		ewc__diag_add(&L->d, "%s: read error: %s", path, strerror(errno));
-		L->io_error = 1;
-		free(data);
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	if (add_doc(L, path, data, data, got) != 0) {
+	if (add_doc(L, path, data, data, len) != 0) {
 		free(data);
 		return EWC_ENOMEM;
 	}
@@ -416,7 +391,8 @@ static int attr_num(loader *L, const doc *dc, xmlNodePtr n, const char *name,
 }
 
 /* Report attributes not in `allowed` (a NULL-terminated list). */
-static void check_attrs(loader *L, const doc *dc, xmlNodePtr n, const char *const *allowed)
+void ewc__xml_check_attrs(ewc__diag *d, const char *file, xmlNodePtr n,
+                          const char *const *allowed)
 {
 	for (xmlAttrPtr a = n->properties; a; a = a->next) {
 		int known = 0;
@@ -424,9 +400,14 @@ static void check_attrs(loader *L, const doc *dc, xmlNodePtr n, const char *cons
 			if (strcmp((const char *)a->name, *p) == 0)
 				known = 1;
 		if (!known)
-			ewc__diag_add(&L->d, "%s:%ld: %s@%s: unknown attribute", dc->name,
-			              xmlGetLineNo(n), (const char *)n->name, (const char *)a->name);
+			ewc__diag_add(d, "%s:%ld: %s@%s: unknown attribute", file, xmlGetLineNo(n),
+			              (const char *)n->name, (const char *)a->name);
 	}
+}
+
+static void check_attrs(loader *L, const doc *dc, xmlNodePtr n, const char *const *allowed)
+{
+	ewc__xml_check_attrs(&L->d, dc->name, n, allowed);
 }
 
 static int is_elem(xmlNodePtr n, const char *name)

@@ -11,6 +11,11 @@
  * document (free with xmlFreeDoc()), or NULL with the problem in d. */
 xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d);
 
+/* Report each attribute of n not in `allowed` (NULL-terminated) as
+ * "file:line: elem@attr: unknown attribute". */
+void ewc__xml_check_attrs(ewc__diag *d, const char *file, xmlNodePtr n,
+                          const char *const *allowed);
+
 /* Silence libxml2's generic error output on this thread between begin and
  * end, restoring the application's handler after. */
 typedef struct ewc__xml_quiet {
