@@ -56,6 +56,32 @@ int ewc__parse_long(const char *s, long *out);
  * NUL-terminated buffer. 0, or the code with the message set. */
 int ewc__slurp(const char *path, size_t max, char **data, size_t *len);
 
+/* A field longer than this in a CSV is an error, not data. */
+#define EWC__CSV_FIELD_MAX 4096
+
+/* One CSV read (csv.c): `row` is called with each row's fields f[0..n-1]
+ * (UTF-8 BOM dropped, CRLF allowed), the line it starts on, and oversize
+ * set when a field was longer than EWC__CSV_FIELD_MAX (and emptied). The
+ * callback may keep a field by taking the pointer and setting f[i] to NULL,
+ * and sets stop to end the read. */
+typedef struct ewc__csv {
+	const char *name;
+	void (*row)(struct ewc__csv *c, void *user);
+	void *user;
+	ewc__diag *d;
+	int stop;
+	char **f;
+	size_t n, cap;
+	long row_line;
+	int oversize;
+	size_t rows;       /* rows seen, the header included */
+	long line;         /* physical line being fed */
+	size_t unfielded;  /* bytes fed since the last field ended */
+} ewc__csv;
+/* 0, or -1 with the problems (malformed CSV, an overlong field, an empty
+ * file) in c->d, as "name:line: ...". */
+int ewc__csv_read(ewc__csv *c, const char *data, size_t len);
+
 /* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
 int ewc__utf8_valid(const char *s);
 

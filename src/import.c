@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
 #include <jansson.h>
 #include <libxml/parser.h>
 
 #include "ewc_int.h"
 #include "xml_int.h"
 
-/* A field longer than this is an error, not data. */
-#define FIELD_MAX 4096
 /* Reasons kept for the report; all are counted. */
 #define SKIP_KEEP 100
 
@@ -67,49 +64,8 @@ typedef struct csvrow {
 typedef struct csvtab {
 	csvrow *rows;
 	size_t n, cap;
-	csvrow cur;
-	size_t curcap;
-	long line;
-	int oversize;
-	size_t unfielded;       /* bytes fed since the last field ended */
-	ewc__diag *d;
 	const char *name;
 } csvtab;
-
-static void tab_field(void *data, size_t len, void *user)
-{
-	csvtab *t = user;
-
-	t->unfielded = 0;
-	if (t->cur.n == 0)
-		t->cur.line = t->line;
-	if (t->cur.n == t->curcap) {
-		size_t cap = t->curcap ? 2 * t->curcap : 8;
-		char **v = realloc(t->cur.f, cap * sizeof *v);
-		if (!v) {
-			t->d->oom = 1;
-			return;
-		}
-		t->cur.f = v;
-		t->curcap = cap;
-	}
-	if (len > FIELD_MAX) {
-		if (!t->oversize)
-			ewc__diag_add(t->d, "%s:%ld: a field is longer than %d bytes", t->name,
-			              t->cur.line, FIELD_MAX);
-		t->oversize = 1;
-		len = 0;
-	}
-	char *f = malloc(len + 1);
-	if (!f) {
-		t->d->oom = 1;
-		return;
-	}
-	if (len)
-		memcpy(f, data, len);
-	f[len] = '\0';
-	t->cur.f[t->cur.n++] = f;
-}
 
 static void row_free(csvrow *r)
 {
@@ -118,26 +74,38 @@ static void row_free(csvrow *r)
 	free(r->f);
 }
 
-static void tab_row(int term, void *user)
+/* Keep each row, taking its fields from the reader. */
+static void tab_row(ewc__csv *c, void *user)
 {
 	csvtab *t = user;
+	csvrow r = { c->row_line, NULL, c->n };
 
-	(void)term;
+	if (c->oversize) {
+		ewc__diag_add(c->d, "%s:%ld: a field is longer than %d bytes", c->name, c->row_line,
+		              EWC__CSV_FIELD_MAX);
+		c->stop = 1;
+		return;
+	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 64;
 		csvrow *v = realloc(t->rows, cap * sizeof *v);
 		if (!v) {
-			t->d->oom = 1;
-			row_free(&t->cur);
-			goto reset;
+			c->d->oom = 1;
+			return;
 		}
 		t->rows = v;
 		t->cap = cap;
 	}
-	t->rows[t->n++] = t->cur;
-reset:
-	memset(&t->cur, 0, sizeof t->cur);
-	t->curcap = 0;
+	r.f = malloc((c->n ? c->n : 1) * sizeof *r.f);
+	if (!r.f) {
+		c->d->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		r.f[i] = c->f[i];
+		c->f[i] = NULL;
+	}
+	t->rows[t->n++] = r;
 }
 
 static void tab_free(csvtab *t)
@@ -145,74 +113,35 @@ static void tab_free(csvtab *t)
 	for (size_t i = 0; i < t->n; i++)
 		row_free(&t->rows[i]);
 	free(t->rows);
-	row_free(&t->cur);
 	memset(t, 0, sizeof *t);
 }
 
-static int no_space(unsigned char c)
-{
-	(void)c;
-	return 0;
-}
-
-/* Read a whole CSV (BOM and CRLF allowed). 0, or -1 with problems in d. */
+/* Read a whole CSV whose rows all have the header's field count. 0, or -1
+ * with problems in d. */
 static int tab_read(csvtab *t, const char *name, const char *data, size_t len, ewc__diag *d)
 {
-	struct csv_parser p;
-	size_t pos = 0;
+	ewc__csv c;
 
 	memset(t, 0, sizeof *t);
-	t->d = d;
 	t->name = name;
-	t->line = 1;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-		d->oom = 1;
+	if (memchr(data, '\0', len)) {
+		ewc__diag_add(d, "%s: contains a NUL byte: not a text file", name);
 		return -1;
 	}
-	csv_set_space_func(&p, no_space);
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		data += 3;
-		len -= 3;
-	}
-	if (memchr(data, '\0', len))
-		ewc__diag_add(d, "%s: contains a NUL byte: not a text file", name);
-	while (pos < len && d->n == 0 && !d->oom) {
-		const char *nl = memchr(data + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
-		/* libcsv grows a field's buffer without bound: stop a field long
-		 * past the limit here, in pieces, before it costs time and memory */
-		if (n > 16 * FIELD_MAX) {
-			nl = NULL;
-			n = 16 * FIELD_MAX;
+	memset(&c, 0, sizeof c);
+	c.name = name;
+	c.row = tab_row;
+	c.user = t;
+	c.d = d;
+	if (ewc__csv_read(&c, data, len) != 0)
+		return -1;
+	for (size_t i = 1; i < t->n; i++)
+		if (t->rows[i].n != t->rows[0].n) {
+			ewc__diag_add(d, "%s:%ld: expected %zu fields as in the header, got %zu", name,
+			              t->rows[i].line, t->rows[0].n, t->rows[i].n);
+			return -1;
 		}
-		t->unfielded += n; /* back to 0 when a field ends in this piece */
-		if (csv_parse(&p, data + pos, n, tab_field, tab_row, t) != n) {
-			ewc__diag_add(d, "%s:%ld: CSV: %s (a quote inside an unquoted field, or text "
-			              "after a closing quote)", name, t->line, csv_strerror(csv_error(&p)));
-			break;
-		}
-		if (t->unfielded > 16 * FIELD_MAX) {
-			ewc__diag_add(d, "%s:%ld: a field is longer than %d bytes", name, t->line,
-			              FIELD_MAX);
-			break;
-		}
-		pos += n;
-		if (nl)
-			t->line++;
-	}
-	if (d->n == 0 && !d->oom && csv_fini(&p, tab_field, tab_row, t) != 0)
-		ewc__diag_add(d, "%s:%ld: CSV: unterminated quoted field", name, t->line);
-	csv_free(&p);
-	if (d->n == 0 && !d->oom && t->n == 0)
-		ewc__diag_add(d, "%s: empty: a header row is required", name);
-	if (d->n == 0 && !d->oom)
-		for (size_t i = 1; i < t->n; i++)
-			if (t->rows[i].n != t->rows[0].n) {
-				ewc__diag_add(d, "%s:%ld: expected %zu fields as in the header, got %zu",
-				              name, t->rows[i].line, t->rows[0].n, t->rows[i].n);
-				break;
-			}
-	return d->n || d->oom ? -1 : 0;
+	return 0;
 }
 
 /* The header's column called `col`, or -1 (reported when required). A

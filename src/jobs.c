@@ -5,14 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
 
 #include "ewc_int.h"
 
 /* A single CSV field longer than this is an error, not a job. */
-#define EWC__FIELD_MAX 4096
-/* Bytes fed to libcsv without a field ending: past this, one is too long. */
-#define EWC__FEED_MAX (16 * EWC__FIELD_MAX)
 /* More GPUs than any one job could have: a typo, refused by name. */
 #define EWC__GPUS_MAX 1000000
 
@@ -444,57 +440,11 @@ typedef struct reader {
 	const char *name;
 	ewc__diag d;
 	staging s;
-	long line;          /* physical line being fed */
-	long row_line;      /* line where the current row's first field ended */
-	char **fields;
-	size_t nfields, capfields;
+	ewc__csv c;         /* the row being read: fields, line, oversize; stop */
 	int have_header;
 	int map[C_COUNT];   /* CSV column of each known column, -1 if absent */
 	size_t ncols;
-	int oversize;       /* a field of the current row was too long */
-	size_t unfielded;   /* bytes fed since the last field ended */
-	int stop;           /* too many problems: stop checking rows */
 } reader;
-
-static void field_cb(void *data, size_t len, void *user)
-{
-	reader *R = user;
-
-	R->unfielded = 0;
-	if (R->nfields == 0)
-		R->row_line = R->line;
-	if (R->nfields == R->capfields) {
-		size_t cap = R->capfields ? 2 * R->capfields : 16;
-		char **v = realloc(R->fields, cap * sizeof *v);
-		if (!v) {
-			R->d.oom = 1;
-			return;
-		}
-		R->fields = v;
-		R->capfields = cap;
-	}
-	if (len > EWC__FIELD_MAX) {
-		R->oversize = 1;
-		len = 0;
-	}
-	char *f = malloc(len + 1);
-	if (!f) {
-		R->d.oom = 1;
-		return;
-	}
-	if (len)
-		memcpy(f, data, len);
-	f[len] = '\0';
-	R->fields[R->nfields++] = f;
-}
-
-static void clear_row(reader *R)
-{
-	for (size_t i = 0; i < R->nfields; i++)
-		free(R->fields[i]);
-	R->nfields = 0;
-	R->oversize = 0;
-}
 
 static int col_index(const char *name)
 {
@@ -508,27 +458,27 @@ static void header(reader *R)
 {
 	for (int c = 0; c < C_COUNT; c++)
 		R->map[c] = -1;
-	for (size_t i = 0; i < R->nfields; i++) {
-		const char *f = R->fields[i];
+	for (size_t i = 0; i < R->c.n; i++) {
+		const char *f = R->c.f[i];
 		int c = col_index(f);
 		if (c < 0)
 			ewc__diag_add(&R->d, "%s:%ld: header: unknown column \"%s\" (known: id, kind, "
 			              "gpu_type, gpus, hours, origin, slo_ms, data_gb, priority, pin, "
-			              "avoid, checkpoint_gb, deadline_h)", R->name, R->row_line, f);
+			              "avoid, checkpoint_gb, deadline_h)", R->name, R->c.row_line, f);
 		else if (R->map[c] >= 0)
 			ewc__diag_add(&R->d, "%s:%ld: header: column \"%s\" appears twice", R->name,
-			              R->row_line, f);
+			              R->c.row_line, f);
 		else
 			R->map[c] = (int)i;
 	}
 	for (int c = 0; c < C_REQUIRED; c++)
 		if (R->map[c] < 0)
 			ewc__diag_add(&R->d, "%s:%ld: header: required column \"%s\" is missing",
-			              R->name, R->row_line, col_name[c]);
-	R->ncols = R->nfields;
+			              R->name, R->c.row_line, col_name[c]);
+	R->ncols = R->c.n;
 	R->have_header = 1;
 	if (R->d.n)
-		R->stop = 1;
+		R->c.stop = 1;
 }
 
 static void num_field(reader *R, const char *where, const char *const *raw, int c,
@@ -550,18 +500,18 @@ static void row(reader *R)
 	ewc__job j;
 	int bad = 0;
 
-	snprintf(where, sizeof where, "%s:%ld", R->name, R->row_line);
-	if (R->oversize) {
-		ewc__diag_add(&R->d, "%s: a field is longer than %d bytes", where, EWC__FIELD_MAX);
+	snprintf(where, sizeof where, "%s:%ld", R->name, R->c.row_line);
+	if (R->c.oversize) {
+		ewc__diag_add(&R->d, "%s: a field is longer than %d bytes", where, EWC__CSV_FIELD_MAX);
 		return;
 	}
-	if (R->nfields != R->ncols) {
+	if (R->c.n != R->ncols) {
 		ewc__diag_add(&R->d, "%s: expected %zu fields as in the header, got %zu", where,
-		              R->ncols, R->nfields);
+		              R->ncols, R->c.n);
 		return;
 	}
 	for (int c = 0; c < C_COUNT; c++)
-		raw[c] = R->map[c] >= 0 ? R->fields[R->map[c]] : NULL;
+		raw[c] = R->map[c] >= 0 ? R->c.f[R->map[c]] : NULL;
 	for (int c = 0; c < C_REQUIRED; c++)
 		if (!*raw[c]) {
 			ewc__diag_add(&R->d, "%s: %s: required field is empty", where, col_name[c]);
@@ -608,103 +558,47 @@ static void row(reader *R)
 	}
 }
 
-static void row_cb(int term, void *user)
+static void row_cb(ewc__csv *c, void *user)
 {
 	reader *R = user;
 
-	(void)term;
-	if (!R->stop && !R->d.oom) {
-		if (!R->have_header)
-			header(R);
-		else
-			row(R);
-		if (R->d.dropped)
-			R->stop = 1;
-	}
-	clear_row(R);
-	/* where the next row starts, unless blank lines follow; a quoted field
-	 * left open at the end of the file is reported here */
-	R->row_line = R->line + 1;
-}
-
-static int no_space(unsigned char c)
-{
 	(void)c;
-	return 0;
+	if (!R->have_header)
+		header(R);
+	else
+		row(R);
+	if (R->d.dropped)
+		R->c.stop = 1;
 }
 
 static int parse_csv(ewc_jobs *jobs, const char *name, const char *data, size_t len)
 {
-	struct csv_parser p;
+	const char *nul;
 	reader R;
-	int rc;
 
 	if (jobs->generation != jobs->ctx->generation)
 		return ewc__seterr(EWC_EINVAL, "job list made before the regions were reloaded");
+	/* a NUL would cut a field short without a word: not a text file */
+	nul = memchr(data, '\0', len);
+	if (nul) {
+		long line = 1;
+		for (const char *q = data; q < nul; q++)
+			line += *q == '\n';
+		return ewc__seterr(EWC_EINPUT, "%s:%ld: contains a NUL byte: not a text file", name,
+		                   line);
+	}
 	memset(&R, 0, sizeof R);
 	R.jobs = jobs;
 	R.name = name;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-		return ewc__seterr(EWC_ENOMEM, "out of memory");
-	csv_set_space_func(&p, no_space);
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		data += 3;
-		len -= 3;
-	}
-	{
-		/* a NUL would cut a field short without a word: not a text file */
-		const char *nul = memchr(data, '\0', len);
-		if (nul) {
-			long line = 1;
-			for (const char *q = data; q < nul; q++)
-				line += *q == '\n';
-			csv_free(&p);
-			return ewc__seterr(EWC_EINPUT, "%s:%ld: contains a NUL byte: not a text file",
-			                   name, line);
-		}
-	}
-	/* Feed one physical line at a time so that rows know their line. */
-	size_t pos = 0;
-	R.line = 1;
-	while (pos < len && !R.stop) {
-		const char *nl = memchr(data + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
-		/* libcsv grows a field's buffer without bound: stop a field long
-		 * past the limit here, in pieces, before it costs time and memory */
-		if (n > EWC__FEED_MAX) {
-			nl = NULL;
-			n = EWC__FEED_MAX;
-		}
-		R.unfielded += n; /* back to 0 when a field ends in this piece */
-		if (csv_parse(&p, data + pos, n, field_cb, row_cb, &R) != n) {
-			ewc__diag_add(&R.d, "%s:%ld: CSV: %s (a quote inside an unquoted field, or "
-			              "text after a closing quote)", name, R.line,
-			              csv_strerror(csv_error(&p)));
-			break;
-		}
-		if (R.unfielded > EWC__FEED_MAX) { /* named at the row it is in */
-			ewc__diag_add(&R.d, "%s:%ld: a field is longer than %d bytes", name, R.row_line,
-			              EWC__FIELD_MAX);
-			break;
-		}
-		pos += n;
-		if (nl)
-			R.line++;
-	}
-	if (R.d.n == 0 && !R.stop && csv_fini(&p, field_cb, row_cb, &R) != 0)
-		ewc__diag_add(&R.d, "%s:%ld: CSV: unterminated quoted field", name, R.row_line);
-	csv_free(&p);
-	clear_row(&R);
-	free(R.fields);
-	if (!R.have_header && R.d.n == 0)
-		ewc__diag_add(&R.d, "%s: empty: a header row is required", name);
-
-	if (R.d.n || R.d.oom) {
+	R.c.name = name;
+	R.c.row = row_cb;
+	R.c.user = &R;
+	R.c.d = &R.d;
+	if (ewc__csv_read(&R.c, data, len) != 0) {
 		staging_free(&R.s);
 		return ewc__diag_finish(&R.d, R.d.n ? EWC_EINPUT : EWC_ENOMEM);
 	}
-	rc = commit(jobs, &R.s);
-	return rc;
+	return commit(jobs, &R.s);
 }
 
 int ewc_jobs_load_csv_buffer(ewc_jobs *jobs, const ewc_buffer *buf)
