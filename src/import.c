@@ -301,10 +301,11 @@ typedef struct reader {
 	long *free;             /* per region x catalog type, -1 when none */
 } reader;
 
-static void skip(reader *R, const char *fmt, ...) EWC__PRINTF(2, 3);
-static void skip(reader *R, const char *fmt, ...)
+/* `rows` rows skipped, for the reason given. */
+static void skip_n(reader *R, size_t rows, const char *fmt, ...) EWC__PRINTF(3, 4);
+static void skip_n(reader *R, size_t rows, const char *fmt, ...)
 {
-	R->im->skipped++;
+	R->im->skipped += rows;
 	if (R->im->skips.n < SKIP_KEEP) {
 		char msg[512];
 		va_list ap;
@@ -315,6 +316,7 @@ static void skip(reader *R, const char *fmt, ...)
 			R->d.oom = 1;
 	}
 }
+#define skip(R, ...) skip_n(R, 1, __VA_ARGS__)
 
 static void add(acc *a, double v)
 {
@@ -558,7 +560,6 @@ static void read_casdk(reader *R, const char *data, size_t len)
 		}
 		if (!(t[i] >= from && t[i] < to)) {
 			outside++;
-			R->im->skipped++;
 			continue;
 		}
 		add(&per[R->m.e[m].ext_id], json_number_value(json_object_get(e, "Rating")) / 1000);
@@ -567,8 +568,7 @@ static void read_casdk(reader *R, const char *data, size_t len)
 	if (outside) {
 		ewc_time_format(from, a, sizeof a);
 		ewc_time_format(to, b, sizeof b);
-		R->im->skipped--; /* counted above; skip() counts again */
-		skip(R, "%s: %zu %s outside the window %s to %s", R->name, outside,
+		skip_n(R, outside, "%s: %zu %s outside the window %s to %s", R->name, outside,
 		     outside == 1 ? "entry is" : "entries are", a, b);
 	}
 	/* each location's mean, then the mean of the locations feeding a region */
