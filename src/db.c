@@ -870,21 +870,24 @@ static int feed_log(ewc_db *db, const char *feed, const char *when, const char *
 int ewc__db_feed_store(ewc_db *db, const ewc__feed_store *f)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
 	char when[32], *settings = NULL;
-	const char *s;
 	int rc = 0;
 
-	for (size_t i = 0; arr && (s = ewc_import_setting(f->im, i)) != NULL; i++)
-		if (json_array_append_new(arr, json_string(s)) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	if (arr)
-		settings = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	if (!settings)
-		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	if (f->status == EWC_FEED_UPDATED) {
+		/* the new snapshot's settings, as a JSON array of strings */
+		json_t *arr = json_array();
+		const char *s;
+		for (size_t i = 0; arr && (s = ewc_import_setting(f->im, i)) != NULL; i++)
+			if (json_array_append_new(arr, json_string(s)) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		if (arr)
+			settings = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		if (!settings)
+			return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
 	ewc_time_format(f->now, when, sizeof when);
 	if (begin(db, "cannot start a transaction")) {
 		free(settings);
