@@ -159,6 +159,17 @@ static xmlNodePtr text_at(xmlNodePtr parent, double x, double y, const char *anc
 	return t;
 }
 
+/* A chart's axis, from (x1, y1) to (x2, y2), in whole pixels. */
+static void axis(xmlNodePtr svg_el, double x1, double y1, double x2, double y2)
+{
+	xmlNodePtr ax = el(svg_el, "line", NULL);
+	attr(ax, "class", "axis");
+	attr(ax, "x1", "%.0f", x1);
+	attr(ax, "y1", "%.0f", y1);
+	attr(ax, "x2", "%.0f", x2);
+	attr(ax, "y2", "%.0f", y2);
+}
+
 /* Horizontal bars, one row per label; `before` (or NULL) is drawn as a
  * lighter bar under each. */
 static void bar_chart(xmlNodePtr parent, const char *id, const char *label, const char *unit,
@@ -297,7 +308,7 @@ static void trend_chart(xmlNodePtr parent, const char *id, const char *label, co
 {
 	const double W = CHART_W, H = 200, l = 90, r = 20, top = 20, bottom = 40;
 	double max = 0, step;
-	xmlNodePtr s, line, ax;
+	xmlNodePtr s, line;
 	char pts[TREND_RUNS * 32 + 32] = "", buf[64];
 	size_t used = 0;
 
@@ -308,12 +319,7 @@ static void trend_chart(xmlNodePtr parent, const char *id, const char *label, co
 	if (max <= 0)
 		max = 1;
 	step = t->n > 1 ? (W - l - r) / (t->n - 1) : 0;
-	ax = el(s, "line", NULL);
-	attr(ax, "class", "axis");
-	attr(ax, "x1", "%.0f", l);
-	attr(ax, "y1", "%.0f", H - bottom);
-	attr(ax, "x2", "%.0f", W - r);
-	attr(ax, "y2", "%.0f", H - bottom);
+	axis(s, l, H - bottom, W - r, H - bottom);
 	text_at(s, l - 6, top + 4, "end", tool_fmt(buf, sizeof buf, max, 0));
 	text_at(s, l - 6, H - bottom, "end", "0");
 	for (int i = 0; i < t->n; i++) {
@@ -705,7 +711,7 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 	ewc_frontier_pt lo = EWC_FRONTIER_PT_INIT, hi = EWC_FRONTIER_PT_INIT;
 	char pts[1000 * 32], buf[64];
 	size_t used = 0;
-	xmlNodePtr s, line, ax;
+	xmlNodePtr s, line;
 
 	ewc_frontier_point(f, 0, &lo);
 	ewc_frontier_point(f, n - 1, &hi);
@@ -714,18 +720,8 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 #define PX(v) (l + (W - l - r) * ((v) - x0) / (x1 - x0))
 #define PY(v) (H - bottom - (H - bottom - top) * ((v) - y0) / (y1 - y0))
 	s = svg(parent, "chart-frontier", W, H, "Carbon against cost, one dot per plan");
-	ax = el(s, "line", NULL);
-	attr(ax, "class", "axis");
-	attr(ax, "x1", "%.0f", l);
-	attr(ax, "y1", "%.0f", H - bottom);
-	attr(ax, "x2", "%.0f", W - r);
-	attr(ax, "y2", "%.0f", H - bottom);
-	ax = el(s, "line", NULL);
-	attr(ax, "class", "axis");
-	attr(ax, "x1", "%.0f", l);
-	attr(ax, "y1", "%.0f", top);
-	attr(ax, "x2", "%.0f", l);
-	attr(ax, "y2", "%.0f", H - bottom);
+	axis(s, l, H - bottom, W - r, H - bottom);
+	axis(s, l, top, l, H - bottom);
 	text_at(s, l - 6, PY(y1) + 4, "end", tool_fmt(buf, sizeof buf, y1, 0));
 	text_at(s, l - 6, PY(y0) + 4, "end", tool_fmt(buf, sizeof buf, y0, 0));
 	text_at(s, PX(x0), H - bottom + 16, "start", tool_fmt(buf, sizeof buf, x0, 0));
