@@ -23,13 +23,13 @@ int main(void)
 	return EWC_VERSION_NUM == 0;
 }
 C
-if $CC -std=c11 -pedantic -Wall -Wextra -Werror -I"$top_srcdir/src" -c "$T/h.c" -o "$T/h.o" 2> "$T/err"; then
+if $CC -std=c11 -pedantic -Wall -Wextra -Werror -I"$top_srcdir/src/include" -c "$T/h.c" -o "$T/h.o" 2> "$T/err"; then
 	pass=$((pass + 1)); echo "ok: ewc.h as C11 -pedantic -Werror"
 else
 	fail=$((fail + 1)); echo "FAIL: ewc.h as C11"; cat "$T/err"
 fi
 if command -v c++ > /dev/null 2>&1; then
-	if c++ -std=c++11 -Wall -Wextra -Werror -I"$top_srcdir/src" -x c++ -c "$T/h.c" -o "$T/hpp.o" 2> "$T/err"; then
+	if c++ -std=c++11 -Wall -Wextra -Werror -I"$top_srcdir/src/include" -x c++ -c "$T/h.c" -o "$T/hpp.o" 2> "$T/err"; then
 		pass=$((pass + 1)); echo "ok: ewc.h as C++11"
 	else
 		fail=$((fail + 1)); echo "FAIL: ewc.h as C++11"; cat "$T/err"
