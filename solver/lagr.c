@@ -43,13 +43,6 @@
 #define POLISH_MAX_OPTS 4000
 #define GUIDED_FREE 150
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double rel_gap(double z, double lb)
 {
 	double g = (z - lb) / fmax(1.0, fabs(z));
@@ -532,13 +525,13 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 		int edge = 0;
 		double theta, pred;
 
-		if (rel_gap(ph->z, ph->lb) <= ph->target || now_s() >= ph->deadline)
+		if (rel_gap(ph->z, ph->lb) <= ph->target || ewc__now_s() >= ph->deadline)
 			break;
 		for (size_t k = 0; k < ny; k++) {
 			double zc = ph->yc[k] / ph->scale[k];
 			glp_set_col_bnds(P, (int)k + 1, GLP_DB, fmax(0.0, zc - delta), zc + delta);
 		}
-		sm.tm_lim = (int)fmin(2000.0, fmax(1.0, (ph->deadline - now_s()) * 1000.0));
+		sm.tm_lim = (int)fmin(2000.0, fmax(1.0, (ph->deadline - ewc__now_s()) * 1000.0));
 		if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
 			/* an LP that fails from a warm start gets one cold try */
 			glp_std_basis(P);
@@ -819,7 +812,7 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 	sub.job_priority = sprio;
 	sub.job_gpus = sgpus;
 	sub.pool_cap = ss->cap;
-	sub.time_limit = ph->deadline - now_s();
+	sub.time_limit = ph->deadline - ewc__now_s();
 	sub.start = sstart;
 	sub.quick = 1;
 	/* phase 2: the whole plan's gap target, in terms of the part left */
@@ -874,7 +867,7 @@ static int polish(phase *ph, int exact, double *bound, int *proven, char *err, s
 		goto out;
 	for (int round = 0; round < 3; round++) {
 		int guided = 0;
-		if (ph->deadline - now_s() <= 0.05 || rel_gap(ph->z, *bound) <= m->mip_gap)
+		if (ph->deadline - ewc__now_s() <= 0.05 || rel_gap(ph->z, *bound) <= m->mip_gap)
 			break;
 		memcpy(ss.cap, m->pool_cap, m->npools * sizeof *ss.cap);
 		ss.fixed = 0;
@@ -914,7 +907,7 @@ out:
 int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
-	double deadline = now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
 	double pmax, pstar, bound = 0;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
@@ -959,7 +952,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		ph.c = c1;
 		ph.one = 1;
 		/* at most half the time: the objective phase must get its turn */
-		ph.deadline = now_s() + (deadline - now_s()) / 2;
+		ph.deadline = ewc__now_s() + (deadline - ewc__now_s()) / 2;
 		ph.z = value(&ph, ph.choice);
 		/* priorities are what they are: stop when the bound is within
 		 * the gap or no better integer total can exist */

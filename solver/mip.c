@@ -2,7 +2,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <float.h>
 #include <math.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,36 +11,6 @@
 
 #include "ewc.h"
 #include "solver.h"
-
-/* GLPK reports internal errors by calling the error hook and then abort():
- * the hook jumps back here instead. Everything GLPK allocated in this
- * thread is then released with glp_free_env(). */
-typedef struct guard {
-	jmp_buf jb;
-	char said[512];  /* GLPK's last terminal output: its error's text */
-} guard;
-
-static void on_glpk_error(void *info)
-{
-	longjmp(((guard *)info)->jb, 1);
-}
-
-/* Swallow all terminal output, keeping the tail for an error message. */
-static int glpk_quiet(void *info, const char *s)
-{
-	guard *g = info;
-	size_t have = strlen(g->said), n = strlen(s);
-
-	if (n >= sizeof g->said)
-		s += n - (sizeof g->said - 1), n = sizeof g->said - 1;
-	if (have + n >= sizeof g->said) { /* keep the newest text */
-		size_t drop = have + n - (sizeof g->said - 1);
-		memmove(g->said, g->said + drop, have - drop + 1);
-		have -= drop;
-	}
-	memcpy(g->said + have, s, n + 1);
-	return 1;
-}
 
 typedef struct cbdata {
 	const double *start;  /* 1-based column values of a feasible plan, or NULL */
@@ -71,170 +40,14 @@ static void callback(glp_tree *T, void *info)
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int ms_left(double deadline)
 {
-	double left = deadline - now_s();
+	double left = deadline - ewc__now_s();
 	if (left <= 0.001)
 		return 1;
 	if (left > 2e6)
 		return 2000000000;
 	return (int)(left * 1000.0);
-}
-
-/* Greedy starts: jobs in some order, each on its cheapest option with room.
- * Feasible by construction. Orders tried: by priority then size (large
- * first); by priority then fewest options (most constrained first); by
- * priority then regret (what the job loses if its cheapest option is gone). */
-typedef struct order_item {
-	double priority;
-	double key;       /* secondary key, larger first */
-	long gpus;
-	int job;
-} order_item;
-
-static int cmp_order(const void *a, const void *b)
-{
-	const order_item *x = a, *y = b;
-	if (x->priority != y->priority)
-		return x->priority > y->priority ? -1 : 1;
-	if (x->key != y->key)
-		return x->key > y->key ? -1 : 1;
-	if (x->gpus != y->gpus)
-		return x->gpus > y->gpus ? -1 : 1;
-	return x->job - y->job;
-}
-
-/* Whether side row s only packs: sum coef x <= hi with no coef below 0.
- * The greedy plans keep within such rows; others are left to the MIP. */
-static int side_packs(const ewc__mip *m, const ewc__side *s)
-{
-	if (s->lo > -HUGE_VAL)
-		return 0;
-	for (size_t o = 0; o < m->nopts; o++)
-		if (s->coef[o] < 0)
-			return 0;
-	return 1;
-}
-
-static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item *ord,
-                        long *left, double *side_used, const unsigned char *packs,
-                        int *choice)
-{
-	memcpy(left, m->pool_cap, m->npools * sizeof *left);
-	for (size_t s = 0; s < m->nside; s++)
-		side_used[s] = 0;
-	for (size_t j = 0; j < m->njobs; j++)
-		choice[j] = -1;
-	for (size_t k = 0; k < m->njobs; k++) {
-		int j = ord[k].job;
-		int best = -1;
-		for (size_t o = first[j]; o < first[j + 1]; o++) {
-			int fits = left[m->opt_pool[o]] >= m->job_gpus[j];
-			for (size_t s = 0; fits && s < m->nside; s++)
-				if (packs[s] && m->side[s].coef[o] > 0)
-					fits = side_used[s] + m->side[s].coef[o] <=
-					       m->side[s].hi + 1e-9 * fmax(1.0, fabs(m->side[s].hi));
-			if (fits && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
-				best = (int)o;
-		}
-		if (best >= 0) {
-			choice[j] = best;
-			left[m->opt_pool[best]] -= m->job_gpus[j];
-			for (size_t s = 0; s < m->nside; s++)
-				side_used[s] += m->side[s].coef[best];
-		}
-	}
-}
-
-int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice)
-{
-	double v = 0, scale = 0;
-
-	for (size_t j = 0; j < m->njobs; j++)
-		if (choice[j] >= 0) {
-			v += s->coef[choice[j]];
-			scale += fabs(s->coef[choice[j]]);
-		}
-	/* a relative tolerance: rows of kg or kWh sum many large terms */
-	double tol = 1e-7 * fmax(1.0, fmax(scale, fmax(fabs(s->lo < -1e300 ? 0 : s->lo),
-	                                              fabs(s->hi > 1e300 ? 0 : s->hi))));
-	return v >= s->lo - tol && v <= s->hi + tol;
-}
-
-static int sides_hold(const ewc__mip *m, const int *choice)
-{
-	for (size_t s = 0; s < m->nside; s++)
-		if (!ewc__side_holds(m, &m->side[s], choice))
-			return 0;
-	return 1;
-}
-
-static int greedy(const ewc__mip *m, const size_t *first, int *choice)
-{
-	order_item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
-	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
-	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
-	double *side_used = malloc((m->nside ? m->nside : 1) * sizeof *side_used);
-	unsigned char *packs = malloc(m->nside ? m->nside : 1);
-	double best_p = -1, best_obj = 0;
-
-	if (!ord || !left || !trial || !side_used || !packs) {
-		free(ord);
-		free(left);
-		free(trial);
-		free(side_used);
-		free(packs);
-		return -1;
-	}
-	for (size_t s = 0; s < m->nside; s++)
-		packs[s] = (unsigned char)side_packs(m, &m->side[s]);
-	for (int variant = 0; variant < 3; variant++) {
-		for (size_t j = 0; j < m->njobs; j++) {
-			size_t n = first[j + 1] - first[j];
-			double lo = INFINITY, lo2 = INFINITY;
-			ord[j].priority = m->job_priority[j];
-			ord[j].gpus = m->job_gpus[j];
-			ord[j].job = (int)j;
-			if (variant == 0) {
-				ord[j].key = (double)m->job_gpus[j];
-			} else if (variant == 1) {
-				ord[j].key = -(double)n;
-			} else {
-				for (size_t o = first[j]; o < first[j + 1]; o++) {
-					if (m->opt_obj[o] < lo) {
-						lo2 = lo;
-						lo = m->opt_obj[o];
-					} else if (m->opt_obj[o] < lo2) {
-						lo2 = m->opt_obj[o];
-					}
-				}
-				/* a job with one option loses everything without it */
-				ord[j].key = n == 0 ? 0 : (n == 1 ? HUGE_VAL : lo2 - lo);
-			}
-		}
-		qsort(ord, m->njobs, sizeof *ord, cmp_order);
-		greedy_fill(m, first, ord, left, side_used, packs, trial);
-		double p = ewc__mip_sum(m, trial, NULL, 1);
-		double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
-		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
-			best_p = p;
-			best_obj = obj;
-			memcpy(choice, trial, m->njobs * sizeof *choice);
-		}
-	}
-	free(ord);
-	free(left);
-	free(trial);
-	free(side_used);
-	free(packs);
-	return 0;
 }
 
 static void choice_to_x(const ewc__mip *m, const int *choice, double *x)
@@ -244,56 +57,6 @@ static void choice_to_x(const ewc__mip *m, const int *choice, double *x)
 	for (size_t j = 0; j < m->njobs; j++)
 		if (choice[j] >= 0)
 			x[choice[j] + 1] = 1;
-}
-
-double ewc__mip_sum(const ewc__mip *m, const int *choice, const double *per_opt,
-                    int by_priority)
-{
-	double s = 0;
-	for (size_t j = 0; j < m->njobs; j++)
-		if (choice[j] >= 0)
-			s += by_priority ? m->job_priority[j] : per_opt[choice[j]];
-	return s;
-}
-
-size_t *ewc__mip_first(const ewc__mip *m)
-{
-	size_t *first = calloc(m->njobs + 1, sizeof *first);
-
-	if (!first)
-		return NULL;
-	/* options come grouped by job */
-	for (size_t o = 0; o < m->nopts; o++)
-		first[m->opt_job[o] + 1]++;
-	for (size_t j = 0; j < m->njobs; j++)
-		first[j + 1] += first[j];
-	return first;
-}
-
-int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double *pmax)
-{
-	double pg, ps;
-
-	if (greedy(m, first, choice) != 0)
-		return -1;
-	*pmax = 0;
-	for (size_t j = 0; j < m->njobs; j++)
-		if (first[j + 1] > first[j])
-			*pmax += m->job_priority[j];
-	if (!m->start)
-		return 0;
-	pg = ewc__mip_sum(m, choice, NULL, 1);
-	ps = ewc__mip_sum(m, m->start, NULL, 1);
-	if (ps > pg + 1e-9) {
-		memcpy(choice, m->start, m->njobs * sizeof *choice);
-	} else if (ps > pg - 1e-9) {
-		/* as much priority: a plan that meets the side rows first */
-		int hs = sides_hold(m, m->start), hg = sides_hold(m, choice);
-		if (hs > hg || (hs == hg && ewc__mip_sum(m, m->start, m->opt_obj, 0) <
-		                                ewc__mip_sum(m, choice, m->opt_obj, 0)))
-			memcpy(choice, m->start, m->njobs * sizeof *choice);
-	}
-	return 0;
 }
 
 /* Whether GLPK's integer solution is at least as good as the start x (it
@@ -407,7 +170,7 @@ static int write_lp(const ewc__mip *m, glp_prob *P, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return EWC_ENOMEM;
 	}
-	snprintf(tmp, n + 16, "%s.tmp%05d", m->write_lp, (int)(now_s() * 1000) % 100000);
+	snprintf(tmp, n + 16, "%s.tmp%05d", m->write_lp, (int)(ewc__now_s() * 1000) % 100000);
 	if (glp_write_lp(P, NULL, tmp) != 0) {
 		snprintf(err, errlen, "%s: cannot write the LP model", m->write_lp);
 		remove(tmp);
@@ -609,7 +372,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
                          size_t errlen)
 {
 	glp_prob *P;
-	double started = now_s();
+	double started = ewc__now_s();
 	double deadline = started + (m->time_limit > 0 ? m->time_limit : 1e9);
 	double pmax, pstar, bound = 0;
 	int proven1 = 1, proven2 = 1, all_placeable, rc;
@@ -638,7 +401,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 			if (!m->side[k].in_phase1)
 				glp_set_row_bnds(P, w->side_row[k], GLP_FR, 0.0, 0.0);
 		/* at most half the time: the objective phase must get its turn */
-		double mid = now_s() + (deadline - now_s()) / 2;
+		double mid = ewc__now_s() + (deadline - ewc__now_s()) / 2;
 		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1, 1, NULL);
 		res->phases++;
 		pstar = ewc__mip_sum(m, res->choice, NULL, 1);
@@ -670,13 +433,13 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 		double b2;
 		int nofeas = 0;
 		proven2 = run_phase(m, P, 1, deadline, res->choice, w->x, &b2,
-		                    sides_hold(m, res->choice), &nofeas);
+		                    ewc__sides_hold(m, res->choice), &nofeas);
 		res->phases++;
 		if (b2 > bound)
 			bound = b2;
 		res->infeasible_proven = nofeas;
 	}
-	res->feasible = sides_hold(m, res->choice);
+	res->feasible = ewc__sides_hold(m, res->choice);
 	if (!res->feasible) {
 		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 		res->bound = bound;
@@ -695,7 +458,7 @@ static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char 
 	 * no more time than the phases before it took (at least a second). */
 	if (m->opt_obj2 && m->nopts) {
 		double b3, lim = res->objective + 1e-9 * fmax(1.0, fabs(res->objective));
-		double t = now_s(), until = fmin(deadline, t + fmax(1.0, t - started));
+		double t = ewc__now_s(), until = fmin(deadline, t + fmax(1.0, t - started));
 		int r = glp_add_rows(P, 1);
 		for (size_t o = 0; o < m->nopts; o++) {
 			w->ind[o + 1] = (int)o + 1;
@@ -734,54 +497,6 @@ static int write_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 		return rc;
 	set_phase2(m, w, ph->all_placeable, ph->pstar);
 	return write_named(m, w, err, errlen);
-}
-
-int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, char *err,
-                  size_t errlen)
-{
-	guard g;
-	int rc, used_before;
-	int count = 0, cpeak = 0;
-	size_t total = 0, tpeak = 0;
-
-	/* GLPK keeps one environment per thread. If this thread has no GLPK
-	 * objects of its own, free the environment afterwards so nothing stays
-	 * allocated between calls. */
-	glp_mem_usage(&count, &cpeak, &total, &tpeak);
-	used_before = count > 0;
-	g.said[0] = '\0';
-	glp_term_hook(glpk_quiet, &g);
-	glp_error_hook(on_glpk_error, &g);
-	if (setjmp(g.jb) == 0) {
-		rc = fn(arg, err, errlen);
-		glp_error_hook(NULL, NULL);
-		glp_term_hook(NULL, NULL);
-		if (!used_before)
-			glp_free_env();
-	} else {
-		/* GLPK prints the reason, then "Error detected in file ...": keep
-		 * the reason's last line */
-		char *at = strstr(g.said, "Error detected"), *line;
-		if (at)
-			*at = '\0';
-		while ((at = strrchr(g.said, '\n')) != NULL && at[1] == '\0')
-			*at = '\0';
-		line = strrchr(g.said, '\n');
-		line = line ? line + 1 : g.said;
-		glp_term_hook(NULL, NULL);
-		if (strstr(line, "no memory")) {
-			rc = EWC_ENOMEM;
-			snprintf(err, errlen, "out of memory in GLPK (%s): place fewer jobs at once, "
-			         "use --solver decompose, or give it more memory", line);
-		} else {
-			rc = EWC_ESOLVER;
-			snprintf(err, errlen, "GLPK stopped with an internal error%s%s%s",
-			         *line ? " (" : "", line, *line ? ")" : "");
-		}
-		/* after an error GLPK's state is undefined: drop all of it */
-		glp_free_env();
-	}
-	return rc;
 }
 
 /* One model-building call of this file, under the guard. */
@@ -836,37 +551,6 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	res->feasible = 1;
 	res->infeasible_proven = 0;
 	return with_glpk(solve_fn, m, res, err, errlen);
-}
-
-int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
-{
-	if (m->nside && !m->sides_bind) {
-		/* Without the side rows first: when that plan meets them all, none
-		 * binds, and the plan and its bound hold with them too (the rows
-		 * only remove plans). Otherwise, the direct model. */
-		ewc__mip free = *m, sided = *m;
-		double t0 = now_s();
-		int rc;
-		free.side = NULL;
-		free.nside = 0;
-		rc = ewc__mip_solve(&free, res, err, errlen);
-		if (rc)
-			return rc;
-		if (sides_hold(m, res->choice)) {
-			res->feasible = 1;
-			return 0;
-		}
-		sided.sides_bind = 1;
-		/* the time left of the whole limit */
-		sided.time_limit = fmax(0.01, m->time_limit - (now_s() - t0));
-		return ewc__mip_direct(&sided, res, err, errlen);
-	}
-	if (m->nside)
-		return ewc__mip_direct(m, res, err, errlen);
-	if (m->method == EWC__SOLVE_DECOMPOSE ||
-	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
-		return ewc__mip_decompose(m, res, err, errlen);
-	return ewc__mip_direct(m, res, err, errlen);
 }
 
 /* The LP of ewc__mip_duals(). */
@@ -960,7 +644,7 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
 	sm.presolve = GLP_OFF; /* duals of every row, as built */
-	sm.tm_lim = ms_left(now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
+	sm.tm_lim = ms_left(ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
 	if (glp_get_num_cols(P) == 0) {
 		*d->lp_obj = 0;
 	} else if ((glp_simplex(P, &sm) != 0 && (glp_std_basis(P), glp_simplex(P, &sm) != 0)) ||

@@ -72,8 +72,12 @@ typedef struct ewc__mip_result {
 	int infeasible_proven;/* 1: the solver proved there is none */
 } ewc__mip_result;
 
-/* Whether choice meets side row s (with a relative tolerance). */
+/* Whether choice meets side row s (with a relative tolerance); whether it
+ * meets every side row of m (common.c). */
 int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);
+int ewc__sides_hold(const ewc__mip *m, const int *choice);
+/* Seconds on a monotonic clock, for time limits (common.c). */
+double ewc__now_s(void);
 
 /* LP duals of the plan `choice` with its placed set fixed: the placed jobs
  * each take one unit spread over their options, the others none; the
@@ -83,21 +87,22 @@ int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);
 int ewc__mip_duals(const ewc__mip *m, const int *choice, double *pool_dual,
                    double *side_dual, double *lp_obj, char *err, size_t errlen);
 
-/* Solve. Returns 0, or a negative EWC_E* code with a message in err
- * (EWC_ESOLVER for a solver failure, EWC_EIO for write_lp). */
+/* Solve (solve.c: picks the solver, tries the side rows last). Returns 0,
+ * or a negative EWC_E* code with a message in err (EWC_ESOLVER for a
+ * solver failure, EWC_EIO for write_lp). */
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
 
 /* The direct model (mip.c) and the decomposition (lagr.c); same contract. */
 int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
 int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
 
-/* Run fn(arg) with GLPK's terminal output off and its internal errors
+/* Run fn(arg) (glpk.c) with GLPK's terminal output off and its internal errors
  * turned into EWC_ESOLVER (all of the thread's GLPK objects are then freed).
  * fn deletes the GLPK objects it made before it returns. Not nested. */
 int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, char *err,
                   size_t errlen);
 
-/* Shared by both. first[j] .. first[j+1] are job j's options; returns a
+/* Shared by both (common.c). first[j] .. first[j+1] are job j's options; returns a
  * fresh [njobs+1] array or NULL. */
 size_t *ewc__mip_first(const ewc__mip *m);
 /* The plan both solvers start from, feasible by construction: the best of
