@@ -38,6 +38,8 @@ void ewc__diag_free(ewc__diag *d);
 int ewc__seterr(int code, const char *fmt, ...) EWC__PRINTF(2, 3);
 
 char *ewc__strdup(const char *s);
+/* Drop the line breaks at the end of s. */
+void ewc__strip_nl(char *s);
 /* printf into a fresh heap string, or NULL. */
 char *ewc__asprintf(const char *fmt, ...) EWC__PRINTF(1, 2);
 

@@ -10,28 +10,6 @@
 #include "rebalance_int.h"
 #include "solver.h"
 
-const char *ewc_mode_name(ewc_mode mode)
-{
-	switch (mode) {
-	case EWC_MODE_COST: return "cost";
-	case EWC_MODE_CARBON: return "carbon";
-	default: return "balanced";
-	}
-}
-
-int ewc_mode_parse(ewc_mode *out, const char *name)
-{
-	static const ewc_mode all[] = { EWC_MODE_BALANCED, EWC_MODE_COST, EWC_MODE_CARBON };
-
-	for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
-		if (strcmp(name, ewc_mode_name(all[i])) == 0) {
-			*out = all[i];
-			return 0;
-		}
-	return ewc__seterr(EWC_EINVAL, "unknown mode \"%s\": use balanced, cost or carbon",
-	                   name ? name : "");
-}
-
 void ewc_plan_free(ewc_plan *p)
 {
 	if (!p)
@@ -329,57 +307,6 @@ static int reasons(ewc_plan *p)
 		if (!p->reason[j])
 			return -1;
 	}
-	return 0;
-}
-
-void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src)
-{
-	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
-
-	*dst = def;
-	if (src->version == 1)
-		memcpy(dst, src, offsetof(ewc_place_options, solver));
-	else if (src->version == 2)
-		memcpy(dst, src, offsetof(ewc_place_options, carbon_budget_kg));
-	else
-		*dst = *src;
-	dst->version = EWC_PLACE_OPTIONS_VERSION;
-}
-
-int ewc__check_options(const ewc_place_options *opts, const char *who)
-{
-	if (opts->version < 1 || opts->version > EWC_PLACE_OPTIONS_VERSION)
-		return ewc__seterr(EWC_EVERSION, "%s: options version %u not supported", who,
-		                   opts->version);
-	if (opts->mode != EWC_MODE_BALANCED && opts->mode != EWC_MODE_COST &&
-	    opts->mode != EWC_MODE_CARBON)
-		return ewc__seterr(EWC_EINVAL, "%s: unknown mode %d", who, (int)opts->mode);
-	if (opts->version >= 2 && opts->solver != EWC_SOLVER_AUTO &&
-	    opts->solver != EWC_SOLVER_DIRECT && opts->solver != EWC_SOLVER_DECOMPOSE)
-		return ewc__seterr(EWC_EINVAL, "%s: unknown solver %d", who, (int)opts->solver);
-	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
-		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
-	if (opts->version >= 3) {
-		/* negative: not set; NaN is a mistake, not "unset" */
-		if (isnan(opts->carbon_budget_kg) || opts->carbon_budget_kg == HUGE_VAL)
-			return ewc__seterr(EWC_EINVAL, "carbon budget must be a number of kg >= 0");
-		if (!(opts->min_green_share < 0 || opts->min_green_share <= 1) ||
-		    isnan(opts->min_green_share))
-			return ewc__seterr(EWC_EINVAL, "minimum green share must be between 0 and 1");
-		if (!(opts->max_region_share < 0 ||
-		      (opts->max_region_share > 0 && opts->max_region_share <= 1)) ||
-		    isnan(opts->max_region_share))
-			return ewc__seterr(EWC_EINVAL, "maximum region share must be > 0 and <= 1");
-	}
-	return 0;
-}
-
-int ewc__no_policy(const ewc_place_options *opts, const char *who)
-{
-	if (opts->version >= 3 && (opts->carbon_budget_kg >= 0 || opts->min_green_share >= 0 ||
-	                           opts->max_region_share >= 0))
-		return ewc__seterr(EWC_EINVAL, "%s: policy constraints apply to whole job lists "
-		                   "(ewc_place)", who);
 	return 0;
 }
 

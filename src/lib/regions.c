@@ -2,7 +2,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,19 +13,9 @@
 #include "ewc_int.h"
 #include "xml_int.h"
 
-/* Larger descriptor files than this are refused rather than parsed. */
-#define EWC__XML_MAX_BYTES (64u * 1024u * 1024u)
-
 static const char schema_rng[] =
 #include "schema_rng.h"
 	;
-
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-static void xml_init(void)
-{
-	xmlInitParser();
-}
 
 /* One input document, read and parsed. */
 typedef struct doc {
@@ -47,111 +36,6 @@ typedef struct loader {
 	/* where each region id was first seen, for duplicate messages */
 	const char **region_file;
 } loader;
-
-void ewc__world_free(ewc__world *w)
-{
-	for (size_t i = 0; i < w->ngpus; i++)
-		free(w->gpus[i].type);
-	free(w->gpus);
-	for (size_t i = 0; i < w->nregions; i++) {
-		ewc__region *r = &w->regions[i];
-		free(r->id);
-		free(r->name);
-		free(r->file);
-		free(r->gpus);
-		free(r->links);
-	}
-	free(w->regions);
-	for (size_t i = 0; i < w->nsites; i++)
-		free(w->sites[i]);
-	free(w->sites);
-	memset(w, 0, sizeof *w);
-}
-
-int ewc__world_copy(ewc__world *dst, const ewc__world *src)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->gpus = calloc(src->ngpus ? src->ngpus : 1, sizeof *dst->gpus);
-	dst->regions = calloc(src->nregions ? src->nregions : 1, sizeof *dst->regions);
-	dst->sites = calloc(src->nsites ? src->nsites : 1, sizeof *dst->sites);
-	if (!dst->gpus || !dst->regions || !dst->sites)
-		goto oom;
-	for (; dst->ngpus < src->ngpus; dst->ngpus++) {
-		dst->gpus[dst->ngpus] = src->gpus[dst->ngpus];
-		dst->gpus[dst->ngpus].type = ewc__strdup(src->gpus[dst->ngpus].type);
-		if (!dst->gpus[dst->ngpus].type)
-			goto oom;
-	}
-	for (; dst->nsites < src->nsites; dst->nsites++) {
-		dst->sites[dst->nsites] = ewc__strdup(src->sites[dst->nsites]);
-		if (!dst->sites[dst->nsites])
-			goto oom;
-	}
-	for (; dst->nregions < src->nregions; dst->nregions++) {
-		const ewc__region *a = &src->regions[dst->nregions];
-		ewc__region *b = &dst->regions[dst->nregions];
-		*b = *a;
-		b->id = ewc__strdup(a->id);
-		b->name = ewc__strdup(a->name);
-		b->file = ewc__strdup(a->file);
-		b->gpus = malloc((a->ngpus ? a->ngpus : 1) * sizeof *b->gpus);
-		b->links = malloc((a->nlinks ? a->nlinks : 1) * sizeof *b->links);
-		if (!b->id || !b->name || !b->file || !b->gpus || !b->links) {
-			dst->nregions++; /* so that world_free frees what was copied */
-			goto oom;
-		}
-		if (a->ngpus) /* a region may have no GPUs or links: no NULL to memcpy */
-			memcpy(b->gpus, a->gpus, a->ngpus * sizeof *b->gpus);
-		if (a->nlinks)
-			memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
-	}
-	return 0;
-oom:
-	ewc__world_free(dst);
-	return -1;
-}
-
-int ewc__gpu_find(const ewc__world *w, const char *type)
-{
-	for (size_t i = 0; i < w->ngpus; i++)
-		if (strcmp(w->gpus[i].type, type) == 0)
-			return (int)i;
-	return -1;
-}
-
-int ewc__region_find(const ewc__world *w, const char *id)
-{
-	for (size_t i = 0; i < w->nregions; i++)
-		if (strcmp(w->regions[i].id, id) == 0)
-			return (int)i;
-	return -1;
-}
-
-int ewc__site_find(const ewc__world *w, const char *site)
-{
-	for (size_t i = 0; i < w->nsites; i++)
-		if (strcmp(w->sites[i], site) == 0)
-			return (int)i;
-	return -1;
-}
-
-int ewc__region_gpu(const ewc__region *r, int t)
-{
-	for (size_t k = 0; k < r->ngpus; k++)
-		if (r->gpus[k].type == t)
-			return (int)k;
-	return -1;
-}
-
-const ewc__link *ewc__region_link(const ewc__region *r, int s)
-{
-	if (s < 0)
-		return NULL;
-	for (size_t k = 0; k < r->nlinks; k++)
-		if (r->links[k].site == s)
-			return &r->links[k];
-	return NULL;
-}
 
 static int valid_name(const char *s, int lower_only)
 {
@@ -275,134 +159,20 @@ static int read_path(loader *L, const char *path)
 	return S_ISDIR(st.st_mode) ? read_dir(L, path) : read_file(L, path);
 }
 
-static void strip_nl(char *s)
-{
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-}
-
-/* libxml2 prints some errors (bad encodings, I/O) through the thread's
- * generic error handler whatever the parser's options say; the library
- * never prints, so that handler is silenced while ewc parses, then
- * restored for the application. */
-static void silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-void ewc__xml_quiet_begin(ewc__xml_quiet *q)
-{
-	pthread_once(&xml_once, xml_init);
-	q->fn = (void (*)(void *, const char *, ...))xmlGenericError;
-	q->ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, silent);
-}
-
-void ewc__xml_quiet_end(const ewc__xml_quiet *q)
-{
-	xmlSetGenericErrorFunc(q->ctx, (xmlGenericErrorFunc)q->fn);
-}
-
-xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__diag *d)
-{
-	xmlParserCtxtPtr px;
-	xmlDocPtr xml;
-	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-	           XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA;
-
-	pthread_once(&xml_once, xml_init);
-	if (len > (size_t)INT32_MAX) {
-		ewc__diag_add(d, "%s: too large", name);
-		return NULL;
-	}
-	px = xmlNewParserCtxt();
-	if (!px) {
-		d->oom = 1;
-		return NULL;
-	}
-	ewc__xml_quiet q;
-	ewc__xml_quiet_begin(&q);
-	xml = xmlCtxtReadMemory(px, buf, (int)len, name, NULL, opts);
-	ewc__xml_quiet_end(&q);
-	if (!xml) {
-		const xmlError *e = xmlCtxtGetLastError(px);
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed");
-		strip_nl(msg);
-		ewc__diag_add(d, "%s:%d: XML: %s", name, e ? e->line : 0, msg);
-	} else if (xml->intSubset || xml->extSubset) {
-		/* libxml2 keeps no line for the DTD node: find it in the text */
-		const char *at = NULL;
-		long line = 1;
-		for (size_t i = 0; i + 9 <= len && !at; i++)
-			if (memcmp(buf + i, "<!DOCTYPE", 9) == 0)
-				at = buf + i;
-		for (const char *q = buf; at && q < at; q++)
-			line += *q == '\n';
-		ewc__diag_add(d, "%s:%ld: <!DOCTYPE>: document type declarations are not allowed",
-		              name, line);
-		xmlFreeDoc(xml);
-		xml = NULL;
-	}
-	xmlFreeParserCtxt(px);
-	return xml;
-}
-
 static void parse_doc(loader *L, doc *dc)
 {
 	dc->xml = ewc__xml_parse(dc->name, dc->buf, dc->len, &L->d);
 }
 
-/* The attribute's value (a fresh string) or NULL, reporting it when it is
- * required. */
 static char *attr(loader *L, const doc *dc, xmlNodePtr n, const char *name, int required)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-
-	if (!v && required)
-		ewc__diag_add(&L->d, "%s:%ld: %s@%s: required attribute is missing", dc->name,
-		              xmlGetLineNo(n), (const char *)n->name, name);
-	return (char *)v;
+	return ewc__xml_attr(&L->d, dc->name, n, name, required);
 }
 
 static int attr_num(loader *L, const doc *dc, xmlNodePtr n, const char *name,
                     int required, ewc__range r, double *out)
 {
-	char *v = attr(L, dc, n, name, required);
-	double x;
-	int ok = 0;
-
-	if (!v)
-		return !required;
-	if (ewc__parse_double(v, &x) != 0)
-		ewc__diag_add(&L->d, "%s:%ld: %s@%s: must be a number %s, got \"%s\"", dc->name,
-		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
-	else if (!ewc__in_range(x, r))
-		ewc__diag_add(&L->d, "%s:%ld: %s@%s: must be %s, got \"%s\"", dc->name,
-		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
-	else {
-		*out = x;
-		ok = 1;
-	}
-	xmlFree(v);
-	return ok;
-}
-
-/* Report attributes not in `allowed` (a NULL-terminated list). */
-void ewc__xml_check_attrs(ewc__diag *d, const char *file, xmlNodePtr n,
-                          const char *const *allowed)
-{
-	for (xmlAttrPtr a = n->properties; a; a = a->next) {
-		int known = 0;
-		for (const char *const *p = allowed; *p; p++)
-			if (strcmp((const char *)a->name, *p) == 0)
-				known = 1;
-		if (!known)
-			ewc__diag_add(d, "%s:%ld: %s@%s: unknown attribute", file, xmlGetLineNo(n),
-			              (const char *)n->name, (const char *)a->name);
-	}
+	return ewc__xml_attr_num(&L->d, dc->name, n, name, required, r, out);
 }
 
 static void check_attrs(loader *L, const doc *dc, xmlNodePtr n, const char *const *allowed)
@@ -412,25 +182,12 @@ static void check_attrs(loader *L, const doc *dc, xmlNodePtr n, const char *cons
 
 static int is_elem(xmlNodePtr n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+	return ewc__xml_is_elem(n, name);
 }
 
-/* Non-element, non-blank content (text, entity references) where only
- * elements belong is an error; comments are welcome. */
 static void check_content(loader *L, const doc *dc, xmlNodePtr n, const char *where)
 {
-	if (n->type == XML_TEXT_NODE) {
-		for (const xmlChar *c = n->content; c && *c; c++)
-			if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r') {
-				ewc__diag_add(&L->d, "%s:%ld: <%s>: unexpected text", dc->name,
-				              xmlGetLineNo(n), where);
-				return;
-			}
-	} else if (n->type != XML_ELEMENT_NODE && n->type != XML_COMMENT_NODE &&
-	           n->type != XML_PI_NODE) {
-		ewc__diag_add(&L->d, "%s:%ld: <%s>: unexpected content", dc->name,
-		              xmlGetLineNo(n), where);
-	}
+	ewc__xml_check_content(&L->d, dc->name, n, where);
 }
 
 static void load_catalog(loader *L, const doc *dc)
@@ -709,7 +466,7 @@ static void rng_error(void *user, xmlErrorPtr e)
 	char msg[512];
 
 	snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "invalid");
-	strip_nl(msg);
+	ewc__strip_nl(msg);
 	ewc__diag_add(&re->L->d, "%s:%d: schema: %s", re->name, e ? e->line : 0, msg);
 }
 
@@ -776,7 +533,7 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 
 	if (!ctx || (npaths && !paths) || (nbufs && !bufs) || npaths + nbufs == 0)
 		return ewc__seterr(EWC_EINVAL, "ewc_ctx_load_regions: nothing to load");
-	pthread_once(&xml_once, xml_init);
+	ewc__xml_init();
 	memset(&L, 0, sizeof L);
 
 	for (size_t i = 0; i < npaths && rc == 0; i++) {
@@ -863,189 +620,6 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 	loader_free(&L);
 	return 0;
 fail:
-	loader_free(&L);
-	return rc;
-}
-
-int ewc_ctx_new(ewc_ctx **out)
-{
-	ewc_ctx *ctx;
-
-	if (!out)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_new: out is NULL");
-	*out = NULL;
-	ctx = calloc(1, sizeof *ctx);
-	if (!ctx)
-		return ewc__seterr(EWC_ENOMEM, "out of memory");
-	if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
-		free(ctx);
-		return ewc__seterr(EWC_ERROR, "cannot create the context's lock");
-	}
-	*out = ctx;
-	return 0;
-}
-
-void ewc_ctx_free(ewc_ctx *ctx)
-{
-	if (!ctx)
-		return;
-	ewc__world_free(&ctx->w);
-	free(ctx->resv);
-	free(ctx->free_slots);
-	pthread_mutex_destroy(&ctx->lock);
-	free(ctx);
-}
-
-const char *ewc_zone_name(ewc_zone zone)
-{
-	return zone == EWC_ZONE_WEST ? "west" : "east";
-}
-
-size_t ewc_region_count(const ewc_ctx *ctx)
-{
-	return ctx ? ctx->w.nregions : 0;
-}
-
-int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
-{
-	const ewc__region *r;
-
-	if (!ctx || !out || i >= ctx->w.nregions)
-		return ewc__seterr(EWC_EINVAL, "ewc_region_get: no region %zu", i);
-	if (out->version != EWC_REGION_INFO_VERSION)
-		return ewc__seterr(EWC_EVERSION, "ewc_region_get: struct version %u not supported",
-		                   out->version);
-	ewc__lock((ewc_ctx *)ctx);
-	r = &ctx->w.regions[i];
-	out->id = r->id;
-	out->name = r->name;
-	out->zone = r->zone;
-	out->power_price = r->power_price;
-	out->green_share = r->green_share;
-	out->grid_factor = r->grid_factor;
-	out->pue = r->pue;
-	out->gpu_types = r->ngpus;
-	out->links = r->nlinks;
-	out->file = r->file;
-	out->line = r->line;
-	ewc__unlock((ewc_ctx *)ctx);
-	return 0;
-}
-
-int ewc_region_gpu(const ewc_ctx *ctx, size_t i, size_t k, const char **type,
-                   long *free_gpus, double *price)
-{
-	const ewc__rgpu *g;
-
-	if (!ctx || i >= ctx->w.nregions || k >= ctx->w.regions[i].ngpus)
-		return ewc__seterr(EWC_EINVAL, "ewc_region_gpu: no entry %zu of region %zu", k, i);
-	ewc__lock((ewc_ctx *)ctx);
-	g = &ctx->w.regions[i].gpus[k];
-	if (type)
-		*type = ctx->w.gpus[g->type].type;
-	if (free_gpus)
-		*free_gpus = g->free;
-	if (price)
-		*price = g->price;
-	ewc__unlock((ewc_ctx *)ctx);
-	return 0;
-}
-
-int ewc_region_link(const ewc_ctx *ctx, size_t i, size_t k, const char **site,
-                    double *latency_ms, double *price_per_gb, double *gbps)
-{
-	const ewc__link *l;
-
-	if (!ctx || i >= ctx->w.nregions || k >= ctx->w.regions[i].nlinks)
-		return ewc__seterr(EWC_EINVAL, "ewc_region_link: no link %zu of region %zu", k, i);
-	l = &ctx->w.regions[i].links[k];
-	if (site)
-		*site = ctx->w.sites[l->site];
-	if (latency_ms)
-		*latency_ms = l->latency_ms;
-	if (price_per_gb)
-		*price_per_gb = l->price_per_gb;
-	if (gbps)
-		*gbps = l->gbps;
-	return 0;
-}
-
-size_t ewc_gpu_count(const ewc_ctx *ctx)
-{
-	return ctx ? ctx->w.ngpus : 0;
-}
-
-int ewc_gpu_get(const ewc_ctx *ctx, size_t k, const char **type, double *watts, double *perf)
-{
-	if (!ctx || k >= ctx->w.ngpus)
-		return ewc__seterr(EWC_EINVAL, "ewc_gpu_get: no GPU type %zu", k);
-	if (type)
-		*type = ctx->w.gpus[k].type;
-	if (watts)
-		*watts = ctx->w.gpus[k].watts;
-	if (perf)
-		*perf = ctx->w.gpus[k].perf;
-	return 0;
-}
-
-/* A policy file: <policy carbon-budget-kg="" min-green-share=""
- * max-region-share=""/>, each attribute optional. Read with the same
- * hardened parser as the descriptors. */
-int ewc_policy_load(ewc_place_options *opts, const char *path)
-{
-	static const char *const allowed[] = { "carbon-budget-kg", "min-green-share",
-	                                        "max-region-share", NULL };
-	loader L;
-	xmlNodePtr root;
-	double budget = -1, green = -1, share = -1;
-	int rc;
-
-	if (!opts || !path)
-		return ewc__seterr(EWC_EINVAL, "ewc_policy_load: NULL argument");
-	if (opts->version < 3 || opts->version > EWC_PLACE_OPTIONS_VERSION)
-		return ewc__seterr(EWC_EVERSION, "ewc_policy_load: options version %u has no policy",
-		                   opts->version);
-	pthread_once(&xml_once, xml_init);
-	memset(&L, 0, sizeof L);
-	rc = read_file(&L, path);
-	if (rc == 0 && L.ndocs == 1) {
-		doc *dc = &L.docs[0];
-		parse_doc(&L, dc);
-		if (dc->xml && (root = xmlDocGetRootElement(dc->xml)) != NULL) {
-			if (!is_elem(root, "policy")) {
-				ewc__diag_add(&L.d, "%s:%ld: <%s>: the root element must be <policy>",
-				              dc->name, xmlGetLineNo(root), (const char *)root->name);
-			} else {
-				check_attrs(&L, dc, root, allowed);
-				for (xmlNodePtr n = root->children; n; n = n->next)
-					if (n->type == XML_ELEMENT_NODE)
-						ewc__diag_add(&L.d, "%s:%ld: <%s>: unknown element in <policy>",
-						              dc->name, xmlGetLineNo(n), (const char *)n->name);
-					else
-						check_content(&L, dc, n, "policy");
-				attr_num(&L, dc, root, "carbon-budget-kg", 0, EWC__R_GE0, &budget);
-				attr_num(&L, dc, root, "min-green-share", 0, EWC__R_01, &green);
-				attr_num(&L, dc, root, "max-region-share", 0, EWC__R_01, &share);
-				if (share == 0)
-					ewc__diag_add(&L.d, "%s:%ld: policy@max-region-share: must be > 0",
-					              dc->name, xmlGetLineNo(root));
-			}
-		}
-	}
-	if (rc == 0 && L.d.oom)
-		rc = EWC_ENOMEM;
-	if (rc == 0)
-		rc = ewc__diag_finish(&L.d, L.io_error ? EWC_EIO : EWC_EINPUT);
-	else
-		ewc__seterr(rc, "out of memory");
-	if (rc == 0) {
-		if (budget >= 0)
-			opts->carbon_budget_kg = budget;
-		if (green >= 0)
-			opts->min_green_share = green;
-		if (share >= 0)
-			opts->max_region_share = share;
-	}
 	loader_free(&L);
 	return rc;
 }

@@ -7,16 +7,6 @@
 
 #include "plan_int.h"
 
-void ewc__lock(ewc_ctx *ctx)
-{
-	pthread_mutex_lock(&ctx->lock);
-}
-
-void ewc__unlock(ewc_ctx *ctx)
-{
-	pthread_mutex_unlock(&ctx->lock);
-}
-
 /* Reservation ids: the slot in the low 32 bits, the slot's generation in
  * the high ones, so a released or dropped id never matches a newer one. */
 static unsigned long long resv_id(const ewc_ctx *ctx, size_t slot)
@@ -245,75 +235,4 @@ out:
 	ewc__unlock(ctx);
 	free(need);
 	return rc;
-}
-
-/* Region index and its entry for a type, or an error. Called locked. */
-static int find_pool(ewc_ctx *ctx, const char *region, const char *gpu_type, int *r, int *k)
-{
-	int t;
-
-	*r = region ? ewc__region_find(&ctx->w, region) : -1;
-	if (*r < 0)
-		return ewc__seterr(EWC_ENOTFOUND, "no region \"%s\"", region ? region : "");
-	t = gpu_type ? ewc__gpu_find(&ctx->w, gpu_type) : -1;
-	*k = t < 0 ? -1 : ewc__region_gpu(&ctx->w.regions[*r], t);
-	if (*k < 0)
-		return ewc__seterr(EWC_ENOTFOUND, "region \"%s\" has no GPU type \"%s\"", region,
-		                   gpu_type ? gpu_type : "");
-	return 0;
-}
-
-int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus)
-{
-	int r, k, rc;
-
-	if (!ctx)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_free: NULL context");
-	if (free_gpus < 0)
-		return ewc__seterr(EWC_EINVAL, "free GPUs must be >= 0, got %ld", free_gpus);
-	ewc__lock(ctx);
-	rc = find_pool(ctx, region, gpu_type, &r, &k);
-	if (rc == 0)
-		ctx->w.regions[r].gpus[k].free = free_gpus;
-	ewc__unlock(ctx);
-	return rc;
-}
-
-int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out)
-{
-	int r, k, rc;
-
-	if (!ctx || !out)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_free_gpus: NULL argument");
-	ewc__lock(ctx);
-	rc = find_pool(ctx, region, gpu_type, &r, &k);
-	if (rc == 0)
-		*out = ctx->w.regions[r].gpus[k].free;
-	ewc__unlock(ctx);
-	return rc;
-}
-
-int ewc_ctx_set_power(ewc_ctx *ctx, const char *region, double power_price, double green_share)
-{
-	int r;
-
-	if (!ctx)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_power: NULL context");
-	if (!isnan(power_price) && !ewc__in_range(power_price, EWC__R_GE0))
-		return ewc__seterr(EWC_EINVAL, "power price must be >= 0, got %g", power_price);
-	if (!isnan(green_share) && !ewc__in_range(green_share, EWC__R_01))
-		return ewc__seterr(EWC_EINVAL, "green share must be between 0 and 1, got %g",
-		                   green_share);
-	ewc__lock(ctx);
-	r = region ? ewc__region_find(&ctx->w, region) : -1;
-	if (r >= 0) {
-		if (!isnan(power_price))
-			ctx->w.regions[r].power_price = power_price;
-		if (!isnan(green_share))
-			ctx->w.regions[r].green_share = green_share;
-	}
-	ewc__unlock(ctx);
-	if (r < 0)
-		return ewc__seterr(EWC_ENOTFOUND, "no region \"%s\"", region ? region : "");
-	return 0;
 }

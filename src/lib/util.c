@@ -362,3 +362,10 @@ int ewc__utf8_valid(const char *s)
 	}
 	return 1;
 }
+
+void ewc__strip_nl(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}

@@ -1,0 +1,315 @@
+/* ctx.c - the context: create and free it, its lock, and lookups in the regions it holds */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewc_int.h"
+
+void ewc__world_free(ewc__world *w)
+{
+	for (size_t i = 0; i < w->ngpus; i++)
+		free(w->gpus[i].type);
+	free(w->gpus);
+	for (size_t i = 0; i < w->nregions; i++) {
+		ewc__region *r = &w->regions[i];
+		free(r->id);
+		free(r->name);
+		free(r->file);
+		free(r->gpus);
+		free(r->links);
+	}
+	free(w->regions);
+	for (size_t i = 0; i < w->nsites; i++)
+		free(w->sites[i]);
+	free(w->sites);
+	memset(w, 0, sizeof *w);
+}
+
+int ewc__world_copy(ewc__world *dst, const ewc__world *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->gpus = calloc(src->ngpus ? src->ngpus : 1, sizeof *dst->gpus);
+	dst->regions = calloc(src->nregions ? src->nregions : 1, sizeof *dst->regions);
+	dst->sites = calloc(src->nsites ? src->nsites : 1, sizeof *dst->sites);
+	if (!dst->gpus || !dst->regions || !dst->sites)
+		goto oom;
+	for (; dst->ngpus < src->ngpus; dst->ngpus++) {
+		dst->gpus[dst->ngpus] = src->gpus[dst->ngpus];
+		dst->gpus[dst->ngpus].type = ewc__strdup(src->gpus[dst->ngpus].type);
+		if (!dst->gpus[dst->ngpus].type)
+			goto oom;
+	}
+	for (; dst->nsites < src->nsites; dst->nsites++) {
+		dst->sites[dst->nsites] = ewc__strdup(src->sites[dst->nsites]);
+		if (!dst->sites[dst->nsites])
+			goto oom;
+	}
+	for (; dst->nregions < src->nregions; dst->nregions++) {
+		const ewc__region *a = &src->regions[dst->nregions];
+		ewc__region *b = &dst->regions[dst->nregions];
+		*b = *a;
+		b->id = ewc__strdup(a->id);
+		b->name = ewc__strdup(a->name);
+		b->file = ewc__strdup(a->file);
+		b->gpus = malloc((a->ngpus ? a->ngpus : 1) * sizeof *b->gpus);
+		b->links = malloc((a->nlinks ? a->nlinks : 1) * sizeof *b->links);
+		if (!b->id || !b->name || !b->file || !b->gpus || !b->links) {
+			dst->nregions++; /* so that world_free frees what was copied */
+			goto oom;
+		}
+		if (a->ngpus) /* a region may have no GPUs or links: no NULL to memcpy */
+			memcpy(b->gpus, a->gpus, a->ngpus * sizeof *b->gpus);
+		if (a->nlinks)
+			memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
+	}
+	return 0;
+oom:
+	ewc__world_free(dst);
+	return -1;
+}
+
+int ewc__gpu_find(const ewc__world *w, const char *type)
+{
+	for (size_t i = 0; i < w->ngpus; i++)
+		if (strcmp(w->gpus[i].type, type) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ewc__region_find(const ewc__world *w, const char *id)
+{
+	for (size_t i = 0; i < w->nregions; i++)
+		if (strcmp(w->regions[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ewc__site_find(const ewc__world *w, const char *site)
+{
+	for (size_t i = 0; i < w->nsites; i++)
+		if (strcmp(w->sites[i], site) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ewc__region_gpu(const ewc__region *r, int t)
+{
+	for (size_t k = 0; k < r->ngpus; k++)
+		if (r->gpus[k].type == t)
+			return (int)k;
+	return -1;
+}
+
+const ewc__link *ewc__region_link(const ewc__region *r, int s)
+{
+	if (s < 0)
+		return NULL;
+	for (size_t k = 0; k < r->nlinks; k++)
+		if (r->links[k].site == s)
+			return &r->links[k];
+	return NULL;
+}
+
+int ewc_ctx_new(ewc_ctx **out)
+{
+	ewc_ctx *ctx;
+
+	if (!out)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_new: out is NULL");
+	*out = NULL;
+	ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+		free(ctx);
+		return ewc__seterr(EWC_ERROR, "cannot create the context's lock");
+	}
+	*out = ctx;
+	return 0;
+}
+
+void ewc_ctx_free(ewc_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ewc__world_free(&ctx->w);
+	free(ctx->resv);
+	free(ctx->free_slots);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+const char *ewc_zone_name(ewc_zone zone)
+{
+	return zone == EWC_ZONE_WEST ? "west" : "east";
+}
+
+size_t ewc_region_count(const ewc_ctx *ctx)
+{
+	return ctx ? ctx->w.nregions : 0;
+}
+
+int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
+{
+	const ewc__region *r;
+
+	if (!ctx || !out || i >= ctx->w.nregions)
+		return ewc__seterr(EWC_EINVAL, "ewc_region_get: no region %zu", i);
+	if (out->version != EWC_REGION_INFO_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_region_get: struct version %u not supported",
+		                   out->version);
+	ewc__lock((ewc_ctx *)ctx);
+	r = &ctx->w.regions[i];
+	out->id = r->id;
+	out->name = r->name;
+	out->zone = r->zone;
+	out->power_price = r->power_price;
+	out->green_share = r->green_share;
+	out->grid_factor = r->grid_factor;
+	out->pue = r->pue;
+	out->gpu_types = r->ngpus;
+	out->links = r->nlinks;
+	out->file = r->file;
+	out->line = r->line;
+	ewc__unlock((ewc_ctx *)ctx);
+	return 0;
+}
+
+int ewc_region_gpu(const ewc_ctx *ctx, size_t i, size_t k, const char **type,
+                   long *free_gpus, double *price)
+{
+	const ewc__rgpu *g;
+
+	if (!ctx || i >= ctx->w.nregions || k >= ctx->w.regions[i].ngpus)
+		return ewc__seterr(EWC_EINVAL, "ewc_region_gpu: no entry %zu of region %zu", k, i);
+	ewc__lock((ewc_ctx *)ctx);
+	g = &ctx->w.regions[i].gpus[k];
+	if (type)
+		*type = ctx->w.gpus[g->type].type;
+	if (free_gpus)
+		*free_gpus = g->free;
+	if (price)
+		*price = g->price;
+	ewc__unlock((ewc_ctx *)ctx);
+	return 0;
+}
+
+int ewc_region_link(const ewc_ctx *ctx, size_t i, size_t k, const char **site,
+                    double *latency_ms, double *price_per_gb, double *gbps)
+{
+	const ewc__link *l;
+
+	if (!ctx || i >= ctx->w.nregions || k >= ctx->w.regions[i].nlinks)
+		return ewc__seterr(EWC_EINVAL, "ewc_region_link: no link %zu of region %zu", k, i);
+	l = &ctx->w.regions[i].links[k];
+	if (site)
+		*site = ctx->w.sites[l->site];
+	if (latency_ms)
+		*latency_ms = l->latency_ms;
+	if (price_per_gb)
+		*price_per_gb = l->price_per_gb;
+	if (gbps)
+		*gbps = l->gbps;
+	return 0;
+}
+
+size_t ewc_gpu_count(const ewc_ctx *ctx)
+{
+	return ctx ? ctx->w.ngpus : 0;
+}
+
+int ewc_gpu_get(const ewc_ctx *ctx, size_t k, const char **type, double *watts, double *perf)
+{
+	if (!ctx || k >= ctx->w.ngpus)
+		return ewc__seterr(EWC_EINVAL, "ewc_gpu_get: no GPU type %zu", k);
+	if (type)
+		*type = ctx->w.gpus[k].type;
+	if (watts)
+		*watts = ctx->w.gpus[k].watts;
+	if (perf)
+		*perf = ctx->w.gpus[k].perf;
+	return 0;
+}
+
+void ewc__lock(ewc_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+}
+
+void ewc__unlock(ewc_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/* Region index and its entry for a type, or an error. Called locked. */
+static int find_pool(ewc_ctx *ctx, const char *region, const char *gpu_type, int *r, int *k)
+{
+	int t;
+
+	*r = region ? ewc__region_find(&ctx->w, region) : -1;
+	if (*r < 0)
+		return ewc__seterr(EWC_ENOTFOUND, "no region \"%s\"", region ? region : "");
+	t = gpu_type ? ewc__gpu_find(&ctx->w, gpu_type) : -1;
+	*k = t < 0 ? -1 : ewc__region_gpu(&ctx->w.regions[*r], t);
+	if (*k < 0)
+		return ewc__seterr(EWC_ENOTFOUND, "region \"%s\" has no GPU type \"%s\"", region,
+		                   gpu_type ? gpu_type : "");
+	return 0;
+}
+
+int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus)
+{
+	int r, k, rc;
+
+	if (!ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_free: NULL context");
+	if (free_gpus < 0)
+		return ewc__seterr(EWC_EINVAL, "free GPUs must be >= 0, got %ld", free_gpus);
+	ewc__lock(ctx);
+	rc = find_pool(ctx, region, gpu_type, &r, &k);
+	if (rc == 0)
+		ctx->w.regions[r].gpus[k].free = free_gpus;
+	ewc__unlock(ctx);
+	return rc;
+}
+
+int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out)
+{
+	int r, k, rc;
+
+	if (!ctx || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_free_gpus: NULL argument");
+	ewc__lock(ctx);
+	rc = find_pool(ctx, region, gpu_type, &r, &k);
+	if (rc == 0)
+		*out = ctx->w.regions[r].gpus[k].free;
+	ewc__unlock(ctx);
+	return rc;
+}
+
+int ewc_ctx_set_power(ewc_ctx *ctx, const char *region, double power_price, double green_share)
+{
+	int r;
+
+	if (!ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_power: NULL context");
+	if (!isnan(power_price) && !ewc__in_range(power_price, EWC__R_GE0))
+		return ewc__seterr(EWC_EINVAL, "power price must be >= 0, got %g", power_price);
+	if (!isnan(green_share) && !ewc__in_range(green_share, EWC__R_01))
+		return ewc__seterr(EWC_EINVAL, "green share must be between 0 and 1, got %g",
+		                   green_share);
+	ewc__lock(ctx);
+	r = region ? ewc__region_find(&ctx->w, region) : -1;
+	if (r >= 0) {
+		if (!isnan(power_price))
+			ctx->w.regions[r].power_price = power_price;
+		if (!isnan(green_share))
+			ctx->w.regions[r].green_share = green_share;
+	}
+	ewc__unlock(ctx);
+	if (r < 0)
+		return ewc__seterr(EWC_ENOTFOUND, "no region \"%s\"", region ? region : "");
+	return 0;
+}
