@@ -8,9 +8,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "ewc_int.h"
-#include "plan_int.h"
-#include "rebalance_int.h"
+#include "db_int.h"
 
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
@@ -363,21 +361,7 @@ static int insert_snapshot(ewc_db *db, const ewc__world *w, const long *held, co
 	return rc;
 }
 
-/* One row of runs. */
-typedef struct run_row {
-	const char *when;
-	const char *kind;
-	long long snapshot;
-	const char *mode;
-	double carbon_price;
-	const ewc_totals *t;       /* the plan's */
-	const ewc_totals *base;    /* SPEC's baseline */
-	double objective, lower_bound, gap;
-	double before_cost, before_carbon, migration;
-	long moves;
-} run_row;
-
-static int insert_run(ewc_db *db, const run_row *r, long long *id)
+static int insert_run(ewc_db *db, const ewc__db_run *r, long long snapshot, long long *id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
@@ -396,7 +380,7 @@ static int insert_run(ewc_db *db, const run_row *r, long long *id)
 	               r->objective, r->lower_bound, r->gap };
 	sqlite3_bind_text(st, 1, r->when, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, r->snapshot);
+	sqlite3_bind_int64(st, 3, snapshot);
 	sqlite3_bind_text(st, 4, r->mode, -1, SQLITE_STATIC);
 	for (int i = 0; i < 7; i++)
 		sqlite3_bind_double(st, 5 + i, v[i]);
@@ -430,19 +414,17 @@ static void finalize_all(commit_stmts *s)
 	sqlite3_finalize(s->place);
 }
 
-/* The body of ewc_db_commit_plan(), inside its transaction. */
-static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const char *source,
-                       long long *run_out)
+/* The body of ewc__db_record_place(), inside its transaction. */
+static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs, size_t n,
+                      long long *run_out)
 {
 	commit_stmts s = { NULL, NULL, NULL };
-	run_row row = { when, "place", 0, ewc_mode_name(p->opts.mode), p->opts.carbon_price,
-	                &p->totals, &p->base_totals, p->totals.objective,
-	                p->totals.lower_bound, p->totals.gap, 0, 0, 0, 0 };
-	long long run;
-	int rc = insert_snapshot(db, &p->w, NULL, when, source, &row.snapshot);
+	long long snapshot, run;
+	const char *when = r->when;
+	int rc = insert_snapshot(db, r->w, r->held, when, r->source, &snapshot);
 
 	if (rc == 0)
-		rc = insert_run(db, &row, &run);
+		rc = insert_run(db, r, snapshot, &run);
 	if (rc)
 		return rc;
 	rc = EWC_EIO;
@@ -460,9 +442,8 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 		rc = db_err(db, EWC_EIO, "cannot prepare");
 		goto out;
 	}
-	for (size_t j = 0; j < p->njobs; j++) {
-		const ewc__job *J = &p->jobs->v[j];
-		int c = p->choice[j];
+	for (size_t j = 0; j < n; j++) {
+		const ewc__job *J = jobs[j].job;
 
 		sqlite3_bind_text(s.running, 1, J->id, -1, SQLITE_STATIC);
 		if (sqlite3_step(s.running) == SQLITE_ROW) {
@@ -481,8 +462,8 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 		bind_opt_double(s.job, 7, J->slo_ms, J->slo_ms >= 0);
 		sqlite3_bind_double(s.job, 8, J->data_gb);
 		sqlite3_bind_double(s.job, 9, J->priority);
-		if (J->pin >= 0)
-			sqlite3_bind_text(s.job, 10, p->w.regions[J->pin].id, -1, SQLITE_STATIC);
+		if (jobs[j].pin)
+			sqlite3_bind_text(s.job, 10, jobs[j].pin, -1, SQLITE_STATIC);
 		if (J->avoid_text)
 			sqlite3_bind_text(s.job, 11, J->avoid_text, -1, SQLITE_STATIC);
 		sqlite3_bind_double(s.job, 12, J->checkpoint_gb);
@@ -492,13 +473,13 @@ static int commit_body(ewc_db *db, const ewc_plan *p, const char *when, const ch
 			rc = db_err(db, EWC_EIO, "cannot record a job");
 			goto out;
 		}
-		if (c < 0)
+		if (!jobs[j].region)
 			continue;
 		sqlite3_bind_text(s.place, 1, J->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.place, 2, p->w.regions[p->opt_region[c]].id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.place, 3, p->w.gpus[p->opt_type[c]].type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s.place, 2, jobs[j].region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s.place, 3, jobs[j].gpu_type, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s.place, 4, J->gpus);
-		sqlite3_bind_double(s.place, 5, p->opt_cost[c].hours);
+		sqlite3_bind_double(s.place, 5, jobs[j].hours);
 		sqlite3_bind_text(s.place, 6, when, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s.place, 7, run);
 		if (step_done(s.place)) {
@@ -514,19 +495,12 @@ out:
 	return rc;
 }
 
-int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char *source,
-                       long long *run_out)
+int ewc__db_record_place(ewc_db *db, const ewc__db_run *run, const ewc__db_job *jobs,
+                         size_t n, long long *run_out)
 {
-	char when[32];
-	int rc;
-
-	if (!db || !plan || !isfinite(now))
-		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: bad arguments");
-	ewc_time_format(now, when, sizeof when);
 	if (begin(db, "cannot start a transaction"))
 		return EWC_EIO;
-	rc = commit_body(db, plan, when, source ? source : "", run_out);
-	return end(db, rc, "cannot commit");
+	return end(db, place_body(db, run, jobs, n, run_out), "cannot commit");
 }
 
 int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
@@ -705,22 +679,17 @@ typedef struct rebal_stmts {
 	sqlite3_stmt *check, *update, *move;
 } rebal_stmts;
 
-/* The body of ewc_db_commit_rebalance(), inside its transaction. */
-static int rebalance_body(ewc_db *db, const ewc_rebalance *rb, const char *when,
-                          const char *source, long long *run_out)
+/* The body of ewc__db_record_rebalance(), inside its transaction. */
+static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *moves, size_t n,
+                          long long *run_out)
 {
-	const ewc_plan *p = rb->plan;
-	const ewc_rebalance_summary *s = &rb->sum;
 	rebal_stmts q = { NULL, NULL, NULL };
-	run_row row = { when, "rebalance", 0, ewc_mode_name(p->opts.mode), p->opts.carbon_price,
-	                &s->after, &s->baseline, s->objective, s->lower_bound, s->gap,
-	                s->before.cost_cny, s->before.carbon_kg, s->migration_cny,
-	                (long)s->moves };
-	long long run;
-	int rc = insert_snapshot(db, &p->w, rb->held, when, source, &row.snapshot);
+	const char *when = r->when;
+	long long snapshot, run;
+	int rc = insert_snapshot(db, r->w, r->held, when, r->source, &snapshot);
 
 	if (rc == 0)
-		rc = insert_run(db, &row, &run);
+		rc = insert_run(db, r, snapshot, &run);
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM placements p JOIN jobs j ON j.id = p.job "
@@ -736,9 +705,8 @@ static int rebalance_body(ewc_db *db, const ewc_rebalance *rb, const char *when,
 		rc = db_err(db, EWC_EIO, "cannot prepare");
 		goto out;
 	}
-	for (size_t j = 0; j < rb->jobs_n; j++) {
-		ewc_move m = EWC_MOVE_INIT;
-		ewc_rebalance_job(rb, j, &m);
+	for (size_t j = 0; j < n; j++) {
+		const ewc_move m = moves[j];
 		/* the plan was made on this state: it must still be the state */
 		sqlite3_bind_text(q.check, 1, m.job, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q.check, 2, m.from_region, -1, SQLITE_STATIC);
@@ -789,19 +757,12 @@ out:
 	return rc;
 }
 
-int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *source,
-                            long long *run_out)
+int ewc__db_record_rebalance(ewc_db *db, const ewc__db_run *run, const ewc_move *moves,
+                             size_t n, long long *run_out)
 {
-	char when[32];
-	int rc;
-
-	if (!db || !rb)
-		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_rebalance: bad arguments");
-	ewc_time_format(rb->now, when, sizeof when);
 	if (begin(db, "cannot start a transaction"))
 		return EWC_EIO;
-	rc = rebalance_body(db, rb, when, source ? source : "", run_out);
-	return end(db, rc, "cannot commit");
+	return end(db, rebalance_body(db, run, moves, n, run_out), "cannot commit");
 }
 
 /* ---- feed snapshots ------------------------------------------------------ */

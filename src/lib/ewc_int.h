@@ -169,31 +169,6 @@ void ewc__world_free(ewc__world *w);
 int ewc__world_copy(ewc__world *dst, const ewc__world *src);
 /* Apply ewc_ctx_set() settings all or nothing. Lenient: settings that do
  * not apply (region or pool not loaded) are skipped and counted instead. */
-/* The newest stored snapshot of one feed (all zero when none). */
-typedef struct ewc__feed_state {
-	long long id;
-	char *url, *etag, *last_modified;
-	double taken_at;
-} ewc__feed_state;
-int ewc__db_feed_last(ewc_db *db, const char *feed, ewc__feed_state *out);
-void ewc__feed_state_clear(ewc__feed_state *s);
-
-/* How one feed's sync ended, for the database: a new snapshot (status
- * UPDATED, with im), the stored one confirmed (NOT_MODIFIED, snapshot), or
- * only a log line (FAILED). One transaction. */
-typedef struct ewc__feed_store {
-	const char *feed, *url, *format;
-	double now;
-	ewc_feed_status status;
-	const ewc_import *im;
-	const char *etag, *last_modified;
-	long long snapshot;
-	long http_status;
-	int attempts;
-	const char *message;
-} ewc__feed_store;
-int ewc__db_feed_store(ewc_db *db, const ewc__feed_store *f);
-
 int ewc__ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n, int lenient,
                      size_t *skipped);
 int ewc__gpu_find(const ewc__world *w, const char *type);

@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 #include <libxml/tree.h>
 
-#include "ewc_int.h"
+#include "db_int.h"
 #include "xml_int.h"
 
 #define FEEDS_MAX_BYTES (1024u * 1024u)

@@ -7,7 +7,6 @@
 
 #include "ewc_int.h"
 #include "plan_int.h"
-#include "rebalance_int.h"
 #include "solver.h"
 
 void ewc_plan_free(ewc_plan *p)

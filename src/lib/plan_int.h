@@ -78,4 +78,9 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
                   const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from,
                   unsigned flags);
 
+/* Totals of `choice` over plan p, migration included in cost_cny and, at
+ * face value (no margin), in the objective. */
+void ewc__rebalance_totals(const ewc_plan *p, const int *choice, double margin,
+                           ewc_totals *out, double *migration);
+
 #endif /* EWC_PLAN_INT_H */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ewc_int.h"
+#include "db_int.h"
 #include "rebalance_int.h"
 
 /* A job whose remaining hours are below this is treated as done. */

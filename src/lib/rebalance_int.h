@@ -1,4 +1,4 @@
-/* rebalance_int.h - the rebalancing object, shared by rebalance.c and db.c */
+/* rebalance_int.h - the rebalancing object, shared by rebalance.c and record.c */
 /* SPDX-License-Identifier: MIT */
 #ifndef EWC_REBALANCE_INT_H
 #define EWC_REBALANCE_INT_H
@@ -31,18 +31,5 @@ struct ewc_rebalance {
 	char *prev_kind;
 	char *prev_at;
 };
-
-/* The running jobs of the database with every field, in order of arrival.
- * ewc_job strings and the placement's live until fn returns; a non-zero
- * return stops. */
-typedef int (*ewc__running_fn)(void *user, const ewc_job *job, const char *added_at,
-                               const char *region, const char *type, double hours,
-                               const char *started_at);
-int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user);
-
-/* Totals of `choice` over plan p, migration included in cost_cny and, at
- * face value (no margin), in the objective. */
-void ewc__rebalance_totals(const ewc_plan *p, const int *choice, double margin,
-                           ewc_totals *out, double *migration);
 
 #endif /* EWC_REBALANCE_INT_H */
