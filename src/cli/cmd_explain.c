@@ -4,7 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tool.h"
+#include "args.h"
+#include "cmds.h"
+
+const char cmd_explain_help[] =
+	"usage: ewc explain [--regions PATH]... --jobs FILE --job ID [OPTIONS]\n"
+	"\n"
+	"Place the whole job list, then show for job ID every (region, GPU type)\n"
+	"with its cost, carbon and objective, the chosen one marked (*) and the\n"
+	"baseline's marked (b), and why each excluded option was excluded.\n"
+	"\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
+	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
+	"                       as for ewc place\n"
+	"  --job ID             the job to explain\n";
 
 typedef struct row {
 	ewc_option o;
@@ -35,7 +48,7 @@ int cmd_explain(int argc, char **argv)
 	row *rows;
 	int rc;
 
-	rc = place_parse("explain", 1, argc, argv, &a);
+	rc = args_parse("explain", ARGS_EXPLAIN, cmd_explain_help, argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = place_run(&a, &ctx, &jobs, &plan);

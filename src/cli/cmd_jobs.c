@@ -7,6 +7,19 @@
 #include <time.h>
 
 #include "tool.h"
+#include "cmds.h"
+
+const char cmd_jobs_help[] =
+	"usage: ewc jobs list [--running] [--format table|csv] [--db FILE]\n"
+	"       ewc jobs finish ID [--now TIME] [--db FILE]\n"
+	"       ewc jobs remove ID [--db FILE]\n"
+	"\n"
+	"The jobs that ewc place --commit recorded in the state database.\n"
+	"list: every job (or only the running ones) with its state, region and\n"
+	"start. finish: the job has ended; its GPUs are free again and it stays on\n"
+	"record. remove: forget the job and its placement.\n"
+	"FILE defaults to $EWC_DB, else ./ewc.db; TIME is UTC, as\n"
+	"2026-11-22T06:00:00Z (default: the current time).\n";
 
 typedef struct jobs_args {
 	const char *verb;     /* list, finish or remove */
@@ -49,7 +62,7 @@ static int jobs_parse(int argc, char **argv, jobs_args *a)
 				return EXIT_USAGE;
 			break;
 		case O_HELP:
-			cmd_help_text("jobs", stdout);
+			fputs(cmd_jobs_help, stdout);
 			return -1;
 		case ':':
 			return tool_usage("jobs", "%s needs a value", argv[optind - 1]);

@@ -1,188 +1,54 @@
 /* cmd_place.c - `ewc place`: optimise a job list and report the plan */
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "args.h"
+#include "cmds.h"
 
-#include "tool.h"
-
-int place_parse(const char *cmd, int explain, int argc, char **argv, place_args *a)
-{
-	enum { O_REGIONS = 256, O_JOBS, O_MODE, O_CPRICE, O_FORMAT, O_OUTPUT, O_GAP,
-	       O_TLIMIT, O_LP, O_JOB, O_SOLVER, O_DB, O_COMMIT, O_NOW, O_HELP, O_POLICY,
-	       O_DUALS, O_MAXAGE };
-	static const struct option place_opts[] = {
-		{ "regions", required_argument, NULL, O_REGIONS },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "mode", required_argument, NULL, O_MODE },
-		{ "carbon-price", required_argument, NULL, O_CPRICE },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, O_OUTPUT },
-		{ "gap", required_argument, NULL, O_GAP },
-		{ "time-limit", required_argument, NULL, O_TLIMIT },
-		{ "write-lp", required_argument, NULL, O_LP },
-		{ "solver", required_argument, NULL, O_SOLVER },
-		{ "db", required_argument, NULL, O_DB },
-		{ "max-age", required_argument, NULL, O_MAXAGE },
-		{ "commit", no_argument, NULL, O_COMMIT },
-		{ "now", required_argument, NULL, O_NOW },
-		{ "show-duals", no_argument, NULL, O_DUALS },
-		TOOL_POLICY_OPTIONS(O_POLICY),
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const struct option explain_opts[] = {
-		{ "regions", required_argument, NULL, O_REGIONS },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "job", required_argument, NULL, O_JOB },
-		{ "mode", required_argument, NULL, O_MODE },
-		{ "carbon-price", required_argument, NULL, O_CPRICE },
-		{ "gap", required_argument, NULL, O_GAP },
-		{ "time-limit", required_argument, NULL, O_TLIMIT },
-		{ "solver", required_argument, NULL, O_SOLVER },
-		TOOL_POLICY_OPTIONS(O_POLICY),
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct option *table = explain ? explain_opts : place_opts;
-	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
-	int c, li = 0, carbon_price_set = 0;
-
-	memset(a, 0, sizeof *a);
-	a->opts = def;
-	a->budget = a->green = a->share = -1;
-	a->format = "table";
-	a->now = (double)time(NULL);
-	a->max_age_h = 48;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", table, &li)) != -1) {
-		switch (c) {
-		case O_REGIONS:
-			if (tool_regions_add(&a->regions, cmd, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_JOBS: a->jobs = optarg; break;
-		case O_JOB: a->job = optarg; break;
-		case O_MODE:
-		case O_CPRICE:
-		case O_GAP:
-		case O_TLIMIT:
-		case O_SOLVER:
-			if (tool_solve_option(cmd, table[li].name, optarg, &a->opts, &carbon_price_set))
-				return EXIT_USAGE;
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return tool_usage(cmd, "--format: use table, csv or json, not \"%s\"", optarg);
-			a->format = optarg;
-			break;
-		case O_OUTPUT: a->output = optarg; break;
-		case O_LP: a->opts.write_lp = optarg; break;
-		case O_DB: a->db = optarg; break;
-		case O_MAXAGE:
-			if (tool_max_age(cmd, optarg, &a->max_age_h))
-				return EXIT_USAGE;
-			break;
-		case O_COMMIT: a->commit = 1; break;
-		case O_DUALS: a->show_duals = 1; break;
-		case O_POLICY:
-			if (tool_policy_option(cmd, table[li].name, optarg, a))
-				return EXIT_USAGE;
-			break;
-		case O_NOW:
-			if (tool_time(cmd, "--now", optarg, &a->now))
-				return EXIT_USAGE;
-			break;
-		case O_HELP:
-			cmd_help_text(cmd, stdout);
-			return -1;
-		case ':':
-			return tool_usage(cmd, "%s needs a value", argv[optind - 1]);
-		default:
-			return tool_usage(cmd, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	if (!a->jobs)
-		return tool_usage(cmd, "--jobs FILE is required");
-	if (explain && !a->job)
-		return tool_usage(cmd, "--job ID is required");
-	if (carbon_price_set && a->opts.mode != EWC_MODE_BALANCED)
-		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
-	return 0;
-}
-
-/* A long solve's progress, on a terminal only: one line, rewritten. */
-static void progress(void *user, const char *phase, double objective, double bound)
-{
-	double gap = fmax(0.0, (objective - bound) / fmax(1.0, fabs(objective)));
-
-	*(int *)user = 1;
-	fprintf(stderr, "\rewc: %-8s best %.10g  bound %.10g  gap %.4f%%\033[K", phase,
-	        objective, bound, 100.0 * gap);
-	fflush(stderr);
-}
-
-int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
-{
-	int rc, shown = 0;
-
-	*ctx = NULL;
-	*jobs = NULL;
-	*plan = NULL;
-	if (tool_policy_apply(a, &a->opts))
-		return EXIT_ERR;
-	*ctx = tool_load(&a->regions);
-	if (!*ctx)
-		return EXIT_ERR;
-	if (a->db) {
-		/* the feeds' data over the descriptors; --commit may make a new database */
-		ewc_db *db = NULL;
-		int bad;
-		if (a->commit) {
-			if (ewc_db_open(&db, a->db) != 0)
-				tool_error("%s", ewc_errmsg(NULL));
-		} else {
-			db = tool_db_existing(a->db);
-		}
-		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h) != 0;
-		ewc_db_close(db);
-		if (bad)
-			goto fail;
-	}
-	*jobs = tool_jobs(*ctx, a->jobs);
-	if (!*jobs)
-		goto fail;
-	if (a->job && ewc_jobs_find(*jobs, a->job) < 0) {
-		tool_error("%s: no job with id \"%s\"", a->jobs, a->job);
-		goto fail;
-	}
-	if (isatty(STDERR_FILENO)) {
-		a->opts.progress = progress;
-		a->opts.progress_user = &shown;
-	}
-	rc = ewc_place(plan, *ctx, *jobs, &a->opts);
-	if (shown)
-		fputs("\r\033[K", stderr);
-	if (rc != 0) {
-		tool_error("%s", ewc_errmsg(*ctx));
-		goto fail;
-	}
-	return 0;
-fail:
-	ewc_jobs_free(*jobs);
-	ewc_ctx_free(*ctx);
-	*jobs = NULL;
-	*ctx = NULL;
-	return EXIT_ERR;
-}
+const char cmd_place_help[] =
+	"usage: ewc place [--regions PATH]... --jobs FILE [OPTIONS]\n"
+	"\n"
+	"Optimise the placement of every job in FILE (CSV) on the regions and\n"
+	"report the plan beside the baseline that keeps each job near its origin.\n"
+	"\n"
+	"  --regions PATH       region descriptors and GPU catalog: a file or a folder\n"
+	"                       of *.xml (repeatable; default $EWC_REGIONS, else the\n"
+	"                       installed regions)\n"
+	"  --jobs FILE          the job list (CSV, see ewc(1))\n"
+	"  --mode MODE          balanced (default), cost or carbon\n"
+	"  --carbon-price N     CNY per tonne CO2 in balanced mode (default 100)\n"
+	"  --format FORMAT      table (default), csv or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --gap G              stop when within relative gap G of the bound\n"
+	"                       (default 0.0001)\n"
+	"  --time-limit S       seconds the optimiser may take (default 60)\n"
+	"  --write-lp FILE      write the model in CPLEX LP format\n"
+	"  --commit             record the plan in the state database: its jobs run\n"
+	"                       from --now on (nothing is written without it)\n"
+	"  --db FILE            the state database: its feed data (ewc regions sync)\n"
+	"                       is laid over the regions; --commit records there\n"
+	"                       (default with --commit: $EWC_DB, else ./ewc.db)\n"
+	"  --max-age AGE        warn when feed data is older (default 48h; 2d, 72)\n"
+	"  --now TIME           when the placed jobs start, UTC 2026-11-22T06:00:00Z\n"
+	"                       (default: the current time)\n"
+	"  --solver S           auto (default: direct up to 3,000 options, else\n"
+	"                       decompose), direct (GLPK branch-and-cut on the whole\n"
+	"                       model) or decompose (prices on the capacity rows)\n"
+	"  --show-duals         shadow prices: what one more GPU of each full\n"
+	"                       capacity, or a looser policy, would save\n"
+	"\n"
+	"policy (each must hold, or the command fails naming it):\n"
+	"  --policy FILE        <policy carbon-budget-kg=\"\" min-green-share=\"\"\n"
+	"                       max-region-share=\"\"/>, the options below override it\n"
+	"  --carbon-budget KG   total carbon of the plan at most KG\n"
+	"  --min-green-share S  at least S (0..1) of the energy placed is green\n"
+	"  --max-region-share S no region holds more than S (0..1) of the GPUs placed\n"
+	"\n"
+	"On a terminal, a long solve shows its progress on standard error.\n"
+	"exit status: 0 every job placed, 3 some unplaced, 1 error, 2 usage.\n";
 
 /* The policy constraints set, each with the plan's figure. */
 static void print_policy(FILE *f, ewc_plan *plan)
@@ -419,7 +285,7 @@ int cmd_place(int argc, char **argv)
 	tool_buf out;
 	int rc;
 
-	rc = place_parse("place", 0, argc, argv, &a);
+	rc = args_parse("place", ARGS_PLACE, cmd_place_help, argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = place_run(&a, &ctx, &jobs, &plan);

@@ -1,6 +1,5 @@
 /* cmd_plan.c - the planner's tools: `ewc frontier` and `ewc whatif` */
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,129 +8,57 @@
 #include <jansson.h>
 
 #include "report.h"
-#include "tool.h"
+#include "args.h"
+#include "cmds.h"
 
-#define MAX_SETS 64
+const char cmd_frontier_help[] =
+	"usage: ewc frontier [--regions PATH]... --jobs FILE [OPTIONS]\n"
+	"\n"
+	"The cost-carbon Pareto frontier: the cheapest plan (--mode cost), the\n"
+	"greenest (--mode carbon), and between them the cheapest plan under carbon\n"
+	"caps stepped evenly from one to the other. Each point: cost, carbon, what\n"
+	"the step from the previous point costs per tonne avoided, jobs in the\n"
+	"west, GPU-hours on domestic accelerators. The knee is marked *.\n"
+	"\n"
+	"  --points N           plans on the curve, ends included (default 11)\n"
+	"  --report FILE.html   the curve as SVG with the knee, and the points\n"
+	"  --format FORMAT      table (default), csv or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --regions, --jobs, --gap, --time-limit (per plan), --solver, --policy,\n"
+	"  --carbon-budget, --min-green-share, --max-region-share   as for ewc place\n";
 
-typedef struct plan_args {
-	place_args p;           /* regions, jobs, format, output, opts, policy */
-	size_t points;          /* frontier */
-	const char *report;     /* frontier: --report FILE.html */
-	const char *sets[MAX_SETS];
-	size_t nsets;           /* whatif */
-} plan_args;
-
-/* Options of frontier (whatif = 0) and whatif (whatif = 1). Returns 0, -1
- * after --help, or the exit code. */
-static int parse(const char *cmd, int whatif, int argc, char **argv, plan_args *a)
-{
-	enum { O_REGIONS = 256, O_JOBS, O_SOLVE, O_FORMAT, O_OUTPUT, O_POINTS, O_REPORT, O_SET,
-	       O_POLICY, O_HELP };
-	static const struct option frontier_opts[] = {
-		{ "regions", required_argument, NULL, O_REGIONS },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "points", required_argument, NULL, O_POINTS },
-		{ "report", required_argument, NULL, O_REPORT },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, O_OUTPUT },
-		{ "gap", required_argument, NULL, O_SOLVE },
-		{ "time-limit", required_argument, NULL, O_SOLVE },
-		{ "solver", required_argument, NULL, O_SOLVE },
-		TOOL_POLICY_OPTIONS(O_POLICY),
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const struct option whatif_opts[] = {
-		{ "regions", required_argument, NULL, O_REGIONS },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "set", required_argument, NULL, O_SET },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, O_OUTPUT },
-		{ "mode", required_argument, NULL, O_SOLVE },
-		{ "carbon-price", required_argument, NULL, O_SOLVE },
-		{ "gap", required_argument, NULL, O_SOLVE },
-		{ "time-limit", required_argument, NULL, O_SOLVE },
-		{ "solver", required_argument, NULL, O_SOLVE },
-		TOOL_POLICY_OPTIONS(O_POLICY),
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct option *table = whatif ? whatif_opts : frontier_opts;
-	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
-	int c, li = 0, carbon_price_set = 0;
-	double v;
-
-	memset(a, 0, sizeof *a);
-	a->p.opts = def;
-	a->p.format = "table";
-	a->p.budget = a->p.green = a->p.share = -1;
-	a->points = 11;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", table, &li)) != -1) {
-		switch (c) {
-		case O_REGIONS:
-			if (tool_regions_add(&a->p.regions, cmd, optarg))
-				return EXIT_USAGE;
-			break;
-		case O_JOBS: a->p.jobs = optarg; break;
-		case O_SOLVE:
-			if (tool_solve_option(cmd, table[li].name, optarg, &a->p.opts, &carbon_price_set))
-				return EXIT_USAGE;
-			break;
-		case O_POLICY:
-			if (tool_policy_option(cmd, table[li].name, optarg, &a->p))
-				return EXIT_USAGE;
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return tool_usage(cmd, "--format: use table, csv or json, not \"%s\"", optarg);
-			a->p.format = optarg;
-			break;
-		case O_OUTPUT: a->p.output = optarg; break;
-		case O_REPORT: a->report = optarg; break;
-		case O_POINTS:
-			if (tool_number(cmd, "--points", optarg, &v))
-				return EXIT_USAGE;
-			if (v < 2 || v > 1000 || v != floor(v))
-				return tool_usage(cmd, "--points: a whole number from 2 to 1000, not \"%s\"",
-				                  optarg);
-			a->points = (size_t)v;
-			break;
-		case O_SET:
-			if (a->nsets == MAX_SETS)
-				return tool_usage(cmd, "at most %d --set options", MAX_SETS);
-			a->sets[a->nsets++] = optarg;
-			break;
-		case O_HELP:
-			cmd_help_text(cmd, stdout);
-			return -1;
-		case ':':
-			return tool_usage(cmd, "%s needs a value", argv[optind - 1]);
-		default:
-			return tool_usage(cmd, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	if (!a->p.jobs)
-		return tool_usage(cmd, "--jobs FILE is required");
-	if (whatif && a->nsets == 0)
-		return tool_usage(cmd, "--set REGION.FIELD=VALUE is required (at least one)");
-	if (carbon_price_set && a->p.opts.mode != EWC_MODE_BALANCED)
-		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
-	return 0;
-}
+const char cmd_whatif_help[] =
+	"usage: ewc whatif [--regions PATH]... --jobs FILE --set TARGET=VALUE... [OPTIONS]\n"
+	"\n"
+	"Two plans of the same jobs: on the regions as loaded, and with the\n"
+	"changes made; their totals, the difference and every job that moves.\n"
+	"The changed plan starts from the base plan, so a change that only adds\n"
+	"room or lowers prices never makes it worse.\n"
+	"\n"
+	"  --set TARGET=VALUE   repeatable. TARGET: REGION.power.price,\n"
+	"                       REGION.power.green-share, REGION.power.grid-factor,\n"
+	"                       REGION.power.pue, REGION.TYPE.free, REGION.TYPE.price,\n"
+	"                       REGION.link.SITE.price-per-gb (or latency-ms, gbps);\n"
+	"                       REGION is a region id or * for all. VALUE: N sets,\n"
+	"                       +N and -N add, *N scales. Example:\n"
+	"                       --set ningxia-zhongwei.A100.free=+2000\n"
+	"  --format FORMAT      table (default), csv (the moves) or json\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
+	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
+	"                       as for ewc place\n"
+	"\n"
+	"exit status: 0, 3 when the changed plan leaves jobs unplaced, 1 error, 2 usage.\n";
 
 /* Write the text in b to --output (or stdout); frees b. */
-static int emit(const plan_args *a, tool_buf *b)
+static int emit(const place_args *a, tool_buf *b)
 {
-	int rc = tool_buf_close(b) != 0 || tool_write(a->p.output, b->data, b->len) != 0;
+	int rc = tool_buf_close(b) != 0 || tool_write(a->output, b->data, b->len) != 0;
 	free(b->data);
 	return rc ? EXIT_ERR : EXIT_OK;
 }
 
-static int emit_json(const plan_args *a, json_t *root)
+static int emit_json(const place_args *a, json_t *root)
 {
 	char *s = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) |
 	                                      JSON_REAL_PRECISION(15)) : NULL;
@@ -150,7 +77,7 @@ static int emit_json(const plan_args *a, json_t *root)
 		return EXIT_ERR;
 	}
 	nl[n] = '\n';
-	if (tool_write(a->p.output, nl, n + 1) != 0)
+	if (tool_write(a->output, nl, n + 1) != 0)
 		rc = EXIT_ERR;
 	free(nl);
 	return rc;
@@ -256,36 +183,36 @@ static json_t *frontier_json(const ewc_frontier *fr)
 
 int cmd_frontier(int argc, char **argv)
 {
-	plan_args a;
+	place_args a;
 	ewc_ctx *ctx;
 	ewc_jobs *jobs;
 	ewc_frontier *fr = NULL;
-	int rc = parse("frontier", 0, argc, argv, &a);
+	int rc = args_parse("frontier", ARGS_FRONTIER, cmd_frontier_help, argc, argv, &a);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (tool_policy_apply(&a.p, &a.p.opts))
+	if (args_policy_apply(&a, &a.opts))
 		return EXIT_ERR;
-	ctx = tool_load(&a.p.regions);
+	ctx = tool_load(&a.regions);
 	if (!ctx)
 		return EXIT_ERR;
-	jobs = tool_jobs(ctx, a.p.jobs);
+	jobs = tool_jobs(ctx, a.jobs);
 	if (!jobs) {
 		ewc_ctx_free(ctx);
 		return EXIT_ERR;
 	}
-	if (ewc_frontier_make(&fr, ctx, jobs, &a.p.opts, a.points) != 0) {
+	if (ewc_frontier_make(&fr, ctx, jobs, &a.opts, a.points) != 0) {
 		tool_error("%s", ewc_errmsg(ctx));
 		rc = EXIT_ERR;
 	} else {
-		if (strcmp(a.p.format, "json") == 0) {
+		if (strcmp(a.format, "json") == 0) {
 			rc = emit_json(&a, frontier_json(fr));
 		} else {
 			tool_buf b;
 			if (tool_buf_open(&b) != 0) {
 				rc = EXIT_ERR;
 			} else {
-				if (strcmp(a.p.format, "csv") == 0)
+				if (strcmp(a.format, "csv") == 0)
 					frontier_csv(b.f, fr);
 				else
 					frontier_table(b.f, fr, ewc_jobs_count(jobs));
@@ -293,7 +220,7 @@ int cmd_frontier(int argc, char **argv)
 			}
 		}
 		if (rc == EXIT_OK && a.report &&
-		    report_frontier(a.report, a.p.jobs, ewc_jobs_count(jobs), fr) != 0)
+		    report_frontier(a.report, a.jobs, ewc_jobs_count(jobs), fr) != 0)
 			rc = EXIT_ERR;
 	}
 	ewc_frontier_free(fr);
@@ -341,36 +268,36 @@ static json_t *plan_json(const ewc_plan *p)
 
 int cmd_whatif(int argc, char **argv)
 {
-	plan_args a;
+	place_args a;
 	ewc_ctx *cb = NULL, *cc = NULL;
 	ewc_jobs *jb = NULL, *jc = NULL;
 	ewc_plan *pb = NULL, *pc = NULL;
 	ewc_totals tb = EWC_TOTALS_INIT, tc = EWC_TOTALS_INIT;
 	size_t n, moved = 0;
-	int rc = parse("whatif", 1, argc, argv, &a);
+	int rc = args_parse("whatif", ARGS_WHATIF, cmd_whatif_help, argc, argv, &a);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	rc = EXIT_ERR;
-	if (tool_policy_apply(&a.p, &a.p.opts))
+	if (args_policy_apply(&a, &a.opts))
 		return EXIT_ERR;
 	/* two contexts: the regions as loaded, and as changed */
-	if (!(cb = tool_load(&a.p.regions)) || !(cc = tool_load(&a.p.regions)))
+	if (!(cb = tool_load(&a.regions)) || !(cc = tool_load(&a.regions)))
 		goto done;
 	for (size_t i = 0; i < a.nsets; i++)
 		if (ewc_ctx_set(cc, a.sets[i]) != 0) {
 			tool_error("--set: %s", ewc_errmsg(cc));
 			goto done;
 		}
-	if (!(jb = tool_jobs(cb, a.p.jobs)) || !(jc = tool_jobs(cc, a.p.jobs)))
+	if (!(jb = tool_jobs(cb, a.jobs)) || !(jc = tool_jobs(cc, a.jobs)))
 		goto done;
-	if (ewc_place(&pb, cb, jb, &a.p.opts) != 0) {
+	if (ewc_place(&pb, cb, jb, &a.opts) != 0) {
 		tool_error("base plan: %s", ewc_errmsg(cb));
 		goto done;
 	}
 	/* from the base plan: with more room or lower prices the answer can
 	 * only improve, whatever the time limit */
-	if (ewc_place_from(&pc, cc, jc, &a.p.opts, pb) != 0) {
+	if (ewc_place_from(&pc, cc, jc, &a.opts, pb) != 0) {
 		tool_error("changed plan: %s", ewc_errmsg(cc));
 		goto done;
 	}
@@ -382,7 +309,7 @@ int cmd_whatif(int argc, char **argv)
 		moved += (size_t)changed(pb, pc, i, &c);
 	}
 
-	if (strcmp(a.p.format, "json") == 0) {
+	if (strcmp(a.format, "json") == 0) {
 		json_t *root = json_object(), *sets = json_array(), *mv = json_array();
 		for (size_t i = 0; sets && i < a.nsets; i++)
 			json_array_append_new(sets, json_string(a.sets[i]));
@@ -421,7 +348,7 @@ int cmd_whatif(int argc, char **argv)
 		if (tool_buf_open(&b) != 0)
 			goto done;
 		FILE *f = b.f;
-		int csv = strcmp(a.p.format, "csv") == 0;
+		int csv = strcmp(a.format, "csv") == 0;
 		if (csv) {
 			fputs("job,from_region,from_gpu_type,to_region,to_gpu_type,cost_change_cny,"
 			      "carbon_change_kg\n", f);

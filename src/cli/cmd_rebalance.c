@@ -11,6 +11,37 @@
 
 #include "report.h"
 #include "tool.h"
+#include "cmds.h"
+
+const char cmd_rebalance_help[] =
+	"usage: ewc rebalance [--db FILE] [--regions PATH]... [OPTIONS]\n"
+	"\n"
+	"Decide which running jobs of the state database should move, on the\n"
+	"regions as they are now. The regions' free GPUs are read as GPUs nobody\n"
+	"holds: the running jobs' own are added back. Each job keeps the hours it\n"
+	"has left; staying costs nothing extra, moving adds its checkpoint moved\n"
+	"over the origin's link and a restart (an hour of its GPUs at the new\n"
+	"price), counted (1 + margin) times so that small gains do not churn jobs.\n"
+	"\n"
+	"options:\n"
+	"  --db FILE            the state database (default $EWC_DB, else ./ewc.db);\n"
+	"                       its feed data is laid over the regions\n"
+	"  --max-age AGE        warn when feed data is older (default 48h)\n"
+	"  --regions PATH       descriptors and catalog as they are now (repeatable;\n"
+	"                       default $EWC_REGIONS, else the installed regions)\n"
+	"  --now TIME           the time to count remaining hours to, UTC, as\n"
+	"                       2026-11-22T06:00:00Z (default: the current time)\n"
+	"  --margin M           migration counted (1 + M) times (default 0.2)\n"
+	"  --max-moves N        move at most N jobs\n"
+	"  --restart-hours H    restart overhead in hours of the job's GPUs (default 1)\n"
+	"  --report FILE.html   write the report: one self-contained HTML file\n"
+	"  --format FMT         table (default), json or csv (the moves only)\n"
+	"  --output FILE        write there instead of standard output\n"
+	"  --commit             record the moves: the moved jobs restart now\n"
+	"  --mode, --carbon-price, --gap, --time-limit, --solver   as for place\n"
+	"\n"
+	"exit status: 0 ok, 3 some job can neither stay nor move, 1 error,\n"
+	"2 usage error.\n";
 
 typedef struct rebal_args {
 	tool_regions regions;
@@ -114,7 +145,7 @@ static int rebal_parse(int argc, char **argv, rebal_args *a)
 				return EXIT_USAGE;
 			break;
 		case O_HELP:
-			cmd_help_text("rebalance", stdout);
+			fputs(cmd_rebalance_help, stdout);
 			return -1;
 		case ':':
 			return tool_usage("rebalance", "%s needs a value", argv[optind - 1]);

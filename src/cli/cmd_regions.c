@@ -10,6 +10,37 @@
 #include <time.h>
 
 #include "tool.h"
+#include "cmds.h"
+
+const char cmd_regions_help[] =
+	"usage: ewc regions list [PATH]...\n"
+	"       ewc regions validate [PATH]...\n"
+	"       ewc regions import --from FORMAT FILE [--map MAP.csv] --output FILE\n"
+	"                          [--regions PATH]... [OPTIONS]\n"
+	"       ewc regions sync --feeds FEEDS.xml [--db FILE] [--regions PATH]...\n"
+	"\n"
+	"list: one line per region with its power, carbon and free GPUs.\n"
+	"validate: check files or folders against the schema and the rules of\n"
+	"SPEC section 2; prints every problem with its file and line.\n"
+	"PATH defaults to $EWC_REGIONS, else the installed regions.\n"
+	"\n"
+	"import: read published data and write new region descriptors (never over\n"
+	"the ones read), with each replaced figure in a comment. FORMAT is\n"
+	"google-cfe, casdk, electricitymaps, skypilot or ewc (free GPUs); MAP is a\n"
+	"CSV \"external,region[,green-share]\" naming the regions each external zone\n"
+	"feeds (not needed for ewc). Prints rows used and skipped, and why.\n"
+	"  --window HOURS|FROM/TO  casdk: the mean over the last HOURS (24h, 90m,\n"
+	"                       2d; default 24h) up to the newest sample, or a UTC span\n"
+	"  --currency-rate R    skypilot: multiply prices by R (e.g. USD to CNY)\n"
+	"  --spot               skypilot: spot prices instead of on-demand\n"
+	"\n"
+	"sync: fetch each feed of FEEDS.xml over HTTPS and store it as a snapshot\n"
+	"in the state database (default $EWC_DB, else ./ewc.db); a feed that fails\n"
+	"leaves its previous snapshot. place --db and rebalance use the newest.\n"
+	"  --now TIME           the snapshots' time (default: the current time)\n"
+	"  --max-age AGE        warn about stored data older than AGE (default 48h)\n"
+	"Exit status 4: some feeds failed, the others were stored.\n"
+	"See docs/data.md for the formats and the feeds file.\n";
 
 static void list(ewc_ctx *ctx)
 {
@@ -180,7 +211,7 @@ static int import(int argc, char **argv)
 			break;
 		case O_SPOT: io.spot = 1; break;
 		case O_HELP:
-			cmd_help_text("regions", stdout);
+			fputs(cmd_regions_help, stdout);
 			return EXIT_OK;
 		case ':':
 			return tool_usage("regions", "%s needs a value", argv[optind - 1]);
@@ -324,7 +355,7 @@ static int sync_feeds(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case O_HELP:
-			cmd_help_text("regions", stdout);
+			fputs(cmd_regions_help, stdout);
 			return EXIT_OK;
 		case ':':
 			return tool_usage("regions", "%s needs a value", argv[optind - 1]);
@@ -366,7 +397,7 @@ int cmd_regions(int argc, char **argv)
 	if (!sub)
 		return tool_usage("regions", "regions needs a subcommand: list or validate");
 	if (strcmp(sub, "--help") == 0) {
-		cmd_help_text("regions", stdout);
+		fputs(cmd_regions_help, stdout);
 		return EXIT_OK;
 	}
 	if (strcmp(sub, "import") == 0)

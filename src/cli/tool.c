@@ -303,51 +303,6 @@ int tool_solve_option(const char *cmd, const char *name, const char *value,
 	return 0;
 }
 
-int tool_policy_option(const char *cmd, const char *name, const char *value, place_args *a)
-{
-	char opt[40];
-	double v;
-
-	if (strcmp(name, "policy") == 0) {
-		a->policy = value;
-		return 0;
-	}
-	snprintf(opt, sizeof opt, "--%s", name);
-	if (tool_number(cmd, opt, value, &v))
-		return EXIT_USAGE;
-	if (strcmp(name, "carbon-budget") == 0) {
-		if (v < 0)
-			return tool_usage(cmd, "--carbon-budget: must be kg >= 0, not \"%s\"", value);
-		a->budget = v;
-	} else if (strcmp(name, "min-green-share") == 0) {
-		if (v < 0 || v > 1)
-			return tool_usage(cmd, "--min-green-share: must be between 0 and 1, not \"%s\"",
-			                  value);
-		a->green = v;
-	} else {
-		if (v <= 0 || v > 1)
-			return tool_usage(cmd, "--max-region-share: must be > 0 and <= 1, not \"%s\"",
-			                  value);
-		a->share = v;
-	}
-	return 0;
-}
-
-int tool_policy_apply(const place_args *a, ewc_place_options *o)
-{
-	if (a->policy && ewc_policy_load(o, a->policy) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
-		return EXIT_ERR;
-	}
-	if (a->budget >= 0)
-		o->carbon_budget_kg = a->budget;
-	if (a->green >= 0)
-		o->min_green_share = a->green;
-	if (a->share >= 0)
-		o->max_region_share = a->share;
-	return 0;
-}
-
 int tool_max_age(const char *cmd, const char *text, double *hours)
 {
 	char num[64];

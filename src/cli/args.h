@@ -1,0 +1,61 @@
+/* args.h - the options place, explain, frontier and whatif share: one table, one parser */
+/* SPDX-License-Identifier: MIT */
+#ifndef EWC_ARGS_H
+#define EWC_ARGS_H
+
+#include "tool.h"
+
+#define ARGS_MAX_SETS 64
+
+/* What the four planning commands were asked. */
+typedef struct place_args {
+	tool_regions regions;
+	const char *jobs;
+	const char *format;
+	const char *output;
+	const char *job;        /* explain: --job */
+	const char *db;         /* place: --db (feed data; the plan with --commit) */
+	double max_age_h;       /* place: --max-age of the feed data */
+	int commit;             /* place: record the plan in the database */
+	double now;             /* place: when the placed jobs start */
+	int show_duals;         /* place: --show-duals */
+	const char *policy;     /* --policy FILE */
+	double budget, green, share;  /* --carbon-budget etc., < 0 when not given */
+	size_t points;          /* frontier: --points */
+	const char *report;     /* frontier: --report FILE.html */
+	const char *sets[ARGS_MAX_SETS];
+	size_t nsets;           /* whatif: --set */
+	ewc_place_options opts;
+} place_args;
+
+/* The options of the table, by the commands that take them. */
+enum {
+	ARG_REGIONS = 1u << 0, ARG_JOBS = 1u << 1, ARG_JOB = 1u << 2, ARG_MODE = 1u << 3,
+	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
+	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
+	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15
+};
+#define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
+                    ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY)
+#define ARGS_EXPLAIN (ARG_REGIONS | ARG_JOBS | ARG_JOB | ARG_MODE | ARG_CPRICE | ARG_SOLVE | \
+                      ARG_POLICY)
+#define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_REPORT | ARG_FORMAT | \
+                       ARG_OUTPUT | ARG_SOLVE | ARG_POLICY)
+#define ARGS_WHATIF (ARG_REGIONS | ARG_JOBS | ARG_SET | ARG_FORMAT | ARG_OUTPUT | ARG_MODE | \
+                     ARG_CPRICE | ARG_SOLVE | ARG_POLICY)
+
+/* Parse the options `which` of command `cmd` into a; --help prints `help`.
+ * Returns 0, -1 after --help, or the exit code to return (usage). */
+int args_parse(const char *cmd, unsigned which, const char *help, int argc, char **argv,
+               place_args *a);
+
+/* Load a's policy file into o, then its --carbon-budget,
+ * --min-green-share and --max-region-share over it; prints and returns
+ * EXIT_ERR on failure. */
+int args_policy_apply(const place_args *a, ewc_place_options *o);
+
+/* Load regions and jobs and solve; prints and returns EXIT_ERR on failure,
+ * else 0 with the three objects set (free them in reverse order). */
+int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan);
+
+#endif /* EWC_ARGS_H */
