@@ -45,7 +45,7 @@ START_TEST(test_new_database)
 	ewc_db *db = NULL;
 
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
-	ewc_db_close(db);
+	ewc_db_free(db);
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA application_id"), 0x45574331);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
@@ -63,7 +63,7 @@ START_TEST(test_new_database)
 	}
 	/* opened again: the same schema, nothing migrated twice */
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
-	ewc_db_close(db);
+	ewc_db_free(db);
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 3);
 }
 END_TEST
@@ -110,13 +110,13 @@ START_TEST(test_commit_plan)
 		char want[256];
 		snprintf(want, sizeof want, "%s: job \"T\" is already running (since "
 		         "2026-11-22T00:00:00Z); finish or remove it first", t_path);
-		ck_assert_str_eq(ewc_errmsg(NULL), want);
+		ck_assert_str_eq(ewc_errmsg(), want);
 	}
 	/* the run and snapshot written before the conflict were rolled back */
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM region_snapshots"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 2);
-	ewc_db_close(db);
+	ewc_db_free(db);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);
@@ -138,7 +138,7 @@ START_TEST(test_job_life)
 	{
 		char want[256];
 		snprintf(want, sizeof want, "%s: no job \"T\" that is still running", t_path);
-		ck_assert_str_eq(ewc_errmsg(NULL), want);
+		ck_assert_str_eq(ewc_errmsg(), want);
 	}
 	ck_assert_int_eq(ewc_db_job_finish(db, "U", LATER), EWC_ENOTFOUND);
 	ck_assert_int_eq(ewc_db_jobs(db, 0, collect, &l), 0);
@@ -154,7 +154,7 @@ START_TEST(test_job_life)
 	ck_assert_int_eq(ewc_db_job_remove(db, "U"), 0);
 	ck_assert_int_eq(ewc_db_commit_plan(db, plan, LATER, "t.xml", NULL), 0);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 2);
-	ewc_db_close(db);
+	ewc_db_free(db);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);
@@ -181,7 +181,7 @@ static void refused(const char *file, const char *msg_tail)
 	ck_assert_int_eq(ewc_db_open(&db, file), EWC_EINPUT);
 	ck_assert_ptr_null(db);
 	snprintf(want, sizeof want, "%s: %s", file, msg_tail);
-	ck_assert_str_eq(ewc_errmsg(NULL), want);
+	ck_assert_str_eq(ewc_errmsg(), want);
 	after = slurp(file, &n1);
 	ck_assert_msg(n0 == n1 && memcmp(before, after, n0) == 0, "%s was changed", file);
 	free(before);

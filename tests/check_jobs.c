@@ -25,7 +25,7 @@ static void expect_error(const char *csv, const char *msg)
 
 	ck_assert_int_eq(ewc_jobs_new(&jobs, ctx), 0);
 	ck_assert_int_eq(ewc_jobs_load_csv_buffer(jobs, &b), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), msg);
+	ck_assert_str_eq(ewc_errmsg(), msg);
 	ck_assert_uint_eq(ewc_jobs_count(jobs), 0);
 	ewc_jobs_free(jobs);
 }
@@ -161,7 +161,7 @@ START_TEST(test_hostile_text)
 		ewc_buffer b = { "nul.csv", text, sizeof text - 1 };
 		ck_assert_int_eq(ewc_jobs_new(&nul, ctx), 0);
 		ck_assert_int_eq(ewc_jobs_load_csv_buffer(nul, &b), EWC_EINPUT);
-		ck_assert_str_eq(ewc_errmsg(ctx), "nul.csv:2: contains a NUL byte: not a text file");
+		ck_assert_str_eq(ewc_errmsg(), "nul.csv:2: contains a NUL byte: not a text file");
 		ewc_jobs_free(nul);
 	}
 	expect_error(HEADER "a,train,A100,8,1,city,,,,,,extra\n",
@@ -197,12 +197,12 @@ START_TEST(test_all_or_nothing)
 	ewc_buffer b = tbuf("more.csv", HEADER "b,train,A100,8,1,city,,,,,\nc,train,A100,-8,1,city,,,,,\n");
 
 	ck_assert_int_eq(ewc_jobs_load_csv_buffer(jobs, &b), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), "more.csv:3: gpus: must be an integer > 0, got \"-8\"");
+	ck_assert_str_eq(ewc_errmsg(), "more.csv:3: gpus: must be an integer > 0, got \"-8\"");
 	ck_assert_uint_eq(ewc_jobs_count(jobs), 1);
 	/* an id already on the list is a duplicate too */
 	b = tbuf("again.csv", HEADER "a,train,A100,8,1,city,,,,,\n");
 	ck_assert_int_eq(ewc_jobs_load_csv_buffer(jobs, &b), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), "again.csv:2: id: duplicate job id \"a\"");
+	ck_assert_str_eq(ewc_errmsg(), "again.csv:2: id: duplicate job id \"a\"");
 	ewc_jobs_free(jobs);
 }
 END_TEST
@@ -220,11 +220,11 @@ START_TEST(test_api_add)
 	j.hours = 3;
 	j.origin = "city";
 	ck_assert_int_eq(ewc_jobs_add(jobs, &j), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), "job \"api\": slo_ms: required for infer jobs");
+	ck_assert_str_eq(ewc_errmsg(), "job \"api\": slo_ms: required for infer jobs");
 	j.slo_ms = 4;
 	j.hours = NAN;
 	ck_assert_int_eq(ewc_jobs_add(jobs, &j), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), "job \"api\": hours: must be a number > 0, got nan");
+	ck_assert_str_eq(ewc_errmsg(), "job \"api\": hours: must be a number > 0, got nan");
 	j.hours = 3;
 	ck_assert_int_eq(ewc_jobs_add(jobs, &j), 0);
 	ck_assert_uint_eq(ewc_jobs_count(jobs), 1);
@@ -252,7 +252,7 @@ START_TEST(test_missing_file)
 
 	ck_assert_int_eq(ewc_jobs_new(&jobs, ctx), 0);
 	ck_assert_int_eq(ewc_jobs_load_csv(jobs, "/nonexistent/jobs.csv"), EWC_EIO);
-	ck_assert_str_eq(ewc_errmsg(ctx), "/nonexistent/jobs.csv: cannot open: No such file or directory");
+	ck_assert_str_eq(ewc_errmsg(), "/nonexistent/jobs.csv: cannot open: No such file or directory");
 	ewc_jobs_free(jobs);
 }
 END_TEST

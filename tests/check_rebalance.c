@@ -79,7 +79,7 @@ static ewc_rebalance *rebalance(ewc_db *db, ewc_ctx **ctx, const char *xml, doub
 	o.place.mip_gap = 0;
 	*ctx = t_ctx(T_CATALOG, xml);
 	rc = ewc_rebalance_plan(&rb, *ctx, db, now, &o);
-	ck_assert_msg(rc == 0, "rebalance: %s", ewc_errmsg(*ctx));
+	ck_assert_msg(rc == 0, "rebalance: %s", ewc_errmsg());
 	return rb;
 }
 
@@ -165,7 +165,7 @@ START_TEST(test_moves_by_hand)
 	                         "region_snapshots WHERE id = 2"), 0);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -191,7 +191,7 @@ START_TEST(test_high_margin_nothing_moves)
 	ck_assert_uint_eq(s.moves, 1);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -243,7 +243,7 @@ START_TEST(test_max_moves)
 	ck_assert_int_eq(job_of(rb, "A").moved, 1);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -336,7 +336,7 @@ START_TEST(test_three_nights)
 	                         "region = 'east1' AND hours = 66 AND "
 	                         "started_at = '2026-11-23T10:00:00Z'"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM moves"), 2);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -350,14 +350,14 @@ START_TEST(test_state_changed)
 
 	ck_assert_int_eq(ewc_db_job_finish(db, "B", NOW + 11 * H), 0);
 	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "x", NULL), EWC_EINPUT);
-	ck_assert_ptr_nonnull(strstr(ewc_errmsg(NULL), "job \"B\" no longer runs"));
+	ck_assert_ptr_nonnull(strstr(ewc_errmsg(), "job \"B\" no longer runs"));
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM region_snapshots"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements WHERE job = 'A' AND "
 	                         "region = 'east1'"), 1);
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -386,7 +386,7 @@ START_TEST(test_regions_changed)
 	ck_assert_str_eq(job_of(rb, "B").to_region, "west1");
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 
@@ -436,7 +436,7 @@ START_TEST(test_migrate_v1)
 		ewc_rebalance_free(rb);
 		ewc_ctx_free(ctx);
 	}
-	ewc_db_close(db);
+	ewc_db_free(db);
 }
 END_TEST
 

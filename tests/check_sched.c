@@ -36,7 +36,7 @@ START_TEST(test_place_one_exact)
 	ck_assert_near(p.latency_ms, 20);
 	ck_assert(p.reservation == 0);
 	/* without EWC_RESERVE nothing is taken */
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &free_gpus);
+	ewc_ctx_available(ctx, "west1", "A100", &free_gpus);
 	ck_assert_int_eq(free_gpus, 16);
 	ewc_ctx_free(ctx);
 }
@@ -55,7 +55,7 @@ START_TEST(test_reserve_release)
 	ck_assert_int_eq(ewc_place_one(ctx, &j, NULL, EWC_RESERVE, &b), 0);
 	ck_assert_str_eq(a.region, "west1");
 	ck_assert_str_eq(b.region, "west1");
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &f);
+	ewc_ctx_available(ctx, "west1", "A100", &f);
 	ck_assert_int_eq(f, 0);
 	ck_assert_int_eq(ewc_place_one(ctx, &j, NULL, EWC_RESERVE, &c), 0);
 	ck_assert_str_eq(c.region, "east1");
@@ -74,9 +74,9 @@ START_TEST(test_reserve_release)
 	ck_assert_int_eq(ewc_release(ctx, 0), EWC_ENOTFOUND);
 	ck_assert_int_eq(ewc_release(ctx, b.reservation), 0);
 	ck_assert_int_eq(ewc_release(ctx, c.reservation), 0);
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &f);
+	ewc_ctx_available(ctx, "west1", "A100", &f);
 	ck_assert_int_eq(f, 16);
-	ewc_ctx_free_gpus(ctx, "east1", "A100", &f);
+	ewc_ctx_available(ctx, "east1", "A100", &f);
 	ck_assert_int_eq(f, 8);
 	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 0);
 	/* a reused slot gets a new id: the old one stays dead */
@@ -97,8 +97,8 @@ START_TEST(test_updates_change_answers)
 
 	/* with west1's A100 gone and X2 grown to 8, T runs on X2 for 50 h:
 	 * 400 GPU-h * 14 + 384 kWh * 0.3 + 50 = 5765.2 CNY */
-	ck_assert_int_eq(ewc_ctx_set_free(ctx, "west1", "A100", 0), 0);
-	ck_assert_int_eq(ewc_ctx_set_free(ctx, "west1", "X2", 8), 0);
+	ck_assert_int_eq(ewc_ctx_set_available(ctx, "west1", "A100", 0), 0);
+	ck_assert_int_eq(ewc_ctx_set_available(ctx, "west1", "X2", 8), 0);
 	ck_assert_int_eq(ewc_place_one(ctx, &j, NULL, 0, &p), 0);
 	ck_assert_str_eq(p.gpu_type, "X2");
 	ck_assert_near(p.hours, 50);
@@ -107,17 +107,17 @@ START_TEST(test_updates_change_answers)
 	ck_assert_int_eq(ewc_ctx_set_power(ctx, "west1", 20, NAN), 0);
 	ck_assert_int_eq(ewc_place_one(ctx, &j, NULL, 0, &p), 0);
 	ck_assert_str_eq(p.region, "east1");
-	ck_assert_int_eq(ewc_ctx_set_free(ctx, "west1", "H100", 1), EWC_ENOTFOUND);
-	ck_assert_str_eq(ewc_errmsg(ctx), "region \"west1\" has no GPU type \"H100\"");
-	ck_assert_int_eq(ewc_ctx_set_free(ctx, "mars", "A100", 1), EWC_ENOTFOUND);
-	ck_assert_int_eq(ewc_ctx_set_free(ctx, "west1", "A100", -1), EWC_EINVAL);
+	ck_assert_int_eq(ewc_ctx_set_available(ctx, "west1", "H100", 1), EWC_ENOTFOUND);
+	ck_assert_str_eq(ewc_errmsg(), "region \"west1\" has no GPU type \"H100\"");
+	ck_assert_int_eq(ewc_ctx_set_available(ctx, "mars", "A100", 1), EWC_ENOTFOUND);
+	ck_assert_int_eq(ewc_ctx_set_available(ctx, "west1", "A100", -1), EWC_EINVAL);
 	ck_assert_int_eq(ewc_ctx_set_power(ctx, "west1", NAN, 1.5), EWC_EINVAL);
-	ck_assert_int_eq(ewc_ctx_free_gpus(ctx, "west1", "X2", &f), 0);
+	ck_assert_int_eq(ewc_ctx_available(ctx, "west1", "X2", &f), 0);
 	ck_assert_int_eq(f, 8);
 	/* a bad job is an input error, named */
 	j.gpus = 0;
 	ck_assert_int_eq(ewc_place_one(ctx, &j, NULL, 0, &p), EWC_EINPUT);
-	ck_assert_str_eq(ewc_errmsg(ctx), "job \"T\": gpus: must be an integer > 0, got 0");
+	ck_assert_str_eq(ewc_errmsg(), "job \"T\": gpus: must be an integer > 0, got 0");
 	ewc_ctx_free(ctx);
 }
 END_TEST
@@ -138,17 +138,17 @@ START_TEST(test_commit_all_or_nothing)
 	ck_assert(ids[0] != 0 && ids[1] != 0);
 	ck_assert(ids[2] == 0); /* BIG is unplaced */
 	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 2);
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &f);
+	ewc_ctx_available(ctx, "west1", "A100", &f);
 	ck_assert_int_eq(f, 8);
-	ewc_ctx_free_gpus(ctx, "east1", "A100", &f);
+	ewc_ctx_available(ctx, "east1", "A100", &f);
 	ck_assert_int_eq(f, 4);
 	/* committing again: east1 has 4 left and the plan needs 4, west1 has 8
 	 * and needs 8, so it fits once more; a third time it cannot */
 	ck_assert_int_eq(ewc_plan_commit(plan, NULL), 0);
 	ck_assert_int_eq(ewc_plan_commit(plan, NULL), EWC_ECAPACITY);
-	ck_assert_str_eq(ewc_errmsg(ctx), "capacity changed since the plan was made: east1 has 0 "
+	ck_assert_str_eq(ewc_errmsg(), "capacity changed since the plan was made: east1 has 0 "
 	                                  "free A100, the plan needs 4");
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &f);
+	ewc_ctx_available(ctx, "west1", "A100", &f);
 	ck_assert_int_eq(f, 0); /* nothing of the failed commit was applied */
 	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 4);
 	ck_assert_int_eq(ewc_release(ctx, ids[0]), 0);
@@ -168,7 +168,7 @@ START_TEST(test_plan_keeps_its_snapshot)
 
 	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
 	ewc_ctx_set_power(ctx, "west1", 20, NAN);
-	ewc_ctx_set_free(ctx, "west1", "A100", 0);
+	ewc_ctx_set_available(ctx, "west1", "A100", 0);
 	/* the plan's figures are those it was made with */
 	ewc_plan_option(plan, 0, 2, &o);
 	ck_assert_str_eq(o.region, "west1");
@@ -215,7 +215,7 @@ static void *work(void *arg)
 		if (!p.placed)
 			continue;
 		w->placed++;
-		if (ewc_ctx_free_gpus(w->ctx, p.region, p.gpu_type, &f) != 0 || f < 0)
+		if (ewc_ctx_available(w->ctx, p.region, p.gpu_type, &f) != 0 || f < 0)
 			w->overbooked++;
 		if (ewc_release(w->ctx, p.reservation) != 0)
 			w->errors++;
@@ -242,11 +242,11 @@ START_TEST(test_threads_never_overbook)
 	}
 	/* 28 GPUs for 8 threads of 1-4: almost every call finds room */
 	ck_assert_int_gt(placed, THREADS * ROUNDS / 2);
-	ewc_ctx_free_gpus(ctx, "west1", "A100", &f);
+	ewc_ctx_available(ctx, "west1", "A100", &f);
 	ck_assert_int_eq(f, 16);
-	ewc_ctx_free_gpus(ctx, "west1", "X2", &f);
+	ewc_ctx_available(ctx, "west1", "X2", &f);
 	ck_assert_int_eq(f, 4);
-	ewc_ctx_free_gpus(ctx, "east1", "A100", &f);
+	ewc_ctx_available(ctx, "east1", "A100", &f);
 	ck_assert_int_eq(f, 8);
 	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 0);
 	ewc_ctx_free(ctx);

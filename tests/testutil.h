@@ -56,7 +56,7 @@ static inline ewc_ctx *t_ctx(const char *catalog, const char *regions)
 	ewc_ctx *ctx = NULL;
 	ck_assert_int_eq(ewc_ctx_new(&ctx), 0);
 	int rc = t_load(ctx, catalog, regions);
-	ck_assert_msg(rc == 0, "load failed: %s", ewc_errmsg(ctx));
+	ck_assert_msg(rc == 0, "load failed: %s", ewc_errmsg());
 	return ctx;
 }
 
@@ -66,7 +66,7 @@ static inline ewc_jobs *t_jobs(ewc_ctx *ctx, const char *csv)
 	ewc_buffer b = tbuf("jobs.csv", csv);
 	ck_assert_int_eq(ewc_jobs_new(&jobs, ctx), 0);
 	int rc = ewc_jobs_load_csv_buffer(jobs, &b);
-	ck_assert_msg(rc == 0, "jobs failed: %s", ewc_errmsg(ctx));
+	ck_assert_msg(rc == 0, "jobs failed: %s", ewc_errmsg());
 	return jobs;
 }
 

@@ -172,7 +172,7 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 int args_policy_apply(const place_args *a, ewc_place_options *o)
 {
 	if (a->policy && ewc_policy_load(o, a->policy) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
+		tool_error("%s", ewc_errmsg());
 		return EXIT_ERR;
 	}
 	if (a->budget >= 0)
@@ -213,12 +213,12 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 		int bad;
 		if (a->commit) {
 			if (ewc_db_open(&db, a->db) != 0)
-				tool_error("%s", ewc_errmsg(NULL));
+				tool_error("%s", ewc_errmsg());
 		} else {
 			db = tool_db_existing(a->db);
 		}
 		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h) != 0;
-		ewc_db_close(db);
+		ewc_db_free(db);
 		if (bad)
 			goto fail;
 	}
@@ -237,7 +237,7 @@ int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 	if (shown)
 		fputs("\r\033[K", stderr);
 	if (rc != 0) {
-		tool_error("%s", ewc_errmsg(*ctx));
+		tool_error("%s", ewc_errmsg());
 		goto fail;
 	}
 	return 0;

@@ -21,7 +21,6 @@ const char cmd_explain_help[] =
 
 typedef struct row {
 	ewc_option o;
-	char *reason;
 } row;
 
 static int cmp_rows(const void *x, const void *y)
@@ -67,8 +66,6 @@ int cmd_explain(int argc, char **argv)
 	for (size_t k = 0; k < nopt; k++) {
 		rows[k].o.version = EWC_OPTION_VERSION;
 		ewc_plan_option(plan, job, k, &rows[k].o);
-		/* the reason string is reused by the next call: keep a copy */
-		rows[k].reason = rows[k].o.reason ? strdup(rows[k].o.reason) : NULL;
 	}
 	qsort(rows, nopt, sizeof *rows, cmp_rows);
 
@@ -117,10 +114,8 @@ int cmd_explain(int argc, char **argv)
 	for (size_t k = 0; k < nopt; k++)
 		if (!rows[k].o.eligible)
 			printf("   %-20s %-4s %-5s %s\n", rows[k].o.region, ewc_zone_name(rows[k].o.zone),
-			       rows[k].o.gpu_type, rows[k].reason ? rows[k].reason : "");
+			       rows[k].o.gpu_type, rows[k].o.reason);
 	printf("\n* chosen by the plan, b chosen by the near-origin plan; objective in %s.\n", unit);
-	for (size_t k = 0; k < nopt; k++)
-		free(rows[k].reason);
 	free(rows);
 out:
 	ewc_plan_free(plan);

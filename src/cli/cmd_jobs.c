@@ -141,7 +141,7 @@ int cmd_jobs(int argc, char **argv)
 		rc = ewc_db_job_remove(db, a.id);
 	}
 	if (rc != 0)
-		tool_error("%s", ewc_errmsg(NULL));
-	ewc_db_close(db);
+		tool_error("%s", ewc_errmsg());
+	ewc_db_free(db);
 	return rc ? EXIT_ERR : EXIT_OK;
 }

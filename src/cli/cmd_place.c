@@ -80,7 +80,7 @@ static void print_duals(FILE *f, ewc_plan *plan)
 	size_t n = 0;
 	char n1[64], n2[64];
 
-	if (ewc_plan_shadow_prices(plan, &n) != 0)
+	if (ewc_plan_compute_shadow_prices(plan, &n) != 0)
 		return;
 	fprintf(f, "\nShadow prices (LP duals with the placed jobs fixed; LP objective %s %s):\n",
 	        tool_fmt(n1, sizeof n1, ewc_plan_lp_objective(plan), 2), unit);
@@ -266,11 +266,11 @@ static int commit(const place_args *a, const ewc_plan *plan, const ewc_totals *t
 		                         a->regions.paths[i]);
 	if (ewc_db_open(&db, path) != 0 ||
 	    ewc_db_commit_plan(db, plan, a->now, source, &run) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
-		ewc_db_close(db);
+		tool_error("%s", ewc_errmsg());
+		ewc_db_free(db);
 		return -1;
 	}
-	ewc_db_close(db);
+	ewc_db_free(db);
 	fprintf(stderr, "ewc: recorded as run %lld in %s: %zu jobs started\n", run, path, t->placed);
 	return 0;
 }
@@ -301,8 +301,8 @@ int cmd_place(int argc, char **argv)
 		return EXIT_ERR;
 	}
 
-	if (a.show_duals && ewc_plan_shadow_prices(plan, &(size_t){ 0 }) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+	if (a.show_duals && ewc_plan_compute_shadow_prices(plan, &(size_t){ 0 }) != 0) {
+		tool_error("%s", ewc_errmsg());
 		ewc_plan_free(plan);
 		ewc_jobs_free(jobs);
 		ewc_ctx_free(ctx);
@@ -311,7 +311,7 @@ int cmd_place(int argc, char **argv)
 	if (strcmp(a.format, "json") == 0) {
 		char *json;
 		if (ewc_plan_to_json(plan, 2, &json) != 0) {
-			tool_error("%s", ewc_errmsg(ctx));
+			tool_error("%s", ewc_errmsg());
 			rc = EXIT_ERR;
 		} else {
 			size_t n = strlen(json);

@@ -202,7 +202,7 @@ int cmd_frontier(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (ewc_frontier_make(&fr, ctx, jobs, &a.opts, a.points) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		rc = EXIT_ERR;
 	} else {
 		if (strcmp(a.format, "json") == 0) {
@@ -286,19 +286,19 @@ int cmd_whatif(int argc, char **argv)
 		goto done;
 	for (size_t i = 0; i < a.nsets; i++)
 		if (ewc_ctx_set(cc, a.sets[i]) != 0) {
-			tool_error("--set: %s", ewc_errmsg(cc));
+			tool_error("--set: %s", ewc_errmsg());
 			goto done;
 		}
 	if (!(jb = tool_jobs(cb, a.jobs)) || !(jc = tool_jobs(cc, a.jobs)))
 		goto done;
 	if (ewc_place(&pb, cb, jb, &a.opts) != 0) {
-		tool_error("base plan: %s", ewc_errmsg(cb));
+		tool_error("base plan: %s", ewc_errmsg());
 		goto done;
 	}
 	/* from the base plan: with more room or lower prices the answer can
 	 * only improve, whatever the time limit */
 	if (ewc_place_from(&pc, cc, jc, &a.opts, pb) != 0) {
-		tool_error("changed plan: %s", ewc_errmsg(cc));
+		tool_error("changed plan: %s", ewc_errmsg());
 		goto done;
 	}
 	ewc_plan_totals(pb, &tb);

@@ -356,11 +356,11 @@ int cmd_rebalance(int argc, char **argv)
 	ctx = tool_load(&a.regions);
 	if (!ctx || tool_overlay(db, ctx, a.now, a.max_age_h) != 0) {
 		ewc_ctx_free(ctx);
-		ewc_db_close(db);
+		ewc_db_free(db);
 		return EXIT_ERR;
 	}
 	if (ewc_rebalance_plan(&rb, ctx, db, a.now, &a.opts) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		rc = EXIT_ERR;
 		goto out;
 	}
@@ -374,7 +374,7 @@ int cmd_rebalance(int argc, char **argv)
 			                         i ? " " : "", a.regions.paths[i]);
 		/* the state comes first: no report of moves that were not kept */
 		if (ewc_db_commit_rebalance(db, rb, source, &run) != 0) {
-			tool_error("%s", ewc_errmsg(NULL));
+			tool_error("%s", ewc_errmsg());
 			rc = EXIT_ERR;
 			goto out;
 		}
@@ -411,6 +411,6 @@ int cmd_rebalance(int argc, char **argv)
 out:
 	ewc_rebalance_free(rb);
 	ewc_ctx_free(ctx);
-	ewc_db_close(db);
+	ewc_db_free(db);
 	return rc;
 }

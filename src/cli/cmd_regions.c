@@ -256,13 +256,13 @@ static int import(int argc, char **argv)
 		goto out;
 	if (ewc_import_read(&im, ctx, &data, mapf ? &map : NULL, &io) != 0 ||
 	    ewc_import_apply(ctx, im) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		goto out;
 	}
 	ewc_time_format((double)time(NULL), when, sizeof when);
 	snprintf(note, sizeof note, "imported from %s file %s on %s", io.format, file, when);
 	if (ewc_import_to_xml(im, ctx, note, &xml, &xlen) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		goto out;
 	}
 	if (tool_write(output, xml, xlen) != 0)
@@ -371,7 +371,7 @@ static int sync_feeds(int argc, char **argv)
 	if (!ctx)
 		return EXIT_ERR;
 	if (ewc_db_open(&db, tool_db_path(dbpath)) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
+		tool_error("%s", ewc_errmsg());
 		ewc_ctx_free(ctx);
 		return EXIT_ERR;
 	}
@@ -382,8 +382,8 @@ static int sync_feeds(int argc, char **argv)
 		tool_overlay(db, ctx, now, max_age);
 	}
 	if (rc)
-		tool_error("%s", ewc_errmsg(ctx));
-	ewc_db_close(db);
+		tool_error("%s", ewc_errmsg());
+	ewc_db_free(db);
 	ewc_ctx_free(ctx);
 	return rc == 0 ? EXIT_OK : rc == EWC_EFEED ? EXIT_PARTIAL : EXIT_ERR;
 }

@@ -687,7 +687,7 @@ static int save(const char *path, htmlDocPtr doc)
 	int size = 0, rc;
 
 	if (!doc) {
-		tool_error("%s: cannot build the report: %s", path, ewc_errmsg(NULL));
+		tool_error("%s: cannot build the report: %s", path, ewc_errmsg());
 		return -1;
 	}
 	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);

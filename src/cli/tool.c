@@ -70,11 +70,11 @@ ewc_ctx *tool_load(tool_regions *r)
 		r->paths[r->n++] = env && *env ? env : EWC_REGIONS_DIR;
 	}
 	if (ewc_ctx_new(&ctx) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
+		tool_error("%s", ewc_errmsg());
 		return NULL;
 	}
 	if (ewc_ctx_load_regions(ctx, r->paths, r->n, NULL, 0) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		ewc_ctx_free(ctx);
 		return NULL;
 	}
@@ -86,11 +86,11 @@ ewc_jobs *tool_jobs(ewc_ctx *ctx, const char *path)
 	ewc_jobs *jobs;
 
 	if (ewc_jobs_new(&jobs, ctx) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		return NULL;
 	}
 	if (ewc_jobs_load_csv(jobs, path) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		ewc_jobs_free(jobs);
 		return NULL;
 	}
@@ -224,7 +224,7 @@ ewc_db *tool_db_existing(const char *path)
 		return NULL;
 	}
 	if (ewc_db_open(&db, path) != 0) {
-		tool_error("%s", ewc_errmsg(NULL));
+		tool_error("%s", ewc_errmsg());
 		return NULL;
 	}
 	return db;
@@ -272,7 +272,7 @@ int tool_solve_option(const char *cmd, const char *name, const char *value,
 	snprintf(opt, sizeof opt, "--%s", name);
 	if (strcmp(name, "mode") == 0) {
 		if (ewc_mode_parse(&o->mode, value) != 0)
-			return tool_usage(cmd, "--mode: %s", ewc_errmsg(NULL));
+			return tool_usage(cmd, "--mode: %s", ewc_errmsg());
 	} else if (strcmp(name, "carbon-price") == 0) {
 		if (tool_number(cmd, opt, value, &o->carbon_price))
 			return EXIT_USAGE;
@@ -353,7 +353,7 @@ int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h)
 	overlay_say s = { now, max_age_h };
 
 	if (ewc_db_overlay(db, ctx, say_overlay, &s) != 0) {
-		tool_error("%s", ewc_errmsg(ctx));
+		tool_error("%s", ewc_errmsg());
 		return -1;
 	}
 	return 0;

@@ -49,11 +49,14 @@ int ewc_ctx_new(ewc_ctx **out);
  * freed first. */
 void ewc_ctx_free(ewc_ctx *ctx);
 
-/* The message of the most recent failing call made by the calling thread
- * (on ctx or on anything made from it). Several problems found in one input
- * are on separate lines. The string belongs to the library and stays valid
- * until the thread's next failing call. ctx may be NULL. Never NULL. */
-const char *ewc_errmsg(const ewc_ctx *ctx);
+/* The message of the most recent failing call made by the calling thread,
+ * whatever handle it was made on (like libgit2's git_error_last()). It is
+ * kept per thread, not per handle, because one context is shared by many
+ * threads: a message on the context would be overwritten by another
+ * thread's failure before its caller could read it. Several problems found
+ * in one input are on separate lines. The string belongs to the library and
+ * stays valid until the thread's next failing call. Never NULL. */
+const char *ewc_errmsg(void);
 
 /* An in-memory input: `name` is what error messages call it. */
 typedef struct ewc_buffer {
@@ -357,10 +360,14 @@ typedef struct ewc_shadow {
 const char *ewc_shadow_kind_name(ewc_shadow_kind kind);
 const char *ewc_shadow_unit(ewc_shadow_kind kind);
 
-/* Compute the shadow prices of a plan (once; later calls are free): every
- * capacity the plan fills and every policy constraint set. *count receives
- * how many. 0, EWC_EINVAL, EWC_ENOMEM or EWC_ESOLVER. */
-int ewc_plan_shadow_prices(ewc_plan *plan, size_t *count);
+/* Compute the shadow prices of a plan: every capacity the plan fills and
+ * every policy constraint set. *count receives how many. The plan is not
+ * const here because the prices are kept in it, for ewc_plan_shadow() and
+ * ewc_plan_to_json(): they come from an LP solve, too dear to repeat per
+ * read or to make on every plan that never asks. The first call solves,
+ * later ones return the kept count. Not while another thread reads the
+ * plan. 0, EWC_EINVAL, EWC_ENOMEM or EWC_ESOLVER. */
+int ewc_plan_compute_shadow_prices(ewc_plan *plan, size_t *count);
 /* Shadow price i (capacity first, by region and type; then the policies).
  * Strings belong to the plan. */
 int ewc_plan_shadow(const ewc_plan *plan, size_t i, ewc_shadow *out);
@@ -397,9 +404,11 @@ typedef struct ewc_assignment {
 /* Assignment of job `i` (input order). Strings belong to the plan. */
 int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
 
-#define EWC_OPTION_VERSION 1
+#define EWC_OPTION_VERSION 2
+/* Longest reason an option can be excluded for, the NUL included. */
+#define EWC_REASON_MAX 256
 /* One (region, GPU type) a job could use, for explanations. `eligible` is 0
- * when the option is excluded and `reason` says why; `chosen` is 1 for the
+ * when the option is excluded and `reason` says why (empty when eligible); `chosen` is 1 for the
  * option the plan picked, `baseline` 1 for the baseline's pick. Figures are
  * filled for every option whose region has the type. */
 typedef struct ewc_option {
@@ -419,16 +428,15 @@ typedef struct ewc_option {
 	double objective;
 	double latency_ms;     /* < 0 when no link from the origin */
 	long free_gpus;
-	const char *reason;    /* NULL when eligible */
+	char reason[EWC_REASON_MAX];  /* "" when eligible */
 } ewc_option;
-#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, NULL }
+#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, "" }
 
 /* Options of job `i`: every region crossed with every type the job
- * accepts, regions in load order. ewc_plan_option() fills entry `k`;
- * strings belong to the plan and stay valid until the next call on the
- * same plan from any thread. */
+ * accepts, regions in load order. ewc_plan_option() fills entry `k`: the
+ * reason is copied into `out`, the other strings belong to the plan. */
 size_t ewc_plan_option_count(const ewc_plan *plan, size_t i);
-int ewc_plan_option(ewc_plan *plan, size_t i, size_t k, ewc_option *out);
+int ewc_plan_option(const ewc_plan *plan, size_t i, size_t k, ewc_option *out);
 
 /* ---- The cost-carbon frontier -------------------------------------------- */
 
@@ -481,7 +489,7 @@ int ewc_ctx_set(ewc_ctx *ctx, const char *setting);
 
 /* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0),
  * with "policy" when a policy constraint was set and "shadow_prices" once
- * ewc_plan_shadow_prices() has run.
+ * ewc_plan_compute_shadow_prices() has run.
  * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */
 int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
 
@@ -492,14 +500,14 @@ int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
  * with ewc_release(); ewc_plan_commit() reserves a whole batch plan at once.
  *
  * Thread safety: one context may be shared by any number of threads for
- * ewc_place_one(), ewc_release(), ewc_plan_commit(), ewc_ctx_set_free(),
- * ewc_ctx_set_power(), ewc_ctx_free_gpus(), ewc_ctx_reservations() and
+ * ewc_place_one(), ewc_release(), ewc_plan_commit(), ewc_ctx_set_available(),
+ * ewc_ctx_set_power(), ewc_ctx_available(), ewc_ctx_reservations() and
  * ewc_place(): they take the context's lock (ewc_place() only while it
  * copies the regions; its GLPK solve runs unlocked, one problem per thread).
  * Loading regions may also run concurrently, but it invalidates job lists,
  * reservations and the strings placements point to. A job list or a plan
- * must not be changed by two threads at once; reading them concurrently is
- * fine except ewc_plan_option(), whose reason string is shared per plan. */
+ * must not be changed by two threads at once (ewc_plan_compute_shadow_prices()
+ * and ewc_plan_commit() change a plan); reading them concurrently is fine. */
 
 /* ewc_place_one() flag: reserve the GPUs of the chosen option. */
 #define EWC_RESERVE 1u
@@ -550,7 +558,8 @@ int ewc_plan_commit(ewc_plan *plan, unsigned long long *reservations);
  * existing reservations stay valid and are added back on release).
  * Returns 0, EWC_ENOTFOUND (no such region, or it has no such type) or
  * EWC_EINVAL (free_gpus < 0). */
-int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus);
+int ewc_ctx_set_available(ewc_ctx *ctx, const char *region, const char *gpu_type,
+                          long free_gpus);
 
 /* Update a region's power price (CNY/kWh, >= 0) and green share (0..1);
  * pass NAN to keep either. Plans made before keep the old figures. */
@@ -558,7 +567,7 @@ int ewc_ctx_set_power(ewc_ctx *ctx, const char *region, double power_price,
                       double green_share);
 
 /* GPUs free now for a region's type. */
-int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out);
+int ewc_ctx_available(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out);
 
 /* Reservations held now. */
 size_t ewc_ctx_reservations(ewc_ctx *ctx);
@@ -583,9 +592,10 @@ typedef struct ewc_db ewc_db;
  * mode, the schema migrated forward to this version's. A file that is not
  * an SQLite database, is another program's database, or has a newer schema
  * is refused with EWC_EINPUT and left untouched. Returns 0, EWC_EINPUT,
- * EWC_EIO or EWC_ENOMEM; close with ewc_db_close(). */
+ * EWC_EIO or EWC_ENOMEM; free it (closing the file) with ewc_db_free(),
+ * NULL is fine. */
 int ewc_db_open(ewc_db **out, const char *path);
-void ewc_db_close(ewc_db *db);
+void ewc_db_free(ewc_db *db);
 
 /* Record a plan in one transaction: a snapshot of the regions it was made
  * on (`source` says where they came from), a run with its totals and the

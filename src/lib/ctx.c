@@ -259,12 +259,12 @@ static int find_pool(ewc_ctx *ctx, const char *region, const char *gpu_type, int
 	return 0;
 }
 
-int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus)
+int ewc_ctx_set_available(ewc_ctx *ctx, const char *region, const char *gpu_type, long free_gpus)
 {
 	int r, k, rc;
 
 	if (!ctx)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_free: NULL context");
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_available: NULL context");
 	if (free_gpus < 0)
 		return ewc__seterr(EWC_EINVAL, "free GPUs must be >= 0, got %ld", free_gpus);
 	ewc__lock(ctx);
@@ -275,12 +275,12 @@ int ewc_ctx_set_free(ewc_ctx *ctx, const char *region, const char *gpu_type, lon
 	return rc;
 }
 
-int ewc_ctx_free_gpus(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out)
+int ewc_ctx_available(ewc_ctx *ctx, const char *region, const char *gpu_type, long *out)
 {
 	int r, k, rc;
 
 	if (!ctx || !out)
-		return ewc__seterr(EWC_EINVAL, "ewc_ctx_free_gpus: NULL argument");
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_available: NULL argument");
 	ewc__lock(ctx);
 	rc = find_pool(ctx, region, gpu_type, &r, &k);
 	if (rc == 0)

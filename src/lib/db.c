@@ -238,19 +238,19 @@ int ewc_db_open(ewc_db **out, const char *path)
 	                                      SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = db->h ? db_err(db, EWC_EIO, "cannot open")
 		           : ewc__seterr(EWC_ENOMEM, "out of memory");
-		ewc_db_close(db);
+		ewc_db_free(db);
 		return rc;
 	}
 	rc = prepare(db);
 	if (rc) {
-		ewc_db_close(db);
+		ewc_db_free(db);
 		return rc;
 	}
 	*out = db;
 	return 0;
 }
 
-void ewc_db_close(ewc_db *db)
+void ewc_db_free(ewc_db *db)
 {
 	if (!db)
 		return;

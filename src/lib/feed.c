@@ -183,7 +183,7 @@ static void read_feed(ewc__diag *d, const char *file, xmlNodePtr n, feed *f)
 		if (!path) {
 			d->oom = 1;
 		} else if (ewc__slurp(path, MAP_MAX_BYTES, &f->map, &f->map_len) != 0) {
-			ewc__diag_add(d, "%s:%ld: feed@map: %s", file, line, ewc_errmsg(NULL));
+			ewc__diag_add(d, "%s:%ld: feed@map: %s", file, line, ewc_errmsg());
 			free(path);
 		} else {
 			f->map_name = path;
@@ -506,7 +506,7 @@ static int sync_one(ewc_db *db, ewc_ctx *ctx, const feed *f, double now, ewc_fee
 		data.name = name ? name : f->name;
 		if (ewc_import_read(&im, ctx, &data, f->map ? &map : NULL, &f->io) != 0) {
 			msg = ewc__asprintf("the response is not valid %s: %s", f->format,
-			                    ewc_errmsg(NULL));
+			                    ewc_errmsg());
 		} else if (!ewc_import_setting(im, 0)) {
 			msg = ewc__strdup("the response gave no figure for any region of the map");
 		} else {

@@ -1055,7 +1055,7 @@ int ewc_import_to_xml(const ewc_import *im, const ewc_ctx *cctx, const char *not
 		if ((rc = ewc__slurp(files[k], 64u * 1024u * 1024u, &data, &n)) != 0) {
 			if (rc == EWC_EINPUT || rc == EWC_EIO)
 				rc = ewc__seterr(EWC_EIO, "%s (a region file read before): %s", files[k],
-				                 ewc_errmsg(NULL));
+				                 ewc_errmsg());
 			break;
 		}
 		src = ewc__xml_parse(files[k], data, n, &d);

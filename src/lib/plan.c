@@ -841,7 +841,7 @@ size_t ewc_plan_option_count(const ewc_plan *p, size_t i)
 	return p->w.nregions * (size_t)p->jobs->v[i].ntypes;
 }
 
-int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
+int ewc_plan_option(const ewc_plan *p, size_t i, size_t k, ewc_option *out)
 {
 	const ewc__world *w;
 	const ewc__job *J;
@@ -873,8 +873,9 @@ int ewc_plan_option(ewc_plan *p, size_t i, size_t k, ewc_option *out)
 		out->carbon_kg = c.carbon_kg;
 		out->objective = ewc__objective(p->opts.mode, p->opts.carbon_price, &c);
 	}
-	out->eligible = ewc__eligible(w, J, r, t, out->free_gpus, p->why, sizeof p->why);
-	out->reason = out->eligible ? NULL : p->why;
+	out->eligible = ewc__eligible(w, J, r, t, out->free_gpus, out->reason, sizeof out->reason);
+	if (out->eligible)
+		out->reason[0] = '\0';
 	for (size_t o = p->first[i]; o < p->first[i + 1]; o++)
 		if (p->opt_region[o] == r && p->opt_type[o] == t) {
 			out->chosen = p->choice[i] == (int)o;
@@ -919,7 +920,7 @@ int ewc_plan_policy(const ewc_plan *p, ewc_policy *out)
 	return 0;
 }
 
-int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
+int ewc_plan_compute_shadow_prices(ewc_plan *p, size_t *count)
 {
 	const ewc__world *w;
 	double *pool_dual = NULL, *side_dual = NULL;
@@ -929,7 +930,7 @@ int ewc_plan_shadow_prices(ewc_plan *p, size_t *count)
 	int rc;
 
 	if (!p || !count)
-		return ewc__seterr(EWC_EINVAL, "ewc_plan_shadow_prices: NULL argument");
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_compute_shadow_prices: NULL argument");
 	if (p->have_shadow) {
 		*count = p->nshadow;
 		return 0;
@@ -1016,7 +1017,7 @@ int ewc_plan_shadow(const ewc_plan *p, size_t i, ewc_shadow *out)
 {
 	if (!p || !out || !p->have_shadow || i >= p->nshadow)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_shadow: no shadow price %zu "
-		                   "(call ewc_plan_shadow_prices first)", i);
+		                   "(call ewc_plan_compute_shadow_prices first)", i);
 	if (check_version(out->version, EWC_SHADOW_VERSION, "ewc_plan_shadow"))
 		return EWC_EVERSION;
 	*out = p->shadow[i];

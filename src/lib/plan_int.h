@@ -29,7 +29,6 @@ struct ewc_plan {
 	ewc_totals totals;
 	ewc_totals base_totals;
 	int proven;
-	char why[256];    /* the reason handed out by ewc_plan_option() */
 	/* rebalancing only (NULL otherwise) */
 	int *stay;        /* [njobs] the option that keeps the job where it runs, or -1 */
 	double *opt_mig;  /* [nopts] migration cost in CNY, 0 for staying */

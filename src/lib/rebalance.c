@@ -116,7 +116,7 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 		j.deadline_h = left > 0 ? left : 1e-9;
 	}
 	if (ewc_jobs_add(rb->jobs, &j) != 0) {
-		snprintf(why, sizeof why, "%s", ewc_errmsg(ctx));
+		snprintf(why, sizeof why, "%s", ewc_errmsg());
 		goto skipped;
 	}
 	if (rb->jobs_n == c->cap) {

@@ -82,7 +82,7 @@ static int read_file(loader *L, const char *path)
 	if (rc == EWC_ENOMEM)
 		return rc;
 	if (rc) { /* reported with the other problems of the load */
-		ewc__diag_add(&L->d, "%s", ewc_errmsg(NULL));
+		ewc__diag_add(&L->d, "%s", ewc_errmsg());
 		L->io_error |= rc == EWC_EIO;
 		return 0;
 	}

@@ -39,9 +39,8 @@ const char *ewc_strerror(int code)
 	}
 }
 
-const char *ewc_errmsg(const ewc_ctx *ctx)
+const char *ewc_errmsg(void)
 {
-	(void)ctx;
 	return tl_msg[0] ? tl_msg : "no error";
 }
 

@@ -36,7 +36,7 @@ static int run(ewc_ctx *ctx, ewc_jobs *jobs, unsigned flags, size_t calls, const
 		ewc_jobs_get(jobs, i % n, &j);
 		double t0 = now_ns();
 		if (ewc_place_one(ctx, &j, NULL, flags, &p) != 0) {
-			fprintf(stderr, "bench: %s\n", ewc_errmsg(ctx));
+			fprintf(stderr, "bench: %s\n", ewc_errmsg());
 			free(t);
 			return 1;
 		}
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 
 	if (ewc_ctx_new(&ctx) || ewc_ctx_load_regions(ctx, &regions, 1, NULL, 0) ||
 	    ewc_jobs_new(&jobs, ctx) || ewc_jobs_load_csv(jobs, jobs_csv)) {
-		fprintf(stderr, "bench: %s\n", ewc_errmsg(ctx));
+		fprintf(stderr, "bench: %s\n", ewc_errmsg());
 		return 1;
 	}
 	printf("ewc_place_one on %zu regions, %zu example jobs (%s)\n", ewc_region_count(ctx),

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	const char *paths[1] = { argv[1] };
 	if (ewc_ctx_new(&ctx) != 0 || ewc_ctx_load_regions(ctx, paths, 1, NULL, 0) != 0 ||
 	    ewc_jobs_new(&jobs, ctx) != 0 || ewc_jobs_load_csv(jobs, argv[2]) != 0) {
-		fprintf(stderr, "bench_scale: %s\n", ewc_errmsg(ctx));
+		fprintf(stderr, "bench_scale: %s\n", ewc_errmsg());
 		goto out;
 	}
 	load = now_s() - t0;
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		ewc_plan *plan = NULL;
 		t0 = now_s();
 		if (ewc_place(&plan, ctx, jobs, &o) != 0) {
-			fprintf(stderr, "bench_scale: %s\n", ewc_errmsg(ctx));
+			fprintf(stderr, "bench_scale: %s\n", ewc_errmsg());
 			goto out;
 		}
 		times[r] = now_s() - t0;
