@@ -537,23 +537,14 @@ static int *start_from(const ewc_plan *p, const ewc_plan *from)
 	return start;
 }
 
-int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
-                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from,
-                  unsigned flags)
+/* Stage 1: the checked options and the plan's own copy of the regions,
+ * taken under the lock: capacity and prices may change while GLPK runs. */
+static int plan_new(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                    const ewc_place_options *opts)
 {
-	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
 	ewc_plan *p;
-	ewc__mip *m;
-	ewc__mip_result res;
-	int *start = NULL;
-	char err[512] = "";
 	int rc;
 
-	if (!out || !ctx || !jobs || jobs->ctx != ctx)
-		return ewc__seterr(EWC_EINVAL, "ewc_place: bad arguments");
-	*out = NULL;
-	if (!opts)
-		opts = &def;
 	rc = ewc__check_options(opts, "ewc_place");
 	if (rc)
 		return rc;
@@ -561,15 +552,12 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		return ewc__seterr(EWC_EINVAL, "gap must be a number >= 0 and < 1");
 	if (!(isfinite(opts->time_limit) && opts->time_limit > 0))
 		return ewc__seterr(EWC_EINVAL, "time limit must be a number of seconds > 0");
-
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	p->ctx = ctx;
 	p->jobs = jobs;
 	ewc__options_copy(&p->opts, opts);
-	/* the plan works on its own copy of the regions, taken under the lock:
-	 * capacity and prices may change while GLPK runs */
 	ewc__lock(ctx);
 	if (ctx->w.nregions == 0)
 		rc = ewc__seterr(EWC_EINVAL, "ewc_place: no regions loaded");
@@ -587,15 +575,25 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	}
 	if (p->opts.mode == EWC_MODE_COST)
 		p->opts.carbon_price = 0;
+	*out = p;
+	return 0;
+}
+
+/* Stage 2: every job's eligible options and the baseline. A rebalancing's
+ * running jobs give their GPUs back to the pools first. 0 or -1 (memory). */
+static int plan_options(ewc_plan *p, const ewc__rebal *rb)
+{
+	const ewc_jobs *jobs = p->jobs;
+
 	p->njobs = jobs->n;
 	p->choice = malloc((p->njobs ? p->njobs : 1) * sizeof *p->choice);
 	p->base = malloc((p->njobs ? p->njobs : 1) * sizeof *p->base);
 	if (!p->choice || !p->base)
-		goto oom;
+		return -1;
 	if (rb) {
 		p->stay = malloc((p->njobs ? p->njobs : 1) * sizeof *p->stay);
 		if (!p->stay)
-			goto oom;
+			return -1;
 		for (size_t j = 0; j < p->njobs; j++) {
 			int r = rb->cur_region[j], t = rb->cur_type[j], k;
 			p->stay[j] = -1;
@@ -605,16 +603,24 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 				p->w.regions[r].gpus[k].free += jobs->v[j].gpus;
 		}
 	}
-	if (build_options(p, rb) != 0 || baseline(p) != 0)
-		goto oom;
+	return build_options(p, rb) != 0 || baseline(p) != 0 ? -1 : 0;
+}
 
+/* Stage 3: the solver's model over the options: pools and their
+ * capacities, priorities, the tie-break objective and the side rows.
+ * 0 or -1 (memory). */
+static int plan_model(ewc_plan *p, const ewc__rebal *rb)
+{
+	const ewc_jobs *jobs = p->jobs;
 	size_t npools = p->w.nregions * p->w.ngpus;
+	ewc__mip *m;
+
 	p->job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *p->job_gpus);
 	p->prio = malloc((p->njobs ? p->njobs : 1) * sizeof *p->prio);
 	p->pool = malloc((p->nopts ? p->nopts : 1) * sizeof *p->pool);
 	p->pool_cap = malloc((npools ? npools : 1) * sizeof *p->pool_cap);
 	if (!p->job_gpus || !p->prio || !p->pool || !p->pool_cap)
-		goto oom;
+		return -1;
 	for (size_t j = 0; j < p->njobs; j++) {
 		p->job_gpus[j] = jobs->v[j].gpus;
 		p->prio[j] = jobs->v[j].priority;
@@ -629,7 +635,7 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	if (p->opts.mode != EWC_MODE_BALANCED) {
 		p->obj2 = malloc((p->nopts ? p->nopts : 1) * sizeof *p->obj2);
 		if (!p->obj2)
-			goto oom;
+			return -1;
 		for (size_t o = 0; o < p->nopts; o++)
 			p->obj2[o] = p->opts.mode == EWC_MODE_CARBON ? p->opt_cost[o].cost_cny
 			                                             : p->opt_cost[o].carbon_kg;
@@ -638,7 +644,7 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		for (size_t o = 0; o < p->nopts; o++)
 			p->obj2[o] += (1 + rb->margin) * p->opt_mig[o];
 	if (build_sides(p, rb) != 0)
-		goto oom;
+		return -1;
 
 	m = &p->m;
 	memset(m, 0, sizeof *m);
@@ -664,6 +670,21 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	m->name_user = p;
 	m->side = p->side;
 	m->nside = p->nside;
+	return 0;
+}
+
+/* Stage 4: solve from the best start there is (staying, for a
+ * rebalancing; the `from` plan's choice, for a frontier point), then
+ * reasons and totals. The model is kept for the shadow prices, without
+ * the start and the once-only settings. */
+static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, unsigned flags)
+{
+	ewc__mip *m = &p->m;
+	ewc__mip_result res;
+	int *start = NULL;
+	char err[512] = "";
+	int rc;
+
 	/* staying is a plan that fits: the GPUs were added back */
 	if (rb) {
 		m->start = p->stay;
@@ -678,14 +699,13 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	memset(&res, 0, sizeof res);
 	res.choice = p->choice;
 	rc = ewc__mip_solve(m, &res, err, sizeof err);
-	if (rc != 0) {
-		ewc__seterr(rc, "%s", err);
-		goto fail;
-	}
-	if (!res.feasible) {
-		rc = policy_failure(p, &res);
-		goto fail;
-	}
+	if (rc != 0)
+		rc = ewc__seterr(rc, "%s", err);
+	else if (!res.feasible)
+		rc = policy_failure(p, &res); /* it solves again from m, start and all */
+	free(start);
+	if (rc)
+		return rc;
 	m->start = NULL;
 	m->keep_priority = 0;
 	m->sides_bind = 0;
@@ -694,7 +714,7 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	p->proven = res.proven;
 	p->solver_objective = res.objective;
 	if (reasons(p) != 0)
-		goto oom;
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
 
 	totals_of(p, p->choice, &p->totals);
 	p->totals.lower_bound = res.bound;
@@ -703,15 +723,33 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		p->totals.gap = 0;
 	totals_of(p, p->base, &p->base_totals);
 	p->base_totals.lower_bound = p->base_totals.objective;
-	free(start);
+	return 0;
+}
+
+int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
+                  const ewc_place_options *opts, const ewc__rebal *rb, const ewc_plan *from,
+                  unsigned flags)
+{
+	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *p = NULL;
+	int rc;
+
+	if (!out || !ctx || !jobs || jobs->ctx != ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_place: bad arguments");
+	*out = NULL;
+	rc = plan_new(&p, ctx, jobs, opts ? opts : &def);
+	if (rc)
+		return rc;
+	if (plan_options(p, rb) != 0 || plan_model(p, rb) != 0)
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	else
+		rc = plan_solve(p, rb, from, flags);
+	if (rc) {
+		ewc_plan_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
-oom:
-	rc = ewc__seterr(EWC_ENOMEM, "out of memory");
-fail:
-	free(start);
-	ewc_plan_free(p);
-	return rc;
 }
 
 static int check_version(unsigned int have, unsigned int want, const char *what)
