@@ -1,4 +1,4 @@
-/* glpk.c - every GLPK call runs here: silenced, and its internal errors turned into codes */
+/* glpk.c - every GLPK call runs here, silenced, its internal errors made codes */
 /* SPDX-License-Identifier: MIT */
 #include <setjmp.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* args.c - the options place, explain, frontier and whatif share, and the load-and-solve they start with */
+/* args.c - the options of place, explain, frontier and whatif, and their load-and-solve */
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <math.h>

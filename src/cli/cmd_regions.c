@@ -1,4 +1,4 @@
-/* cmd_regions.c - `ewc regions list|validate`: inspect region descriptors */
+/* cmd_regions.c - `ewc regions list|validate|import|sync`: inspect, check and refresh descriptors */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* report.h - the rebalancing report: one self-contained HTML file */
+/* report.h - the HTML reports, each one self-contained file: the rebalancing and the frontier */
 /* SPDX-License-Identifier: MIT */
 #ifndef EWC_REPORT_H
 #define EWC_REPORT_H

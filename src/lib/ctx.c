@@ -1,4 +1,4 @@
-/* ctx.c - the context: create and free it, its lock, and lookups in the regions it holds */
+/* ctx.c - the context: create and free it, its lock, lookups in its regions */
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <pthread.h>

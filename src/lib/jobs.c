@@ -1,4 +1,4 @@
-/* jobs.c - job lists: validation, the CSV reader (RFC 4180, via libcsv) */
+/* jobs.c - job lists: each job checked against the regions, and lists read from CSV (csv.c) */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <math.h>

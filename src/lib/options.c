@@ -1,4 +1,4 @@
-/* options.c - the placement options: modes, checks, defaults by struct version, policy files */
+/* options.c - the placement options: modes, checks, version defaults, policy files */
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <stdlib.h>

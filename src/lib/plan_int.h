@@ -1,4 +1,4 @@
-/* plan_int.h - the plan object, shared by plan.c and json.c (not installed) */
+/* plan_int.h - the plan object: made by plan.c, read by json.c, frontier.c, sched.c and record.c */
 /* SPDX-License-Identifier: MIT */
 #ifndef EWC_PLAN_INT_H
 #define EWC_PLAN_INT_H

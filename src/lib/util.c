@@ -1,4 +1,4 @@
-/* util.c - error codes, per-thread error messages and strict number parsing */
+/* util.c - error codes, per-thread messages, strings, strict numbers, times, file reading */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <math.h>

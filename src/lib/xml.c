@@ -1,4 +1,4 @@
-/* xml.c - the hardened XML reader every document goes through, and its attribute checks */
+/* xml.c - the hardened XML reader every document goes through, and its checks */
 /* SPDX-License-Identifier: MIT */
 #include <pthread.h>
 #include <stdint.h>
