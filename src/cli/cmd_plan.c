@@ -266,14 +266,125 @@ static json_t *plan_json(const ewc_plan *p)
 	return j;
 }
 
+/* The two plans of a what-if and what changed between them. */
+typedef struct whatif {
+	ewc_plan *pb, *pc;      /* base, changed */
+	ewc_totals tb, tc;
+	size_t n, moved;        /* jobs, jobs that changed place */
+} whatif;
+
+/* The what-if as JSON: the settings, the difference, the moves, both plans. */
+static int whatif_json(const place_args *a, const whatif *w)
+{
+	json_t *root = json_object(), *sets = json_array(), *mv = json_array();
+	for (size_t i = 0; sets && i < a->nsets; i++)
+		json_array_append_new(sets, json_string(a->sets[i]));
+	for (size_t i = 0; mv && i < w->n; i++) {
+		job_change c;
+		if (!changed(w->pb, w->pc, i, &c))
+			continue;
+		const ewc_assignment *x = &c.x, *y = &c.y;
+		json_array_append_new(mv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:f, s:f}",
+			"job", x->job,
+			"from_region", x->region ? json_string(x->region) : json_null(),
+			"from_gpu_type", x->region ? json_string(x->gpu_type) : json_null(),
+			"to_region", y->region ? json_string(y->region) : json_null(),
+			"to_gpu_type", y->region ? json_string(y->gpu_type) : json_null(),
+			"cost_change_cny", c.cost_cny, "carbon_change_kg", c.carbon_kg));
+	}
+	if (root) {
+		json_object_set_new(root, "settings", sets);
+		json_object_set_new(root, "difference", json_pack(
+			"{s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
+			"cost_cny", w->tc.cost_cny - w->tb.cost_cny,
+			"carbon_kg", w->tc.carbon_kg - w->tb.carbon_kg,
+			"objective", w->tc.objective - w->tb.objective,
+			"gpu_hours_west", w->tc.gpu_hours_west - w->tb.gpu_hours_west,
+			"gpu_hours_domestic", w->tc.gpu_hours_domestic - w->tb.gpu_hours_domestic,
+			"placed", (json_int_t)w->tc.placed - (json_int_t)w->tb.placed,
+			"jobs_moved", (json_int_t)w->moved));
+		json_object_set_new(root, "moves", mv);
+		json_object_set_new(root, "base", plan_json(w->pb));
+		json_object_set_new(root, "changed", plan_json(w->pc));
+	}
+	return emit_json(a, root);
+}
+
+/* The what-if as a table (or, with --format csv, the moves only). */
+static int whatif_text(const place_args *a, const whatif *w)
+{
+	tool_buf b;
+	char n1[64], n2[64], n3[64];
+	if (tool_buf_open(&b) != 0)
+		return EXIT_ERR;
+	FILE *f = b.f;
+	int csv = strcmp(a->format, "csv") == 0;
+	if (csv) {
+		fputs("job,from_region,from_gpu_type,to_region,to_gpu_type,cost_change_cny,"
+		      "carbon_change_kg\n", f);
+	} else {
+		fputs("What if", f);
+		for (size_t i = 0; i < a->nsets; i++)
+			fprintf(f, "%s %s", i ? "," : "", a->sets[i]);
+		fputs(":\n\n", f);
+		fprintf(f, "%-24s %18s %18s %18s\n", "", "BASE", "CHANGED", "DIFFERENCE");
+#define ROW(label, x, y, dec)                                                           \
+	fprintf(f, "%-24s %18s %18s %18s\n", label, tool_fmt(n1, sizeof n1, x, dec),      \
+	        tool_fmt(n2, sizeof n2, y, dec), tool_fmt(n3, sizeof n3, (y) - (x), dec))
+		ROW("cost (CNY)", w->tb.cost_cny, w->tc.cost_cny, 2);
+		ROW("carbon (kg CO2)", w->tb.carbon_kg, w->tc.carbon_kg, 1);
+		ROW(ewc_plan_mode(w->pb) == EWC_MODE_CARBON ? "objective (kg)" : "objective (CNY)",
+		    w->tb.objective, w->tc.objective, 2);
+		ROW("GPU-hours east", w->tb.gpu_hours_east, w->tc.gpu_hours_east, 1);
+		ROW("GPU-hours west", w->tb.gpu_hours_west, w->tc.gpu_hours_west, 1);
+		ROW("GPU-hours domestic", w->tb.gpu_hours_domestic, w->tc.gpu_hours_domestic, 1);
+		ROW("jobs placed", (double)w->tb.placed, (double)w->tc.placed, 0);
+#undef ROW
+		fprintf(f, "\n%zu job%s change%s place:\n", w->moved, w->moved == 1 ? "" : "s",
+		        w->moved == 1 ? "s" : "");
+		if (w->moved)
+			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", "JOB", "BASE", "CHANGED",
+			        "COST CNY", "CARBON KG");
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		job_change c;
+		char from[96], to[96];
+		if (!changed(w->pb, w->pc, i, &c))
+			continue;
+		const ewc_assignment *x = &c.x, *y = &c.y;
+		if (csv) {
+			tool_csv_field(f, x->job, 0);
+			tool_csv_field(f, x->region, 0);
+			tool_csv_field(f, x->region ? x->gpu_type : NULL, 0);
+			tool_csv_field(f, y->region, 0);
+			tool_csv_field(f, y->region ? y->gpu_type : NULL, 0);
+			tool_csv_num(f, c.cost_cny, 0);
+			tool_csv_num(f, c.carbon_kg, 1);
+			continue;
+		}
+		snprintf(from, sizeof from, "%s%s%s", x->region ? x->region : "(unplaced)",
+		         x->region ? " " : "", x->region ? x->gpu_type : "");
+		snprintf(to, sizeof to, "%s%s%s", y->region ? y->region : "(unplaced)",
+		         y->region ? " " : "", y->region ? y->gpu_type : "");
+		fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", x->job, from, to,
+		        tool_fmt(n1, sizeof n1, c.cost_cny, 2),
+		        tool_fmt(n2, sizeof n2, c.carbon_kg, 1));
+	}
+	if (!csv && w->tc.placed != w->tb.placed)
+		fprintf(f, "\nThe changed plan places %zu job%s %s, so the totals cover different "
+		        "work.\n", w->tc.placed > w->tb.placed ? w->tc.placed - w->tb.placed
+		                                         : w->tb.placed - w->tc.placed,
+		        (w->tc.placed > w->tb.placed ? w->tc.placed - w->tb.placed : w->tb.placed - w->tc.placed)
+		        == 1 ? "" : "s", w->tc.placed > w->tb.placed ? "more" : "fewer");
+	return emit(a, &b);
+}
+
 int cmd_whatif(int argc, char **argv)
 {
 	place_args a;
 	ewc_ctx *cb = NULL, *cc = NULL;
 	ewc_jobs *jb = NULL, *jc = NULL;
-	ewc_plan *pb = NULL, *pc = NULL;
-	ewc_totals tb = EWC_TOTALS_INIT, tc = EWC_TOTALS_INIT;
-	size_t n, moved = 0;
+	whatif w = { NULL, NULL, EWC_TOTALS_INIT, EWC_TOTALS_INIT, 0, 0 };
 	int rc = args_parse("whatif", ARGS_WHATIF, cmd_whatif_help, argc, argv, &a);
 
 	if (rc)
@@ -291,128 +402,29 @@ int cmd_whatif(int argc, char **argv)
 		}
 	if (!(jb = tool_jobs(cb, a.jobs)) || !(jc = tool_jobs(cc, a.jobs)))
 		goto done;
-	if (ewc_place(&pb, cb, jb, &a.opts) != 0) {
+	if (ewc_place(&w.pb, cb, jb, &a.opts) != 0) {
 		tool_error("base plan: %s", ewc_errmsg());
 		goto done;
 	}
 	/* from the base plan: with more room or lower prices the answer can
 	 * only improve, whatever the time limit */
-	if (ewc_place_from(&pc, cc, jc, &a.opts, pb) != 0) {
+	if (ewc_place_from(&w.pc, cc, jc, &a.opts, w.pb) != 0) {
 		tool_error("changed plan: %s", ewc_errmsg());
 		goto done;
 	}
-	ewc_plan_totals(pb, &tb);
-	ewc_plan_totals(pc, &tc);
-	n = ewc_jobs_count(jb);
-	for (size_t i = 0; i < n; i++) {
+	ewc_plan_totals(w.pb, &w.tb);
+	ewc_plan_totals(w.pc, &w.tc);
+	w.n = ewc_jobs_count(jb);
+	for (size_t i = 0; i < w.n; i++) {
 		job_change c;
-		moved += (size_t)changed(pb, pc, i, &c);
+		w.moved += (size_t)changed(w.pb, w.pc, i, &c);
 	}
-
-	if (strcmp(a.format, "json") == 0) {
-		json_t *root = json_object(), *sets = json_array(), *mv = json_array();
-		for (size_t i = 0; sets && i < a.nsets; i++)
-			json_array_append_new(sets, json_string(a.sets[i]));
-		for (size_t i = 0; mv && i < n; i++) {
-			job_change c;
-			if (!changed(pb, pc, i, &c))
-				continue;
-			const ewc_assignment *x = &c.x, *y = &c.y;
-			json_array_append_new(mv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:f, s:f}",
-				"job", x->job,
-				"from_region", x->region ? json_string(x->region) : json_null(),
-				"from_gpu_type", x->region ? json_string(x->gpu_type) : json_null(),
-				"to_region", y->region ? json_string(y->region) : json_null(),
-				"to_gpu_type", y->region ? json_string(y->gpu_type) : json_null(),
-				"cost_change_cny", c.cost_cny, "carbon_change_kg", c.carbon_kg));
-		}
-		if (root) {
-			json_object_set_new(root, "settings", sets);
-			json_object_set_new(root, "difference", json_pack(
-				"{s:f, s:f, s:f, s:f, s:f, s:I, s:I}",
-				"cost_cny", tc.cost_cny - tb.cost_cny,
-				"carbon_kg", tc.carbon_kg - tb.carbon_kg,
-				"objective", tc.objective - tb.objective,
-				"gpu_hours_west", tc.gpu_hours_west - tb.gpu_hours_west,
-				"gpu_hours_domestic", tc.gpu_hours_domestic - tb.gpu_hours_domestic,
-				"placed", (json_int_t)tc.placed - (json_int_t)tb.placed,
-				"jobs_moved", (json_int_t)moved));
-			json_object_set_new(root, "moves", mv);
-			json_object_set_new(root, "base", plan_json(pb));
-			json_object_set_new(root, "changed", plan_json(pc));
-		}
-		rc = emit_json(&a, root);
-	} else {
-		tool_buf b;
-		char n1[64], n2[64], n3[64];
-		if (tool_buf_open(&b) != 0)
-			goto done;
-		FILE *f = b.f;
-		int csv = strcmp(a.format, "csv") == 0;
-		if (csv) {
-			fputs("job,from_region,from_gpu_type,to_region,to_gpu_type,cost_change_cny,"
-			      "carbon_change_kg\n", f);
-		} else {
-			fputs("What if", f);
-			for (size_t i = 0; i < a.nsets; i++)
-				fprintf(f, "%s %s", i ? "," : "", a.sets[i]);
-			fputs(":\n\n", f);
-			fprintf(f, "%-24s %18s %18s %18s\n", "", "BASE", "CHANGED", "DIFFERENCE");
-#define ROW(label, x, y, dec)                                                           \
-	fprintf(f, "%-24s %18s %18s %18s\n", label, tool_fmt(n1, sizeof n1, x, dec),      \
-	        tool_fmt(n2, sizeof n2, y, dec), tool_fmt(n3, sizeof n3, (y) - (x), dec))
-			ROW("cost (CNY)", tb.cost_cny, tc.cost_cny, 2);
-			ROW("carbon (kg CO2)", tb.carbon_kg, tc.carbon_kg, 1);
-			ROW(ewc_plan_mode(pb) == EWC_MODE_CARBON ? "objective (kg)" : "objective (CNY)",
-			    tb.objective, tc.objective, 2);
-			ROW("GPU-hours east", tb.gpu_hours_east, tc.gpu_hours_east, 1);
-			ROW("GPU-hours west", tb.gpu_hours_west, tc.gpu_hours_west, 1);
-			ROW("GPU-hours domestic", tb.gpu_hours_domestic, tc.gpu_hours_domestic, 1);
-			ROW("jobs placed", (double)tb.placed, (double)tc.placed, 0);
-#undef ROW
-			fprintf(f, "\n%zu job%s change%s place:\n", moved, moved == 1 ? "" : "s",
-			        moved == 1 ? "s" : "");
-			if (moved)
-				fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", "JOB", "BASE", "CHANGED",
-				        "COST CNY", "CARBON KG");
-		}
-		for (size_t i = 0; i < n; i++) {
-			job_change c;
-			char from[96], to[96];
-			if (!changed(pb, pc, i, &c))
-				continue;
-			const ewc_assignment *x = &c.x, *y = &c.y;
-			if (csv) {
-				tool_csv_field(f, x->job, 0);
-				tool_csv_field(f, x->region, 0);
-				tool_csv_field(f, x->region ? x->gpu_type : NULL, 0);
-				tool_csv_field(f, y->region, 0);
-				tool_csv_field(f, y->region ? y->gpu_type : NULL, 0);
-				tool_csv_num(f, c.cost_cny, 0);
-				tool_csv_num(f, c.carbon_kg, 1);
-				continue;
-			}
-			snprintf(from, sizeof from, "%s%s%s", x->region ? x->region : "(unplaced)",
-			         x->region ? " " : "", x->region ? x->gpu_type : "");
-			snprintf(to, sizeof to, "%s%s%s", y->region ? y->region : "(unplaced)",
-			         y->region ? " " : "", y->region ? y->gpu_type : "");
-			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", x->job, from, to,
-			        tool_fmt(n1, sizeof n1, c.cost_cny, 2),
-			        tool_fmt(n2, sizeof n2, c.carbon_kg, 1));
-		}
-		if (!csv && tc.placed != tb.placed)
-			fprintf(f, "\nThe changed plan places %zu job%s %s, so the totals cover different "
-			        "work.\n", tc.placed > tb.placed ? tc.placed - tb.placed
-			                                         : tb.placed - tc.placed,
-			        (tc.placed > tb.placed ? tc.placed - tb.placed : tb.placed - tc.placed)
-			        == 1 ? "" : "s", tc.placed > tb.placed ? "more" : "fewer");
-		rc = emit(&a, &b);
-	}
-	if (rc == EXIT_OK && tc.unplaced)
+	rc = strcmp(a.format, "json") == 0 ? whatif_json(&a, &w) : whatif_text(&a, &w);
+	if (rc == EXIT_OK && w.tc.unplaced)
 		rc = EXIT_UNPLACED;
 done:
-	ewc_plan_free(pc);
-	ewc_plan_free(pb);
+	ewc_plan_free(w.pc);
+	ewc_plan_free(w.pb);
 	ewc_jobs_free(jc);
 	ewc_jobs_free(jb);
 	ewc_ctx_free(cc);
