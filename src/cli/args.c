@@ -1,4 +1,4 @@
-/* args.c - the options of place, explain, frontier and whatif, and their load-and-solve */
+/* args.c - the planning commands' one option table, and the load-and-solve of place and explain */
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
 #include <math.h>
@@ -11,9 +11,10 @@
 #include "args.h"
 
 enum { O_REGIONS = 256, O_JOBS, O_JOB, O_SOLVE, O_FORMAT, O_OUTPUT, O_LP, O_DB, O_MAXAGE,
-       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_REPORT, O_SET, O_HELP };
+       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_REPORT, O_SET, O_MAXMOVES, O_MARGIN,
+       O_RESTART, O_HELP };
 
-/* Every option of the four commands, with the ARG_* bit that selects it. */
+/* Every option of the planning commands, with the ARG_* bit that selects it. */
 static const struct {
 	struct option o;
 	unsigned which;
@@ -41,12 +42,15 @@ static const struct {
 	{ { "carbon-budget", required_argument, NULL, O_POLICY }, ARG_POLICY },
 	{ { "min-green-share", required_argument, NULL, O_POLICY }, ARG_POLICY },
 	{ { "max-region-share", required_argument, NULL, O_POLICY }, ARG_POLICY },
+	{ { "max-moves", required_argument, NULL, O_MAXMOVES }, ARG_MOVES },
+	{ { "margin", required_argument, NULL, O_MARGIN }, ARG_MOVES },
+	{ { "restart-hours", required_argument, NULL, O_RESTART }, ARG_MOVES },
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
 /* --policy FILE, --carbon-budget, --min-green-share, --max-region-share,
  * by name without the dashes. */
-static int policy_option(const char *cmd, const char *name, const char *value, place_args *a)
+static int policy_option(const char *cmd, const char *name, const char *value, cmd_args *a)
 {
 	char opt[40];
 	double v;
@@ -77,10 +81,11 @@ static int policy_option(const char *cmd, const char *name, const char *value, p
 }
 
 int args_parse(const char *cmd, unsigned which, const char *help, int argc, char **argv,
-               place_args *a)
+               cmd_args *a)
 {
 	struct option opts[NTABLE + 2];
 	ewc_place_options def = EWC_PLACE_OPTIONS_INIT;
+	ewc_rebalance_options rdef = EWC_REBALANCE_OPTIONS_INIT;
 	int c, li = 0, carbon_price_set = 0;
 	size_t n = 0;
 	double v;
@@ -92,6 +97,7 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	memset(a, 0, sizeof *a);
 	a->opts = def;
+	a->rebal = rdef;
 	a->budget = a->green = a->share = -1;
 	a->format = "table";
 	a->now = (double)time(NULL);
@@ -147,6 +153,26 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 				return tool_usage(cmd, "at most %d --set options", ARGS_MAX_SETS);
 			a->sets[a->nsets++] = optarg;
 			break;
+		case O_MAXMOVES:
+			if (tool_number(cmd, "--max-moves", optarg, &v))
+				return EXIT_USAGE;
+			if (v < 0 || v != floor(v) || v > 1e9)
+				return tool_usage(cmd, "--max-moves: want a whole number >= 0, got %s",
+				                  optarg);
+			a->rebal.max_moves = (long)v;
+			break;
+		case O_MARGIN:
+			if (tool_number(cmd, "--margin", optarg, &a->rebal.margin))
+				return EXIT_USAGE;
+			if (a->rebal.margin < 0)
+				return tool_usage(cmd, "--margin: must be >= 0, got %s", optarg);
+			break;
+		case O_RESTART:
+			if (tool_number(cmd, "--restart-hours", optarg, &a->rebal.restart_hours))
+				return EXIT_USAGE;
+			if (a->rebal.restart_hours < 0)
+				return tool_usage(cmd, "--restart-hours: must be >= 0, got %s", optarg);
+			break;
 		case O_HELP:
 			fputs(help, stdout);
 			return -1;
@@ -158,7 +184,7 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 	}
 	if (optind < argc)
 		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	if (!a->jobs)
+	if ((which & ARG_JOBS) && !a->jobs)
 		return tool_usage(cmd, "--jobs FILE is required");
 	if ((which & ARG_JOB) && !a->job)
 		return tool_usage(cmd, "--job ID is required");
@@ -166,10 +192,11 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		return tool_usage(cmd, "--set REGION.FIELD=VALUE is required (at least one)");
 	if (carbon_price_set && a->opts.mode != EWC_MODE_BALANCED)
 		return tool_usage(cmd, "--carbon-price applies to --mode balanced only");
+	a->rebal.place = a->opts;
 	return 0;
 }
 
-int args_policy_apply(const place_args *a, ewc_place_options *o)
+int args_policy_apply(const cmd_args *a, ewc_place_options *o)
 {
 	if (a->policy && ewc_policy_load(o, a->policy) != 0) {
 		tool_error("%s", ewc_errmsg());
@@ -195,7 +222,7 @@ static void progress(void *user, const char *phase, double objective, double bou
 	fflush(stderr);
 }
 
-int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
+int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 {
 	int rc, shown = 0;
 

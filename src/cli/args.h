@@ -1,4 +1,4 @@
-/* args.h - the options place, explain, frontier and whatif share: one table, one parser */
+/* args.h - the options the planning commands share: one table, one parser */
 /* SPDX-License-Identifier: MIT */
 #ifndef EWC_ARGS_H
 #define EWC_ARGS_H
@@ -7,8 +7,8 @@
 
 #define ARGS_MAX_SETS 64
 
-/* What the four planning commands were asked. */
-typedef struct place_args {
+/* What place, explain, frontier, whatif or rebalance was asked. */
+typedef struct cmd_args {
 	tool_regions regions;
 	const char *jobs;
 	const char *format;
@@ -25,15 +25,18 @@ typedef struct place_args {
 	const char *report;     /* frontier: --report FILE.html */
 	const char *sets[ARGS_MAX_SETS];
 	size_t nsets;           /* whatif: --set */
+	ewc_rebalance_options rebal;  /* rebalance: --margin, --restart-hours,
+	                               * --max-moves (its .place is opts) */
 	ewc_place_options opts;
-} place_args;
+} cmd_args;
 
 /* The options of the table, by the commands that take them. */
 enum {
 	ARG_REGIONS = 1u << 0, ARG_JOBS = 1u << 1, ARG_JOB = 1u << 2, ARG_MODE = 1u << 3,
 	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
 	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
-	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15
+	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15,
+	ARG_MOVES = 1u << 16
 };
 #define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
                     ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY)
@@ -41,21 +44,23 @@ enum {
                       ARG_POLICY)
 #define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_REPORT | ARG_FORMAT | \
                        ARG_OUTPUT | ARG_SOLVE | ARG_POLICY)
+#define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | \
+                        ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE)
 #define ARGS_WHATIF (ARG_REGIONS | ARG_JOBS | ARG_SET | ARG_FORMAT | ARG_OUTPUT | ARG_MODE | \
                      ARG_CPRICE | ARG_SOLVE | ARG_POLICY)
 
 /* Parse the options `which` of command `cmd` into a; --help prints `help`.
  * Returns 0, -1 after --help, or the exit code to return (usage). */
 int args_parse(const char *cmd, unsigned which, const char *help, int argc, char **argv,
-               place_args *a);
+               cmd_args *a);
 
 /* Load a's policy file into o, then its --carbon-budget,
  * --min-green-share and --max-region-share over it; prints and returns
  * EXIT_ERR on failure. */
-int args_policy_apply(const place_args *a, ewc_place_options *o);
+int args_policy_apply(const cmd_args *a, ewc_place_options *o);
 
 /* Load regions and jobs and solve; prints and returns EXIT_ERR on failure,
  * else 0 with the three objects set (free them in reverse order). */
-int place_run(place_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan);
+int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan);
 
 #endif /* EWC_ARGS_H */

@@ -36,7 +36,7 @@ static int cmp_rows(const void *x, const void *y)
 
 int cmd_explain(int argc, char **argv)
 {
-	place_args a;
+	cmd_args a;
 	ewc_ctx *ctx;
 	ewc_jobs *jobs;
 	ewc_plan *plan;

@@ -252,7 +252,7 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 }
 
 /* Record the plan in the state database, in one transaction. */
-static int commit(const place_args *a, const ewc_plan *plan, const ewc_totals *t)
+static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t)
 {
 	const char *path = tool_db_path(a->db);
 	char source[1024] = "";
@@ -277,7 +277,7 @@ static int commit(const place_args *a, const ewc_plan *plan, const ewc_totals *t
 
 int cmd_place(int argc, char **argv)
 {
-	place_args a;
+	cmd_args a;
 	ewc_ctx *ctx;
 	ewc_jobs *jobs;
 	ewc_plan *plan;

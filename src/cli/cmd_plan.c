@@ -51,14 +51,14 @@ const char cmd_whatif_help[] =
 	"exit status: 0, 3 when the changed plan leaves jobs unplaced, 1 error, 2 usage.\n";
 
 /* Write the text in b to --output (or stdout); frees b. */
-static int emit(const place_args *a, tool_buf *b)
+static int emit(const cmd_args *a, tool_buf *b)
 {
 	int rc = tool_buf_close(b) != 0 || tool_write(a->output, b->data, b->len) != 0;
 	free(b->data);
 	return rc ? EXIT_ERR : EXIT_OK;
 }
 
-static int emit_json(const place_args *a, json_t *root)
+static int emit_json(const cmd_args *a, json_t *root)
 {
 	char *s = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) |
 	                                      JSON_REAL_PRECISION(15)) : NULL;
@@ -183,7 +183,7 @@ static json_t *frontier_json(const ewc_frontier *fr)
 
 int cmd_frontier(int argc, char **argv)
 {
-	place_args a;
+	cmd_args a;
 	ewc_ctx *ctx;
 	ewc_jobs *jobs;
 	ewc_frontier *fr = NULL;
@@ -274,7 +274,7 @@ typedef struct whatif {
 } whatif;
 
 /* The what-if as JSON: the settings, the difference, the moves, both plans. */
-static int whatif_json(const place_args *a, const whatif *w)
+static int whatif_json(const cmd_args *a, const whatif *w)
 {
 	json_t *root = json_object(), *sets = json_array(), *mv = json_array();
 	for (size_t i = 0; sets && i < a->nsets; i++)
@@ -311,7 +311,7 @@ static int whatif_json(const place_args *a, const whatif *w)
 }
 
 /* The what-if as a table (or, with --format csv, the moves only). */
-static int whatif_text(const place_args *a, const whatif *w)
+static int whatif_text(const cmd_args *a, const whatif *w)
 {
 	tool_buf b;
 	char n1[64], n2[64], n3[64];
@@ -381,7 +381,7 @@ static int whatif_text(const place_args *a, const whatif *w)
 
 int cmd_whatif(int argc, char **argv)
 {
-	place_args a;
+	cmd_args a;
 	ewc_ctx *cb = NULL, *cc = NULL;
 	ewc_jobs *jb = NULL, *jc = NULL;
 	whatif w = { NULL, NULL, EWC_TOTALS_INIT, EWC_TOTALS_INIT, 0, 0 };

@@ -1,6 +1,5 @@
 /* cmd_rebalance.c - `ewc rebalance`: which running jobs should move tonight */
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,7 @@
 #include <jansson.h>
 
 #include "report.h"
-#include "tool.h"
+#include "args.h"
 #include "cmds.h"
 
 const char cmd_rebalance_help[] =
@@ -42,123 +41,6 @@ const char cmd_rebalance_help[] =
 	"\n"
 	"exit status: 0 ok, 3 some job can neither stay nor move, 1 error,\n"
 	"2 usage error.\n";
-
-typedef struct rebal_args {
-	tool_regions regions;
-	const char *db;
-	const char *format;
-	const char *output;
-	const char *report;
-	int commit;
-	double now;
-	double max_age_h;  /* --max-age of the feed data */
-	ewc_rebalance_options opts;
-} rebal_args;
-
-static int rebal_parse(int argc, char **argv, rebal_args *a)
-{
-	enum { O_REGIONS = 256, O_DB, O_NOW, O_MAXMOVES, O_MARGIN, O_RESTART, O_REPORT,
-	       O_FORMAT, O_OUTPUT, O_COMMIT, O_MODE, O_CPRICE, O_GAP, O_TLIMIT, O_SOLVER,
-	       O_HELP, O_MAXAGE };
-	static const struct option opts[] = {
-		{ "regions", required_argument, NULL, O_REGIONS },
-		{ "db", required_argument, NULL, O_DB },
-		{ "max-age", required_argument, NULL, O_MAXAGE },
-		{ "now", required_argument, NULL, O_NOW },
-		{ "max-moves", required_argument, NULL, O_MAXMOVES },
-		{ "margin", required_argument, NULL, O_MARGIN },
-		{ "restart-hours", required_argument, NULL, O_RESTART },
-		{ "report", required_argument, NULL, O_REPORT },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, O_OUTPUT },
-		{ "commit", no_argument, NULL, O_COMMIT },
-		{ "mode", required_argument, NULL, O_MODE },
-		{ "carbon-price", required_argument, NULL, O_CPRICE },
-		{ "gap", required_argument, NULL, O_GAP },
-		{ "time-limit", required_argument, NULL, O_TLIMIT },
-		{ "solver", required_argument, NULL, O_SOLVER },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	ewc_rebalance_options def = EWC_REBALANCE_OPTIONS_INIT;
-	int c, li = 0, carbon_price_set = 0;
-	double v;
-
-	memset(a, 0, sizeof *a);
-	a->opts = def;
-	a->format = "table";
-	a->now = (double)time(NULL);
-	a->max_age_h = 48;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, &li)) != -1) {
-		switch (c) {
-		case O_REGIONS:
-			if (tool_regions_add(&a->regions, "rebalance", optarg))
-				return EXIT_USAGE;
-			break;
-		case O_DB: a->db = optarg; break;
-		case O_MAXAGE:
-			if (tool_max_age("rebalance", optarg, &a->max_age_h))
-				return EXIT_USAGE;
-			break;
-		case O_NOW:
-			if (tool_time("rebalance", "--now", optarg, &a->now))
-				return EXIT_USAGE;
-			break;
-		case O_MAXMOVES:
-			if (tool_number("rebalance", "--max-moves", optarg, &v))
-				return EXIT_USAGE;
-			if (v < 0 || v != floor(v) || v > 1e9)
-				return tool_usage("rebalance", "--max-moves: want a whole number >= 0, got %s",
-				                  optarg);
-			a->opts.max_moves = (long)v;
-			break;
-		case O_MARGIN:
-			if (tool_number("rebalance", "--margin", optarg, &a->opts.margin))
-				return EXIT_USAGE;
-			if (a->opts.margin < 0)
-				return tool_usage("rebalance", "--margin: must be >= 0, got %s", optarg);
-			break;
-		case O_RESTART:
-			if (tool_number("rebalance", "--restart-hours", optarg, &a->opts.restart_hours))
-				return EXIT_USAGE;
-			if (a->opts.restart_hours < 0)
-				return tool_usage("rebalance", "--restart-hours: must be >= 0, got %s", optarg);
-			break;
-		case O_REPORT: a->report = optarg; break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return tool_usage("rebalance", "--format: use table, csv or json, not \"%s\"",
-				                  optarg);
-			a->format = optarg;
-			break;
-		case O_OUTPUT: a->output = optarg; break;
-		case O_COMMIT: a->commit = 1; break;
-		case O_MODE:
-		case O_CPRICE:
-		case O_GAP:
-		case O_TLIMIT:
-		case O_SOLVER:
-			if (tool_solve_option("rebalance", opts[li].name, optarg, &a->opts.place,
-			                      &carbon_price_set))
-				return EXIT_USAGE;
-			break;
-		case O_HELP:
-			fputs(cmd_rebalance_help, stdout);
-			return -1;
-		case ':':
-			return tool_usage("rebalance", "%s needs a value", argv[optind - 1]);
-		default:
-			return tool_usage("rebalance", "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return tool_usage("rebalance", "unexpected argument \"%s\"", argv[optind]);
-	if (carbon_price_set && a->opts.place.mode != EWC_MODE_BALANCED)
-		return tool_usage("rebalance", "--carbon-price applies to --mode balanced only");
-	return 0;
-}
 
 static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_summary *s)
 {
@@ -337,7 +219,7 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 
 int cmd_rebalance(int argc, char **argv)
 {
-	rebal_args a;
+	cmd_args a;
 	const char *path;
 	ewc_db *db = NULL;
 	ewc_ctx *ctx = NULL;
@@ -345,7 +227,7 @@ int cmd_rebalance(int argc, char **argv)
 	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	long long run = 0;
 	tool_buf out;
-	int rc = rebal_parse(argc, argv, &a);
+	int rc = args_parse("rebalance", ARGS_REBALANCE, cmd_rebalance_help, argc, argv, &a);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -359,7 +241,7 @@ int cmd_rebalance(int argc, char **argv)
 		ewc_db_free(db);
 		return EXIT_ERR;
 	}
-	if (ewc_rebalance_plan(&rb, ctx, db, a.now, &a.opts) != 0) {
+	if (ewc_rebalance_plan(&rb, ctx, db, a.now, &a.rebal) != 0) {
 		tool_error("%s", ewc_errmsg());
 		rc = EXIT_ERR;
 		goto out;
