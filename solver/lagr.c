@@ -17,8 +17,8 @@
  * that cannot be part of a plan better than the one in hand, and GLPK's
  * branch-and-cut settles the few jobs still in question.
  *
- * When not every job fits, phase 1 does the same for the most priority
- * (c_o = -priority, a job may stay out), and phase 2 prices one more row,
+ * When not every job fits, phase 1 is prio.c's (the most priority, on
+ * classes of interchangeable jobs), and phase 2 prices one more row,
  * "total priority placed >= phase 1's", so that its bound holds among all
  * plans that place as much priority.
  */
@@ -908,10 +908,9 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
 	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax, pstar, bound = 0;
+	double pstar, bound = 0;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
-	double *c1 = NULL;
 	unsigned char *in = NULL;
 
 	memset(&ph, 0, sizeof ph);
@@ -933,45 +932,46 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	ph.trial = malloc(nj * sizeof *ph.trial);
 	ph.ord = malloc(nj * sizeof *ph.ord);
 	in = calloc(nj, 1);
-	c1 = malloc((m->nopts ? m->nopts : 1) * sizeof *c1);
 	if (!ph.first || !ph.kpool || !ph.scale || !ph.price || !ph.yc ||
-	    !ph.left || !ph.group || !ph.kidx || !ph.trial || !ph.ord || !in || !c1)
+	    !ph.left || !ph.group || !ph.kidx || !ph.trial || !ph.ord || !in)
 		goto out;
 	ph.deadline = deadline;
 	ph.target = m->mip_gap;
 
-	if (ewc__mip_initial(m, ph.first, ph.choice, &pmax) != 0)
+	/* Phase 1: the most priority (prio.c), in at most half the time: the
+	 * objective phase must get its turn. */
+	rc = ewc__phase1(m, ph.first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res, &all,
+	                 &proven1, err, errlen);
+	if (rc)
 		goto out;
-	pstar = ewc__mip_sum(m, ph.choice, NULL, 1);
-	all = pstar >= pmax;
-
-	/* Phase 1, when the greedy plans leave jobs out: the most priority. */
-	if (!all) {
-		for (size_t o = 0; o < m->nopts; o++)
-			c1[o] = -m->job_priority[m->opt_job[o]];
-		ph.c = c1;
-		ph.one = 1;
-		/* at most half the time: the objective phase must get its turn */
-		ph.deadline = ewc__now_s() + (deadline - ewc__now_s()) / 2;
-		ph.z = value(&ph, ph.choice);
-		/* priorities are what they are: stop when the bound is within
-		 * the gap or no better integer total can exist */
-		ph.target = m->mip_gap;
-		rc = ascend(&ph, err, errlen);
+	rc = EWC_ENOMEM;
+	pstar = res->priority;
+	if (m->nopts <= POLISH_MAX_OPTS) {
+		/* Small enough for the direct model whole: phase 2 over every job,
+		 * at phase 1's priority, free to swap any job for another. */
+		ewc__mip d = *m;
+		double pb = res->priority_bound;
+		int *start = malloc(nj * sizeof *start);
+		if (!start)
+			goto out;
+		memcpy(start, res->choice, m->njobs * sizeof *start);
+		d.start = start;
+		d.keep_priority = 1;
+		/* the start, with the bound that needs no solver (costs are >= 0) */
+		if (m->progress)
+			m->progress(m->progress_user, "polish", ewc__mip_sum(m, start, m->opt_obj, 0),
+			            0.0);
+		d.time_limit = fmax(0.01, deadline - ewc__now_s());
+		rc = ewc__mip_direct(&d, res, err, errlen);
+		free(start);
 		if (rc)
 			goto out;
+		res->priority_bound = pb;
+		res->proven = res->proven && proven1;
 		res->phases++;
-		/* -lb bounds the priority from above */
-		proven1 = -ph.z >= -ph.lb - 1e-9 * fmax(1.0, pmax) ||
-		          rel_gap(ph.z, ph.lb) <= m->mip_gap;
-		if (!proven1) {
-			double b1 = ph.lb;
-			rc = polish(&ph, 0, &b1, &proven1, err, errlen);
-			if (rc)
-				goto out;
-		}
-		pstar = -ph.z;
-		all = pstar >= pmax;
+		if (m->progress)
+			m->progress(m->progress_user, "polish", res->objective, res->bound);
+		goto out;
 	}
 	res->priority = pstar;
 	ph.deadline = deadline;
@@ -1044,6 +1044,5 @@ out:
 	free(ph.trial);
 	free(ph.ord);
 	free(in);
-	free(c1);
 	return rc;
 }

@@ -368,49 +368,27 @@ static int write_named(const ewc__mip *m, work *w, char *err, size_t errlen)
 }
 
 /* Everything that can longjmp lives here; `w` is owned by the caller. */
-static int solve_guarded(const ewc__mip *m, ewc__mip_result *res, work *w, char *err,
-                         size_t errlen)
+/* The direct model's phases 2 and 3, from phase 1's plan in res (the most
+ * priority, ewc__phase1()). */
+typedef struct direct {
+	ewc__mip_result *res;
+	int all_placeable;
+	int proven1;
+} direct;
+
+static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_t errlen)
 {
+	ewc__mip_result *res = d->res;
 	glp_prob *P;
 	double started = ewc__now_s();
 	double deadline = started + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pmax, pstar, bound = 0;
-	int proven1 = 1, proven2 = 1, all_placeable, rc;
+	double pstar = res->priority, bound = 0;
+	int proven1 = d->proven1, proven2 = 1, all_placeable = d->all_placeable, rc;
 
 	rc = build(m, w, err, errlen);
 	if (rc)
 		return rc;
 	P = w->P;
-	/* Phase 1: the most priority that fits. A starting plan that places
-	 * every job with an option proves it without a MIP. */
-	if (ewc__mip_initial(m, w->first, res->choice, &pmax) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
-	}
-	if (m->keep_priority && m->start)
-		memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
-	pstar = ewc__mip_sum(m, res->choice, NULL, 1);
-	all_placeable = pstar >= pmax;
-	if (!all_placeable && m->nopts && !(m->keep_priority && m->start)) {
-		double b1;
-		glp_set_obj_dir(P, GLP_MAX);
-		for (size_t o = 0; o < m->nopts; o++)
-			glp_set_obj_coef(P, (int)o + 1, m->job_priority[m->opt_job[o]]);
-		/* the rows that hold only at the priority found without them */
-		for (size_t k = 0; k < m->nside; k++)
-			if (!m->side[k].in_phase1)
-				glp_set_row_bnds(P, w->side_row[k], GLP_FR, 0.0, 0.0);
-		/* at most half the time: the objective phase must get its turn */
-		double mid = ewc__now_s() + (deadline - ewc__now_s()) / 2;
-		proven1 = run_phase(m, P, 0, mid, res->choice, w->x, &b1, 1, NULL);
-		res->phases++;
-		pstar = ewc__mip_sum(m, res->choice, NULL, 1);
-		if (pstar >= pmax) {
-			all_placeable = 1;
-			proven1 = 1;
-		}
-	}
-	res->priority = pstar;
 
 	/* Phase 2: the least objective at that priority. */
 	set_phase2(m, w, all_placeable, pstar);
@@ -543,6 +521,12 @@ int ewc__mip_write(const ewc__mip *m, int all_placeable, double pstar, char *err
 
 int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
+	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
+	direct d = { res, 0, 1 };
+	ewc__mip m2 = *m;
+	size_t *first;
+	int rc;
+
 	res->objective = 0;
 	res->bound = 0;
 	res->priority = 0;
@@ -550,7 +534,21 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	res->phases = 0;
 	res->feasible = 1;
 	res->infeasible_proven = 0;
-	return with_glpk(solve_fn, m, res, err, errlen);
+	first = ewc__mip_first(m);
+	if (!first) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	/* phase 1 at most half the time: the objective phase must get its turn;
+	 * the direct model reports no progress */
+	m2.progress = NULL;
+	rc = ewc__phase1(&m2, first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res,
+	                 &d.all_placeable, &d.proven1, err, errlen);
+	free(first);
+	if (rc)
+		return rc;
+	m2.time_limit = fmax(0.01, deadline - ewc__now_s());
+	return with_glpk(solve_fn, &m2, &d, err, errlen);
 }
 
 /* The LP of ewc__mip_duals(). */

@@ -66,11 +66,26 @@ typedef struct ewc__mip_result {
 	double objective;     /* sum of opt_obj over the choice */
 	double bound;         /* proven lower bound on it, at the placed priority */
 	double priority;      /* total priority placed */
+	double priority_bound;/* proven upper bound on the priority any plan places */
 	int proven;           /* 1 if both phases ended proven within the gap */
 	int phases;           /* MIPs actually handed to the solver */
 	int feasible;         /* 0: no plan meeting every side row was found */
 	int infeasible_proven;/* 1: the solver proved there is none */
 } ewc__mip_result;
+
+/* Phase 1 of both solvers (prio.c): the greedy starts, then, when they
+ * leave priority out, the most priority on classes of interchangeable jobs
+ * (GLPK, under its own guard: call it outside ewc__glpk_run()). Fills
+ * res->choice, res->priority and res->priority_bound; *all is 1 when every
+ * job with an option is placed, *proven 1 when the priority is proven
+ * maximal. With m->keep_priority and m->start, the start's priority is
+ * kept (the frontier's points). */
+int ewc__phase1(const ewc__mip *m, const size_t *first, double deadline, ewc__mip_result *res,
+                int *all, int *proven, char *err, size_t errlen);
+/* The class model alone: from the feasible plan in choice to the most
+ * priority found by deadline; *bound a proven upper bound. */
+int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int *choice,
+                    double *bound, int *proven, char *err, size_t errlen);
 
 /* Whether choice meets side row s (with a relative tolerance); whether it
  * meets every side row of m (common.c). */

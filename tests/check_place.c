@@ -557,6 +557,13 @@ START_TEST(test_matches_brute_force)
 		ewc_plan_totals(plan, &t);
 		ck_assert_msg(fabs(t.priority_placed - best_prio) < 1e-9, "solver %d seed %u: priority %g, best %g",
 		              (int)solver, seed, t.priority_placed, best_prio);
+		ck_assert_msg(t.priority_bound >= best_prio - 1e-9,
+		              "solver %d seed %u: priority bound %g below the optimum %g", (int)solver,
+		              seed, t.priority_bound, best_prio);
+		if (ewc_plan_proven(plan))
+			ck_assert_msg(fabs(t.priority_bound - best_prio) < 1e-9,
+			              "solver %d seed %u: proven, but priority bound %g, optimum %g",
+			              (int)solver, seed, t.priority_bound, best_prio);
 		ck_assert_msg(fabs(t.objective - best_obj) <= 1e-6 * fmax(1, best_obj),
 		              "solver %d seed %u: objective %.10g, optimum %.10g", (int)solver, seed, t.objective, best_obj);
 		ck_assert_msg(t.lower_bound <= best_obj + 1e-6 * fmax(1, best_obj),
@@ -566,6 +573,53 @@ START_TEST(test_matches_brute_force)
 		ewc_jobs_free(jobs);
 		ewc_ctx_free(ctx);
 	}
+}
+END_TEST
+
+/* One pool of 10 GPUs and jobs of 6, 5 and 5, all of priority 1: every
+ * greedy order takes the 6 first and then fits nothing, but the two 5s
+ * fit together. Both solvers place them: priority 2, proven by a bound of
+ * 2, at 5 + 5 GPU-hours of 1 CNY (no power cost, no carbon). */
+START_TEST(test_greedy_leaves_out_what_fits)
+{
+	static const ewc_solver solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
+	ewc_ctx *ctx = t_ctx(T_CATALOG,
+		"<regions>\n"
+		"  <region id=\"solo\" zone=\"west\">\n"
+		"    <power price=\"0\" green-share=\"0\" grid-factor=\"0\" pue=\"1\"/>\n"
+		"    <gpu type=\"A100\" free=\"10\" price=\"1\"/>\n"
+		"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n"
+		"  </region>\n"
+		"</regions>\n");
+	ewc_jobs *jobs = t_jobs(ctx, T_HEADER
+		"big,train,A100,6,1,city,,,1,,\n"
+		"a,train,A100,5,1,city,,,1,,\n"
+		"b,train,A100,5,1,city,,,1,,\n");
+
+	for (int k = 0; k < 2; k++) {
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+		ewc_totals t = EWC_TOTALS_INIT;
+		ewc_plan *plan;
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+
+		o.solver = solvers[k];
+		o.mip_gap = 0;
+		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+		ewc_plan_totals(plan, &t);
+		ck_assert_near(t.priority_placed, 2);
+		ck_assert_near(t.priority_bound, 2);
+		ck_assert_int_eq(t.placed, 2);
+		ck_assert_near(t.objective, 10);
+		/* GLPK's bound, to its tolerance */
+		ck_assert_double_le(t.lower_bound, t.objective);
+		ck_assert_double_ge(t.lower_bound, 10 - 1e-5);
+		ck_assert_int_eq(ewc_plan_proven(plan), 1);
+		ewc_plan_assignment(plan, 0, &a);
+		ck_assert_ptr_null(a.region);
+		ewc_plan_free(plan);
+	}
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
 }
 END_TEST
 
@@ -677,6 +731,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hand_computed_plan);
+	tcase_add_test(tc, test_greedy_leaves_out_what_fits);
 	tcase_add_test(tc, test_explain_options);
 	tcase_add_test(tc, test_faster_type_hours);
 	tcase_add_test(tc, test_priority_first);

@@ -53,7 +53,7 @@ same "$S/place.txt" "decomposition: the same hand-computed plan"
 if command -v script > /dev/null; then
 	# a terminal on stderr: the solve's progress is shown, then erased
 	script -qec "$EWC place $R --jobs $S/jobs.csv --solver decompose --format csv" /dev/null > "$T/tty" 2>&1
-	grep -q 'ewc: prices  *best .* bound .* gap ' "$T/tty" && ok "progress on a terminal" || no "progress on a terminal" "$T/tty"
+	grep -Eq 'ewc: (priority|prices|polish) +best .* bound .* gap ' "$T/tty" && ok "progress on a terminal" || no "progress on a terminal" "$T/tty"
 fi
 run "bad solver" 2 "$EWC" place $R --jobs "$S/jobs.csv" --solver simplex
 err_is "ewc: --solver: use auto, direct or decompose, not \"simplex\"

@@ -259,7 +259,7 @@ int ewc_place_from(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 
 void ewc_plan_free(ewc_plan *plan);
 
-#define EWC_TOTALS_VERSION 2
+#define EWC_TOTALS_VERSION 3
 typedef struct ewc_totals {
 	unsigned int version;
 	double cost_cny;           /* GPU + power + transfer */
@@ -282,8 +282,12 @@ typedef struct ewc_totals {
 	double gpu_hours_domestic; /* on GPU types the catalog marks domestic */
 	double green_kwh;          /* energy * green share */
 	size_t placed_west;        /* jobs placed in the west */
+	/* version 3; a version 2 struct ends above */
+	double priority_bound;     /* proven: no plan places more priority. When
+	                            * above priority_placed, the plan may have left
+	                            * placeable work out (not proven maximal) */
 } ewc_totals;
-#define EWC_TOTALS_INIT { EWC_TOTALS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define EWC_TOTALS_INIT { EWC_TOTALS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* Totals of the optimised plan and of the baseline ("stay near the
  * origin"). Returns 0, EWC_EINVAL or EWC_EVERSION. */

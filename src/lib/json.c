@@ -67,6 +67,8 @@ static json_t *totals_json(const ewc_plan *p, const ewc_totals *t, int full, int
 	put_int(o, "placed_west", (long long)t->placed_west, bad);
 	put_real(o, "priority_placed", t->priority_placed, bad);
 	if (full)
+		put_real(o, "priority_bound", t->priority_bound, bad);
+	if (full)
 		put(o, "proven", json_boolean(p->proven), bad);
 	return o;
 }

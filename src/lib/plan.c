@@ -718,11 +718,13 @@ static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, u
 
 	totals_of(p, p->choice, &p->totals);
 	p->totals.lower_bound = res.bound;
+	p->totals.priority_bound = fmax(res.priority_bound, p->totals.priority_placed);
 	p->totals.gap = (p->totals.objective - res.bound) / fmax(1.0, fabs(p->totals.objective));
 	if (p->totals.gap < 0)
 		p->totals.gap = 0;
 	totals_of(p, p->base, &p->base_totals);
 	p->base_totals.lower_bound = p->base_totals.objective;
+	p->base_totals.priority_bound = p->totals.priority_bound;
 	return 0;
 }
 
@@ -759,12 +761,15 @@ static int check_version(unsigned int have, unsigned int want, const char *what)
 	return 0;
 }
 
-/* A version 1 struct ends before gpu_hours_domestic. */
+/* A version 1 struct ends before gpu_hours_domestic, a version 2 one
+ * before priority_bound. */
 static int copy_totals(const ewc_totals *t, ewc_totals *out, const char *who)
 {
-	if (out->version == 1) {
-		memcpy(out, t, offsetof(ewc_totals, gpu_hours_domestic));
-		out->version = 1;
+	if (out->version == 1 || out->version == 2) {
+		unsigned v = out->version;
+		memcpy(out, t, v == 1 ? offsetof(ewc_totals, gpu_hours_domestic)
+		                      : offsetof(ewc_totals, priority_bound));
+		out->version = v;
 		return 0;
 	}
 	if (check_version(out->version, EWC_TOTALS_VERSION, who))

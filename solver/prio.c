@@ -1,0 +1,560 @@
+/* prio.c - phase 1 at any scale: the most priority, over classes of interchangeable jobs */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Phase 1 asks only how much priority fits, and for that two jobs with the
+ * same priority, the same pools and the same GPUs on each are the same
+ * job. On the binary model such twins make branch-and-bound hopeless: it
+ * explores every permutation of them (national lists have thousands).
+ * Here they form one class k of n_k jobs, and the model counts them:
+ *
+ *   max  sum_k,p  w_k y_kp
+ *   s.t. sum_p y_kp <= n_k                      (each job at most once)
+ *        sum_k g_kp y_kp <= floor_d(C_p)        (capacity of pool p)
+ *        side rows that hold in phase 1, by class
+ *        y_kp integer, 0 <= y_kp <= min(n_k, C_p / g_kp)
+ *
+ * floor_d(C_p) rounds the capacity down to a multiple of the greatest
+ * common divisor of the sizes that can use the pool: no plan can use the
+ * rest, and the LP bound tightens. The model is as exact as the binary one
+ * (a plan of either gives a plan of the other with the same priority), its
+ * LP bound is the same, and GLPK's branch-and-cut works on tens to
+ * thousands of integers instead of up to millions of binaries. When every
+ * priority is a whole number, so is the optimum: a bound below
+ * incumbent + 1 proves the incumbent, and the reported bound is rounded
+ * down. The counts go back to jobs by cost, the cheapest member of a class
+ * on each pool first, as a start for phase 2.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glpk.h>
+
+#include "ewc.h"
+#include "solver.h"
+
+typedef struct klass {
+	double priority;
+	long gpus;
+	size_t nmemb;       /* jobs in the class */
+	size_t first_opt;   /* the representative job's first option */
+	size_t nopt;        /* its options (one per pool) */
+	int rep;            /* the representative job */
+	int col0;           /* GLPK column of its first option */
+} klass;
+
+typedef struct prio {
+	const ewc__mip *m;
+	const size_t *first;
+	klass *k;
+	size_t nk;
+	int *job_class;     /* [njobs] class or -1 (no option) */
+	int *pool_row;      /* [npools] GLPK row or 0 */
+	unsigned char *side1; /* [nside] row holds in phase 1 */
+	int integral;       /* every priority is a whole number */
+	double *start;      /* 1-based column values of the starting plan */
+	int start_done;
+	double bound;       /* best proven bound seen */
+	double incumbent;
+} prio;
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint64_t bits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	return u;
+}
+
+/* Whether jobs a and b are interchangeable in phase 1: same priority and
+ * size, the same pools in the same order, the same phase-1 side rows. */
+static int same(const prio *q, int a, int b)
+{
+	const ewc__mip *m = q->m;
+	size_t oa = q->first[a], ob = q->first[b], n = q->first[a + 1] - oa;
+
+	if (m->job_priority[a] != m->job_priority[b] || m->job_gpus[a] != m->job_gpus[b] ||
+	    q->first[b + 1] - ob != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m->opt_pool[oa + i] != m->opt_pool[ob + i])
+			return 0;
+		for (size_t s = 0; s < m->nside; s++)
+			if (q->side1[s] && m->side[s].coef[oa + i] != m->side[s].coef[ob + i])
+				return 0;
+	}
+	return 1;
+}
+
+static uint64_t key(const prio *q, int j)
+{
+	const ewc__mip *m = q->m;
+	uint64_t h = mix(bits(m->job_priority[j]), (uint64_t)m->job_gpus[j]);
+
+	for (size_t o = q->first[j]; o < q->first[j + 1]; o++) {
+		h = mix(h, (uint64_t)m->opt_pool[o]);
+		for (size_t s = 0; s < m->nside; s++)
+			if (q->side1[s])
+				h = mix(h, bits(m->side[s].coef[o]));
+	}
+	return h;
+}
+
+/* Group the jobs with options into classes, by an open-addressing table of
+ * keys. 0 or -1 (memory). */
+static int classes(prio *q)
+{
+	const ewc__mip *m = q->m;
+	size_t cap = 16, n = m->njobs;
+	int *slot;
+
+	while (cap < 2 * n + 16)
+		cap *= 2;
+	slot = malloc(cap * sizeof *slot);
+	q->k = malloc((n ? n : 1) * sizeof *q->k);
+	q->job_class = malloc((n ? n : 1) * sizeof *q->job_class);
+	if (!slot || !q->k || !q->job_class) {
+		free(slot);
+		return -1;
+	}
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = -1;
+	q->nk = 0;
+	for (size_t j = 0; j < n; j++) {
+		size_t i;
+		q->job_class[j] = -1;
+		if (q->first[j + 1] == q->first[j])
+			continue;
+		for (i = (size_t)key(q, (int)j) & (cap - 1); slot[i] >= 0; i = (i + 1) & (cap - 1))
+			if (same(q, q->k[slot[i]].rep, (int)j))
+				break;
+		if (slot[i] < 0) {
+			klass *c = &q->k[q->nk];
+			c->priority = m->job_priority[j];
+			c->gpus = m->job_gpus[j];
+			c->nmemb = 0;
+			c->first_opt = q->first[j];
+			c->nopt = q->first[j + 1] - q->first[j];
+			c->rep = (int)j;
+			slot[i] = (int)q->nk++;
+		}
+		q->k[slot[i]].nmemb++;
+		q->job_class[j] = slot[i];
+	}
+	free(slot);
+	return 0;
+}
+
+static long gcd(long a, long b)
+{
+	while (b) {
+		long t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The class model on GLPK. 0 or -1 (memory). */
+static int build(prio *q, glp_prob *P)
+{
+	const ewc__mip *m = q->m;
+	size_t ncols = 0, nrows;
+	long *div;
+	int *ind;
+	double *val;
+	int nr = 0;
+
+	for (size_t c = 0; c < q->nk; c++) {
+		q->k[c].col0 = (int)ncols + 1;
+		ncols += q->k[c].nopt;
+	}
+	div = calloc(m->npools ? m->npools : 1, sizeof *div);
+	q->pool_row = calloc(m->npools ? m->npools : 1, sizeof *q->pool_row);
+	ind = malloc((ncols + 1) * sizeof *ind);
+	val = malloc((ncols + 1) * sizeof *val);
+	if (!div || !q->pool_row || !ind || !val) {
+		free(div);
+		free(ind);
+		free(val);
+		return -1;
+	}
+	for (size_t c = 0; c < q->nk; c++)
+		for (size_t i = 0; i < q->k[c].nopt; i++) {
+			int p = m->opt_pool[q->k[c].first_opt + i];
+			div[p] = gcd(div[p], q->k[c].gpus);
+		}
+	nrows = q->nk;
+	for (size_t p = 0; p < m->npools; p++)
+		if (div[p] > 0)
+			q->pool_row[p] = (int)(q->nk + (size_t)++nr);
+	nrows += (size_t)nr;
+	for (size_t s = 0; s < m->nside; s++)
+		nrows += q->side1[s];
+	glp_set_obj_dir(P, GLP_MAX);
+	if (nrows)
+		glp_add_rows(P, (int)nrows);
+	if (ncols)
+		glp_add_cols(P, (int)ncols);
+	for (size_t c = 0; c < q->nk; c++) {
+		const klass *K = &q->k[c];
+		glp_set_row_bnds(P, (int)c + 1, GLP_UP, 0.0, (double)K->nmemb);
+		for (size_t i = 0; i < K->nopt; i++) {
+			int col = K->col0 + (int)i, p = m->opt_pool[K->first_opt + i];
+			long fit = m->pool_cap[p] / K->gpus;
+			double hi = (double)((size_t)fit < K->nmemb ? (size_t)fit : K->nmemb);
+			glp_set_col_kind(P, col, GLP_IV);
+			if (hi > 0)
+				glp_set_col_bnds(P, col, GLP_DB, 0.0, hi);
+			else
+				glp_set_col_bnds(P, col, GLP_FX, 0.0, 0.0);
+			glp_set_obj_coef(P, col, K->priority);
+			ind[i + 1] = col;
+			val[i + 1] = 1.0;
+		}
+		glp_set_mat_row(P, (int)c + 1, (int)K->nopt, ind, val);
+	}
+	for (size_t p = 0; p < m->npools; p++) {
+		int n = 0, r = q->pool_row[p];
+		if (!r)
+			continue;
+		for (size_t c = 0; c < q->nk; c++)
+			for (size_t i = 0; i < q->k[c].nopt; i++)
+				if (m->opt_pool[q->k[c].first_opt + i] == (int)p) {
+					ind[++n] = q->k[c].col0 + (int)i;
+					val[n] = (double)q->k[c].gpus;
+				}
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)(m->pool_cap[p] / div[p] * div[p]));
+		glp_set_mat_row(P, r, n, ind, val);
+	}
+	int r = (int)q->nk + nr;
+	for (size_t s = 0; s < m->nside; s++) {
+		const ewc__side *sd = &m->side[s];
+		int n = 0;
+		if (!q->side1[s])
+			continue;
+		r++;
+		for (size_t c = 0; c < q->nk; c++)
+			for (size_t i = 0; i < q->k[c].nopt; i++) {
+				double v = sd->coef[q->k[c].first_opt + i];
+				if (v != 0) {
+					ind[++n] = q->k[c].col0 + (int)i;
+					val[n] = v;
+				}
+			}
+		if (sd->lo > -HUGE_VAL && sd->hi < HUGE_VAL)
+			glp_set_row_bnds(P, r, sd->lo == sd->hi ? GLP_FX : GLP_DB, sd->lo, sd->hi);
+		else if (sd->lo > -HUGE_VAL)
+			glp_set_row_bnds(P, r, GLP_LO, sd->lo, 0.0);
+		else if (sd->hi < HUGE_VAL)
+			glp_set_row_bnds(P, r, GLP_UP, 0.0, sd->hi);
+		else
+			glp_set_row_bnds(P, r, GLP_FR, 0.0, 0.0);
+		glp_set_mat_row(P, r, n, ind, val);
+	}
+	free(div);
+	free(ind);
+	free(val);
+	return 0;
+}
+
+/* The bound a value b proves: with whole priorities, the whole number at
+ * or below it (b may carry rounding noise of the LP). */
+static double proved(const prio *q, double b)
+{
+	return q->integral ? floor(b + 1e-6 * fmax(1.0, fabs(b))) : b;
+}
+
+static void callback(glp_tree *T, void *info)
+{
+	prio *q = info;
+	int p;
+
+	if (glp_ios_reason(T) == GLP_IHEUR && q->start && !q->start_done) {
+		q->start_done = 1;
+		glp_ios_heur_sol(T, q->start);
+	}
+	p = glp_ios_best_node(T);
+	if (p) {
+		double b = proved(q, glp_ios_node_bound(T, p));
+		if (b < q->bound)
+			q->bound = b;
+	}
+	if (glp_ios_reason(T) == GLP_IBINGO || glp_ios_reason(T) == GLP_ISELECT) {
+		glp_prob *P = glp_ios_get_prob(T);
+		double inc = glp_mip_obj_val(P);
+		if (glp_ios_reason(T) == GLP_IBINGO && q->m->progress)
+			q->m->progress(q->m->progress_user, "priority", inc, fmax(inc, q->bound));
+		/* nothing better than the incumbent can exist */
+		if (glp_ios_mip_gap(T) < DBL_MAX && q->bound <= inc + 1e-9 * fmax(1.0, fabs(inc)))
+			glp_ios_terminate(T);
+	}
+}
+
+typedef struct pair {
+	double cost;
+	size_t job;
+	size_t i;           /* the option's index within the class */
+} pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const pair *x = a, *y = b;
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? -1 : 1;
+	if (x->job != y->job)
+		return x->job < y->job ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Counts back to jobs: within each class, every (member, pool) pair by
+ * cost, cheapest first, each taken while its member is free and its pool
+ * has count left. Every member can use every pool of its class, so the
+ * counts are met. choice receives an option per job or -1. 0 or -1. */
+static int jobs_of(const prio *q, glp_prob *P, int *choice)
+{
+	const ewc__mip *m = q->m;
+	size_t *start = calloc(q->nk + 1, sizeof *start), *memb = NULL, *fill = NULL, maxp = 0;
+	long *left = NULL;
+	pair *pr = NULL;
+	int rc = -1;
+
+	if (!start)
+		return -1;
+	for (size_t j = 0; j < m->njobs; j++) {
+		choice[j] = -1;
+		if (q->job_class[j] >= 0)
+			start[q->job_class[j] + 1]++;
+	}
+	for (size_t c = 0; c < q->nk; c++) {
+		size_t np = start[c + 1] * q->k[c].nopt;
+		maxp = np > maxp ? np : maxp;
+		start[c + 1] += start[c];
+	}
+	memb = malloc((m->njobs ? m->njobs : 1) * sizeof *memb);
+	fill = calloc(q->nk ? q->nk : 1, sizeof *fill);
+	pr = malloc((maxp ? maxp : 1) * sizeof *pr);
+	left = malloc((m->npools ? m->npools : 1) * sizeof *left);
+	if (!memb || !fill || !pr || !left)
+		goto out;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (q->job_class[j] >= 0) {
+			int c = q->job_class[j];
+			memb[start[c] + fill[c]++] = j;
+		}
+	for (size_t c = 0; c < q->nk; c++) {
+		const klass *K = &q->k[c];
+		size_t n = 0;
+		for (size_t i = 0; i < K->nopt; i++)
+			left[i] = lround(glp_mip_col_val(P, K->col0 + (int)i));
+		for (size_t a = start[c]; a < start[c + 1]; a++)
+			for (size_t i = 0; i < K->nopt; i++)
+				pr[n++] = (pair){ m->opt_obj[q->first[memb[a]] + i], memb[a], i };
+		qsort(pr, n, sizeof *pr, cmp_pair);
+		for (size_t k = 0; k < n; k++)
+			if (choice[pr[k].job] < 0 && left[pr[k].i] > 0) {
+				choice[pr[k].job] = (int)(q->first[pr[k].job] + pr[k].i);
+				left[pr[k].i]--;
+			}
+	}
+	rc = 0;
+out:
+	free(start);
+	free(memb);
+	free(fill);
+	free(pr);
+	free(left);
+	return rc;
+}
+
+typedef struct run {
+	prio *q;
+	double deadline;
+	int *choice;
+	double *bound;
+	int *proven;
+} run;
+
+static int ms_left(double deadline)
+{
+	double left = deadline - ewc__now_s();
+	if (left <= 0.001)
+		return 1;
+	return left > 2e6 ? 2000000000 : (int)(left * 1000.0);
+}
+
+static int solve_fn(void *arg, char *err, size_t errlen)
+{
+	run *R = arg;
+	prio *q = R->q;
+	const ewc__mip *m = q->m;
+	glp_prob *P = glp_create_prob();
+	glp_smcp sm;
+	glp_iocp io;
+	int rc = 0, ret, st;
+	size_t ncols;
+
+	if (build(q, P) != 0) {
+		glp_delete_prob(P);
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	ncols = (size_t)glp_get_num_cols(P);
+	/* the start, as counts */
+	q->start = calloc(ncols + 1, sizeof *q->start);
+	if (!q->start) {
+		glp_delete_prob(P);
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	q->incumbent = 0;
+	for (size_t k = 0; k < m->nside; k++)
+		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], R->choice)) {
+			/* GLPK would reject it: any plan it finds is better */
+			free(q->start);
+			q->start = NULL;
+			q->incumbent = -HUGE_VAL;
+			break;
+		}
+	for (size_t j = 0; j < m->njobs; j++)
+		if (R->choice[j] >= 0 && q->job_class[j] >= 0) {
+			const klass *K = &q->k[q->job_class[j]];
+			if (q->start)
+				q->start[K->col0 + (int)((size_t)R->choice[j] - q->first[j])] += 1;
+			if (q->start)
+				q->incumbent += K->priority;
+		}
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.tm_lim = ms_left(R->deadline);
+	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+		/* no LP bound in time: the start stands, bounded by what has options */
+		glp_delete_prob(P);
+		return 0;
+	}
+	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
+	if (q->bound <= q->incumbent + 1e-9 * fmax(1.0, q->incumbent)) {
+		*R->proven = 1;
+		glp_delete_prob(P);
+		return 0;
+	}
+	glp_init_iocp(&io);
+	io.msg_lev = GLP_MSG_OFF;
+	io.presolve = GLP_OFF; /* the start refers to the columns as built */
+	io.mip_gap = 0;        /* priority is never traded for a gap */
+	io.tm_lim = ms_left(R->deadline);
+	io.cb_func = callback;
+	io.cb_info = q;
+	io.gmi_cuts = GLP_ON;
+	io.mir_cuts = GLP_ON;
+	io.cov_cuts = GLP_ON;
+	io.clq_cuts = GLP_ON;
+	io.br_tech = GLP_BR_PCH;
+	io.bt_tech = GLP_BT_BPH;
+	ret = glp_intopt(P, &io);
+	st = glp_mip_status(P);
+	if ((st == GLP_OPT || st == GLP_FEAS) &&
+	    glp_mip_obj_val(P) > q->incumbent + 1e-9 * fmax(1.0, q->incumbent)) {
+		if (jobs_of(q, P, R->choice) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = EWC_ENOMEM;
+		}
+		q->incumbent = glp_mip_obj_val(P);
+	}
+	if (st == GLP_OPT && (ret == 0 || ret == GLP_ESTOP))
+		q->bound = fmin(q->bound, proved(q, glp_mip_obj_val(P)));
+	if (st == GLP_OPT && ret == 0)
+		*R->proven = 1;
+	if (q->bound <= q->incumbent + 1e-9 * fmax(1.0, q->incumbent))
+		*R->proven = 1;
+	glp_delete_prob(P);
+	return rc;
+}
+
+int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int *choice,
+                    double *bound, int *proven, char *err, size_t errlen)
+{
+	prio q;
+	run R = { &q, deadline, choice, bound, proven };
+	double pmax = 0;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	q.m = m;
+	q.first = first;
+	q.integral = 1;
+	*proven = 0;
+	q.side1 = calloc(m->nside ? m->nside : 1, 1);
+	if (!q.side1) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	for (size_t s = 0; s < m->nside; s++)
+		q.side1[s] = (unsigned char)(m->side[s].in_phase1 != 0);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (first[j + 1] > first[j]) {
+			pmax += m->job_priority[j];
+			if (m->job_priority[j] != floor(m->job_priority[j]) ||
+			    m->job_priority[j] > 1e15)
+				q.integral = 0;
+		}
+	q.bound = proved(&q, pmax);
+	rc = classes(&q);
+	if (rc != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = EWC_ENOMEM;
+	} else {
+		rc = ewc__glpk_run(solve_fn, &R, err, errlen);
+	}
+	*bound = q.bound;
+	free(q.side1);
+	free(q.k);
+	free(q.job_class);
+	free(q.pool_row);
+	free(q.start);
+	return rc;
+}
+
+int ewc__phase1(const ewc__mip *m, const size_t *first, double deadline, ewc__mip_result *res,
+                int *all, int *proven, char *err, size_t errlen)
+{
+	double pmax, pstar;
+	int rc;
+
+	*proven = 1;
+	if (ewc__mip_initial(m, first, res->choice, &pmax) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	if (m->keep_priority && m->start)
+		memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
+	pstar = ewc__mip_sum(m, res->choice, NULL, 1);
+	res->priority_bound = pmax;
+	*all = pstar >= pmax;
+	/* the frontier's points place exactly their base plan's priority */
+	if (!*all && m->nopts && !(m->keep_priority && m->start)) {
+		double b;
+		rc = ewc__prio_solve(m, first, deadline, res->choice, &b, proven, err, errlen);
+		if (rc)
+			return rc;
+		res->phases++;
+		pstar = ewc__mip_sum(m, res->choice, NULL, 1);
+		res->priority_bound = fmax(pstar, fmin(b, pmax));
+		if (m->progress)
+			m->progress(m->progress_user, "priority", pstar, res->priority_bound);
+		if (pstar >= pmax)
+			*all = *proven = 1;
+	}
+	/* with keep_priority the priority is given, not searched: nothing to
+	 * prove in this phase */
+	res->priority = pstar;
+	return 0;
+}
