@@ -1022,7 +1022,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 			bound = b;
 	}
 	if (m->write_lp) {
-		rc = ewc__mip_write(m, all, pstar, err, errlen);
+		rc = ewc__mip_write(m, all, res->choice, err, errlen);
 		if (rc)
 			goto out;
 	}

@@ -193,6 +193,9 @@ typedef struct work {
 	double *x;       /* [nopts+1] */
 	int *ind;        /* [nopts+1] */
 	double *val;     /* [nopts+1] */
+	int *tier;       /* [njobs] priority tier of each job (ewc__tiers()) */
+	double *unit;    /* [njobs] each tier's unit */
+	double *tval;    /* [njobs] each tier's priority placed */
 } work;
 
 static void work_free(work *w)
@@ -204,6 +207,9 @@ static void work_free(work *w)
 	free(w->x);
 	free(w->ind);
 	free(w->val);
+	free(w->tier);
+	free(w->unit);
+	free(w->tval);
 }
 
 static int work_init(work *w, const ewc__mip *m)
@@ -218,7 +224,11 @@ static int work_init(work *w, const ewc__mip *m)
 	w->x = calloc(nmem, sizeof *w->x);
 	w->ind = calloc(nmem, sizeof *w->ind);
 	w->val = calloc(nmem, sizeof *w->val);
-	if (!w->first || !w->job_row || !w->pool_row || !w->side_row || !w->x || !w->ind || !w->val) {
+	w->tier = calloc(m->njobs ? m->njobs : 1, sizeof *w->tier);
+	w->unit = calloc(m->njobs ? m->njobs : 1, sizeof *w->unit);
+	w->tval = calloc(m->njobs ? m->njobs : 1, sizeof *w->tval);
+	if (!w->first || !w->job_row || !w->pool_row || !w->side_row || !w->x || !w->ind || !w->val ||
+	    !w->tier || !w->unit || !w->tval) {
 		work_free(w);
 		return -1;
 	}
@@ -330,9 +340,16 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 /* Turn the model into phase 2's: the objective to minimise and either
  * "every job with an option placed" (a job row fixed at 1, or a lone
  * option's column) or a priority row that keeps phase 1's total. */
-static void set_phase2(const ewc__mip *m, work *w, int all_placeable, double pstar)
+/* Phase 2's model: the objective, the side rows, and the priority kept:
+ * every placeable job placed, or else one row per tier of priority, each
+ * in its own unit, at what `choice` places in it. When choice's priority
+ * is the maximum, keeping each tier is keeping the total; at GLPK's
+ * relative tolerances one row over all tiers could not tell a job of
+ * priority 1 beside a total of 1e9. Returns 0 or -1 (memory). */
+static int set_phase2(const ewc__mip *m, work *w, int all_placeable, const int *choice)
 {
 	glp_prob *P = w->P;
+	int nt;
 
 	glp_set_obj_dir(P, GLP_MIN);
 	for (size_t o = 0; o < m->nopts; o++)
@@ -347,17 +364,37 @@ static void set_phase2(const ewc__mip *m, work *w, int all_placeable, double pst
 			else if (k == 1)
 				glp_set_col_bnds(P, (int)w->first[j] + 1, GLP_FX, 1.0, 1.0);
 		}
-	} else if (m->nopts) {
-		int r = glp_add_rows(P, 1);
-		for (size_t o = 0; o < m->nopts; o++) {
-			w->ind[o + 1] = (int)o + 1;
-			w->val[o + 1] = m->job_priority[m->opt_job[o]];
-		}
-		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
-		/* a hair below the total, so rounding never cuts the plan off */
-		glp_set_row_bnds(P, r, GLP_LO, pstar - 1e-7 * fmax(1.0, fabs(pstar)), 0.0);
-		glp_set_row_name(P, r, "priority");
+		return 0;
 	}
+	if (!m->nopts)
+		return 0;
+	nt = ewc__tiers(m, w->first, w->tier, w->unit);
+	if (nt < 0)
+		return -1;
+	for (int t = 0; t < nt; t++)
+		w->tval[t] = 0;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0)
+			w->tval[w->tier[j]] += m->job_priority[j];
+	for (int t = 0; t < nt; t++) {
+		int r = glp_add_rows(P, 1), n = 0;
+		char name[32];
+		for (size_t o = 0; o < m->nopts; o++)
+			if (w->tier[m->opt_job[o]] == t) {
+				w->ind[++n] = (int)o + 1;
+				w->val[n] = m->job_priority[m->opt_job[o]] / w->unit[t];
+			}
+		glp_set_mat_row(P, r, n, w->ind, w->val);
+		/* a hair below, far under one unit, so rounding never cuts the
+		 * plan off */
+		glp_set_row_bnds(P, r, GLP_LO, w->tval[t] / w->unit[t] - 1e-6, 0.0);
+		if (nt == 1)
+			snprintf(name, sizeof name, "priority");
+		else
+			snprintf(name, sizeof name, "priority_tier%d", t + 1);
+		glp_set_row_name(P, r, name);
+	}
+	return 0;
 }
 
 static int write_named(const ewc__mip *m, work *w, char *err, size_t errlen)
@@ -382,7 +419,7 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 	glp_prob *P;
 	double started = ewc__now_s();
 	double deadline = started + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pstar = res->priority, bound = 0;
+	double bound = 0;
 	int proven1 = d->proven1, proven2 = 1, all_placeable = d->all_placeable, rc;
 
 	rc = build(m, w, err, errlen);
@@ -391,7 +428,10 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 	P = w->P;
 
 	/* Phase 2: the least objective at that priority. */
-	set_phase2(m, w, all_placeable, pstar);
+	if (set_phase2(m, w, all_placeable, res->choice) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
 	if (m->write_lp) {
 		rc = write_named(m, w, err, errlen);
 		if (rc)
@@ -462,7 +502,7 @@ static int solve_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 /* The phase whose model ewc__mip_write() writes. */
 typedef struct phase2 {
 	int all_placeable;
-	double pstar;
+	const int *choice;
 } phase2;
 
 /* Only builds and writes: the decomposition's --write-lp. */
@@ -473,7 +513,10 @@ static int write_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 
 	if (rc)
 		return rc;
-	set_phase2(m, w, ph->all_placeable, ph->pstar);
+	if (set_phase2(m, w, ph->all_placeable, ph->choice) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
 	return write_named(m, w, err, errlen);
 }
 
@@ -511,10 +554,10 @@ static int with_glpk(int (*fn)(const ewc__mip *, void *, work *, char *, size_t)
 	return rc;
 }
 
-int ewc__mip_write(const ewc__mip *m, int all_placeable, double pstar, char *err,
+int ewc__mip_write(const ewc__mip *m, int all_placeable, const int *choice, char *err,
                    size_t errlen)
 {
-	phase2 ph = { all_placeable, pstar };
+	phase2 ph = { all_placeable, choice };
 
 	return with_glpk(write_fn, m, &ph, err, errlen);
 }

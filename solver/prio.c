@@ -54,7 +54,10 @@ typedef struct prio {
 	int *job_class;     /* [njobs] class or -1 (no option) */
 	int *pool_row;      /* [npools] GLPK row or 0 */
 	unsigned char *side1; /* [nside] row holds in phase 1 */
-	int integral;       /* every priority is a whole number */
+	int integral;       /* every priority of the tier solved is a whole number */
+	double *tier_of;    /* [nk] tier of each class: 0 the highest */
+	double unit;        /* the smallest priority of the tier solved last */
+	size_t ntiers;
 	double *start;      /* 1-based column values of the starting plan */
 	int start_done;
 	double bound;       /* best proven bound seen */
@@ -391,92 +394,265 @@ static int ms_left(double deadline)
 	return left > 2e6 ? 2000000000 : (int)(left * 1000.0);
 }
 
+/* The priority of choice in tier t. */
+static double tier_value(const prio *q, const int *choice, size_t t)
+{
+	double v = 0;
+
+	for (size_t j = 0; j < q->m->njobs; j++)
+		if (choice[j] >= 0 && q->job_class[j] >= 0 && q->tier_of[q->job_class[j]] == (double)t)
+			v += q->k[q->job_class[j]].priority;
+	return v;
+}
+
+/* One tier on P, whose objective counts that tier's classes only, from
+ * the plan in R->choice. *value and *bound receive the tier's priority
+ * and its proven bound; returns 1 when proven, 0 when not, or a negative
+ * code. */
+static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *value,
+                      double *bound, char *err, size_t errlen)
+{
+	prio *q = R->q;
+	const ewc__mip *m = q->m;
+	size_t ncols = (size_t)glp_get_num_cols(P);
+	glp_smcp sm;
+	glp_iocp io;
+	int ret, st, proven = 0;
+
+	/* in the tier's own unit, its smallest priority: whole multiples of it
+	 * round exactly (1e9 + noise would not) */
+	double unit = HUGE_VAL;
+	for (size_t c = 0; c < q->nk; c++)
+		if (q->tier_of[c] == (double)t)
+			unit = fmin(unit, q->k[c].priority);
+	q->integral = 1;
+	for (size_t c = 0; c < q->nk; c++) {
+		int in = q->tier_of[c] == (double)t;
+		double w = in ? q->k[c].priority / unit : 0.0;
+		for (size_t i = 0; i < q->k[c].nopt; i++)
+			glp_set_obj_coef(P, q->k[c].col0 + (int)i, w);
+		if (in && (w != floor(w) || w > 1e12))
+			q->integral = 0;
+	}
+	pmax_t /= unit;
+	q->unit = unit;
+	/* the start, as counts, unless it breaks a phase-1 side row */
+	free(q->start);
+	q->start = calloc(ncols + 1, sizeof *q->start);
+	if (!q->start) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	q->start_done = 0;
+	for (size_t k = 0; k < m->nside; k++)
+		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], R->choice)) {
+			free(q->start);
+			q->start = NULL;
+			break;
+		}
+	for (size_t j = 0; j < m->njobs && q->start; j++)
+		if (R->choice[j] >= 0 && q->job_class[j] >= 0) {
+			const klass *K = &q->k[q->job_class[j]];
+			q->start[K->col0 + (int)((size_t)R->choice[j] - q->first[j])] += 1;
+		}
+	q->incumbent = q->start ? tier_value(q, R->choice, t) / unit : -HUGE_VAL;
+	q->bound = proved(q, pmax_t);
+	*value = fmax(0.0, q->incumbent) * unit;
+	*bound = q->bound * unit;
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.tm_lim = ms_left(R->deadline);
+	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+		return 0; /* no LP bound in time: the start stands */
+	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
+	if (q->bound > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
+		glp_init_iocp(&io);
+		io.msg_lev = GLP_MSG_OFF;
+		io.presolve = GLP_OFF; /* the start refers to the columns as built */
+		io.mip_gap = 0;        /* priority is never traded for a gap */
+		io.tm_lim = ms_left(R->deadline);
+		io.cb_func = callback;
+		io.cb_info = q;
+		io.gmi_cuts = GLP_ON;
+		io.mir_cuts = GLP_ON;
+		io.cov_cuts = GLP_ON;
+		io.clq_cuts = GLP_ON;
+		io.br_tech = GLP_BR_PCH;
+		io.bt_tech = GLP_BT_BPH;
+		ret = glp_intopt(P, &io);
+		st = glp_mip_status(P);
+		if ((st == GLP_OPT || st == GLP_FEAS) &&
+		    glp_mip_obj_val(P) > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
+			if (jobs_of(q, P, R->choice) != 0) {
+				snprintf(err, errlen, "out of memory");
+				return EWC_ENOMEM;
+			}
+			q->incumbent = tier_value(q, R->choice, t) / unit;
+		}
+		if (st == GLP_OPT && ret == 0)
+			q->bound = fmin(q->bound, proved(q, glp_mip_obj_val(P)));
+	}
+	proven = q->bound <= q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent));
+	*value = fmax(0.0, q->incumbent) * unit;
+	*bound = fmax(q->bound * unit, *value);
+	return proven;
+}
+
+/* Tier by tier, highest first; each found tier's priority then holds as a
+ * row while the next is solved. The bound on the total: the proven tiers'
+ * priorities, the first unproven tier's bound, and everything below it. */
 static int solve_fn(void *arg, char *err, size_t errlen)
 {
 	run *R = arg;
 	prio *q = R->q;
 	const ewc__mip *m = q->m;
 	glp_prob *P = glp_create_prob();
-	glp_smcp sm;
-	glp_iocp io;
-	int rc = 0, ret, st;
-	size_t ncols;
+	double *pmax_t = calloc(q->ntiers ? q->ntiers : 1, sizeof *pmax_t);
+	double total_bound = 0;
+	int rc = 0, unproven = 0;
+	int *ind = NULL;
+	double *val = NULL;
 
-	if (build(q, P) != 0) {
-		glp_delete_prob(P);
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
+	if (!pmax_t || build(q, P) != 0) {
+		rc = EWC_ENOMEM;
+		goto out;
 	}
-	ncols = (size_t)glp_get_num_cols(P);
-	/* the start, as counts */
-	q->start = calloc(ncols + 1, sizeof *q->start);
-	if (!q->start) {
-		glp_delete_prob(P);
-		snprintf(err, errlen, "out of memory");
-		return EWC_ENOMEM;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (q->job_class[j] >= 0)
+			pmax_t[(size_t)q->tier_of[q->job_class[j]]] += m->job_priority[j];
+	ind = malloc(((size_t)glp_get_num_cols(P) + 1) * sizeof *ind);
+	val = malloc(((size_t)glp_get_num_cols(P) + 1) * sizeof *val);
+	if (!ind || !val) {
+		rc = EWC_ENOMEM;
+		goto out;
 	}
-	q->incumbent = 0;
-	for (size_t k = 0; k < m->nside; k++)
-		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], R->choice)) {
-			/* GLPK would reject it: any plan it finds is better */
-			free(q->start);
-			q->start = NULL;
-			q->incumbent = -HUGE_VAL;
+	for (size_t t = 0; t < q->ntiers; t++) {
+		double v, b;
+		int r, n = 0;
+		if (ewc__now_s() >= R->deadline) {
+			/* no time for this tier: its bound is all of it */
+			if (!unproven)
+				total_bound += pmax_t[t];
+			unproven = 1;
+			for (size_t u = t + 1; u < q->ntiers; u++)
+				total_bound += pmax_t[u];
 			break;
 		}
-	for (size_t j = 0; j < m->njobs; j++)
-		if (R->choice[j] >= 0 && q->job_class[j] >= 0) {
-			const klass *K = &q->k[q->job_class[j]];
-			if (q->start)
-				q->start[K->col0 + (int)((size_t)R->choice[j] - q->first[j])] += 1;
-			if (q->start)
-				q->incumbent += K->priority;
+		rc = solve_tier(R, P, t, pmax_t[t], &v, &b, err, errlen);
+		if (rc < 0)
+			goto out;
+		if (!unproven) {
+			total_bound += rc ? v : b;
+			if (!rc) {
+				unproven = 1;
+				for (size_t u = t + 1; u < q->ntiers; u++)
+					total_bound += pmax_t[u];
+			}
 		}
-	glp_init_smcp(&sm);
-	sm.msg_lev = GLP_MSG_OFF;
-	sm.tm_lim = ms_left(R->deadline);
-	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
-		/* no LP bound in time: the start stands, bounded by what has options */
-		glp_delete_prob(P);
-		return 0;
+		rc = 0;
+		if (t + 1 == q->ntiers)
+			break;
+		/* this tier keeps what it found while the next is solved */
+		for (size_t c = 0; c < q->nk; c++)
+			if (q->tier_of[c] == (double)t)
+				for (size_t i = 0; i < q->k[c].nopt; i++) {
+					ind[++n] = q->k[c].col0 + (int)i;
+					val[n] = q->k[c].priority / q->unit;
+				}
+		r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, n, ind, val);
+		glp_set_row_bnds(P, r, GLP_LO, v / q->unit - 1e-6, 0.0);
 	}
-	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
-	if (q->bound <= q->incumbent + 1e-9 * fmax(1.0, q->incumbent)) {
-		*R->proven = 1;
-		glp_delete_prob(P);
-		return 0;
-	}
-	glp_init_iocp(&io);
-	io.msg_lev = GLP_MSG_OFF;
-	io.presolve = GLP_OFF; /* the start refers to the columns as built */
-	io.mip_gap = 0;        /* priority is never traded for a gap */
-	io.tm_lim = ms_left(R->deadline);
-	io.cb_func = callback;
-	io.cb_info = q;
-	io.gmi_cuts = GLP_ON;
-	io.mir_cuts = GLP_ON;
-	io.cov_cuts = GLP_ON;
-	io.clq_cuts = GLP_ON;
-	io.br_tech = GLP_BR_PCH;
-	io.bt_tech = GLP_BT_BPH;
-	ret = glp_intopt(P, &io);
-	st = glp_mip_status(P);
-	if ((st == GLP_OPT || st == GLP_FEAS) &&
-	    glp_mip_obj_val(P) > q->incumbent + 1e-9 * fmax(1.0, q->incumbent)) {
-		if (jobs_of(q, P, R->choice) != 0) {
-			snprintf(err, errlen, "out of memory");
-			rc = EWC_ENOMEM;
-		}
-		q->incumbent = glp_mip_obj_val(P);
-	}
-	if (st == GLP_OPT && (ret == 0 || ret == GLP_ESTOP))
-		q->bound = fmin(q->bound, proved(q, glp_mip_obj_val(P)));
-	if (st == GLP_OPT && ret == 0)
-		*R->proven = 1;
-	if (q->bound <= q->incumbent + 1e-9 * fmax(1.0, q->incumbent))
-		*R->proven = 1;
+	*R->bound = total_bound;
+	*R->proven = !unproven;
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
 	glp_delete_prob(P);
+	free(pmax_t);
+	free(ind);
+	free(val);
 	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit)
+{
+	size_t n = 0, nl = 0;
+	double *lv = malloc((m->njobs ? m->njobs : 1) * sizeof *lv), below = 0;
+	double *sum, *ltier;
+	int nt = 0;
+
+	if (!lv)
+		return -1;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (first[j + 1] > first[j])
+			lv[n++] = m->job_priority[j];
+	qsort(lv, n, sizeof *lv, cmp_double);
+	/* the distinct levels, lowest first, each with the priority at it */
+	sum = malloc((n ? n : 1) * sizeof *sum);
+	ltier = malloc((n ? n : 1) * sizeof *ltier);
+	if (!sum || !ltier) {
+		free(lv);
+		free(sum);
+		free(ltier);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nl == 0 || lv[i] != lv[nl - 1]) {
+			lv[nl] = lv[i];
+			sum[nl++] = 0;
+		}
+		sum[nl - 1] += lv[i];
+	}
+	/* a level outweighing all below it starts a tier */
+	for (size_t i = 0; i < nl; i++) {
+		if (i > 0 && lv[i] > below)
+			nt++;
+		ltier[i] = nt;
+		below += sum[i];
+	}
+	for (size_t j = 0; j < m->njobs; j++) {
+		tier[j] = -1;
+		if (first[j + 1] == first[j])
+			continue;
+		double *at = bsearch(&m->job_priority[j], lv, nl, sizeof *lv, cmp_double);
+		tier[j] = nt - (int)ltier[at - lv];
+	}
+	/* each tier's unit: its lowest level */
+	for (size_t i = nl; i-- > 0;)
+		unit[nt - (int)ltier[i]] = lv[i];
+	free(lv);
+	free(sum);
+	free(ltier);
+	return nl ? nt + 1 : 0;
+}
+
+/* The classes' tiers (ewc__tiers() on their jobs). 0 or -1. */
+static int tiers(prio *q)
+{
+	const ewc__mip *m = q->m;
+	int *tier = malloc((m->njobs ? m->njobs : 1) * sizeof *tier);
+	double *unit = malloc((m->njobs ? m->njobs : 1) * sizeof *unit);
+	int nt;
+
+	q->tier_of = malloc((q->nk ? q->nk : 1) * sizeof *q->tier_of);
+	if (!tier || !unit || !q->tier_of || (nt = ewc__tiers(m, q->first, tier, unit)) < 0) {
+		free(tier);
+		free(unit);
+		return -1;
+	}
+	for (size_t c = 0; c < q->nk; c++)
+		q->tier_of[c] = (double)tier[q->k[c].rep];
+	q->ntiers = (size_t)nt;
+	free(tier);
+	free(unit);
+	return 0;
 }
 
 int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int *choice,
@@ -507,15 +683,16 @@ int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int
 				q.integral = 0;
 		}
 	q.bound = proved(&q, pmax);
-	rc = classes(&q);
+	rc = classes(&q) != 0 || tiers(&q) != 0 ? -1 : 0;
+	*bound = pmax;
 	if (rc != 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = EWC_ENOMEM;
 	} else {
 		rc = ewc__glpk_run(solve_fn, &R, err, errlen);
 	}
-	*bound = q.bound;
 	free(q.side1);
+	free(q.tier_of);
 	free(q.k);
 	free(q.job_class);
 	free(q.pool_row);

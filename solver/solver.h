@@ -87,6 +87,15 @@ int ewc__phase1(const ewc__mip *m, const size_t *first, double deadline, ewc__mi
 int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int *choice,
                     double *bound, int *proven, char *err, size_t errlen);
 
+/* Tiers of priority (prio.c): a priority level starts a new tier when it
+ * outweighs the whole priority of every job below it, so that the most
+ * priority overall is the most of each tier in turn, highest first, and
+ * each tier can be held at its own scale (GLPK's tolerances are relative).
+ * tier[j] receives job j's tier (0 the highest; -1 for a job with no
+ * option), unit[t] the lowest priority of tier t (unit has room for one per
+ * job). Returns the number of tiers, or -1 when out of memory. */
+int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit);
+
 /* Whether choice meets side row s (with a relative tolerance); whether it
  * meets every side row of m (common.c). */
 int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);
@@ -128,9 +137,10 @@ int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double
 /* Total priority placed (by_priority) or sum of per_opt over the choice. */
 double ewc__mip_sum(const ewc__mip *m, const int *choice, const double *per_opt,
                     int by_priority);
-/* Write the direct phase-2 model (every placeable job placed, or a total
- * priority of at least pstar) to m->write_lp, atomically. */
-int ewc__mip_write(const ewc__mip *m, int all_placeable, double pstar, char *err,
+/* Write the direct phase-2 model (every placeable job placed, or each tier
+ * of priority at least what choice places in it) to m->write_lp,
+ * atomically. */
+int ewc__mip_write(const ewc__mip *m, int all_placeable, const int *choice, char *err,
                    size_t errlen);
 
 #endif /* EWC_SOLVER_H */

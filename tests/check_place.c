@@ -623,6 +623,49 @@ START_TEST(test_greedy_leaves_out_what_fits)
 }
 END_TEST
 
+/* Priority 1e9 beside priority 1, on one pool of 15 GPUs: H (5 GPUs) and
+ * then the two 5s fit, where every greedy order takes H and the 6. A
+ * difference of 1 in 1e9 is below GLPK's relative tolerances, so the two
+ * scales are solved as tiers: H first, then the most of the rest. */
+START_TEST(test_wide_priorities)
+{
+	static const ewc_solver solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
+	ewc_ctx *ctx = t_ctx(T_CATALOG,
+		"<regions>\n"
+		"  <region id=\"solo\" zone=\"west\">\n"
+		"    <power price=\"0\" green-share=\"0\" grid-factor=\"0\" pue=\"1\"/>\n"
+		"    <gpu type=\"A100\" free=\"15\" price=\"1\"/>\n"
+		"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n"
+		"  </region>\n"
+		"</regions>\n");
+	ewc_jobs *jobs = t_jobs(ctx, T_HEADER
+		"H,train,A100,5,1,city,,,1000000000,,\n"
+		"big,train,A100,6,1,city,,,1,,\n"
+		"a,train,A100,5,1,city,,,1,,\n"
+		"b,train,A100,5,1,city,,,1,,\n");
+
+	for (int k = 0; k < 2; k++) {
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+		ewc_totals t = EWC_TOTALS_INIT;
+		ewc_plan *plan;
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+
+		o.solver = solvers[k];
+		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+		ewc_plan_totals(plan, &t);
+		ck_assert_double_eq(t.priority_placed, 1000000002.0);
+		ck_assert_double_eq(t.priority_bound, 1000000002.0);
+		ck_assert_int_eq(t.placed, 3);
+		ck_assert_int_eq(ewc_plan_proven(plan), 1);
+		ewc_plan_assignment(plan, 1, &a);
+		ck_assert_ptr_null(a.region);
+		ewc_plan_free(plan);
+	}
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* Lists too large to enumerate: the direct model and the decomposition on
  * the same 40 jobs, capacity from short to ample, both asked for gap 0.
  * Each bound holds for the other's plan at the same priority, so the two
@@ -732,6 +775,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hand_computed_plan);
 	tcase_add_test(tc, test_greedy_leaves_out_what_fits);
+	tcase_add_test(tc, test_wide_priorities);
 	tcase_add_test(tc, test_explain_options);
 	tcase_add_test(tc, test_faster_type_hours);
 	tcase_add_test(tc, test_priority_first);
