@@ -59,6 +59,7 @@ typedef struct prio {
 	double unit;        /* the smallest priority of the tier solved last */
 	size_t ntiers;
 	double *start;      /* 1-based column values of the starting plan */
+	int offer;          /* start is a plan GLPK may take (meets the rows) */
 	int start_done;
 	double bound;       /* best proven bound seen */
 	double incumbent;
@@ -281,7 +282,7 @@ static void callback(glp_tree *T, void *info)
 	prio *q = info;
 	int p;
 
-	if (glp_ios_reason(T) == GLP_IHEUR && q->start && !q->start_done) {
+	if (glp_ios_reason(T) == GLP_IHEUR && q->offer && !q->start_done) {
 		q->start_done = 1;
 		glp_ios_heur_sol(T, q->start);
 	}
@@ -321,8 +322,9 @@ static int cmp_pair(const void *a, const void *b)
 /* Counts back to jobs: within each class, every (member, pool) pair by
  * cost, cheapest first, each taken while its member is free and its pool
  * has count left. Every member can use every pool of its class, so the
- * counts are met. choice receives an option per job or -1. 0 or -1. */
-static int jobs_of(const prio *q, glp_prob *P, int *choice)
+ * counts are met. count is 1-based by GLPK column. choice receives an
+ * option per job or -1. 0 or -1. */
+static int jobs_of(const prio *q, const double *count, int *choice)
 {
 	const ewc__mip *m = q->m;
 	size_t *start = calloc(q->nk + 1, sizeof *start), *memb = NULL, *fill = NULL, maxp = 0;
@@ -357,7 +359,7 @@ static int jobs_of(const prio *q, glp_prob *P, int *choice)
 		const klass *K = &q->k[c];
 		size_t n = 0;
 		for (size_t i = 0; i < K->nopt; i++)
-			left[i] = lround(glp_mip_col_val(P, K->col0 + (int)i));
+			left[i] = lround(count[K->col0 + (int)i]);
 		for (size_t a = start[c]; a < start[c + 1]; a++)
 			for (size_t i = 0; i < K->nopt; i++)
 				pr[n++] = (pair){ m->opt_obj[q->first[memb[a]] + i], memb[a], i };
@@ -405,6 +407,95 @@ static double tier_value(const prio *q, const int *choice, size_t t)
 	return v;
 }
 
+/* A start from the LP: every count rounded down, which keeps every row
+ * (all coefficients are >= 0 and the rows are <=), then the room left
+ * filled, highest priority per GPU first. The counts LP is nearly
+ * integral (at most one fractional count per row), so this is close to
+ * its bound where GLPK's search might not find better than the greedy
+ * start in the time. Taken, as R->choice and q->start, when it places more
+ * of tier t and keeps the tiers above and the phase-1 side rows. Returns
+ * 1 taken, 0 not, -1 memory. */
+static int round_lp(run *R, glp_prob *P, size_t t, double unit)
+{
+	prio *q = R->q;
+	const ewc__mip *m = q->m;
+	size_t ncols = (size_t)glp_get_num_cols(P);
+	double *y = malloc((ncols + 1) * sizeof *y), *left = NULL;
+	long *room = NULL;
+	size_t *ord = NULL;
+	int *trial = NULL, rc = -1;
+
+	if (!y)
+		return -1;
+	room = malloc((m->npools ? m->npools : 1) * sizeof *room);
+	left = malloc((q->nk ? q->nk : 1) * sizeof *left);
+	ord = malloc((q->nk ? q->nk : 1) * sizeof *ord);
+	trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	if (!room || !left || !ord || !trial)
+		goto out;
+	for (size_t p = 0; p < m->npools; p++)
+		room[p] = m->pool_cap[p];
+	for (size_t c = 0; c < q->nk; c++) {
+		const klass *K = &q->k[c];
+		left[c] = (double)K->nmemb;
+		for (size_t i = 0; i < K->nopt; i++) {
+			int col = K->col0 + (int)i;
+			double v = floor(glp_get_col_prim(P, col) + 1e-9);
+			y[col] = v > 0 ? v : 0;
+			left[c] -= y[col];
+			room[m->opt_pool[K->first_opt + i]] -= (long)y[col] * K->gpus;
+		}
+		ord[c] = c;
+	}
+	/* fill: priority per GPU, highest first (insertion sort: classes are
+	 * few next to jobs) */
+	for (size_t a = 1; a < q->nk; a++)
+		for (size_t b = a; b > 0; b--) {
+			const klass *x = &q->k[ord[b - 1]], *z = &q->k[ord[b]];
+			if (x->priority * (double)z->gpus >= z->priority * (double)x->gpus)
+				break;
+			size_t tmp = ord[b];
+			ord[b] = ord[b - 1];
+			ord[b - 1] = tmp;
+		}
+	for (size_t a = 0; a < q->nk; a++) {
+		const klass *K = &q->k[ord[a]];
+		for (size_t i = 0; i < K->nopt && left[ord[a]] > 0.5; i++) {
+			int p = m->opt_pool[K->first_opt + i];
+			long fit = room[p] / K->gpus;
+			long take = fit < (long)left[ord[a]] ? fit : (long)left[ord[a]];
+			if (take <= 0)
+				continue;
+			y[K->col0 + (int)i] += (double)take;
+			left[ord[a]] -= (double)take;
+			room[p] -= take * K->gpus;
+		}
+	}
+	if (jobs_of(q, y, trial) != 0)
+		goto out;
+	rc = 0;
+	if (tier_value(q, trial, t) / unit <= q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent)))
+		goto out;
+	for (size_t u = 0; u < t; u++)
+		if (tier_value(q, trial, u) < tier_value(q, R->choice, u))
+			goto out;
+	for (size_t k = 0; k < m->nside; k++)
+		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], trial))
+			goto out;
+	memcpy(R->choice, trial, m->njobs * sizeof *trial);
+	memcpy(q->start, y, (ncols + 1) * sizeof *y);
+	q->offer = 1;
+	q->incumbent = tier_value(q, trial, t) / unit;
+	rc = 1;
+out:
+	free(y);
+	free(room);
+	free(left);
+	free(ord);
+	free(trial);
+	return rc;
+}
+
 /* One tier on P, whose objective counts that tier's classes only, from
  * the plan in R->choice. *value and *bound receive the tier's priority
  * and its proven bound; returns 1 when proven, 0 when not, or a negative
@@ -436,7 +527,7 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 	}
 	pmax_t /= unit;
 	q->unit = unit;
-	/* the start, as counts, unless it breaks a phase-1 side row */
+	/* the start, as counts; not offered when it breaks a phase-1 side row */
 	free(q->start);
 	q->start = calloc(ncols + 1, sizeof *q->start);
 	if (!q->start) {
@@ -444,18 +535,16 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 		return EWC_ENOMEM;
 	}
 	q->start_done = 0;
+	q->offer = 1;
 	for (size_t k = 0; k < m->nside; k++)
-		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], R->choice)) {
-			free(q->start);
-			q->start = NULL;
-			break;
-		}
-	for (size_t j = 0; j < m->njobs && q->start; j++)
+		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], R->choice))
+			q->offer = 0;
+	for (size_t j = 0; j < m->njobs; j++)
 		if (R->choice[j] >= 0 && q->job_class[j] >= 0) {
 			const klass *K = &q->k[q->job_class[j]];
 			q->start[K->col0 + (int)((size_t)R->choice[j] - q->first[j])] += 1;
 		}
-	q->incumbent = q->start ? tier_value(q, R->choice, t) / unit : -HUGE_VAL;
+	q->incumbent = q->offer ? tier_value(q, R->choice, t) / unit : -HUGE_VAL;
 	q->bound = proved(q, pmax_t);
 	*value = fmax(0.0, q->incumbent) * unit;
 	*bound = q->bound * unit;
@@ -465,6 +554,13 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
 		return 0; /* no LP bound in time: the start stands */
 	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
+	if (q->bound > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
+		int r = round_lp(R, P, t, unit);
+		if (r < 0) {
+			snprintf(err, errlen, "out of memory");
+			return EWC_ENOMEM;
+		}
+	}
 	if (q->bound > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
 		glp_init_iocp(&io);
 		io.msg_lev = GLP_MSG_OFF;
@@ -483,7 +579,9 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 		st = glp_mip_status(P);
 		if ((st == GLP_OPT || st == GLP_FEAS) &&
 		    glp_mip_obj_val(P) > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
-			if (jobs_of(q, P, R->choice) != 0) {
+			for (size_t c = 1; c <= ncols; c++)
+				q->start[c] = glp_mip_col_val(P, (int)c);
+			if (jobs_of(q, q->start, R->choice) != 0) {
 				snprintf(err, errlen, "out of memory");
 				return EWC_ENOMEM;
 			}
