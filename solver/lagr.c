@@ -908,7 +908,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
 	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pstar, bound = 0;
+	double pstar, bound = 0, cover_bound = -HUGE_VAL;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
 	unsigned char *in = NULL;
@@ -975,6 +975,13 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	}
 	res->priority = pstar;
 	ph.deadline = deadline;
+	if (!all) {
+		/* a quarter of the time left for the knapsack bound, and its plan:
+		 * the jobs it keeps in are chosen for their cost, phase 1's not */
+		double until = ewc__now_s() + (deadline - ewc__now_s()) / 4;
+		if (ewc__cover(m, ph.first, ph.choice, until, &cover_bound) != 0)
+			goto out;
+	}
 
 	/* Phase 2: the least objective at that priority. */
 	for (size_t j = 0; j < m->njobs; j++)
@@ -1027,7 +1034,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 			goto out;
 	}
 	res->objective = ph.z;
-	res->bound = fmin(bound, ph.z);
+	res->bound = fmin(fmax(bound, cover_bound), ph.z);
 	res->proven = proven1 && rel_gap(res->objective, res->bound) <= m->mip_gap;
 	rc = 0;
 out:

@@ -96,6 +96,15 @@ int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int
  * job). Returns the number of tiers, or -1 when out of memory. */
 int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit);
 
+/* Phase 2's bound and a plan under shortage (cover.c): capacity priced,
+ * the priority of each tier kept by an exact knapsack over the jobs left
+ * out. choice is a feasible plan at phase 1's priority, replaced by a
+ * cheaper one with as much priority in each tier when one is found;
+ * *bound a proven lower bound on every plan that keeps each tier's
+ * priority. No side rows. 0, or -1 when out of memory. */
+int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadline,
+               double *bound);
+
 /* Whether choice meets side row s (with a relative tolerance); whether it
  * meets every side row of m (common.c). */
 int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);

@@ -719,6 +719,55 @@ START_TEST(test_solvers_agree)
 }
 END_TEST
 
+/* Lists of 1,400 jobs and about 6,000 options, capacity for about three
+ * quarters of them: the decomposition prices them (its knapsack bound
+ * included) where the direct model solves them whole. Every bound either
+ * reports must hold for the other's plan: priority bounds above both
+ * priorities, and at the same priority each lower bound below the other's
+ * objective. */
+START_TEST(test_bounds_hold_at_scale)
+{
+	static char regions[4096], csv[65536];
+	int same = 0;
+
+	for (unsigned seed = 1; seed <= 3; seed++) {
+		ewc_totals t[2] = { EWC_TOTALS_INIT, EWC_TOTALS_INIT };
+		ewc_ctx *ctx;
+		ewc_jobs *jobs;
+
+		random_instance(100 + seed, 1400, 140, regions, csv);
+		ctx = t_ctx(T_CATALOG, regions);
+		jobs = t_jobs(ctx, csv);
+		for (int k = 0; k < 2; k++) {
+			ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+			ewc_plan *plan;
+			o.time_limit = 8;
+			o.solver = k ? EWC_SOLVER_DECOMPOSE : EWC_SOLVER_DIRECT;
+			ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+			ewc_plan_totals(plan, &t[k]);
+			ck_assert_double_le(t[k].lower_bound, t[k].objective);
+			ck_assert_double_ge(t[k].priority_bound, t[k].priority_placed);
+			ewc_plan_free(plan);
+		}
+		ck_assert_msg(t[0].unplaced > 0, "seed %u: the list is short of capacity", seed);
+		for (int k = 0; k < 2; k++) {
+			ck_assert_msg(t[k].priority_bound >= t[!k].priority_placed - 1e-9,
+			              "seed %u: solver %d's priority bound %g below the other's plan %g",
+			              seed, k, t[k].priority_bound, t[!k].priority_placed);
+			if (fabs(t[0].priority_placed - t[1].priority_placed) < 1e-9)
+				ck_assert_msg(t[k].lower_bound <= t[!k].objective * (1 + 1e-9) + 1e-6,
+				              "seed %u: solver %d's bound %.10g above the other's plan %.10g",
+				              seed, k, t[k].lower_bound, t[!k].objective);
+		}
+		same += fabs(t[0].priority_placed - t[1].priority_placed) < 1e-9;
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+	}
+	/* the comparison of lower bounds ran */
+	ck_assert_int_ge(same, 1);
+}
+END_TEST
+
 typedef struct seen {
 	int calls;
 	int bad;
@@ -776,6 +825,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hand_computed_plan);
 	tcase_add_test(tc, test_greedy_leaves_out_what_fits);
 	tcase_add_test(tc, test_wide_priorities);
+	tcase_add_test(tc, test_bounds_hold_at_scale);
 	tcase_add_test(tc, test_explain_options);
 	tcase_add_test(tc, test_faster_type_hours);
 	tcase_add_test(tc, test_priority_first);
