@@ -179,8 +179,9 @@ START_TEST(test_priority_first)
 
 	ck_assert_ptr_null(get(plan, 0).region);
 	ck_assert_str_eq(get(plan, 0).reason,
-	                 "capacity: the only eligible region, r1, is full for A100 "
-	                 "(taken by jobs of higher priority or better fit)");
+	                 "capacity: r1 A100 has 0 of 8 GPUs free, needs 8, held by C (4 GPUs, "
+	                 "priority 1), D (4 GPUs, priority 1); no plan places more priority "
+	                 "with it (2 placed, the most any plan can)");
 	ck_assert_str_eq(get(plan, 1).region, "r1");
 	ck_assert_str_eq(get(plan, 2).region, "r1");
 	ewc_plan_totals(plan, &t);

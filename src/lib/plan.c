@@ -256,56 +256,127 @@ static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
 	}
 }
 
+/* The holders of a pool to name: the placed jobs there with the most
+ * GPUs, at most `most`, into buf as "C (4 GPUs, priority 1)" joined by
+ * ", ", then "and N more". */
+static void holders(const ewc_plan *p, int pool, int most, char *buf, size_t len)
+{
+	int shown[3] = { -1, -1, -1 }, more = 0;
+	size_t used = 0;
+
+	if (most > 3)
+		most = 3;
+	for (size_t j = 0; j < p->njobs; j++) {
+		int c = p->choice[j], k;
+		if (c < 0 || p->pool[c] != pool)
+			continue;
+		for (k = 0; k < most && shown[k] >= 0; k++)
+			if (p->jobs->v[j].gpus > p->jobs->v[shown[k]].gpus)
+				break;
+		if (k == most) {
+			more++;
+			continue;
+		}
+		if (shown[most - 1] >= 0)
+			more++;
+		for (int i = most - 1; i > k; i--)
+			shown[i] = shown[i - 1];
+		shown[k] = (int)j;
+	}
+	buf[0] = '\0';
+	for (int k = 0; k < most && shown[k] >= 0 && used < len; k++) {
+		const ewc__job *H = &p->jobs->v[shown[k]];
+		used += (size_t)snprintf(buf + used, len - used, "%s%s (%ld GPUs, priority %g)",
+		                         k ? ", " : "", H->id, H->gpus, H->priority);
+	}
+	if (more && used < len)
+		snprintf(buf + used, len - used, " and %d more", more);
+}
+
+/* Why job j, which had options, is not in the plan: each of its pools
+ * (up to three) with its free GPUs and who holds them, then what is
+ * proven. "fits" when one of them has room for it now: only a plan not
+ * proven, or a policy, leaves such a job out. */
+static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char *why,
+                            size_t len)
+{
+	const ewc__world *w = &p->w;
+	const ewc__job *J = &p->jobs->v[j];
+	int proven = p->totals.priority_bound <= p->totals.priority_placed +
+	                                             1e-9 * fmax(1.0, p->totals.priority_placed);
+	size_t used = 0, npools = p->first[j + 1] - p->first[j], shown = 0;
+	char who[400];
+
+	for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
+		if (left[p->pool[o]] >= J->gpus) {
+			const ewc__region *R = &w->regions[p->opt_region[o]];
+			snprintf(why, len, "fits in %s %s (%ld of %ld GPUs free, needs %ld) but was "
+			         "left out: %s", R->id, w->gpus[p->opt_type[o]].type, left[p->pool[o]],
+			         p->pool_cap[p->pool[o]], J->gpus,
+			         proven ? "the policy constraints keep it out"
+			                : "not proven, the search stopped at the time limit");
+			return;
+		}
+	used += (size_t)snprintf(why, len, "capacity: ");
+	for (size_t o = p->first[j]; o < p->first[j + 1] && used < len; o++) {
+		const ewc__region *R = &w->regions[p->opt_region[o]];
+		if (shown == 2 && npools > 3) {
+			used += (size_t)snprintf(why + used, len - used, "; and %zu more pools",
+			                         npools - shown);
+			break;
+		}
+		holders(p, p->pool[o], shown ? 1 : 2, who, sizeof who);
+		used += (size_t)snprintf(why + used, len - used, "%s%s %s has %ld of %ld GPUs free, "
+		                         "needs %ld%s%s", shown ? "; " : "", R->id,
+		                         w->gpus[p->opt_type[o]].type, left[p->pool[o]],
+		                         p->pool_cap[p->pool[o]], J->gpus, *who ? ", held by " : "",
+		                         who);
+		shown++;
+	}
+	if (used < len) {
+		char n1[32], n2[32];
+		snprintf(n1, sizeof n1, "%.10g", p->totals.priority_placed);
+		snprintf(n2, sizeof n2, "%.10g", p->totals.priority_bound);
+		if (proven)
+			snprintf(why + used, len - used, "; no plan places more priority with it "
+			         "(%s placed, the most any plan can)", n1);
+		else
+			snprintf(why + used, len - used, "; not proven: a plan with it may place more "
+			         "priority (%s placed, bound %s)", n1, n2);
+	}
+}
+
 static int reasons(ewc_plan *p)
 {
 	const ewc__world *w = &p->w;
-	char why[512];
+	size_t npools = w->nregions * w->ngpus;
+	long *left;
+	char why[1024];
 
 	p->reason = calloc(p->njobs ? p->njobs : 1, sizeof *p->reason);
-	if (!p->reason)
+	left = malloc((npools ? npools : 1) * sizeof *left);
+	if (!p->reason || !left) {
+		free(left);
 		return -1;
+	}
+	memcpy(left, p->pool_cap, npools * sizeof *left);
+	for (size_t j = 0; j < p->njobs; j++)
+		if (p->choice[j] >= 0)
+			left[p->pool[p->choice[j]]] -= p->jobs->v[j].gpus;
 	for (size_t j = 0; j < p->njobs; j++) {
-		const ewc__job *J = &p->jobs->v[j];
-		size_t nopt = p->first[j + 1] - p->first[j];
 		if (p->choice[j] >= 0)
 			continue;
-		if (nopt == 0) {
-			ewc__explain_none(w, J, why, sizeof why);
-		} else {
-			/* eligible somewhere, but the GPUs went to other jobs */
-			int regions = 0, last = -1;
-			char types[128] = "";
-			size_t used = 0;
-			for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
-				if (p->opt_region[o] != last) {
-					int seen = 0;
-					for (size_t q = p->first[j]; q < o; q++)
-						seen |= p->opt_region[q] == p->opt_region[o];
-					regions += !seen;
-					last = p->opt_region[o];
-				}
-			for (int k = 0; k < J->ntypes; k++) {
-				int any = 0;
-				for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
-					any |= p->opt_type[o] == J->types[k];
-				if (any && used < sizeof types)
-					used += (size_t)snprintf(types + used, sizeof types - used, "%s%s",
-					                         used ? " and " : "", w->gpus[J->types[k]].type);
-			}
-			if (regions == 1)
-				snprintf(why, sizeof why,
-				         "capacity: the only eligible region, %s, is full for %s "
-				         "(taken by jobs of higher priority or better fit)",
-				         w->regions[p->opt_region[p->first[j]]].id, types);
-			else
-				snprintf(why, sizeof why,
-				         "capacity: all %d eligible regions full for %s "
-				         "(taken by jobs of higher priority or better fit)", regions, types);
-		}
+		if (p->first[j + 1] == p->first[j])
+			ewc__explain_none(w, &p->jobs->v[j], why, sizeof why);
+		else
+			reason_capacity(p, j, left, why, sizeof why);
 		p->reason[j] = ewc__strdup(why);
-		if (!p->reason[j])
+		if (!p->reason[j]) {
+			free(left);
 			return -1;
+		}
 	}
+	free(left);
 	return 0;
 }
 
@@ -713,9 +784,6 @@ static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, u
 	m->progress = NULL;
 	p->proven = res.proven;
 	p->solver_objective = res.objective;
-	if (reasons(p) != 0)
-		return ewc__seterr(EWC_ENOMEM, "out of memory");
-
 	totals_of(p, p->choice, &p->totals);
 	p->totals.lower_bound = res.bound;
 	p->totals.priority_bound = fmax(res.priority_bound, p->totals.priority_placed);
@@ -725,6 +793,8 @@ static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, u
 	totals_of(p, p->base, &p->base_totals);
 	p->base_totals.lower_bound = p->base_totals.objective;
 	p->base_totals.priority_bound = p->totals.priority_bound;
+	if (reasons(p) != 0)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	return 0;
 }
 
