@@ -411,6 +411,7 @@ typedef struct direct {
 	ewc__mip_result *res;
 	int all_placeable;
 	int proven1;
+	double cover_bound;   /* ewc__cover()'s bound, or -HUGE_VAL */
 } direct;
 
 static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_t errlen)
@@ -455,6 +456,8 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 		res->phases++;
 		if (b2 > bound)
 			bound = b2;
+		if (d->cover_bound > bound)
+			bound = d->cover_bound;
 		res->infeasible_proven = nofeas;
 	}
 	res->feasible = ewc__sides_hold(m, res->choice);
@@ -565,7 +568,7 @@ int ewc__mip_write(const ewc__mip *m, int all_placeable, const int *choice, char
 int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
 	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	direct d = { res, 0, 1 };
+	direct d = { res, 0, 1, -HUGE_VAL };
 	ewc__mip m2 = *m;
 	size_t *first;
 	int rc;
@@ -587,6 +590,14 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	m2.progress = NULL;
 	rc = ewc__phase1(&m2, first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res,
 	                 &d.all_placeable, &d.proven1, err, errlen);
+	/* short of capacity, and no side rows: the knapsack's bound, and its
+	 * plan as phase 2's start, in a quarter of the time left */
+	if (rc == 0 && !d.all_placeable && !m->nside && m->nopts &&
+	    ewc__cover(m, first, res->choice, ewc__now_s() + (deadline - ewc__now_s()) / 4,
+	               &d.cover_bound) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = EWC_ENOMEM;
+	}
 	free(first);
 	if (rc)
 		return rc;

@@ -248,7 +248,14 @@ def run_cbc(lp, sol, seconds):
     bnd = re.findall(r"^(?:Lower|Upper) bound:\s*(\S+)", log, re.M)
     wall = re.findall(r"\(Wallclock seconds\):\s*(\S+)", log)
     chosen = set()
+    integer = False
     if os.path.exists(sol):
+        with open(sol) as f:
+            head = f.readline()
+        # "Stopped on time (no integer solution - continuous used)": the
+        # values are the LP's, rounded here they break the rows: no plan
+        integer = "no integer solution" not in head and "Infeasible" not in head
+    if integer:
         for line in open(sol):
             m = re.match(r"\s*\d+\s+x(\d+)\s+(\S+)", line)
             if m and float(m.group(2)) > 0.5:
@@ -260,6 +267,7 @@ def run_cbc(lp, sol, seconds):
         "objective": objective,
         "bound": float(bnd[-1]) if bnd else (objective if proven else None),
         "proven": proven,
+        "integer": integer,
         "seconds": float(wall[-1]) if wall else None,
         "chosen": sorted(chosen),
     }
@@ -275,11 +283,13 @@ def cbc(d, seconds):
     b1 = abs(r1["bound"]) if r1["bound"] is not None else None
     write_lp(os.path.join(d, "p2.lp"), jobs, regions, opts, 2, pstar)
     r2 = run_cbc(os.path.join(d, "p2.lp"), os.path.join(d, "p2.sol"), seconds)
-    obj = sum(opts[k][4] for k in r2["chosen"])
+    # no integer plan in phase 2: phase 1's plan is CBC's answer
+    obj = sum(opts[k][4] for k in (r2["chosen"] if r2["integer"] else r1["chosen"]))
     res = {"priority": pstar, "priority_proven": r1["proven"], "priority_bound": b1,
            "objective": obj, "objective_proven": r2["proven"],
            "lower_bound": r2["bound"], "seconds": (r1["seconds"] or 0) + (r2["seconds"] or 0),
-           "phase1": r1["result"], "phase2": r2["result"], "options": len(opts)}
+           "phase1": r1["result"], "phase2": r2["result"], "options": len(opts),
+           "phase2_integer": r2["integer"]}
     json.dump(res, open(os.path.join(d, "cbc.json"), "w"), indent=1)
     print(json.dumps(res))
 
@@ -321,6 +331,8 @@ def check(d, plan_path):
                 c["objective"] < res["lower_bound"] - 1e-6 * max(1, abs(c["objective"])) and \
                 abs(c["priority"] - prio) < 1e-9:
             res["problems"].append("lower_bound above CBC's plan at the same priority")
+        if abs(c["priority"] - prio) < 1e-9 and c["lower_bound"] is not None:
+            res["gap_to_cbc_bound"] = (obj - c["lower_bound"]) / max(1.0, abs(obj))
     print(json.dumps(res))
 
 

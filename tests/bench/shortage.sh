@@ -64,11 +64,15 @@ cb = c.get("cbc")
 cs = ""
 if cb:
     b = cb["priority_bound"]
-    cs = "%.10g (%s%s) %.10g, %.0f s" % (cb["priority"], "%.10g" % b if b is not None else "?",
-                                         ", proven" if cb["priority_proven"] else "",
-                                         cb["objective"], cb["seconds"])
-    if cb["priority"] == c["priority"] and cb["objective"] > 0:
+    cs = "%.10g (%s%s) %s, lb %s, %.0f s" % (
+        cb["priority"], "%.10g" % b if b is not None else "?",
+        ", proven" if cb["priority_proven"] else "",
+        "%.10g" % cb["objective"] if cb.get("phase2_integer", True) else "no plan in phase 2",
+        "%.10g" % cb["lower_bound"] if cb["lower_bound"] is not None else "?", cb["seconds"])
+    if cb["priority"] == c["priority"] and cb["objective"] > 0 and cb.get("phase2_integer", True):
         cs += "; ewc objective %+.3f%%" % (100 * (c["objective"] - cb["objective"]) / cb["objective"])
+    if "gap_to_cbc_bound" in c:
+        cs += "; ewc to CBC's bound %.3f%%" % (100 * c["gap_to_cbc_bound"])
 ok = "" if c["feasible"] and not c["problems"] else "  PROBLEM: " + "; ".join(c["problems"])
 print("%-9s %7s %5s | %10.10g %10.10g %8.3f | %14.1f %14.1f %8.3f | %7s %7s %6s | %s%s" %
       (fam, n, ratio, c["priority"], pb if pb is not None else float("nan"), pgap,
