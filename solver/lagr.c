@@ -812,7 +812,8 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 	sub.job_priority = sprio;
 	sub.job_gpus = sgpus;
 	sub.pool_cap = ss->cap;
-	sub.time_limit = ph->deadline - ewc__now_s();
+	/* never 0 or less: the direct model reads that as no limit */
+	sub.time_limit = fmax(0.01, ph->deadline - ewc__now_s());
 	sub.start = sstart;
 	sub.quick = 1;
 	/* phase 2: the whole plan's gap target, in terms of the part left */
@@ -1001,6 +1002,8 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		 * of jobs), so its prices are poor guides: the plan comes from a
 		 * second climb over the jobs phase 1 placed, and only those. */
 		ph.prow = 1;
+		/* a third of the time left: the plan's climb needs the rest */
+		ph.deadline = ewc__now_s() + (deadline - ewc__now_s()) / 3;
 		rc = ascend(&ph, err, errlen);
 		if (rc)
 			goto out;
@@ -1008,17 +1011,22 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		bound = ph.lb;
 		ph.prow = 0;
 		ph.only_in = 1;
+		ph.deadline = deadline;
 	}
-	rc = ascend(&ph, err, errlen);
-	if (rc)
-		goto out;
-	res->phases++;
+	/* nothing starts past the deadline: even a climb's first pass over
+	 * the options takes seconds at national scale */
+	if (ewc__now_s() < deadline) {
+		rc = ascend(&ph, err, errlen);
+		if (rc)
+			goto out;
+		res->phases++;
+	}
 	{
 		/* with every job placed the climb's bound is the answer's;
 		 * otherwise it bounds the plans over phase 1's jobs only, which
 		 * still serves the polish's fixing */
 		double b = ph.lb;
-		if (rel_gap(ph.z, b) > m->mip_gap) {
+		if (rel_gap(ph.z, b) > m->mip_gap && ewc__now_s() < deadline) {
 			int unused;
 			rc = polish(&ph, 1, &b, &unused, err, errlen);
 			if (rc)
