@@ -496,6 +496,176 @@ out:
 	return rc;
 }
 
+/* Cells of one pool's knapsack table past which the pool is skipped. */
+#define POOL_DP_MAX_CELLS 20000000u
+
+/* Re-solve the pools one at a time, exactly: pool p keeps the units of
+ * other tiers it holds, and its tier-t units are chosen anew among those
+ * it holds and those no pool holds, by a bounded knapsack (dynamic
+ * programming over its capacity in units of the sizes' gcd, counts split
+ * into powers of two). A pool changes only when it then places more of
+ * the tier; sweeps go on until none does or the deadline. This is the
+ * local search multiple knapsacks call for: it moves units into freed room
+ * that the rounding and GLPK's search leave, and never loses priority.
+ * Works on the counts of the plan in R->choice; takes the result when it
+ * places more. No phase-1 side rows. Returns 1 improved, 0 not, -1. */
+static int pool_search(run *R, size_t ncols, size_t t, double unit)
+{
+	prio *q = R->q;
+	const ewc__mip *m = q->m;
+	double *y = calloc(ncols + 1, sizeof *y), *val = NULL, *dp = NULL;
+	double *held = calloc(q->nk ? q->nk : 1, sizeof *held);
+	long *wt = NULL, *cnt = NULL;
+	int *ck = NULL, *trial = NULL, rc = -1, improved = 0;
+	uint8_t *take = NULL;
+	size_t maxc = 0, nchunk = 0;
+
+	for (size_t s = 0; s < m->nside; s++)
+		if (q->side1[s]) {
+			free(y);
+			free(held);
+			return 0;
+		}
+	if (!y || !held)
+		goto out;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (R->choice[j] >= 0 && q->job_class[j] >= 0) {
+			const klass *K = &q->k[q->job_class[j]];
+			y[K->col0 + (int)((size_t)R->choice[j] - q->first[j])] += 1;
+			held[q->job_class[j]] += 1;
+		}
+	for (size_t p = 0; p < m->npools; p++)
+		maxc = (size_t)m->pool_cap[p] > maxc ? (size_t)m->pool_cap[p] : maxc;
+	for (size_t c = 0; c < q->nk; c++)
+		nchunk += 1 + (size_t)log2((double)q->k[c].nmemb + 1);
+	val = malloc((nchunk + 1) * sizeof *val);
+	wt = malloc((nchunk + 1) * sizeof *wt);
+	cnt = malloc((nchunk + 1) * sizeof *cnt);
+	ck = malloc((nchunk + 1) * sizeof *ck);
+	dp = malloc((maxc + 1) * sizeof *dp);
+	trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	if (!val || !wt || !cnt || !ck || !dp || !trial)
+		goto out;
+	for (int sweep = 0; sweep < 50 && ewc__now_s() < R->deadline; sweep++) {
+		int changed = 0;
+		for (size_t p = 0; p < m->npools && ewc__now_s() < R->deadline; p++) {
+			long cap = m->pool_cap[p], d = 0;
+			size_t n = 0, S;
+			double before = 0, after;
+			/* the tier's classes that can use p: their chunks; the other
+			 * tiers' units stay and keep their GPUs */
+			for (size_t c = 0; c < q->nk; c++)
+				for (size_t i = 0; i < q->k[c].nopt; i++) {
+					if (m->opt_pool[q->k[c].first_opt + i] != (int)p)
+						continue;
+					double u = y[q->k[c].col0 + (int)i];
+					if (q->tier_of[c] != (double)t) {
+						cap -= (long)u * q->k[c].gpus;
+						continue;
+					}
+					before += u * q->k[c].priority;
+					d = gcd(d, q->k[c].gpus);
+				}
+			if (d <= 0 || cap <= 0)
+				continue;
+			S = (size_t)(cap / d);
+			for (size_t c = 0; c < q->nk; c++) {
+				if (q->tier_of[c] != (double)t)
+					continue;
+				for (size_t i = 0; i < q->k[c].nopt; i++) {
+					if (m->opt_pool[q->k[c].first_opt + i] != (int)p)
+						continue;
+					double here = y[q->k[c].col0 + (int)i];
+					long avail = (long)((double)q->k[c].nmemb - held[c] + here);
+					long w = q->k[c].gpus / d, fit = (long)S / w;
+					if (avail > fit)
+						avail = fit;
+					for (long part = 1; avail > 0; part *= 2) {
+						long take_n = part < avail ? part : avail;
+						val[n] = (double)take_n * q->k[c].priority;
+						wt[n] = take_n * w;
+						cnt[n] = take_n;
+						ck[n++] = (int)(q->k[c].col0 + (int)i);
+						avail -= take_n;
+					}
+				}
+			}
+			if (n == 0 || (double)n * (double)(S + 1) > POOL_DP_MAX_CELLS)
+				continue;
+			free(take);
+			take = calloc((n * (S + 1) + 7) / 8, 1);
+			if (!take)
+				goto out;
+			for (size_t s2 = 0; s2 <= S; s2++)
+				dp[s2] = 0;
+			for (size_t a = 0; a < n; a++)
+				for (size_t s2 = S; s2 >= (size_t)wt[a]; s2--) {
+					double cand = dp[s2 - (size_t)wt[a]] + val[a];
+					if (cand > dp[s2] + 1e-9 * fmax(1.0, cand)) {
+						dp[s2] = cand;
+						size_t bit = a * (S + 1) + s2;
+						take[bit / 8] |= (uint8_t)(1u << (bit % 8));
+					}
+					if (s2 == (size_t)wt[a])
+						break;
+				}
+			after = dp[S];
+			if (after <= before + 1e-9 * fmax(1.0, before) * unit)
+				continue;
+			/* the new content of p: the tier's counts there from the chunks */
+			for (size_t c = 0; c < q->nk; c++)
+				if (q->tier_of[c] == (double)t)
+					for (size_t i = 0; i < q->k[c].nopt; i++)
+						if (m->opt_pool[q->k[c].first_opt + i] == (int)p) {
+							held[c] -= y[q->k[c].col0 + (int)i];
+							y[q->k[c].col0 + (int)i] = 0;
+						}
+			for (size_t a = n, s2 = S; a-- > 0;) {
+				size_t bit = a * (S + 1) + s2;
+				if (take[bit / 8] & (1u << (bit % 8))) {
+					size_t c;
+					y[ck[a]] += (double)cnt[a];
+					for (c = 0; c < q->nk; c++)
+						if (ck[a] >= q->k[c].col0 &&
+						    ck[a] < q->k[c].col0 + (int)q->k[c].nopt)
+							break;
+					held[c] += (double)cnt[a];
+					s2 -= (size_t)wt[a];
+				}
+			}
+			changed = 1;
+		}
+		if (!changed)
+			break;
+		improved = 1;
+	}
+	rc = 0;
+	if (!improved)
+		goto out;
+	if (jobs_of(q, y, trial) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (tier_value(q, trial, t) / unit > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
+		memcpy(R->choice, trial, m->njobs * sizeof *trial);
+		memcpy(q->start, y, (ncols + 1) * sizeof *y);
+		q->offer = 1;
+		q->incumbent = tier_value(q, trial, t) / unit;
+		rc = 1;
+	}
+out:
+	free(y);
+	free(held);
+	free(val);
+	free(wt);
+	free(cnt);
+	free(ck);
+	free(dp);
+	free(trial);
+	free(take);
+	return rc;
+}
+
 /* One tier on P, whose objective counts that tier's classes only, from
  * the plan in R->choice. *value and *bound receive the tier's priority
  * and its proven bound; returns 1 when proven, 0 when not, or a negative
@@ -556,6 +726,8 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
 	if (q->bound > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
 		int r = round_lp(R, P, t, unit);
+		if (r >= 0 && q->bound > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent)))
+			r = pool_search(R, ncols, t, unit);
 		if (r < 0) {
 			snprintf(err, errlen, "out of memory");
 			return EWC_ENOMEM;
