@@ -407,6 +407,30 @@ static double tier_value(const prio *q, const int *choice, size_t t)
 	return v;
 }
 
+/* Take the plan trial, with counts y, when it places more of tier t and
+ * keeps every tier above and the phase-1 side rows: it becomes R->choice,
+ * the incumbent, and GLPK's start. 1 taken, 0 not. */
+static int adopt(run *R, const int *trial, const double *y, size_t ncols, size_t t,
+                 double unit)
+{
+	prio *q = R->q;
+	const ewc__mip *m = q->m;
+
+	if (tier_value(q, trial, t) / unit <= q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent)))
+		return 0;
+	for (size_t u = 0; u < t; u++)
+		if (tier_value(q, trial, u) < tier_value(q, R->choice, u))
+			return 0;
+	for (size_t k = 0; k < m->nside; k++)
+		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], trial))
+			return 0;
+	memcpy(R->choice, trial, m->njobs * sizeof *trial);
+	memcpy(q->start, y, (ncols + 1) * sizeof *y);
+	q->offer = 1;
+	q->incumbent = tier_value(q, trial, t) / unit;
+	return 1;
+}
+
 /* A start from the LP: every count rounded down, which keeps every row
  * (all coefficients are >= 0 and the rows are <=), then the room left
  * filled, highest priority per GPU first. The counts LP is nearly
@@ -473,20 +497,7 @@ static int round_lp(run *R, glp_prob *P, size_t t, double unit)
 	}
 	if (jobs_of(q, y, trial) != 0)
 		goto out;
-	rc = 0;
-	if (tier_value(q, trial, t) / unit <= q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent)))
-		goto out;
-	for (size_t u = 0; u < t; u++)
-		if (tier_value(q, trial, u) < tier_value(q, R->choice, u))
-			goto out;
-	for (size_t k = 0; k < m->nside; k++)
-		if (q->side1[k] && !ewc__side_holds(m, &m->side[k], trial))
-			goto out;
-	memcpy(R->choice, trial, m->njobs * sizeof *trial);
-	memcpy(q->start, y, (ncols + 1) * sizeof *y);
-	q->offer = 1;
-	q->incumbent = tier_value(q, trial, t) / unit;
-	rc = 1;
+	rc = adopt(R, trial, y, ncols, t, unit);
 out:
 	free(y);
 	free(room);
@@ -642,17 +653,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 	rc = 0;
 	if (!improved)
 		goto out;
-	if (jobs_of(q, y, trial) != 0) {
-		rc = -1;
-		goto out;
-	}
-	if (tier_value(q, trial, t) / unit > q->incumbent + 1e-9 * fmax(1.0, fabs(q->incumbent))) {
-		memcpy(R->choice, trial, m->njobs * sizeof *trial);
-		memcpy(q->start, y, (ncols + 1) * sizeof *y);
-		q->offer = 1;
-		q->incumbent = tier_value(q, trial, t) / unit;
-		rc = 1;
-	}
+	rc = jobs_of(q, y, trial) != 0 ? -1 : adopt(R, trial, y, ncols, t, unit);
 out:
 	free(y);
 	free(held);

@@ -742,7 +742,7 @@ START_TEST(test_bounds_hold_at_scale)
 		for (int k = 0; k < 2; k++) {
 			ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
 			ewc_plan *plan;
-			o.time_limit = 8;
+			o.time_limit = 4;
 			o.solver = k ? EWC_SOLVER_DECOMPOSE : EWC_SOLVER_DIRECT;
 			ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
 			ewc_plan_totals(plan, &t[k]);
