@@ -909,7 +909,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1;
 	double deadline = ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9);
-	double pstar, bound = 0, cover_bound = -HUGE_VAL;
+	double pstar, bound = 0, cover_bound = -HUGE_VAL, final;
 	int all, proven1 = 1, rc = EWC_ENOMEM;
 	phase ph;
 	unsigned char *in = NULL;
@@ -975,6 +975,10 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		goto out;
 	}
 	res->priority = pstar;
+	/* the last twentieth of the time for the final local search */
+	final = deadline;
+	if (!all)
+		deadline -= (deadline - ewc__now_s()) / 20;
 	ph.deadline = deadline;
 	if (!all) {
 		/* a quarter of the time left for the knapsack bound, and its plan:
@@ -1040,6 +1044,11 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		rc = ewc__mip_write(m, all, res->choice, err, errlen);
 		if (rc)
 			goto out;
+	}
+	if (!all) {
+		if (ewc__improve(m, ph.first, ph.choice, fmax(final, ewc__now_s() + 0.05)) != 0)
+			goto out;
+		ph.z = value(&ph, ph.choice);
 	}
 	res->objective = ph.z;
 	res->bound = fmin(fmax(bound, cover_bound), ph.z);

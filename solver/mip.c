@@ -458,6 +458,12 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 			bound = b2;
 		if (d->cover_bound > bound)
 			bound = d->cover_bound;
+		/* what the search left to move or swap, keeping every tier */
+		if (!all_placeable && !m->nside && ewc__sides_hold(m, res->choice) &&
+		    ewc__improve(m, w->first, res->choice, fmax(deadline, ewc__now_s() + 0.05)) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return EWC_ENOMEM;
+		}
 		res->infeasible_proven = nofeas;
 	}
 	res->feasible = ewc__sides_hold(m, res->choice);
@@ -593,8 +599,10 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	/* short of capacity, and no side rows: the knapsack's bound, and its
 	 * plan as phase 2's start, in a quarter of the time left */
 	if (rc == 0 && !d.all_placeable && !m->nside && m->nopts &&
-	    ewc__cover(m, first, res->choice, ewc__now_s() + (deadline - ewc__now_s()) / 4,
-	               &d.cover_bound) != 0) {
+	    (ewc__cover(m, first, res->choice, ewc__now_s() + (deadline - ewc__now_s()) / 4,
+	                &d.cover_bound) != 0 ||
+	     ewc__improve(m, first, res->choice,
+	                  ewc__now_s() + (deadline - ewc__now_s()) / 10) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		rc = EWC_ENOMEM;
 	}

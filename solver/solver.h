@@ -109,6 +109,15 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
  * meets every side row of m (common.c). */
 int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);
 int ewc__sides_hold(const ewc__mip *m, const int *choice);
+/* A local search on a feasible plan (improve.c), for phase 2 without side
+ * rows: each placed job to its cheapest option with room, and an unplaced
+ * job in for a placed one of its priority tier with no more priority, in
+ * one of its pools, when that costs less. Every tier keeps at least its
+ * priority; the objective only falls. Until no pass changes anything or
+ * the deadline. 0, or -1 when out of memory (choice is then still a
+ * feasible plan). */
+int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double deadline);
+
 /* Seconds on a monotonic clock, for time limits (common.c). */
 double ewc__now_s(void);
 
