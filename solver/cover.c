@@ -62,7 +62,6 @@ typedef struct cover {
 	int *exact;         /* [nt] the knapsack is exact */
 	long *wu;           /* [njobs] priority in units (exact tiers) */
 	double *lam;        /* [npools] */
-	double *best_lam;
 	double *chat;       /* [njobs] cheapest priced cost, HUGE_VAL: no option */
 	int *cho;           /* [njobs] its option */
 	unsigned char *out; /* [njobs] left out by the knapsack */
@@ -231,7 +230,6 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
 	cv.unit = malloc(nj * sizeof *cv.unit);
 	cv.wu = malloc(nj * sizeof *cv.wu);
 	cv.lam = calloc(np, sizeof *cv.lam);
-	cv.best_lam = calloc(np, sizeof *cv.best_lam);
 	cv.chat = malloc(nj * sizeof *cv.chat);
 	cv.cho = malloc(nj * sizeof *cv.cho);
 	cv.out = malloc(nj);
@@ -241,7 +239,7 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
 	trial = malloc(nj * sizeof *trial);
 	left = malloc(np * sizeof *left);
 	cs = malloc(nj * sizeof *cs);
-	if (!cv.tier || !cv.unit || !cv.wu || !cv.lam || !cv.best_lam || !cv.chat || !cv.cho ||
+	if (!cv.tier || !cv.unit || !cv.wu || !cv.lam || !cv.chat || !cv.cho ||
 	    !cv.out || !cv.ord || !cv.dens || !g || !trial || !left || !cs)
 		goto out;
 	cv.nt = ewc__tiers(m, first, cv.tier, cv.unit);
@@ -293,7 +291,6 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
 		double L = eval(&cv, g), nrm = 0;
 		if (it == 0 || L > best_L + 1e-12 * fmax(1.0, fabs(best_L))) {
 			best_L = L;
-			memcpy(cv.best_lam, cv.lam, m->npools * sizeof *cv.lam);
 			stall = 0;
 			/* a plan at the new best prices */
 			if (plan_at(&cv, target, trial, left, cs, have)) {
@@ -324,7 +321,6 @@ out:
 	free(cv.unit);
 	free(cv.wu);
 	free(cv.lam);
-	free(cv.best_lam);
 	free(cv.chat);
 	free(cv.cho);
 	free(cv.out);

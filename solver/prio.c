@@ -55,7 +55,7 @@ typedef struct prio {
 	int *pool_row;      /* [npools] GLPK row or 0 */
 	unsigned char *side1; /* [nside] row holds in phase 1 */
 	int integral;       /* every priority of the tier solved is a whole number */
-	double *tier_of;    /* [nk] tier of each class: 0 the highest */
+	int *tier_of;       /* [nk] tier of each class: 0 the highest */
 	double unit;        /* the smallest priority of the tier solved last */
 	size_t ntiers;
 	double *start;      /* 1-based column values of the starting plan */
@@ -402,7 +402,7 @@ static double tier_value(const prio *q, const int *choice, size_t t)
 	double v = 0;
 
 	for (size_t j = 0; j < q->m->njobs; j++)
-		if (choice[j] >= 0 && q->job_class[j] >= 0 && q->tier_of[q->job_class[j]] == (double)t)
+		if (choice[j] >= 0 && q->job_class[j] >= 0 && q->tier_of[q->job_class[j]] == (int)t)
 			v += q->k[q->job_class[j]].priority;
 	return v;
 }
@@ -570,7 +570,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 					if (m->opt_pool[q->k[c].first_opt + i] != (int)p)
 						continue;
 					double u = y[q->k[c].col0 + (int)i];
-					if (q->tier_of[c] != (double)t) {
+					if (q->tier_of[c] != (int)t) {
 						cap -= (long)u * q->k[c].gpus;
 						continue;
 					}
@@ -581,7 +581,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 				continue;
 			S = (size_t)(cap / d);
 			for (size_t c = 0; c < q->nk; c++) {
-				if (q->tier_of[c] != (double)t)
+				if (q->tier_of[c] != (int)t)
 					continue;
 				for (size_t i = 0; i < q->k[c].nopt; i++) {
 					if (m->opt_pool[q->k[c].first_opt + i] != (int)p)
@@ -625,7 +625,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 				continue;
 			/* the new content of p: the tier's counts there from the chunks */
 			for (size_t c = 0; c < q->nk; c++)
-				if (q->tier_of[c] == (double)t)
+				if (q->tier_of[c] == (int)t)
 					for (size_t i = 0; i < q->k[c].nopt; i++)
 						if (m->opt_pool[q->k[c].first_opt + i] == (int)p) {
 							held[c] -= y[q->k[c].col0 + (int)i];
@@ -685,11 +685,11 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 	 * round exactly (1e9 + noise would not) */
 	double unit = HUGE_VAL;
 	for (size_t c = 0; c < q->nk; c++)
-		if (q->tier_of[c] == (double)t)
+		if (q->tier_of[c] == (int)t)
 			unit = fmin(unit, q->k[c].priority);
 	q->integral = 1;
 	for (size_t c = 0; c < q->nk; c++) {
-		int in = q->tier_of[c] == (double)t;
+		int in = q->tier_of[c] == (int)t;
 		double w = in ? q->k[c].priority / unit : 0.0;
 		for (size_t i = 0; i < q->k[c].nopt; i++)
 			glp_set_obj_coef(P, q->k[c].col0 + (int)i, w);
@@ -790,7 +790,7 @@ static int solve_fn(void *arg, char *err, size_t errlen)
 	}
 	for (size_t j = 0; j < m->njobs; j++)
 		if (q->job_class[j] >= 0)
-			pmax_t[(size_t)q->tier_of[q->job_class[j]]] += m->job_priority[j];
+			pmax_t[q->tier_of[q->job_class[j]]] += m->job_priority[j];
 	ind = malloc(((size_t)glp_get_num_cols(P) + 1) * sizeof *ind);
 	val = malloc(((size_t)glp_get_num_cols(P) + 1) * sizeof *val);
 	if (!ind || !val) {
@@ -825,7 +825,7 @@ static int solve_fn(void *arg, char *err, size_t errlen)
 			break;
 		/* this tier keeps what it found while the next is solved */
 		for (size_t c = 0; c < q->nk; c++)
-			if (q->tier_of[c] == (double)t)
+			if (q->tier_of[c] == (int)t)
 				for (size_t i = 0; i < q->k[c].nopt; i++) {
 					ind[++n] = q->k[c].col0 + (int)i;
 					val[n] = q->k[c].priority / q->unit;
@@ -919,7 +919,7 @@ static int tiers(prio *q)
 		return -1;
 	}
 	for (size_t c = 0; c < q->nk; c++)
-		q->tier_of[c] = (double)tier[q->k[c].rep];
+		q->tier_of[c] = tier[q->k[c].rep];
 	q->ntiers = (size_t)nt;
 	free(tier);
 	free(unit);
@@ -937,7 +937,6 @@ int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int
 	memset(&q, 0, sizeof q);
 	q.m = m;
 	q.first = first;
-	q.integral = 1;
 	*proven = 0;
 	q.side1 = calloc(m->nside ? m->nside : 1, 1);
 	if (!q.side1) {
@@ -946,14 +945,10 @@ int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int
 	}
 	for (size_t s = 0; s < m->nside; s++)
 		q.side1[s] = (unsigned char)(m->side[s].in_phase1 != 0);
+	/* each tier's integrality and bound are solve_tier()'s */
 	for (size_t j = 0; j < m->njobs; j++)
-		if (first[j + 1] > first[j]) {
+		if (first[j + 1] > first[j])
 			pmax += m->job_priority[j];
-			if (m->job_priority[j] != floor(m->job_priority[j]) ||
-			    m->job_priority[j] > 1e15)
-				q.integral = 0;
-		}
-	q.bound = proved(&q, pmax);
 	rc = classes(&q) != 0 || tiers(&q) != 0 ? -1 : 0;
 	*bound = pmax;
 	if (rc != 0) {
