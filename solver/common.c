@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -210,4 +211,48 @@ double ewc__now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ewc__ms_left(double deadline)
+{
+	double left = deadline - ewc__now_s();
+	if (left <= 0.001)
+		return 1;
+	if (left > 2e6)
+		return 2000000000;
+	return (int)(left * 1000.0);
+}
+
+double ewc__knapsack01(size_t n, const long *w, const double *v, size_t S, double tol,
+                       double *dp, uint8_t *take, unsigned char *chosen)
+{
+	size_t row = S + 1;
+
+	for (size_t s = 0; s <= S; s++)
+		dp[s] = 0;
+	memset(take, 0, (n * row + 7) / 8);
+	for (size_t a = 0; a < n; a++) {
+		size_t wa = (size_t)w[a];
+		chosen[a] = 0;
+		if (wa > S)
+			continue;
+		for (size_t s = S; s >= wa; s--) {
+			double cand = dp[s - wa] + v[a];
+			if (cand > dp[s] + tol * fmax(1.0, cand)) {
+				size_t bit = a * row + s;
+				dp[s] = cand;
+				take[bit / 8] |= (uint8_t)(1u << (bit % 8));
+			}
+			if (s == wa)
+				break;
+		}
+	}
+	for (size_t a = n, s = S; a-- > 0;) {
+		size_t bit = a * row + s;
+		if (take[bit / 8] & (1u << (bit % 8))) {
+			chosen[a] = 1;
+			s -= (size_t)w[a];
+		}
+	}
+	return dp[S];
 }

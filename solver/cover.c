@@ -69,6 +69,9 @@ typedef struct cover {
 	uint8_t *take;      /* [jobs of the tier x (slack + 1)] bits */
 	size_t *ord;        /* [njobs] */
 	cand *dens;         /* [njobs] */
+	long *kw;           /* [njobs] the exact knapsack's weights, */
+	double *kv;         /* values */
+	unsigned char *kin; /* and what it takes */
 } cover;
 
 /* Tier t's knapsack: mark the jobs it leaves out, return its value. */
@@ -81,35 +84,16 @@ static double knapsack(cover *cv, int t)
 		if (cv->tier[j] == t && cv->chat[j] < HUGE_VAL)
 			cv->ord[n++] = j;
 	if (cv->exact[t]) {
-		size_t S = (size_t)cv->slack[t], row = S + 1;
 		double v;
-		for (size_t s = 0; s <= S; s++)
-			cv->dp[s] = 0;
-		memset(cv->take, 0, (n * row + 7) / 8);
 		for (size_t a = 0; a < n; a++) {
-			size_t j = cv->ord[a], w = (size_t)cv->wu[j];
-			if (w > S)
-				continue;
-			for (size_t s = S; s >= w; s--) {
-				double cand = cv->dp[s - w] + cv->chat[j];
-				if (cand > cv->dp[s]) {
-					cv->dp[s] = cand;
-					size_t bit = a * row + s;
-					cv->take[bit / 8] |= (uint8_t)(1u << (bit % 8));
-				}
-				if (s == w)
-					break;
-			}
+			cv->kw[a] = cv->wu[cv->ord[a]];
+			cv->kv[a] = cv->chat[cv->ord[a]];
 		}
-		v = cv->dp[S];
-		/* walk back */
-		for (size_t a = n, s = S; a-- > 0;) {
-			size_t j = cv->ord[a], bit = a * row + s;
-			if (cv->take[bit / 8] & (1u << (bit % 8))) {
-				cv->out[j] = 1;
-				s -= (size_t)cv->wu[j];
-			}
-		}
+		v = ewc__knapsack01(n, cv->kw, cv->kv, (size_t)cv->slack[t], 0.0, cv->dp, cv->take,
+		                    cv->kin);
+		for (size_t a = 0; a < n; a++)
+			if (cv->kin[a])
+				cv->out[cv->ord[a]] = 1;
 		return v;
 	}
 	/* the LP knapsack: by value per priority, the last one in part; its
@@ -235,12 +219,15 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
 	cv.out = malloc(nj);
 	cv.ord = malloc(nj * sizeof *cv.ord);
 	cv.dens = malloc(nj * sizeof *cv.dens);
+	cv.kw = malloc(nj * sizeof *cv.kw);
+	cv.kv = malloc(nj * sizeof *cv.kv);
+	cv.kin = malloc(nj);
 	g = malloc(np * sizeof *g);
 	trial = malloc(nj * sizeof *trial);
 	left = malloc(np * sizeof *left);
 	cs = malloc(nj * sizeof *cs);
 	if (!cv.tier || !cv.unit || !cv.wu || !cv.lam || !cv.chat || !cv.cho ||
-	    !cv.out || !cv.ord || !cv.dens || !g || !trial || !left || !cs)
+	    !cv.out || !cv.ord || !cv.dens || !cv.kw || !cv.kv || !cv.kin || !g || !trial || !left || !cs)
 		goto out;
 	cv.nt = ewc__tiers(m, first, cv.tier, cv.unit);
 	if (cv.nt <= 0) {
@@ -326,6 +313,9 @@ out:
 	free(cv.out);
 	free(cv.ord);
 	free(cv.dens);
+	free(cv.kw);
+	free(cv.kv);
+	free(cv.kin);
 	free(cv.slack);
 	free(cv.exact);
 	free(cv.dp);

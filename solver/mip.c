@@ -40,16 +40,6 @@ static void callback(glp_tree *T, void *info)
 	}
 }
 
-static int ms_left(double deadline)
-{
-	double left = deadline - ewc__now_s();
-	if (left <= 0.001)
-		return 1;
-	if (left > 2e6)
-		return 2000000000;
-	return (int)(left * 1000.0);
-}
-
 static void choice_to_x(const ewc__mip *m, const int *choice, double *x)
 {
 	for (size_t o = 0; o < m->nopts; o++)
@@ -91,7 +81,7 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 	choice_to_x(m, choice, x);
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
-	sm.tm_lim = ms_left(deadline);
+	sm.tm_lim = ewc__ms_left(deadline);
 	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
 		if (nofeas && glp_get_status(P) == GLP_NOFEAS)
 			*nofeas = 1; /* not even the relaxation has a plan */
@@ -108,7 +98,7 @@ static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadli
 	io.msg_lev = GLP_MSG_OFF;
 	io.presolve = GLP_OFF; /* keep the columns as built: the start refers to them */
 	io.mip_gap = m->mip_gap;
-	io.tm_lim = ms_left(deadline);
+	io.tm_lim = ewc__ms_left(deadline);
 	io.cb_func = callback;
 	io.cb_info = &cb;
 	io.cov_cuts = m->quick ? GLP_OFF : GLP_ON;
@@ -704,7 +694,7 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
 	sm.presolve = GLP_OFF; /* duals of every row, as built */
-	sm.tm_lim = ms_left(ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
+	sm.tm_lim = ewc__ms_left(ewc__now_s() + (m->time_limit > 0 ? m->time_limit : 1e9));
 	if (glp_get_num_cols(P) == 0) {
 		*d->lp_obj = 0;
 	} else if ((glp_simplex(P, &sm) != 0 && (glp_std_basis(P), glp_simplex(P, &sm) != 0)) ||

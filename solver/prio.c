@@ -388,14 +388,6 @@ typedef struct run {
 	int *proven;
 } run;
 
-static int ms_left(double deadline)
-{
-	double left = deadline - ewc__now_s();
-	if (left <= 0.001)
-		return 1;
-	return left > 2e6 ? 2000000000 : (int)(left * 1000.0);
-}
-
 /* The priority of choice in tier t. */
 static double tier_value(const prio *q, const int *choice, size_t t)
 {
@@ -529,6 +521,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 	long *wt = NULL, *cnt = NULL;
 	int *ck = NULL, *trial = NULL, rc = -1, improved = 0;
 	uint8_t *take = NULL;
+	unsigned char *in = NULL;
 	size_t maxc = 0, nchunk = 0;
 
 	for (size_t s = 0; s < m->nside; s++)
@@ -553,9 +546,10 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 	wt = malloc((nchunk + 1) * sizeof *wt);
 	cnt = malloc((nchunk + 1) * sizeof *cnt);
 	ck = malloc((nchunk + 1) * sizeof *ck);
+	in = malloc(nchunk + 1);
 	dp = malloc((maxc + 1) * sizeof *dp);
 	trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
-	if (!val || !wt || !cnt || !ck || !dp || !trial)
+	if (!val || !wt || !cnt || !ck || !in || !dp || !trial)
 		goto out;
 	for (int sweep = 0; sweep < 50 && ewc__now_s() < R->deadline; sweep++) {
 		int changed = 0;
@@ -607,20 +601,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 			take = calloc((n * (S + 1) + 7) / 8, 1);
 			if (!take)
 				goto out;
-			for (size_t s2 = 0; s2 <= S; s2++)
-				dp[s2] = 0;
-			for (size_t a = 0; a < n; a++)
-				for (size_t s2 = S; s2 >= (size_t)wt[a]; s2--) {
-					double cand = dp[s2 - (size_t)wt[a]] + val[a];
-					if (cand > dp[s2] + 1e-9 * fmax(1.0, cand)) {
-						dp[s2] = cand;
-						size_t bit = a * (S + 1) + s2;
-						take[bit / 8] |= (uint8_t)(1u << (bit % 8));
-					}
-					if (s2 == (size_t)wt[a])
-						break;
-				}
-			after = dp[S];
+			after = ewc__knapsack01(n, wt, val, S, 1e-9, dp, take, in);
 			if (after <= before + 1e-9 * fmax(1.0, before) * unit)
 				continue;
 			/* the new content of p: the tier's counts there from the chunks */
@@ -631,9 +612,8 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 							held[c] -= y[q->k[c].col0 + (int)i];
 							y[q->k[c].col0 + (int)i] = 0;
 						}
-			for (size_t a = n, s2 = S; a-- > 0;) {
-				size_t bit = a * (S + 1) + s2;
-				if (take[bit / 8] & (1u << (bit % 8))) {
+			for (size_t a = 0; a < n; a++)
+				if (in[a]) {
 					size_t c;
 					y[ck[a]] += (double)cnt[a];
 					for (c = 0; c < q->nk; c++)
@@ -641,9 +621,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 						    ck[a] < q->k[c].col0 + (int)q->k[c].nopt)
 							break;
 					held[c] += (double)cnt[a];
-					s2 -= (size_t)wt[a];
 				}
-			}
 			changed = 1;
 		}
 		if (!changed)
@@ -664,6 +642,7 @@ out:
 	free(dp);
 	free(trial);
 	free(take);
+	free(in);
 	return rc;
 }
 
@@ -721,7 +700,7 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 	*bound = q->bound * unit;
 	glp_init_smcp(&sm);
 	sm.msg_lev = GLP_MSG_OFF;
-	sm.tm_lim = ms_left(R->deadline);
+	sm.tm_lim = ewc__ms_left(R->deadline);
 	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
 		return 0; /* no LP bound in time: the start stands */
 	q->bound = fmin(q->bound, proved(q, glp_get_obj_val(P)));
@@ -739,7 +718,7 @@ static int solve_tier(run *R, glp_prob *P, size_t t, double pmax_t, double *valu
 		io.msg_lev = GLP_MSG_OFF;
 		io.presolve = GLP_OFF; /* the start refers to the columns as built */
 		io.mip_gap = 0;        /* priority is never traded for a gap */
-		io.tm_lim = ms_left(R->deadline);
+		io.tm_lim = ewc__ms_left(R->deadline);
 		io.cb_func = callback;
 		io.cb_info = q;
 		io.gmi_cuts = GLP_ON;

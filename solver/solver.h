@@ -4,6 +4,7 @@
 #define EWC_SOLVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The assignment problem in solver terms: each option puts one job on one
  * capacity pool (a region's GPUs of one type); a job takes at most one
@@ -118,8 +119,18 @@ int ewc__sides_hold(const ewc__mip *m, const int *choice);
  * feasible plan). */
 int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double deadline);
 
-/* Seconds on a monotonic clock, for time limits (common.c). */
+/* Seconds on a monotonic clock, for time limits, and the milliseconds left
+ * to a deadline as GLPK's tm_lim wants them (at least 1) (common.c). */
 double ewc__now_s(void);
+int ewc__ms_left(double deadline);
+
+/* A 0-1 knapsack by dynamic programming (common.c): the most value of
+ * items of weights w[] and values v[] within capacity S, an item taken
+ * only where it gains more than tol relative. dp has S + 1 entries, take
+ * n x (S + 1) bits; chosen[a] receives 1 for the items of the optimum.
+ * Returns its value. */
+double ewc__knapsack01(size_t n, const long *w, const double *v, size_t S, double tol,
+                       double *dp, uint8_t *take, unsigned char *chosen);
 
 /* LP duals of the plan `choice` with its placed set fixed: the placed jobs
  * each take one unit spread over their options, the others none; the
