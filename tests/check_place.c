@@ -577,6 +577,17 @@ START_TEST(test_matches_brute_force)
 }
 END_TEST
 
+/* One region with one pool of FREE A100 at 1 CNY a GPU-hour, no power
+ * cost and no carbon, 20 ms from city. */
+#define SOLO_POOL(FREE) \
+	"<regions>\n" \
+	"  <region id=\"solo\" zone=\"west\">\n" \
+	"    <power price=\"0\" green-share=\"0\" grid-factor=\"0\" pue=\"1\"/>\n" \
+	"    <gpu type=\"A100\" free=\"" FREE "\" price=\"1\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
 /* One pool of 10 GPUs and jobs of 6, 5 and 5, all of priority 1: every
  * greedy order takes the 6 first and then fits nothing, but the two 5s
  * fit together. Both solvers place them: priority 2, proven by a bound of
@@ -584,14 +595,7 @@ END_TEST
 START_TEST(test_greedy_leaves_out_what_fits)
 {
 	static const ewc_solver solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
-	ewc_ctx *ctx = t_ctx(T_CATALOG,
-		"<regions>\n"
-		"  <region id=\"solo\" zone=\"west\">\n"
-		"    <power price=\"0\" green-share=\"0\" grid-factor=\"0\" pue=\"1\"/>\n"
-		"    <gpu type=\"A100\" free=\"10\" price=\"1\"/>\n"
-		"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n"
-		"  </region>\n"
-		"</regions>\n");
+	ewc_ctx *ctx = t_ctx(T_CATALOG, SOLO_POOL("10"));
 	ewc_jobs *jobs = t_jobs(ctx, T_HEADER
 		"big,train,A100,6,1,city,,,1,,\n"
 		"a,train,A100,5,1,city,,,1,,\n"
@@ -631,14 +635,7 @@ END_TEST
 START_TEST(test_wide_priorities)
 {
 	static const ewc_solver solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
-	ewc_ctx *ctx = t_ctx(T_CATALOG,
-		"<regions>\n"
-		"  <region id=\"solo\" zone=\"west\">\n"
-		"    <power price=\"0\" green-share=\"0\" grid-factor=\"0\" pue=\"1\"/>\n"
-		"    <gpu type=\"A100\" free=\"15\" price=\"1\"/>\n"
-		"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n"
-		"  </region>\n"
-		"</regions>\n");
+	ewc_ctx *ctx = t_ctx(T_CATALOG, SOLO_POOL("15"));
 	ewc_jobs *jobs = t_jobs(ctx, T_HEADER
 		"H,train,A100,5,1,city,,,1000000000,,\n"
 		"big,train,A100,6,1,city,,,1,,\n"
