@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glpk.h>
+
 #include "ewc.h"
 #include "solver.h"
 
@@ -195,13 +197,181 @@ static int plan_at(cover *cv, const double *target, int *trial, long *left, cand
 	return 1;
 }
 
+/* The climb of L: box-step Kelley on the prices of the pools that can be
+ * short (a pool that always has room has lambda 0 at the maximum), one
+ * cut per evaluation (the knapsack ties the jobs, so the cut is L's own),
+ * the master a small LP on GLPK. */
+typedef struct climb {
+	cover *cv;
+	double *g, *target;
+	int *trial;
+	long *left;
+	cand *cs;
+	double *have;
+	int *choice;
+	double ub, best_L, deadline;
+	int *kp;            /* [nk] the short pools */
+	size_t nk;
+} climb;
+
+/* Evaluate at cv->lam; keep a better plan; L returned, g filled. */
+static double climb_eval(climb *cl, int plan)
+{
+	cover *cv = cl->cv;
+	const ewc__mip *m = cv->m;
+	double L = eval(cv, cl->g);
+
+	if (L > cl->best_L)
+		cl->best_L = L;
+	if (plan && plan_at(cv, cl->target, cl->trial, cl->left, cl->cs, cl->have)) {
+		double v = ewc__mip_sum(m, cl->trial, m->opt_obj, 0);
+		if (v < cl->ub - 1e-9 * fmax(1.0, cl->ub) && ewc__sides_hold(m, cl->trial)) {
+			memcpy(cl->choice, cl->trial, m->njobs * sizeof *cl->trial);
+			cl->ub = v;
+		}
+	}
+	return L;
+}
+
+static int climb_fn(void *arg, char *err, size_t errlen)
+{
+	climb *cl = arg;
+	cover *cv = cl->cv;
+	const ewc__mip *m = cv->m;
+	size_t nk = 0, np = m->npools;
+	double sc = 0, ysc, Lc, Le, delta = 1.0;
+	int cut = 1;
+	size_t nc = 0;
+	glp_prob *P = NULL;
+	glp_smcp sm;
+	double *yc = NULL, *yt = NULL, *val = NULL;
+	int *ind = NULL, rc = 0;
+	long *demand = calloc(np ? np : 1, sizeof *demand);
+
+	(void)err;
+	(void)errlen;
+	if (!demand)
+		return 0;
+	for (size_t o = 0; o < m->nopts; o++)
+		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	for (size_t p = 0; p < np; p++)
+		if (demand[p] > m->pool_cap[p])
+			cl->kp[nk++] = (int)p;
+	free(demand);
+	cl->nk = nk;
+	for (size_t p = 0; p < np; p++)
+		cv->lam[p] = 0;
+	Lc = Le = climb_eval(cl, 1);
+	if (nk == 0)
+		return 0;
+	/* a pool's price is about a job's cost per GPU */
+	for (size_t o = 0; o < m->nopts; o++)
+		if (m->opt_obj[o] > 0) {
+			sc += m->opt_obj[o] / (double)m->job_gpus[m->opt_job[o]];
+			nc++;
+		}
+	sc = nc ? sc / (double)nc : 1.0;
+	ysc = fmax(1.0, fabs(cl->ub));
+	yc = calloc(nk, sizeof *yc);
+	yt = calloc(nk, sizeof *yt);
+	ind = malloc((nk + 2) * sizeof *ind);
+	val = malloc((nk + 2) * sizeof *val);
+	if (!yc || !yt || !ind || !val)
+		goto done;
+	P = glp_create_prob();
+	glp_set_obj_dir(P, GLP_MAX);
+	glp_add_cols(P, (int)nk + 1);
+	glp_set_col_bnds(P, (int)nk + 1, GLP_FR, 0.0, 0.0);
+	glp_set_obj_coef(P, (int)nk + 1, 1.0);
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.meth = GLP_DUALP;
+	for (int step = 0; step < 1000; step++) {
+		/* the cut of the last evaluation, at cv->lam:
+		 * theta <= L + sum_k g_k (lambda_k - lam_k) */
+		if (cut) {
+			double rhs = Le;
+			int len = 0;
+			for (size_t k = 0; k < nk; k++) {
+				double gk = cl->g[cl->kp[k]];
+				rhs -= gk * cv->lam[cl->kp[k]];
+				if (gk != 0) {
+					ind[++len] = (int)k + 1;
+					val[len] = -gk * sc / ysc;
+				}
+			}
+			ind[++len] = (int)nk + 1;
+			val[len] = 1.0;
+			int r = glp_add_rows(P, 1);
+			glp_set_mat_row(P, r, len, ind, val);
+			glp_set_row_bnds(P, r, GLP_UP, 0.0, rhs / ysc);
+			cut = 0;
+		}
+		if (cl->ub - cl->best_L <= 1e-6 * fmax(1.0, fabs(cl->ub)) ||
+		    ewc__now_s() >= cl->deadline)
+			break;
+		int edge = 0;
+		double theta, pred, L;
+		for (size_t k = 0; k < nk; k++)
+			glp_set_col_bnds(P, (int)k + 1, GLP_DB, fmax(0.0, yc[k] - delta), yc[k] + delta);
+		sm.tm_lim = ewc__ms_left(cl->deadline);
+		if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT) {
+			glp_std_basis(P);
+			if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+				break;
+		}
+		theta = glp_get_obj_val(P) * ysc;
+		for (size_t k = 0; k < nk; k++) {
+			yt[k] = glp_get_col_prim(P, (int)k + 1);
+			if (fabs(yt[k] - yc[k]) >= delta * (1 - 1e-9) && yt[k] > 1e-12)
+				edge = 1;
+		}
+		pred = theta - Lc;
+		if (pred <= 1e-9 * fmax(1.0, fabs(Lc))) {
+			if (!edge)
+				break; /* the model's maximum inside the box: L's */
+			delta *= 2;
+			continue;
+		}
+		for (size_t k = 0; k < nk; k++)
+			cv->lam[cl->kp[k]] = yt[k] * sc;
+		Le = L = climb_eval(cl, 0);
+		cut = 1;
+		if (L >= Lc + 0.1 * pred) {
+			/* a serious step: the box moves there */
+			Lc = L;
+			memcpy(yc, yt, nk * sizeof *yc);
+			if (edge)
+				delta *= 2;
+			(void)climb_eval(cl, 1);
+		} else {
+			/* the cut is added at the trial point: leave lam there */
+			if ((delta *= 0.7) < 1e-6)
+				break;
+			continue;
+		}
+	}
+done:
+	/* the best prices for the caller's last look */
+	if (yc)
+		for (size_t k = 0; k < nk; k++)
+			cv->lam[cl->kp[k]] = yc[k] * sc;
+	if (P)
+		glp_delete_prob(P);
+	free(yc);
+	free(yt);
+	free(ind);
+	free(val);
+	return rc;
+}
+
 int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadline,
                double *bound)
 {
 	cover cv;
-	double *g = NULL, *target = NULL, *have = NULL, best_L = -HUGE_VAL, theta = 1.0;
+	double *g = NULL, *target = NULL, *have = NULL, best_L = -HUGE_VAL;
 	double ub = ewc__mip_sum(m, choice, m->opt_obj, 0), maxslack = 0;
-	int *trial = NULL, rc = -1, stall = 0;
+	int *trial = NULL, rc = -1;
 	long *left = NULL;
 	cand *cs = NULL;
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools ? m->npools : 1, maxn = 0;
@@ -274,32 +444,18 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
 	if (!cv.dp || !cv.take)
 		goto out;
 
-	for (int it = 0; it < 400 && ewc__now_s() < deadline; it++) {
-		double L = eval(&cv, g), nrm = 0;
-		if (it == 0 || L > best_L + 1e-12 * fmax(1.0, fabs(best_L))) {
-			best_L = L;
-			stall = 0;
-			/* a plan at the new best prices */
-			if (plan_at(&cv, target, trial, left, cs, have)) {
-				double v = ewc__mip_sum(m, trial, m->opt_obj, 0);
-				if (v < ub - 1e-9 * fmax(1.0, ub) && ewc__sides_hold(m, trial)) {
-					memcpy(choice, trial, m->njobs * sizeof *trial);
-					ub = v;
-				}
-			}
-		} else if (++stall >= 8) {
-			theta /= 2;
-			stall = 0;
-		}
-		if (ub - best_L <= 1e-6 * fmax(1.0, fabs(ub)) || theta < 1e-4)
-			break;
-		for (size_t p = 0; p < m->npools; p++)
-			if (g[p] > 0 || cv.lam[p] > 0)
-				nrm += g[p] * g[p];
-		if (nrm <= 0)
-			break; /* the kept jobs fit: L is a plan's value */
-		for (size_t p = 0; p < m->npools; p++)
-			cv.lam[p] = fmax(0.0, cv.lam[p] + theta * (ub - L) / nrm * g[p]);
+	{
+		climb cl = { &cv, g, target, trial, left, cs, have, choice, ub, -HUGE_VAL, deadline,
+		             NULL, 0 };
+		char err[128];
+		cl.kp = malloc(np * sizeof *cl.kp);
+		if (!cl.kp)
+			goto out;
+		/* a failing master LP only ends the climb: every L evaluated
+		 * is a bound */
+		(void)ewc__glpk_run(climb_fn, &cl, err, sizeof err);
+		free(cl.kp);
+		best_L = cl.best_L;
 	}
 	*bound = best_L;
 	rc = 0;
