@@ -982,9 +982,11 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	ph.deadline = deadline;
 	if (!all) {
 		/* a quarter of the time left for the knapsack bound, and its plan:
-		 * the jobs it keeps in are chosen for their cost, phase 1's not */
+		 * the jobs it keeps in are chosen for their cost, phase 1's not;
+		 * then at most half of the rest for the neighbourhoods of lns.c */
 		double until = ewc__now_s() + (deadline - ewc__now_s()) / 4;
-		if (ewc__cover(m, ph.first, ph.choice, until, &cover_bound) != 0)
+		if (ewc__cover(m, ph.first, ph.choice, until, &cover_bound) != 0 ||
+		    ewc__lns(m, ph.first, ph.choice, ewc__now_s() + (deadline - ewc__now_s()) / 2) != 0)
 			goto out;
 	}
 

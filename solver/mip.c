@@ -587,10 +587,12 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	rc = ewc__phase1(&m2, first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res,
 	                 &d.all_placeable, &d.proven1, err, errlen);
 	/* short of capacity, and no side rows: the knapsack's bound, and its
-	 * plan as phase 2's start, in a quarter of the time left */
+	 * plan, in a quarter of the time left; then the neighbourhoods of one
+	 * and two pools (lns.c) until a fifth is left for the whole model */
 	if (rc == 0 && !d.all_placeable && !m->nside && m->nopts &&
 	    (ewc__cover(m, first, res->choice, ewc__now_s() + (deadline - ewc__now_s()) / 4,
 	                &d.cover_bound) != 0 ||
+	     ewc__lns(m, first, res->choice, deadline - (deadline - ewc__now_s()) / 5) != 0 ||
 	     ewc__improve(m, first, res->choice,
 	                  ewc__now_s() + (deadline - ewc__now_s()) / 10) != 0)) {
 		snprintf(err, errlen, "out of memory");

@@ -106,6 +106,13 @@ int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit);
 int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadline,
                double *bound);
 
+/* Phase 2 under shortage, a large neighbourhood search (lns.c): for one
+ * or two pools at a time, the jobs in them and the unplaced jobs that can
+ * use them are placed anew by GLPK's branch-and-cut, least cost with each
+ * tier keeping its priority, the other jobs fixed. choice (a feasible plan)
+ * only gets cheaper. No side rows. 0, or -1 when out of memory. */
+int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadline);
+
 /* Whether choice meets side row s (with a relative tolerance); whether it
  * meets every side row of m (common.c). */
 int ewc__side_holds(const ewc__mip *m, const ewc__side *s, const int *choice);

@@ -1,0 +1,408 @@
+/* lns.c - phase 2 under shortage: large neighbourhoods of one or two pools, solved by GLPK */
+/* SPDX-License-Identifier: MIT */
+/*
+ * Short of capacity, which jobs stay out is part of phase 2's choice, and
+ * a plan with the most priority is a tight packing: the moves and swaps of
+ * improve.c, one job at a time, stop far from the best (11 % above it on
+ * a 300-job national list), and so does a dive of the LP relaxation, which
+ * rarely lands on a packing that keeps the priority. Here the search is
+ * over larger pieces: for a pool, or two pools that some jobs can both
+ * use, every job placed in them and every unplaced job that could go
+ * there is placed anew, the rest of the plan fixed. That sub-problem (a
+ * knapsack per pool, tied by the jobs and by each tier keeping the
+ * priority its jobs hold now) is small, and GLPK's branch-and-cut solves
+ * it from the plan in hand, in a fraction of a second. A better answer,
+ * checked in exact arithmetic, replaces the plan; passes over the
+ * neighbourhoods go on while one of them improves it.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glpk.h>
+
+#include "ewc.h"
+#include "solver.h"
+
+/* Columns past which a neighbourhood keeps only the cheapest unplaced jobs. */
+#define MAX_COLS 600
+/* GLPK's time on one neighbourhood, in seconds at most. */
+#define SUB_SEC 0.1
+
+typedef struct pair {
+	int a, b;
+	long shared;  /* jobs with an option in both */
+} pair;
+
+typedef struct lns {
+	const ewc__mip *m;
+	const size_t *first;
+	int *choice;
+	double deadline;
+	int *tier;        /* [njobs] */
+	double *unit;     /* [njobs] per tier */
+	int nt;
+	size_t *pstart;   /* [npools + 1] options by pool */
+	int *popt;        /* [nopts] */
+	pair *pairs;
+	size_t npairs;
+	unsigned char *cand;  /* [njobs] */
+	int *cols;        /* [nopts] the neighbourhood's options */
+	int *jobs;        /* [njobs] its jobs */
+	double *key;      /* [njobs] */
+	double *start;    /* [MAX_COLS + 1] */
+	int *ind;         /* [MAX_COLS + 1] */
+	double *val;      /* [MAX_COLS + 1] */
+	double *have;     /* [nt] */
+	double *target;   /* [nt] */
+} lns;
+
+static int cmp_pair(const void *x, const void *y)
+{
+	const pair *p = x, *q = y;
+	if (p->shared != q->shared)
+		return p->shared > q->shared ? -1 : 1;
+	if (p->a != q->a)
+		return p->a - q->a;
+	return p->b - q->b;
+}
+
+typedef struct cbd {
+	const double *start;
+	int done;
+} cbd;
+
+static void give_start(glp_tree *T, void *info)
+{
+	cbd *c = info;
+
+	if (glp_ios_reason(T) == GLP_IHEUR && !c->done) {
+		c->done = 1;
+		glp_ios_heur_sol(T, c->start);
+	}
+}
+
+static int in_set(int p, int a, int b)
+{
+	return p == a || p == b;
+}
+
+/* Job j's cheapest option in {a, b}, for ordering the unplaced. */
+static double cheapest_in(const lns *L, size_t j, int a, int b)
+{
+	const ewc__mip *m = L->m;
+	double c = HUGE_VAL;
+
+	for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
+		if (in_set(m->opt_pool[o], a, b) && m->opt_obj[o] < c)
+			c = m->opt_obj[o];
+	return c;
+}
+
+/* One neighbourhood: 1 when the plan got cheaper. */
+static int solve_pair(lns *L, int a, int b)
+{
+	const ewc__mip *m = L->m;
+	size_t nj = 0, nu = 0, nc = 0;
+	double before = 0, after = 0;
+	glp_prob *P;
+	glp_smcp sm;
+	glp_iocp io;
+	cbd cb;
+	int improved = 0, st;
+
+	/* the jobs: placed in a or b, or unplaced with an option there */
+	for (int side = 0; side < 2; side++) {
+		int p = side ? b : a;
+		if (side && b == a)
+			break;
+		for (size_t k = L->pstart[p]; k < L->pstart[p + 1]; k++) {
+			int j = L->m->opt_job[L->popt[k]], c = L->choice[j];
+			if (L->cand[j] || (c >= 0 && !in_set(m->opt_pool[c], a, b)))
+				continue;
+			L->cand[j] = 1;
+			L->jobs[nj++] = j;
+		}
+	}
+	/* placed first, then the unplaced by cost per priority, cheapest first */
+	for (size_t i = 0; i < nj; i++) {
+		int j = L->jobs[i];
+		L->key[j] = L->choice[j] >= 0 ? -1.0 : cheapest_in(L, (size_t)j, a, b) /
+		                                           m->job_priority[j];
+	}
+	{
+		/* insertion by key is enough: a neighbourhood is a few hundred jobs */
+		for (size_t i = 1; i < nj; i++) {
+			int j = L->jobs[i];
+			size_t k = i;
+			while (k > 0 && (L->key[L->jobs[k - 1]] > L->key[j] ||
+			                 (L->key[L->jobs[k - 1]] == L->key[j] && L->jobs[k - 1] > j))) {
+				L->jobs[k] = L->jobs[k - 1];
+				k--;
+			}
+			L->jobs[k] = j;
+		}
+	}
+	for (size_t i = 0; i < nj; i++) {
+		int j = L->jobs[i];
+		size_t n = 0;
+		for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
+			n += in_set(m->opt_pool[o], a, b);
+		if (L->choice[j] < 0) {
+			if (nc + n > MAX_COLS)
+				break;
+			nu++;
+		}
+		for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
+			if (in_set(m->opt_pool[o], a, b))
+				L->cols[nc++] = (int)o;
+	}
+	for (size_t i = 0; i < nj; i++)
+		L->cand[L->jobs[i]] = 0;
+	if (nu == 0 || nc > MAX_COLS)
+		return 0; /* nobody to let in, or too big even without them */ /* nobody to let in, or too big even without them */
+
+	for (int t = 0; t < L->nt; t++)
+		L->target[t] = 0;
+	for (size_t i = 0; i < nc; i++) {
+		int o = L->cols[i], j = m->opt_job[o];
+		L->start[i + 1] = L->choice[j] == o ? 1.0 : 0.0;
+		if (L->choice[j] == o) {
+			L->target[L->tier[j]] += m->job_priority[j];
+			before += m->opt_obj[o];
+		}
+	}
+
+	P = glp_create_prob();
+	glp_set_obj_dir(P, GLP_MIN);
+	glp_add_cols(P, (int)nc);
+	{
+		double sc = 0;
+		for (size_t i = 0; i < nc; i++)
+			sc += m->opt_obj[L->cols[i]];
+		sc = fmax(1.0, sc / (double)nc);
+		for (size_t i = 0; i < nc; i++) {
+			glp_set_col_kind(P, (int)i + 1, GLP_BV);
+			glp_set_obj_coef(P, (int)i + 1, m->opt_obj[L->cols[i]] / sc);
+		}
+	}
+	/* a job in both pools: at most one of its two options */
+	for (size_t i = 0; i + 1 < nc; i++)
+		if (m->opt_job[L->cols[i]] == m->opt_job[L->cols[i + 1]]) {
+			int len = 0, j = m->opt_job[L->cols[i]];
+			while (i < nc && m->opt_job[L->cols[i]] == j) {
+				L->ind[++len] = (int)i + 1;
+				L->val[len] = 1.0;
+				i++;
+			}
+			i--;
+			int r = glp_add_rows(P, 1);
+			glp_set_mat_row(P, r, len, L->ind, L->val);
+			glp_set_row_bnds(P, r, GLP_UP, 0.0, 1.0);
+		}
+	for (int side = 0; side < (a == b ? 1 : 2); side++) {
+		int p = side ? b : a, len = 0;
+		for (size_t i = 0; i < nc; i++)
+			if (m->opt_pool[L->cols[i]] == p) {
+				L->ind[++len] = (int)i + 1;
+				L->val[len] = (double)m->job_gpus[m->opt_job[L->cols[i]]];
+			}
+		int r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, len, L->ind, L->val);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
+	}
+	for (int t = 0; t < L->nt; t++) {
+		int len = 0;
+		for (size_t i = 0; i < nc; i++) {
+			int j = m->opt_job[L->cols[i]];
+			if (L->tier[j] == t) {
+				L->ind[++len] = (int)i + 1;
+				L->val[len] = m->job_priority[j] / L->unit[t];
+			}
+		}
+		if (len == 0)
+			continue;
+		int r = glp_add_rows(P, 1);
+		glp_set_mat_row(P, r, len, L->ind, L->val);
+		glp_set_row_bnds(P, r, GLP_LO, L->target[t] / L->unit[t] - 1e-7, 0.0);
+	}
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.tm_lim = ewc__ms_left(L->deadline);
+	if (glp_simplex(P, &sm) != 0 || glp_get_status(P) != GLP_OPT)
+		goto done;
+	cb.start = L->start;
+	cb.done = 0;
+	glp_init_iocp(&io);
+	io.msg_lev = GLP_MSG_OFF;
+	io.presolve = GLP_OFF;
+	io.tm_lim = ewc__ms_left(fmin(L->deadline, ewc__now_s() + SUB_SEC));
+	io.mip_gap = 1e-6;
+	io.cb_func = give_start;
+	io.cb_info = &cb;
+	io.cov_cuts = GLP_ON;
+	io.br_tech = GLP_BR_PCH;
+	io.bt_tech = GLP_BT_BLB;
+	(void)glp_intopt(P, &io);
+	st = glp_mip_status(P);
+	if (st != GLP_OPT && st != GLP_FEAS)
+		goto done;
+	/* check it exactly: capacity, each tier, and that it is cheaper */
+	{
+		long use_a = 0, use_b = 0;
+		for (int t = 0; t < L->nt; t++)
+			L->have[t] = 0;
+		for (size_t i = 0; i < nc; i++) {
+			int o = L->cols[i], j = m->opt_job[o];
+			if (glp_mip_col_val(P, (int)i + 1) <= 0.5)
+				continue;
+			if (m->opt_pool[o] == a)
+				use_a += m->job_gpus[j];
+			else
+				use_b += m->job_gpus[j];
+			L->have[L->tier[j]] += m->job_priority[j];
+			after += m->opt_obj[o];
+		}
+		if (use_a > m->pool_cap[a] || (a != b && use_b > m->pool_cap[b]))
+			goto done;
+		for (int t = 0; t < L->nt; t++)
+			if (L->have[t] < L->target[t] - 1e-9 * fmax(1.0, L->target[t]))
+				goto done;
+		if (after >= before - 1e-9 * fmax(1.0, before))
+			goto done;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		int o = L->cols[i], j = m->opt_job[o];
+		if (L->choice[j] == o)
+			L->choice[j] = -1;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		int o = L->cols[i];
+		if (glp_mip_col_val(P, (int)i + 1) > 0.5)
+			L->choice[m->opt_job[o]] = o;
+	}
+	improved = 1;
+done:
+	glp_delete_prob(P);
+	return improved;
+}
+
+static int lns_fn(void *arg, char *err, size_t errlen)
+{
+	lns *L = arg;
+
+	(void)err;
+	(void)errlen;
+	for (int pass = 0; pass < 50; pass++) {
+		int any = 0;
+		for (size_t k = 0; k < L->npairs && ewc__now_s() < L->deadline; k++)
+			any |= solve_pair(L, L->pairs[k].a, L->pairs[k].b);
+		if (!any || ewc__now_s() >= L->deadline)
+			break;
+	}
+	return 0;
+}
+
+int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadline)
+{
+	size_t nj = m->njobs ? m->njobs : 1, np = m->npools, no = m->nopts ? m->nopts : 1;
+	lns L;
+	long *both = NULL;
+	char err[128];
+	int rc = -1;
+
+	memset(&L, 0, sizeof L);
+	L.m = m;
+	L.first = first;
+	L.choice = choice;
+	L.deadline = deadline;
+	L.tier = malloc(nj * sizeof *L.tier);
+	L.unit = malloc(nj * sizeof *L.unit);
+	L.pstart = calloc(np + 1, sizeof *L.pstart);
+	L.popt = malloc(no * sizeof *L.popt);
+	L.cand = calloc(nj, 1);
+	L.cols = malloc(no * sizeof *L.cols);
+	L.jobs = malloc(nj * sizeof *L.jobs);
+	L.key = malloc(nj * sizeof *L.key);
+	L.start = malloc((MAX_COLS + no + 1) * sizeof *L.start);
+	L.ind = malloc((MAX_COLS + no + 1) * sizeof *L.ind);
+	L.val = malloc((MAX_COLS + no + 1) * sizeof *L.val);
+	both = calloc(np ? np * np : 1, sizeof *both);
+	if (!L.tier || !L.unit || !L.pstart || !L.popt || !L.cand || !L.cols || !L.jobs ||
+	    !L.key || !L.start || !L.ind || !L.val || !both)
+		goto out;
+	L.nt = ewc__tiers(m, first, L.tier, L.unit);
+	if (L.nt < 0)
+		goto out;
+	rc = 0;
+	if (L.nt == 0 || np == 0)
+		goto out;
+	L.have = calloc((size_t)L.nt, sizeof *L.have);
+	L.target = calloc((size_t)L.nt, sizeof *L.target);
+	if (!L.have || !L.target) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t o = 0; o < m->nopts; o++)
+		L.pstart[m->opt_pool[o] + 1]++;
+	for (size_t p = 0; p < np; p++)
+		L.pstart[p + 1] += L.pstart[p];
+	{
+		size_t *fill = malloc((np ? np : 1) * sizeof *fill);
+		if (!fill) {
+			rc = -1;
+			goto out;
+		}
+		memcpy(fill, L.pstart, np * sizeof *fill);
+		for (size_t o = 0; o < m->nopts; o++)
+			L.popt[fill[m->opt_pool[o]]++] = (int)o;
+		free(fill);
+	}
+	/* the neighbourhoods: each pool alone, and each two pools that some
+	 * job can use both of, those shared by most jobs first */
+	for (size_t j = 0; j < m->njobs; j++)
+		for (size_t o = first[j]; o < first[j + 1]; o++)
+			for (size_t q = o; q < first[j + 1]; q++) {
+				int a = m->opt_pool[o], b = m->opt_pool[q];
+				if (a > b) {
+					int t = a;
+					a = b;
+					b = t;
+				}
+				both[(size_t)a * np + (size_t)b]++;
+			}
+	for (size_t k = 0; k < np * np; k++)
+		L.npairs += both[k] > 0;
+	L.pairs = malloc((L.npairs ? L.npairs : 1) * sizeof *L.pairs);
+	if (!L.pairs) {
+		rc = -1;
+		goto out;
+	}
+	L.npairs = 0;
+	for (size_t a = 0; a < np; a++)
+		for (size_t b = a; b < np; b++)
+			if (both[a * np + b] > 0)
+				L.pairs[L.npairs++] = (pair){ (int)a, (int)b,
+				                              a == b ? LONG_MAX : both[a * np + b] };
+	qsort(L.pairs, L.npairs, sizeof *L.pairs, cmp_pair);
+	/* a failure inside GLPK ends the search; the plan stays feasible */
+	(void)ewc__glpk_run(lns_fn, &L, err, sizeof err);
+out:
+	free(L.tier);
+	free(L.unit);
+	free(L.pstart);
+	free(L.popt);
+	free(L.cand);
+	free(L.cols);
+	free(L.jobs);
+	free(L.key);
+	free(L.start);
+	free(L.ind);
+	free(L.val);
+	free(L.have);
+	free(L.target);
+	free(L.pairs);
+	free(both);
+	return rc;
+}
