@@ -254,6 +254,109 @@ START_TEST(test_modes)
 }
 END_TEST
 
+/* ga buys contracted green power on a dirty grid, gb buys none on a clean
+ * one: the bases rank them the other way round. */
+#define BASIS_REGIONS \
+	"<regions>\n" \
+	"  <region id=\"ga\" zone=\"west\">\n" \
+	"    <power price=\"0.4\" green-share=\"0.8\" grid-factor=\"0.8\" pue=\"1.25\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"  <region id=\"gb\" zone=\"west\">\n" \
+	"    <power price=\"0.4\" green-share=\"0\" grid-factor=\"0.3\" pue=\"1.25\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"20\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
+START_TEST(test_carbon_bases)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, BASIS_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, T_HEADER "J,train,A100,8,10,city,,,,,\n");
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_plan *plan;
+	ewc_totals t = EWC_TOTALS_INIT;
+	ewc_assignment a;
+
+	/* 80 GPU-h at 400 W, PUE 1.25: 40 kWh. ga: location 40 * 0.8 = 32 kg,
+	 * market 32 * (1 - 0.8) = 6.4 kg; gb: location = market = 12 kg. */
+	o.mode = EWC_MODE_CARBON;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	ck_assert_int_eq(ewc_plan_carbon_basis(plan), EWC_BASIS_MARKET);
+	a = get(plan, 0);
+	ck_assert_str_eq(a.region, "ga");
+	ck_assert_near(a.carbon_kg, 6.4);
+	ck_assert_near(a.carbon_location_kg, 32);
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 6.4);
+	{
+		/* options carry both bases; a version 2 struct still works */
+		ewc_option op = EWC_OPTION_INIT, old = EWC_OPTION_INIT;
+		ck_assert_int_eq(ewc_plan_option(plan, 0, 0, &op), 0);
+		ck_assert_near(op.carbon_kg, 6.4);
+		ck_assert_near(op.carbon_location_kg, 32);
+		old.version = 2;
+		old.carbon_location_kg = -5;
+		ck_assert_int_eq(ewc_plan_option(plan, 0, 1, &old), 0);
+		ck_assert_near(old.carbon_kg, 12);
+		ck_assert_near(old.carbon_location_kg, -5); /* not written: not in a v2 struct */
+		old.version = 4;
+		ck_assert_int_eq(ewc_plan_option(plan, 0, 1, &old), EWC_EVERSION);
+	}
+	ewc_plan_free(plan);
+
+	o.carbon_basis = EWC_BASIS_LOCATION;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	a = get(plan, 0);
+	ck_assert_str_eq(a.region, "gb");
+	ck_assert_near(a.carbon_kg, 12);
+	ck_assert_near(a.carbon_location_kg, 12);
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 12);
+	ewc_plan_free(plan);
+
+	/* balanced at 10,000 CNY/t: cost 800 + 16 = 816 in both; carbon
+	 * 64 CNY (ga) against 120 (market), 320 against 120 (location) */
+	o.mode = EWC_MODE_BALANCED;
+	o.carbon_price = 10000;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	ck_assert_str_eq(get(plan, 0).region, "gb");
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 816 + 120);
+	ewc_plan_free(plan);
+	o.carbon_basis = EWC_BASIS_MARKET;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	ck_assert_str_eq(get(plan, 0).region, "ga");
+	ewc_plan_totals(plan, &t);
+	ck_assert_near(t.objective, 816 + 64);
+	ewc_plan_free(plan);
+
+	/* a budget counts the chosen basis: 10 kg holds ga only on market,
+	 * nothing on location (both emit 12 kg or more there) */
+	o.mode = EWC_MODE_COST;
+	o.carbon_budget_kg = 10;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+	ck_assert_str_eq(get(plan, 0).region, "ga");
+	ewc_plan_free(plan);
+	o.carbon_basis = EWC_BASIS_LOCATION;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EPOLICY);
+
+	o.carbon_basis = (ewc_carbon_basis)7;
+	o.carbon_budget_kg = -1;
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), EWC_EINVAL);
+	{
+		ewc_carbon_basis b;
+		ck_assert_int_eq(ewc_carbon_basis_parse(&b, "location"), 0);
+		ck_assert_int_eq(b, EWC_BASIS_LOCATION);
+		ck_assert_int_eq(ewc_carbon_basis_parse(&b, "grid"), EWC_EINVAL);
+		ck_assert_str_eq(ewc_errmsg(), "unknown carbon basis \"grid\": use market or location");
+	}
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_unplaced_reasons)
 {
 	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
@@ -828,6 +931,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_faster_type_hours);
 	tcase_add_test(tc, test_priority_first);
 	tcase_add_test(tc, test_modes);
+	tcase_add_test(tc, test_carbon_bases);
 	tcase_add_test(tc, test_unplaced_reasons);
 	tcase_add_test(tc, test_json_consistent);
 	tcase_add_test(tc, test_write_lp);

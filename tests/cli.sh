@@ -63,6 +63,38 @@ same "$S/explain.txt" "explain table"
 run "explain a job that is not there" 1 "$EWC" explain $R --jobs "$S/jobs.csv" --job nope
 err_is "ewc: $S/jobs.csv: no job with id \"nope\"" "explain: missing job message"
 
+# --- both carbon bases: far buys green power on a dirtier grid -----------------
+# 8 A100 x 10 h at 400 W, PUE 1.25: 40 kWh. near: 20 kg on both bases;
+# far: 24 kg location-based, 2.4 kg market-based.
+cat > "$T/basis.xml" <<'XML'
+<regions>
+  <region id="near" zone="east">
+    <power price="0.5" green-share="0" grid-factor="0.5" pue="1.25"/>
+    <gpu type="A100" free="8" price="10"/>
+    <link site="city" latency-ms="2" price-per-gb="0"/>
+  </region>
+  <region id="far" zone="west">
+    <power price="0.5" green-share="0.9" grid-factor="0.6" pue="1.25"/>
+    <gpu type="A100" free="8" price="10"/>
+    <link site="city" latency-ms="30" price-per-gb="0"/>
+  </region>
+</regions>
+XML
+printf 'id,kind,gpu_type,gpus,hours,origin\nJ,train,A100,8,10,city\n' > "$T/basis.csv"
+B="--regions $S/gpus.xml --regions $T/basis.xml --jobs $T/basis.csv --mode carbon"
+run "carbon mode, market basis" 0 "$EWC" place $B
+grep -qx 'Carbon: 17.6 kg CO2 avoided market-based (88.0%), 4.0 kg added location-based (20.0%).' "$T/out" &&
+	ok "both bases in the summary" || no "both bases in the summary" "$T/out"
+grep -qx 'The bases disagree: market-based -88.0%, location-based +20.0%: the saving rests on contracted green power.' "$T/out" &&
+	ok "the disagreement in words" || no "the disagreement in words" "$T/out"
+run "carbon mode, location basis" 0 "$EWC" place $B --carbon-basis location --format json
+{ grep -q '^  "format": "ewc.plan/1",$' "$T/out" && grep -q '^  "carbon_basis": "location",$' "$T/out" &&
+  grep -q '"region": "near"' "$T/out" && grep -q '^    "objective": 20.0,$' "$T/out"; } &&
+	ok "location basis keeps the job near, and says so" || no "location basis keeps the job near" "$T/out"
+run "bad carbon basis" 2 "$EWC" place $B --carbon-basis grid
+err_is "ewc: --carbon-basis: unknown carbon basis \"grid\": use market or location
+ewc: try 'ewc help place'" "bad carbon basis message"
+
 # --- bad input: exact messages, exit 1, nothing written ------------------------
 run "bad jobs" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv"
 err_is "ewc: $S/jobs-bad.csv:3: gpus: must be an integer > 0, got \"four\"

@@ -97,12 +97,12 @@ if [ $rc -eq 0 ] && [ "$ends" = "2,843.75 126.0 3,220.00 17.5" ] &&
 		END { ok = ok && ($2 == 3220 && $3 == 17.5); exit !ok }' "$T/f.csv"; then
 	ok "frontier ends: --mode cost (2843.75, 126) and --mode carbon (3220, 17.5)"
 else no "frontier ends: $ends" "$T/f.csv"; fi
-if awk -F, 'NR > 2 && !($2 > c && $3 < k && $4 >= 2234) { bad = 1 } NR > 1 { c = $2; k = $3 }
+if awk -F, 'NR > 2 && !($2 > c && $3 < k && $5 >= 2234) { bad = 1 } NR > 1 { c = $2; k = $3 }
 	END { exit bad || NR < 5 }' "$T/f.csv"; then
 	ok "frontier monotone: cost up, carbon down, at >= 2234 CNY/t"
 else no "frontier monotone" "$T/f.csv"; fi
 # the knee is where all three jobs sit on mid: 3027.5 CNY, 43.75 kg
-if [ "$(awk -F, '$12 == 1 { print $2, $3 }' "$T/f.csv")" = "3027.5 43.75" ]; then
+if [ "$(awk -F, '$13 == 1 { print $2, $3 }' "$T/f.csv")" = "3027.5 43.75" ]; then
 	ok "knee: everything on mid, 3027.5 CNY and 43.75 kg"
 else no "knee" "$T/f.csv"; fi
 # xmllint's HTML parser knows no SVG: it reads the tree, ignoring the noise

@@ -27,6 +27,7 @@ static const struct {
 	{ { "set", required_argument, NULL, O_SET }, ARG_SET },
 	{ { "mode", required_argument, NULL, O_SOLVE }, ARG_MODE },
 	{ { "carbon-price", required_argument, NULL, O_SOLVE }, ARG_CPRICE },
+	{ { "carbon-basis", required_argument, NULL, O_SOLVE }, ARG_BASIS },
 	{ { "format", required_argument, NULL, O_FORMAT }, ARG_FORMAT },
 	{ { "output", required_argument, NULL, O_OUTPUT }, ARG_OUTPUT },
 	{ { "gap", required_argument, NULL, O_SOLVE }, ARG_SOLVE },

@@ -36,18 +36,18 @@ enum {
 	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
 	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
 	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15,
-	ARG_MOVES = 1u << 16
+	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17
 };
 #define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
-                    ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY)
+                    ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY | ARG_BASIS)
 #define ARGS_EXPLAIN (ARG_REGIONS | ARG_JOBS | ARG_JOB | ARG_MODE | ARG_CPRICE | ARG_SOLVE | \
-                      ARG_POLICY)
+                      ARG_POLICY | ARG_BASIS)
 #define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_REPORT | ARG_FORMAT | \
-                       ARG_OUTPUT | ARG_SOLVE | ARG_POLICY)
+                       ARG_OUTPUT | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
 #define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | \
-                        ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE)
+                        ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE | ARG_BASIS)
 #define ARGS_WHATIF (ARG_REGIONS | ARG_JOBS | ARG_SET | ARG_FORMAT | ARG_OUTPUT | ARG_MODE | \
-                     ARG_CPRICE | ARG_SOLVE | ARG_POLICY)
+                     ARG_CPRICE | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
 
 /* Parse the options `which` of command `cmd` into a; --help prints `help`.
  * Returns 0, -1 after --help, or the exit code to return (usage). */

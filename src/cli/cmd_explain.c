@@ -14,9 +14,9 @@ const char cmd_explain_help[] =
 	"with its cost, carbon and objective, the chosen one marked (*) and the\n"
 	"baseline's marked (b), and why each excluded option was excluded.\n"
 	"\n"
-	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
-	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
-	"                       as for ewc place\n"
+	"  --regions, --jobs, --mode, --carbon-price, --carbon-basis, --gap,\n"
+	"  --time-limit, --solver, --policy, --carbon-budget, --min-green-share,\n"
+	"  --max-region-share   as for ewc place\n"
 	"  --job ID             the job to explain\n";
 
 typedef struct row {
@@ -41,7 +41,7 @@ int cmd_explain(int argc, char **argv)
 	ewc_jobs *jobs;
 	ewc_plan *plan;
 	ewc_assignment as = EWC_ASSIGNMENT_INIT;
-	char n1[64], n2[64], n3[64], n4[64], n5[64];
+	char n1[64], n2[64], n3[64], n4[64], n5[64], n6[64];
 	const char *unit;
 	size_t job, nopt;
 	row *rows;
@@ -83,17 +83,20 @@ int cmd_explain(int argc, char **argv)
 		printf("\n");
 	}
 	if (as.region)
-		printf("chosen: %s (%s) %s, cost %s CNY, carbon %s kg, objective %s %s\n", as.region,
-		       ewc_zone_name(as.zone), as.gpu_type, tool_fmt(n1, sizeof n1, as.cost_cny, 2),
-		       tool_fmt(n2, sizeof n2, as.carbon_kg, 1), tool_fmt(n3, sizeof n3, as.objective, 2),
-		       unit);
+		printf("chosen: %s (%s) %s, %ld GPUs for %s h, cost %s CNY, carbon %s kg market-based, "
+		       "%s kg location-based, objective %s %s\n", as.region,
+		       ewc_zone_name(as.zone), as.gpu_type, as.gpus, tool_fmt(n4, sizeof n4, as.hours, 1),
+		       tool_fmt(n1, sizeof n1, as.cost_cny, 2),
+		       tool_fmt(n2, sizeof n2, as.carbon_kg, 1),
+		       tool_fmt(n5, sizeof n5, as.carbon_location_kg, 1),
+		       tool_fmt(n3, sizeof n3, as.objective, 2), unit);
 	else
 		printf("unplaced: %s\n", as.reason);
 	printf("near-origin plan: %s%s%s\n\n", as.baseline_region ? as.baseline_region : "(unplaced)",
 	       as.baseline_gpu_type ? " " : "", as.baseline_gpu_type ? as.baseline_gpu_type : "");
 
-	printf("   %-20s %-4s %-5s %7s %9s %14s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
-	       "LAT MS", "HOURS", "COST CNY", "TRANSFER", "CARBON KG", "OBJECTIVE");
+	printf("   %-20s %-4s %-5s %7s %9s %14s %12s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
+	       "LAT MS", "HOURS", "COST CNY", "TRANSFER", "MARKET KG", "LOCATION KG", "OBJECTIVE");
 	for (size_t k = 0; k < nopt; k++) {
 		const ewc_option *o = &rows[k].o;
 		char lat[32];
@@ -103,11 +106,12 @@ int cmd_explain(int argc, char **argv)
 			snprintf(lat, sizeof lat, "-");
 		if (!o->eligible)
 			continue;
-		printf("%c%c %-20s %-4s %-5s %7s %9s %14s %12s %12s %14s\n", o->chosen ? '*' : ' ',
+		printf("%c%c %-20s %-4s %-5s %7s %9s %14s %12s %12s %12s %14s\n", o->chosen ? '*' : ' ',
 		       o->baseline ? 'b' : ' ', o->region, ewc_zone_name(o->zone), o->gpu_type, lat,
 		       tool_fmt(n1, sizeof n1, o->hours, 1), tool_fmt(n2, sizeof n2, o->cost_cny, 2),
 		       tool_fmt(n3, sizeof n3, o->transfer_cny, 2),
 		       tool_fmt(n4, sizeof n4, o->carbon_kg, 1),
+		       tool_fmt(n6, sizeof n6, o->carbon_location_kg, 1),
 		       tool_fmt(n5, sizeof n5, o->objective, 2));
 	}
 	printf("\nexcluded:\n");

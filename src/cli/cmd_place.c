@@ -20,6 +20,9 @@ const char cmd_place_help[] =
 	"  --jobs FILE          the job list (CSV, see ewc(1))\n"
 	"  --mode MODE          balanced (default), cost or carbon\n"
 	"  --carbon-price N     CNY per tonne CO2 in balanced mode (default 100)\n"
+	"  --carbon-basis B     market (default: contracted green power counts) or\n"
+	"                       location (the grid's factor alone): the carbon that\n"
+	"                       the carbon mode, price and budget use; both are shown\n"
 	"  --format FORMAT      table (default), csv or json\n"
 	"  --output FILE        write there instead of standard output\n"
 	"  --gap G              stop when within relative gap G of the bound\n"
@@ -51,6 +54,26 @@ const char cmd_place_help[] =
 	"exit status: 0 every job placed, 3 some unplaced, 1 error, 2 usage.\n";
 
 /* The policy constraints set, each with the plan's figure. */
+/* The carbon summary on both bases, and in words when they disagree. */
+static void carbon_lines(FILE *f, const ewc_totals *t, const ewc_totals *b)
+{
+	double dm = t->carbon_kg - b->carbon_kg, dl = t->carbon_location_kg - b->carbon_location_kg;
+	double pm = b->carbon_kg > 0 ? 100.0 * dm / b->carbon_kg : 0;
+	double pl = b->carbon_location_kg > 0 ? 100.0 * dl / b->carbon_location_kg : 0;
+	char n1[64], n2[64];
+
+	fprintf(f, "Carbon: %s kg CO2 %s market-based (%.1f%%), %s kg %s location-based (%.1f%%).\n",
+	        tool_fmt(n1, sizeof n1, fabs(dm), 1), dm <= 0 ? "avoided" : "added", fabs(pm),
+	        tool_fmt(n2, sizeof n2, fabs(dl), 1), dl <= 0 ? "avoided" : "added", fabs(pl));
+	/* a change under 0.05 % is no change in either direction */
+	if (pm < -0.05 && pl > 0.05)
+		fprintf(f, "The bases disagree: market-based %+.1f%%, location-based %+.1f%%: the saving "
+		        "rests on contracted green power.\n", pm, pl);
+	else if (pm > 0.05 && pl < -0.05)
+		fprintf(f, "The bases disagree: market-based %+.1f%%, location-based %+.1f%%: the plan "
+		        "uses less contracted green power than staying near the origin.\n", pm, pl);
+}
+
 static void print_policy(FILE *f, ewc_plan *plan)
 {
 	ewc_policy pol = EWC_POLICY_INIT;
@@ -164,6 +187,8 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 	fprintf(f, "\nmode %s", ewc_mode_name(ewc_plan_mode(plan)));
 	if (ewc_plan_mode(plan) == EWC_MODE_BALANCED)
 		fprintf(f, ", carbon price %s CNY/t", tool_fmt(n1, sizeof n1, ewc_plan_carbon_price(plan), 0));
+	if (ewc_plan_mode(plan) != EWC_MODE_COST)
+		fprintf(f, " on %s-based carbon", ewc_carbon_basis_name(ewc_plan_carbon_basis(plan)));
 	fprintf(f, "; objective %s %s, proven lower bound %s, gap %.4f%%%s\n",
 	        tool_fmt(n2, sizeof n2, t.objective, 2), unit,
 	        tool_fmt(n3, sizeof n3, t.lower_bound, 2), 100.0 * t.gap,
@@ -174,11 +199,8 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 		        tool_fmt(n1, sizeof n1, c.cost_saved_cny >= 0 ? c.cost_saved_cny : -c.cost_saved_cny, 2),
 		        c.cost_saved_cny >= 0 ? "less" : "more",
 		        c.cost_saved_pct >= 0 ? c.cost_saved_pct : -c.cost_saved_pct);
-	if (b.carbon_kg > 0)
-		fprintf(f, "Carbon: %s kg CO2 %s (%.1f%%).\n",
-		        tool_fmt(n1, sizeof n1, c.carbon_avoided_kg >= 0 ? c.carbon_avoided_kg : -c.carbon_avoided_kg, 1),
-		        c.carbon_avoided_kg >= 0 ? "avoided" : "added",
-		        c.carbon_avoided_pct >= 0 ? c.carbon_avoided_pct : -c.carbon_avoided_pct);
+	if (b.carbon_kg > 0 || b.carbon_location_kg > 0)
+		carbon_lines(f, &t, &b);
 	fprintf(f, "Data transfer: %s CNY %s than near the origin; GPU rental and power: %s CNY %s.\n",
 	        tool_fmt(n1, sizeof n1, c.transfer_extra_cny >= 0 ? c.transfer_extra_cny : -c.transfer_extra_cny, 2),
 	        c.transfer_extra_cny >= 0 ? "more" : "less",

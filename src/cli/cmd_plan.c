@@ -24,6 +24,8 @@ const char cmd_frontier_help[] =
 	"  --report FILE.html   the curve as SVG with the knee, and the points\n"
 	"  --format FORMAT      table (default), csv or json\n"
 	"  --output FILE        write there instead of standard output\n"
+	"  --carbon-basis B     the carbon on the curve's axis: market (default) or\n"
+	"                       location, as for ewc place\n"
 	"  --regions, --jobs, --gap, --time-limit (per plan), --solver, --policy,\n"
 	"  --carbon-budget, --min-green-share, --max-region-share   as for ewc place\n";
 
@@ -44,9 +46,9 @@ const char cmd_whatif_help[] =
 	"                       --set ningxia-zhongwei.A100.free=+2000\n"
 	"  --format FORMAT      table (default), csv (the moves) or json\n"
 	"  --output FILE        write there instead of standard output\n"
-	"  --regions, --jobs, --mode, --carbon-price, --gap, --time-limit, --solver,\n"
-	"  --policy, --carbon-budget, --min-green-share, --max-region-share\n"
-	"                       as for ewc place\n"
+	"  --regions, --jobs, --mode, --carbon-price, --carbon-basis, --gap,\n"
+	"  --time-limit, --solver, --policy, --carbon-budget, --min-green-share,\n"
+	"  --max-region-share   as for ewc place\n"
 	"\n"
 	"exit status: 0, 3 when the changed plan leaves jobs unplaced, 1 error, 2 usage.\n";
 
@@ -85,14 +87,32 @@ static int emit_json(const cmd_args *a, json_t *root)
 
 /* ---- ewc frontier ---------------------------------------------------------- */
 
+/* Point i's location-based carbon, and its carbon on the frontier's basis. */
+static double point_location_kg(const ewc_frontier *fr, size_t i)
+{
+	ewc_totals t = EWC_TOTALS_INIT;
+	ewc_plan_totals(ewc_frontier_plan(fr, i), &t);
+	return t.carbon_location_kg;
+}
+
+static double point_kg(const ewc_frontier *fr, size_t i)
+{
+	ewc_totals t = EWC_TOTALS_INIT;
+	ewc_plan_totals(ewc_frontier_plan(fr, i), &t);
+	return ewc_plan_carbon_basis(ewc_frontier_plan(fr, i)) == EWC_BASIS_LOCATION
+	       ? t.carbon_location_kg : t.carbon_kg;
+}
+
 static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 {
 	size_t n = ewc_frontier_count(fr), k = (size_t)-1;
-	char b1[64], b2[64], b3[64], b4[64], b5[64];
+	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
 	ewc_frontier_pt lo = EWC_FRONTIER_PT_INIT, hi = EWC_FRONTIER_PT_INIT;
+	const char *basis = n ? ewc_carbon_basis_name(ewc_plan_carbon_basis(ewc_frontier_plan(fr, 0)))
+	                      : "market";
 
-	fprintf(f, "%-5s %16s %12s %14s %10s %14s %14s %8s\n", "POINT", "COST CNY", "CARBON KG",
-	        "CNY/t STEP", "JOBS WEST", "GPU-H WEST", "GPU-H DOMESTIC", "GAP %");
+	fprintf(f, "%-5s %16s %12s %12s %14s %10s %14s %14s %8s\n", "POINT", "COST CNY", "MARKET KG",
+	        "LOCATION KG", "CNY/t STEP", "JOBS WEST", "GPU-H WEST", "GPU-H DOMESTIC", "GAP %");
 	for (size_t i = 0; i < n; i++) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
 		char label[32];
@@ -100,8 +120,9 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 		if (p.knee)
 			k = i;
 		snprintf(label, sizeof label, "%zu%s", i + 1, p.knee ? "*" : "");
-		fprintf(f, "%-5s %16s %12s %14s %4zu of %-3zu %14s %14s %8.4f%s\n", label,
+		fprintf(f, "%-5s %16s %12s %12s %14s %4zu of %-3zu %14s %14s %8.4f%s\n", label,
 		        tool_fmt(b1, sizeof b1, p.cost_cny, 2), tool_fmt(b2, sizeof b2, p.carbon_kg, 1),
+		        tool_fmt(b6, sizeof b6, point_location_kg(fr, i), 1),
 		        i ? tool_fmt(b3, sizeof b3, p.carbon_price_cny_per_t, 0) : "-",
 		        p.placed_west, p.placed, tool_fmt(b4, sizeof b4, p.gpu_hours_west, 0),
 		        tool_fmt(b5, sizeof b5, p.gpu_hours_domestic, 0), 100 * p.gap,
@@ -109,9 +130,13 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 	}
 	ewc_frontier_point(fr, 0, &lo);
 	ewc_frontier_point(fr, n - 1, &hi);
+	/* the axis is the basis's carbon */
+	lo.carbon_kg = point_kg(fr, 0);
+	hi.carbon_kg = point_kg(fr, n - 1);
 	fprintf(f, "\n%zu jobs. Point 1 is --mode cost, point %zu --mode carbon: from the cheapest "
-	        "plan to the greenest, carbon falls by %s kg (%.1f%%) for %s CNY more (%.1f%%).\n",
-	        njobs, n, tool_fmt(b1, sizeof b1, lo.carbon_kg - hi.carbon_kg, 1),
+	        "plan to the greenest, %s-based carbon falls by %s kg (%.1f%%) for %s CNY more "
+	        "(%.1f%%).\n",
+	        njobs, n, basis, tool_fmt(b1, sizeof b1, lo.carbon_kg - hi.carbon_kg, 1),
 	        lo.carbon_kg > 0 ? 100 * (lo.carbon_kg - hi.carbon_kg) / lo.carbon_kg : 0,
 	        tool_fmt(b2, sizeof b2, hi.cost_cny - lo.cost_cny, 2),
 	        lo.cost_cny > 0 ? 100 * (hi.cost_cny - lo.cost_cny) / lo.cost_cny : 0);
@@ -120,6 +145,7 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 	if (k != (size_t)-1) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
 		ewc_frontier_point(fr, k, &p);
+		p.carbon_kg = point_kg(fr, k);
 		fprintf(f, "Knee (*): point %zu saves %.1f%% of the carbon the greenest plan saves for "
 		        "%.1f%% of its extra cost.\n", k + 1,
 		        100 * (lo.carbon_kg - p.carbon_kg) / (lo.carbon_kg - hi.carbon_kg),
@@ -132,7 +158,8 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 
 static void frontier_csv(FILE *f, const ewc_frontier *fr)
 {
-	fputs("point,cost_cny,carbon_kg,carbon_price_cny_per_t,carbon_cap_kg,placed,placed_west,"
+	fputs("point,cost_cny,carbon_kg,carbon_location_kg,carbon_price_cny_per_t,carbon_cap_kg,"
+	      "placed,placed_west,"
 	      "gpu_hours_west,gpu_hours_domestic,gap,proven,knee\n", f);
 	for (size_t i = 0; i < ewc_frontier_count(fr); i++) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
@@ -140,6 +167,7 @@ static void frontier_csv(FILE *f, const ewc_frontier *fr)
 		fprintf(f, "%zu,", i + 1);
 		tool_csv_num(f, p.cost_cny, 0);
 		tool_csv_num(f, p.carbon_kg, 0);
+		tool_csv_num(f, point_location_kg(fr, i), 0);
 		tool_csv_num(f, p.carbon_price_cny_per_t, 0);
 		if (p.carbon_cap_kg >= 0)
 			tool_csv_num(f, p.carbon_cap_kg, 0);
@@ -165,8 +193,9 @@ static json_t *frontier_json(const ewc_frontier *fr)
 			knee = json_integer((json_int_t)i + 1);
 		}
 		json_array_append_new(pts, json_pack(
-			"{s:I, s:f, s:f, s:f, s:o, s:I, s:I, s:f, s:f, s:f, s:b, s:b}",
+			"{s:I, s:f, s:f, s:f, s:f, s:o, s:I, s:I, s:f, s:f, s:f, s:b, s:b}",
 			"point", (json_int_t)i + 1, "cost_cny", p.cost_cny, "carbon_kg", p.carbon_kg,
+			"carbon_location_kg", point_location_kg(fr, i),
 			"carbon_price_cny_per_t", p.carbon_price_cny_per_t,
 			"carbon_cap_kg", p.carbon_cap_kg >= 0 ? json_real(p.carbon_cap_kg) : json_null(),
 			"placed", (json_int_t)p.placed, "placed_west", (json_int_t)p.placed_west,
@@ -333,6 +362,7 @@ static int whatif_text(const cmd_args *a, const whatif *w)
 	        tool_fmt(n2, sizeof n2, y, dec), tool_fmt(n3, sizeof n3, (y) - (x), dec))
 		ROW("cost (CNY)", w->tb.cost_cny, w->tc.cost_cny, 2);
 		ROW("carbon (kg CO2)", w->tb.carbon_kg, w->tc.carbon_kg, 1);
+		ROW("  location-based (kg CO2)", w->tb.carbon_location_kg, w->tc.carbon_location_kg, 1);
 		ROW(ewc_plan_mode(w->pb) == EWC_MODE_CARBON ? "objective (kg)" : "objective (CNY)",
 		    w->tb.objective, w->tc.objective, 2);
 		ROW("GPU-hours east", w->tb.gpu_hours_east, w->tc.gpu_hours_east, 1);

@@ -37,7 +37,8 @@ const char cmd_rebalance_help[] =
 	"  --format FMT         table (default), json or csv (the moves only)\n"
 	"  --output FILE        write there instead of standard output\n"
 	"  --commit             record the moves: the moved jobs restart now\n"
-	"  --mode, --carbon-price, --gap, --time-limit, --solver   as for place\n"
+	"  --mode, --carbon-price, --carbon-basis, --gap, --time-limit, --solver\n"
+	"                       as for place\n"
 	"\n"
 	"exit status: 0 ok, 3 some job can neither stay nor move, 1 error,\n"
 	"2 usage error.\n";
@@ -83,6 +84,10 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 	        tool_fmt(b1, sizeof b1, s->before.carbon_kg, 1),
 	        tool_fmt(b2, sizeof b2, s->after.carbon_kg, 1),
 	        tool_fmt(b3, sizeof b3, s->baseline.carbon_kg, 1));
+	fprintf(f, "%-34s %18s %18s %18s\n", "  location-based (kg CO2)",
+	        tool_fmt(b1, sizeof b1, s->before.carbon_location_kg, 1),
+	        tool_fmt(b2, sizeof b2, s->after.carbon_location_kg, 1),
+	        tool_fmt(b3, sizeof b3, s->baseline.carbon_location_kg, 1));
 	fprintf(f, "%-34s %18s %18s %18s\n", "GPU-hours in the west",
 	        tool_fmt(b1, sizeof b1, s->before.gpu_hours_west, 1),
 	        tool_fmt(b2, sizeof b2, s->after.gpu_hours_west, 1),

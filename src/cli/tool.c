@@ -273,6 +273,9 @@ int tool_solve_option(const char *cmd, const char *name, const char *value,
 	if (strcmp(name, "mode") == 0) {
 		if (ewc_mode_parse(&o->mode, value) != 0)
 			return tool_usage(cmd, "--mode: %s", ewc_errmsg());
+	} else if (strcmp(name, "carbon-basis") == 0) {
+		if (ewc_carbon_basis_parse(&o->carbon_basis, value) != 0)
+			return tool_usage(cmd, "--carbon-basis: %s", ewc_errmsg());
 	} else if (strcmp(name, "carbon-price") == 0) {
 		if (tool_number(cmd, opt, value, &o->carbon_price))
 			return EXIT_USAGE;

@@ -189,6 +189,19 @@ typedef enum {
 /* "balanced", "cost" or "carbon". */
 const char *ewc_mode_name(ewc_mode mode);
 
+/* Which carbon figure the carbon mode, the carbon price and carbon budgets
+ * use (docs/formats.md, "Cost model"). Both are always reported. */
+typedef enum {
+	EWC_BASIS_MARKET = 0,  /* energy * (1 - green share) * grid factor */
+	EWC_BASIS_LOCATION = 1 /* energy * grid factor */
+} ewc_carbon_basis;
+
+/* "market" or "location". */
+const char *ewc_carbon_basis_name(ewc_carbon_basis basis);
+
+/* Parse a basis name. Returns 0 or EWC_EINVAL. */
+int ewc_carbon_basis_parse(ewc_carbon_basis *out, const char *name);
+
 /* Parse a mode name. Returns 0 or EWC_EINVAL. */
 int ewc_mode_parse(ewc_mode *out, const char *name);
 
@@ -209,7 +222,7 @@ typedef enum ewc_solver {
 typedef void (*ewc_progress_fn)(void *user, const char *phase, double objective,
                                 double bound);
 
-#define EWC_PLACE_OPTIONS_VERSION 3
+#define EWC_PLACE_OPTIONS_VERSION 4
 typedef struct ewc_place_options {
 	unsigned int version;
 	ewc_mode mode;
@@ -224,13 +237,15 @@ typedef struct ewc_place_options {
 	/* version 3: policy constraints, each < 0 when not set. They hold for
 	 * the plan that places the most priority that fits without them; when
 	 * they cannot, ewc_place() fails with EWC_EPOLICY naming them. */
-	double carbon_budget_kg;   /* total carbon_kg of the plan at most this */
+	double carbon_budget_kg;   /* the plan's carbon (on carbon_basis) at most this */
 	double min_green_share;    /* green share of the energy placed, 0..1 */
 	double max_region_share;   /* GPUs placed in one region / all placed, 0..1 */
+	/* version 4; older structs get EWC_BASIS_MARKET */
+	ewc_carbon_basis carbon_basis; /* the carbon that mode, price and budget use */
 } ewc_place_options;
 #define EWC_PLACE_OPTIONS_INIT \
 	{ EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL, \
-	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1 }
+	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1, EWC_BASIS_MARKET }
 
 /* Place every job of `jobs` on the context's regions (SPEC section 4): the
  * plan first maximises the total priority placed, then minimises the mode's
@@ -315,6 +330,8 @@ int ewc_plan_compare(const ewc_plan *plan, ewc_comparison *out);
 /* Mode and carbon price the plan was made with. */
 ewc_mode ewc_plan_mode(const ewc_plan *plan);
 double ewc_plan_carbon_price(const ewc_plan *plan);
+/* The carbon basis the plan was made with. */
+ewc_carbon_basis ewc_plan_carbon_basis(const ewc_plan *plan);
 
 /* 1 when the solver proved the plan optimal within the requested gap and
  * proved the placed priority maximal; 0 when it stopped at the time limit. */
@@ -408,7 +425,7 @@ typedef struct ewc_assignment {
 /* Assignment of job `i` (input order). Strings belong to the plan. */
 int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
 
-#define EWC_OPTION_VERSION 2
+#define EWC_OPTION_VERSION 3
 /* Longest reason an option can be excluded for, the NUL included. */
 #define EWC_REASON_MAX 256
 /* One (region, GPU type) a job could use, for explanations. `eligible` is 0
@@ -433,8 +450,10 @@ typedef struct ewc_option {
 	double latency_ms;     /* < 0 when no link from the origin */
 	long free_gpus;
 	char reason[EWC_REASON_MAX];  /* "" when eligible */
+	/* version 3 */
+	double carbon_location_kg;
 } ewc_option;
-#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, "" }
+#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, "", 0 }
 
 /* Options of job `i`: every region crossed with every type the job
  * accepts, regions in load order. ewc_plan_option() fills entry `k`: the

@@ -240,7 +240,20 @@ void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t,
                     ewc__cost *out);
 
 /* The value the mode minimises for one option. */
-double ewc__objective(ewc_mode mode, double carbon_price, const ewc__cost *c);
+/* The mode's objective, carbon on the basis given. */
+double ewc__objective(ewc_mode mode, double carbon_price, ewc_carbon_basis basis,
+                      const ewc__cost *c);
+/* The carbon on that basis, of one option or of totals. */
+static inline double ewc__basis_kg(ewc_carbon_basis basis, const ewc__cost *c)
+{
+	return basis == EWC_BASIS_LOCATION ? c->carbon_location_kg : c->carbon_kg;
+}
+static inline double ewc__totals_kg(ewc_carbon_basis basis, const ewc_totals *t)
+{
+	return basis == EWC_BASIS_LOCATION ? t->carbon_location_kg : t->carbon_kg;
+}
+/* The basis of opts: market for structs older than version 4. */
+ewc_carbon_basis ewc__basis(const ewc_place_options *opts);
 
 /* Static eligibility of job j on region r, type t, with `free_gpus` free:
  * 1 if eligible, else 0 with the reason written into why. */

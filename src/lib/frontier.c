@@ -8,6 +8,7 @@
 #include "plan_int.h"
 
 struct ewc_frontier {
+	ewc_carbon_basis basis; /* the carbon on the curve's axis */
 	ewc_plan **plans;       /* kept points, cheapest first */
 	double *cap;            /* the carbon cap each was solved under, < 0 for the ends */
 	size_t n;
@@ -27,7 +28,7 @@ void ewc_frontier_free(ewc_frontier *f)
 
 /* Keep the points no other point beats on both cost and carbon (ties:
  * the first), cheapest first. */
-static void prune(ewc_plan **v, double *cap, size_t *n)
+static void prune(ewc_carbon_basis B, ewc_plan **v, double *cap, size_t *n)
 {
 	size_t k = 0;
 
@@ -36,7 +37,7 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
 		for (size_t j = i; j > 0; j--) {
 			const ewc_totals *a = &v[j - 1]->totals, *b = &v[j]->totals;
 			if (b->cost_cny < a->cost_cny ||
-			    (b->cost_cny == a->cost_cny && b->carbon_kg < a->carbon_kg)) {
+			    (b->cost_cny == a->cost_cny && ewc__totals_kg(B, b) < ewc__totals_kg(B, a))) {
 				ewc_plan *t = v[j];
 				double c = cap[j];
 				v[j] = v[j - 1];
@@ -50,8 +51,8 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
 	for (size_t i = 0; i < *n; i++) {
 		if (k > 0) {
 			const ewc_totals *a = &v[i]->totals, *last = &v[k - 1]->totals;
-			double tol = 1e-9 * fmax(1.0, last->carbon_kg);
-			if (a->carbon_kg >= last->carbon_kg - tol) {
+			double tol = 1e-9 * fmax(1.0, ewc__totals_kg(B, last));
+			if (ewc__totals_kg(B, a) >= ewc__totals_kg(B, last) - tol) {
 				ewc_plan_free(v[i]); /* dearer and no greener */
 				continue;
 			}
@@ -65,7 +66,7 @@ static void prune(ewc_plan **v, double *cap, size_t *n)
 
 /* The knee: the point farthest below the straight line between the ends,
  * cost and carbon each scaled to 0..1. */
-static size_t knee(ewc_plan **v, size_t n)
+static size_t knee(ewc_carbon_basis B, ewc_plan **v, size_t n)
 {
 	size_t best = (size_t)-1;
 	double best_d = 1e-6;
@@ -73,13 +74,13 @@ static size_t knee(ewc_plan **v, size_t n)
 	if (n < 3)
 		return best;
 	const ewc_totals *lo = &v[0]->totals, *hi = &v[n - 1]->totals;
-	double dc = hi->cost_cny - lo->cost_cny, dk = lo->carbon_kg - hi->carbon_kg;
+	double dc = hi->cost_cny - lo->cost_cny, dk = ewc__totals_kg(B, lo) - ewc__totals_kg(B, hi);
 	if (dc <= 0 || dk <= 0)
 		return best;
 	for (size_t i = 1; i + 1 < n; i++) {
 		const ewc_totals *t = &v[i]->totals;
 		double x = (t->cost_cny - lo->cost_cny) / dc;
-		double y = (t->carbon_kg - hi->carbon_kg) / dk;
+		double y = (ewc__totals_kg(B, t) - ewc__totals_kg(B, hi)) / dk;
 		double d = 1.0 - x - y;
 		if (d > best_d) {
 			best_d = d;
@@ -108,6 +109,7 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	if (rc)
 		return rc;
 	ewc__options_copy(&o, opts);
+	const ewc_carbon_basis B = o.carbon_basis;
 	f = calloc(1, sizeof *f);
 	if (!f)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
@@ -141,9 +143,9 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	 * neighbour, a plan within its cap, so cost never rises on the way */
 	o.mode = EWC_MODE_COST;
 	const ewc_plan *prev = f->plans[1];
-	double span = cheap->carbon_kg - green->carbon_kg;
-	for (size_t k = 1; k + 1 < points && span > 1e-9 * fmax(1.0, cheap->carbon_kg); k++) {
-		double eps = green->carbon_kg + span * (double)k / (double)(points - 1);
+	double span = ewc__totals_kg(B, cheap) - ewc__totals_kg(B, green);
+	for (size_t k = 1; k + 1 < points && span > 1e-9 * fmax(1.0, ewc__totals_kg(B, cheap)); k++) {
+		double eps = ewc__totals_kg(B, green) + span * (double)k / (double)(points - 1);
 		ewc_plan *p = NULL;
 		o.carbon_budget_kg = opts->version >= 3 && opts->carbon_budget_kg >= 0
 		                     ? fmin(opts->carbon_budget_kg, eps) : eps;
@@ -158,8 +160,9 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		f->plans[f->n++] = p;
 		prev = p;
 	}
-	prune(f->plans, f->cap, &f->n);
-	f->knee = knee(f->plans, f->n);
+	f->basis = B;
+	prune(B, f->plans, f->cap, &f->n);
+	f->knee = knee(B, f->plans, f->n);
 	*out = f;
 	return 0;
 }
@@ -193,7 +196,7 @@ int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out)
 	out->knee = i == f->knee;
 	if (i > 0) {
 		const ewc_totals *prev = &f->plans[i - 1]->totals;
-		double avoided = prev->carbon_kg - t->carbon_kg;
+		double avoided = ewc__totals_kg(f->basis, prev) - ewc__totals_kg(f->basis, t);
 		out->carbon_price_cny_per_t = avoided > 0
 		                              ? (t->cost_cny - prev->cost_cny) / (avoided / 1000.0) : 0;
 	}

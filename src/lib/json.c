@@ -169,8 +169,10 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 	root = json_object();
 	if (!root)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	put_str(root, "format", "ewc.plan/1", &bad);
 	put_str(root, "mode", ewc_mode_name(p->opts.mode), &bad);
 	put_real(root, "carbon_price_cny_per_t", p->opts.carbon_price, &bad);
+	put_str(root, "carbon_basis", ewc_carbon_basis_name(p->opts.carbon_basis), &bad);
 	put(root, "totals", totals_json(p, &p->totals, 1, &bad), &bad);
 	put(root, "baseline", totals_json(p, &p->base_totals, 0, &bad), &bad);
 
@@ -181,6 +183,12 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 		put_real(cmp, "cost_saved_pct", c.cost_saved_pct, &bad);
 		put_real(cmp, "carbon_avoided_kg", c.carbon_avoided_kg, &bad);
 		put_real(cmp, "carbon_avoided_pct", c.carbon_avoided_pct, &bad);
+		{
+			double b = p->base_totals.carbon_location_kg;
+			double d = b - p->totals.carbon_location_kg;
+			put_real(cmp, "carbon_location_avoided_kg", d, &bad);
+			put_real(cmp, "carbon_location_avoided_pct", b != 0 ? 100.0 * d / b : 0, &bad);
+		}
 		put_real(cmp, "transfer_extra_cny", c.transfer_extra_cny, &bad);
 		put_real(cmp, "gpu_power_saved_cny", c.gpu_power_saved_cny, &bad);
 		put_real(cmp, "east_gpu_hours_freed", c.east_gpu_hours_freed, &bad);

@@ -27,12 +27,15 @@ void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t, ewc__c
 	out->latency_ms = l ? l->latency_ms : -1;
 }
 
-double ewc__objective(ewc_mode mode, double carbon_price, const ewc__cost *c)
+double ewc__objective(ewc_mode mode, double carbon_price, ewc_carbon_basis basis,
+                      const ewc__cost *c)
 {
+	double kg = ewc__basis_kg(basis, c);
+
 	switch (mode) {
 	case EWC_MODE_COST: return c->cost_cny;
-	case EWC_MODE_CARBON: return c->carbon_kg;
-	default: return c->cost_cny + carbon_price * c->carbon_kg / 1000.0;
+	case EWC_MODE_CARBON: return kg;
+	default: return c->cost_cny + carbon_price * kg / 1000.0;
 	}
 }
 

@@ -17,6 +17,29 @@ const char *ewc_mode_name(ewc_mode mode)
 	}
 }
 
+const char *ewc_carbon_basis_name(ewc_carbon_basis basis)
+{
+	return basis == EWC_BASIS_LOCATION ? "location" : "market";
+}
+
+int ewc_carbon_basis_parse(ewc_carbon_basis *out, const char *name)
+{
+	if (name && strcmp(name, "market") == 0)
+		*out = EWC_BASIS_MARKET;
+	else if (name && strcmp(name, "location") == 0)
+		*out = EWC_BASIS_LOCATION;
+	else
+		return ewc__seterr(EWC_EINVAL,
+		                   "unknown carbon basis \"%s\": use market or location",
+		                   name ? name : "");
+	return 0;
+}
+
+ewc_carbon_basis ewc__basis(const ewc_place_options *opts)
+{
+	return opts && opts->version >= 4 ? opts->carbon_basis : EWC_BASIS_MARKET;
+}
+
 int ewc_mode_parse(ewc_mode *out, const char *name)
 {
 	static const ewc_mode all[] = { EWC_MODE_BALANCED, EWC_MODE_COST, EWC_MODE_CARBON };
@@ -39,6 +62,8 @@ void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src)
 		memcpy(dst, src, offsetof(ewc_place_options, solver));
 	else if (src->version == 2)
 		memcpy(dst, src, offsetof(ewc_place_options, carbon_budget_kg));
+	else if (src->version == 3)
+		memcpy(dst, src, offsetof(ewc_place_options, carbon_basis));
 	else
 		*dst = *src;
 	dst->version = EWC_PLACE_OPTIONS_VERSION;
@@ -55,6 +80,10 @@ int ewc__check_options(const ewc_place_options *opts, const char *who)
 	if (opts->version >= 2 && opts->solver != EWC_SOLVER_AUTO &&
 	    opts->solver != EWC_SOLVER_DIRECT && opts->solver != EWC_SOLVER_DECOMPOSE)
 		return ewc__seterr(EWC_EINVAL, "%s: unknown solver %d", who, (int)opts->solver);
+	if (opts->version >= 4 && opts->carbon_basis != EWC_BASIS_MARKET &&
+	    opts->carbon_basis != EWC_BASIS_LOCATION)
+		return ewc__seterr(EWC_EINVAL, "%s: unknown carbon basis %d", who,
+		                   (int)opts->carbon_basis);
 	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
 		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
 	if (opts->version >= 3) {

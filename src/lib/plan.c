@@ -126,7 +126,7 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 					p->stay[j] = (int)o;
 				}
 				p->opt_obj[o] = ewc__objective(p->opts.mode, p->opts.carbon_price,
-				                               &p->opt_cost[o]);
+				                               p->opts.carbon_basis, &p->opt_cost[o]);
 				if (rb) {
 					p->opt_mig[o] = mig;
 					if (p->opts.mode != EWC_MODE_CARBON)
@@ -444,7 +444,7 @@ static int build_sides(ewc_plan *p, const ewc__rebal *rb)
 		if (add_side(p, EWC__SIDE_BUDGET, -1, -HUGE_VAL, o->carbon_budget_kg, 0))
 			return -1;
 		for (size_t q = 0; q < p->nopts; q++)
-			side_row(p, p->nside - 1)[q] = p->opt_cost[q].carbon_kg;
+			side_row(p, p->nside - 1)[q] = ewc__basis_kg(o->carbon_basis, &p->opt_cost[q]);
 	}
 	if (o->min_green_share >= 0) {
 		/* sum green(r) E x >= g sum E x */
@@ -527,7 +527,7 @@ static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 		double *carbon = malloc((p->nopts ? p->nopts : 1) * sizeof *carbon);
 		if (carbon) {
 			for (size_t q = 0; q < p->nopts; q++)
-				carbon[q] = p->opt_cost[q].carbon_kg;
+				carbon[q] = ewc__basis_kg(o->carbon_basis, &p->opt_cost[q]);
 			memset(&r, 0, sizeof r);
 			r.choice = choice;
 			m.opt_obj = carbon;
@@ -708,8 +708,9 @@ static int plan_model(ewc_plan *p, const ewc__rebal *rb)
 		if (!p->obj2)
 			return -1;
 		for (size_t o = 0; o < p->nopts; o++)
-			p->obj2[o] = p->opts.mode == EWC_MODE_CARBON ? p->opt_cost[o].cost_cny
-			                                             : p->opt_cost[o].carbon_kg;
+			p->obj2[o] = p->opts.mode == EWC_MODE_CARBON
+			             ? p->opt_cost[o].cost_cny
+			             : ewc__basis_kg(p->opts.carbon_basis, &p->opt_cost[o]);
 	}
 	if (rb && p->opts.mode == EWC_MODE_CARBON)
 		for (size_t o = 0; o < p->nopts; o++)
@@ -893,6 +894,11 @@ ewc_mode ewc_plan_mode(const ewc_plan *p)
 	return p ? p->opts.mode : EWC_MODE_BALANCED;
 }
 
+ewc_carbon_basis ewc_plan_carbon_basis(const ewc_plan *p)
+{
+	return p ? p->opts.carbon_basis : EWC_BASIS_MARKET;
+}
+
 double ewc_plan_carbon_price(const ewc_plan *p)
 {
 	return p ? p->opts.carbon_price : 0;
@@ -963,14 +969,16 @@ int ewc_plan_option(const ewc_plan *p, size_t i, size_t k, ewc_option *out)
 
 	if (!p || !out || i >= p->njobs || k >= ewc_plan_option_count(p, i))
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_option: no option %zu of job %zu", k, i);
-	if (check_version(out->version, EWC_OPTION_VERSION, "ewc_plan_option"))
+	/* a version 2 struct ends before carbon_location_kg */
+	unsigned int ver = out->version;
+	if (ver != 2 && check_version(ver, EWC_OPTION_VERSION, "ewc_plan_option"))
 		return EWC_EVERSION;
 	w = &p->w;
 	J = &p->jobs->v[i];
 	r = (int)(k / (size_t)J->ntypes);
 	t = J->types[k % (size_t)J->ntypes];
-	memset(out, 0, sizeof *out);
-	out->version = EWC_OPTION_VERSION;
+	memset(out, 0, ver == 2 ? offsetof(ewc_option, carbon_location_kg) : sizeof *out);
+	out->version = ver;
 	out->region = w->regions[r].id;
 	out->zone = w->regions[r].zone;
 	out->gpu_type = w->gpus[t].type;
@@ -984,7 +992,10 @@ int ewc_plan_option(const ewc_plan *p, size_t i, size_t k, ewc_option *out)
 		out->transfer_cny = c.transfer_cny;
 		out->energy_kwh = c.energy_kwh;
 		out->carbon_kg = c.carbon_kg;
-		out->objective = ewc__objective(p->opts.mode, p->opts.carbon_price, &c);
+		if (ver >= 3)
+			out->carbon_location_kg = c.carbon_location_kg;
+		out->objective = ewc__objective(p->opts.mode, p->opts.carbon_price,
+		                                p->opts.carbon_basis, &c);
 	}
 	out->eligible = ewc__eligible(w, J, r, t, out->free_gpus, out->reason, sizeof out->reason);
 	if (out->eligible)

@@ -139,7 +139,7 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 			if (g < 0 || !ewc__eligible(&ctx->w, &j, (int)r, t, R->gpus[g].free, why, sizeof why))
 				continue;
 			ewc__cost_eval(&ctx->w, &j, (int)r, t, &c);
-			obj = ewc__objective(opts->mode, carbon_price, &c);
+			obj = ewc__objective(opts->mode, carbon_price, ewc__basis(opts), &c);
 			if (best_r < 0 || obj < best_obj ||
 			    (obj == best_obj && c.cost_cny < best_c.cost_cny)) {
 				best_r = (int)r;
