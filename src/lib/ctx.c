@@ -94,6 +94,36 @@ int ewc__site_find(const ewc__world *w, const char *site)
 	return -1;
 }
 
+static const char *site_at(const void *set, size_t i)
+{
+	return ((const ewc__world *)set)->sites[i];
+}
+
+static const char *region_at(const void *set, size_t i)
+{
+	return ((const ewc__world *)set)->regions[i].id;
+}
+
+static const char *gpu_at(const void *set, size_t i)
+{
+	return ((const ewc__world *)set)->gpus[i].type;
+}
+
+const char *ewc__suggest_site(const ewc__world *w, const char *name, char *buf, size_t len)
+{
+	return ewc__suggest(name, site_at, w, w->nsites, buf, len);
+}
+
+const char *ewc__suggest_region(const ewc__world *w, const char *name, char *buf, size_t len)
+{
+	return ewc__suggest(name, region_at, w, w->nregions, buf, len);
+}
+
+const char *ewc__suggest_gpu(const ewc__world *w, const char *name, char *buf, size_t len)
+{
+	return ewc__suggest(name, gpu_at, w, w->ngpus, buf, len);
+}
+
 int ewc__region_gpu(const ewc__region *r, int t)
 {
 	for (size_t k = 0; k < r->ngpus; k++)

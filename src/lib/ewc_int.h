@@ -174,6 +174,15 @@ int ewc__ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n, int le
 int ewc__gpu_find(const ewc__world *w, const char *type);
 int ewc__region_find(const ewc__world *w, const char *id);
 int ewc__site_find(const ewc__world *w, const char *site);
+/* "; did you mean "x"?" naming the candidates closest to name (at most two
+ * edits, or a third of its length), or "" when none is close. at(set, i)
+ * gives candidate i of n. Writes buf and returns it. */
+const char *ewc__suggest(const char *name, const char *(*at)(const void *, size_t),
+                         const void *set, size_t n, char *buf, size_t len);
+/* The same over the world's sites, region ids and GPU types. */
+const char *ewc__suggest_site(const ewc__world *w, const char *name, char *buf, size_t len);
+const char *ewc__suggest_region(const ewc__world *w, const char *name, char *buf, size_t len);
+const char *ewc__suggest_gpu(const ewc__world *w, const char *name, char *buf, size_t len);
 /* Index into r->gpus of type t, or -1. */
 int ewc__region_gpu(const ewc__region *r, int t);
 /* The link from site s into r, or NULL. */

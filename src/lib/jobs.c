@@ -222,7 +222,7 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
                      ewc__diag *d, ewc__job *out)
 {
 	size_t before = d->n + d->dropped;
-	char v[160];
+	char v[160], sug[320];
 
 	memset(out, 0, sizeof *out);
 	out->pin = -1;
@@ -250,8 +250,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 			for (int k = 0; k < out->ntypes; k++)
 				dup |= out->types[k] == t;
 			if (t < 0)
-				ewc__diag_add(d, "%s: gpu_type: unknown GPU type \"%s\" (not in the catalog)",
-				              where, name);
+				ewc__diag_add(d, "%s: gpu_type: unknown GPU type \"%s\" (not in the catalog)%s",
+				              where, name, ewc__suggest_gpu(w, name, sug, sizeof sug));
 			else if (dup)
 				ewc__diag_add(d, "%s: gpu_type: \"%s\" listed twice", where, name);
 			else if (out->ntypes == EWC__MAX_ALT)
@@ -279,8 +279,9 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 		ewc__diag_add(d, "%s: origin: must not be empty", where);
 	else if (!ewc__utf8_valid(in->origin))
 		ewc__diag_add(d, "%s: origin: not valid UTF-8 (save the file as UTF-8)", where);
-	else
-		out->site = ewc__site_find(w, in->origin);
+	else if ((out->site = ewc__site_find(w, in->origin)) < 0)
+		ewc__diag_add(d, "%s: origin: unknown site \"%s\": no region links to it%s", where,
+		              in->origin, ewc__suggest_site(w, in->origin, sug, sizeof sug));
 
 	out->slo_ms = in->slo_ms;
 	if (in->slo_ms >= 0 || isnan(in->slo_ms)) {
@@ -304,7 +305,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 	if (in->pin && *in->pin) {
 		out->pin = ewc__region_find(w, in->pin);
 		if (out->pin < 0)
-			ewc__diag_add(d, "%s: pin: unknown region \"%s\"", where, in->pin);
+			ewc__diag_add(d, "%s: pin: unknown region \"%s\"%s", where, in->pin,
+			              ewc__suggest_region(w, in->pin, sug, sizeof sug));
 	}
 	if (in->avoid && *in->avoid) {
 		const char *p = in->avoid;
@@ -320,7 +322,8 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 		while (out->avoid && (rc = next_name(&p, name, sizeof name)) == 1) {
 			int r = ewc__region_find(w, name);
 			if (r < 0)
-				ewc__diag_add(d, "%s: avoid: unknown region \"%s\"", where, name);
+				ewc__diag_add(d, "%s: avoid: unknown region \"%s\"%s", where, name,
+				              ewc__suggest_region(w, name, sug, sizeof sug));
 			else if (r == out->pin)
 				ewc__diag_add(d, "%s: avoid: region \"%s\" is also the pin", where, name);
 			else

@@ -368,3 +368,63 @@ void ewc__strip_nl(char *s)
 	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 }
+
+/* Optimal string alignment distance (a swap of neighbours is one edit),
+ * capped: names longer than 63 bytes are never close. */
+static int osa(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	int d[64][64];
+
+	if (n > 63 || m > 63)
+		return 1000;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			int c = a[i - 1] != b[j - 1];
+			int v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + c < v)
+				v = d[i - 1][j - 1] + c;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[n][m];
+}
+
+const char *ewc__suggest(const char *name, const char *(*at)(const void *, size_t),
+                         const void *set, size_t n, char *buf, size_t len)
+{
+	int best = 1000, limit = 2, shown = 0;
+	size_t used;
+
+	buf[0] = '\0';
+	if (!name)
+		return buf;
+	if ((int)strlen(name) / 3 > limit)
+		limit = (int)strlen(name) / 3;
+	for (size_t i = 0; i < n; i++) {
+		int v = osa(name, at(set, i));
+		if (v < best)
+			best = v;
+	}
+	if (best > limit)
+		return buf;
+	/* every candidate at the best distance, up to three */
+	snprintf(buf, len, "; did you mean ");
+	for (size_t i = 0; i < n && shown < 3; i++)
+		if (osa(name, at(set, i)) == best) {
+			used = strlen(buf);
+			snprintf(buf + used, len - used, "%s\"%s\"", shown ? " or " : "", at(set, i));
+			shown++;
+		}
+	used = strlen(buf);
+	snprintf(buf + used, len - used, "?");
+	return buf;
+}

@@ -90,6 +90,11 @@ xmlDocPtr ewc__xml_parse(const char *name, const char *buf, size_t len, ewc__dia
 	return xml;
 }
 
+static const char *attr_at(const void *set, size_t i)
+{
+	return ((const char *const *)set)[i];
+}
+
 /* Report attributes not in `allowed` (a NULL-terminated list). */
 void ewc__xml_check_attrs(ewc__diag *d, const char *file, xmlNodePtr n,
                           const char *const *allowed)
@@ -99,9 +104,16 @@ void ewc__xml_check_attrs(ewc__diag *d, const char *file, xmlNodePtr n,
 		for (const char *const *p = allowed; *p; p++)
 			if (strcmp((const char *)a->name, *p) == 0)
 				known = 1;
-		if (!known)
-			ewc__diag_add(d, "%s:%ld: %s@%s: unknown attribute", file, xmlGetLineNo(n),
-			              (const char *)n->name, (const char *)a->name);
+		if (!known) {
+			char sug[320];
+			size_t na = 0;
+			while (allowed[na])
+				na++;
+			ewc__diag_add(d, "%s:%ld: %s@%s: unknown attribute%s", file, xmlGetLineNo(n),
+			              (const char *)n->name, (const char *)a->name,
+			              ewc__suggest((const char *)a->name, attr_at, allowed, na, sug,
+			                           sizeof sug));
+		}
 	}
 }
 
