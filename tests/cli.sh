@@ -95,6 +95,14 @@ run "bad carbon basis" 2 "$EWC" place $B --carbon-basis grid
 err_is "ewc: --carbon-basis: unknown carbon basis \"grid\": use market or location
 ewc: try 'ewc help place'" "bad carbon basis message"
 
+# --- docs/formats.md: every field its plan example names is in a real plan ----
+run "plan json for the formats page" 3 "$EWC" place $R --jobs "$S/jobs-unplaced.csv" --format json
+sed -n '/^```json$/,/^```$/p' "$top_srcdir/docs/formats.md" | grep -o '"[a-z_]*":' | sort -u > "$T/keys"
+missing=
+while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/keys"
+[ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every plan field is written" ||
+	no "formats.md names fields a plan lacks:$missing" "$T/out"
+
 # --- bad input: exact messages, exit 1, nothing written ------------------------
 run "bad jobs" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv"
 err_is "ewc: $S/jobs-bad.csv:3: gpus: must be an integer > 0, got \"four\"

@@ -21,7 +21,7 @@ const char cmd_regions_help[] =
 	"\n"
 	"list: one line per region with its power, carbon and free GPUs.\n"
 	"validate: check files or folders against the schema and the rules of\n"
-	"SPEC section 2; prints every problem with its file and line.\n"
+	"docs/formats.md; prints every problem with its file and line.\n"
 	"PATH defaults to $EWC_REGIONS, else the installed regions.\n"
 	"\n"
 	"import: read published data and write new region descriptors (never over\n"

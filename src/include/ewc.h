@@ -65,7 +65,7 @@ typedef struct ewc_buffer {
 	size_t len;
 } ewc_buffer;
 
-/* Load region descriptors and the GPU catalog (SPEC sections 1 and 2) from
+/* Load region descriptors and the GPU catalog (docs/formats.md) from
  * `npaths` files or folders (a folder loads every *.xml in it) and `nbufs`
  * memory buffers, together: the catalog is the document whose root is
  * <gpus>, the others hold <regions>. Either array may be NULL when its count
@@ -129,7 +129,7 @@ typedef enum { EWC_KIND_TRAIN = 0, EWC_KIND_INFER = 1 } ewc_kind;
 const char *ewc_kind_name(ewc_kind kind);
 
 #define EWC_JOB_VERSION 1
-/* A job as in SPEC section 3. Unset optional numbers keep the INIT values:
+/* A job as in docs/formats.md, "Jobs". Unset optional numbers keep the INIT values:
  * slo_ms and deadline_h < 0 mean "none". */
 typedef struct ewc_job {
 	unsigned int version;
@@ -162,7 +162,7 @@ void ewc_jobs_free(ewc_jobs *jobs);
  * ewc_errmsg(); on failure the list is unchanged. */
 int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job);
 
-/* Append every job of a CSV file (SPEC section 3). All rows are checked; on
+/* Append every job of a CSV file (docs/formats.md). All rows are checked; on
  * any problem nothing is appended and ewc_errmsg() lists them with their
  * line and column. Returns 0, EWC_EIO or EWC_EINPUT. */
 int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path);
@@ -247,7 +247,7 @@ typedef struct ewc_place_options {
 	{ EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL, \
 	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1, EWC_BASIS_MARKET }
 
-/* Place every job of `jobs` on the context's regions (SPEC section 4): the
+/* Place every job of `jobs` on the context's regions (docs/formats.md, "Cost model"): the
  * plan first maximises the total priority placed, then minimises the mode's
  * objective; the baseline plan is computed beside it. opts may be NULL for
  * the defaults. The plan refers to ctx and jobs, which must outlive it.
@@ -510,7 +510,7 @@ void ewc_frontier_free(ewc_frontier *f);
  * Returns 0, EWC_EINVAL (message names the setting) or EWC_ENOMEM. */
 int ewc_ctx_set(ewc_ctx *ctx, const char *setting);
 
-/* The plan as SPEC section 5 JSON (pretty-printed when `indent` > 0),
+/* The plan as the JSON of docs/formats.md (pretty-printed when `indent` > 0),
  * with "policy" when a policy constraint was set and "shadow_prices" once
  * ewc_plan_compute_shadow_prices() has run.
  * Returns 0 or EWC_ENOMEM; the caller frees *out with ewc_free(). */
@@ -701,7 +701,7 @@ void ewc_rebalance_free(ewc_rebalance *rb);
 #define EWC_REBALANCE_SUMMARY_VERSION 1
 /* Totals over the remaining hours of the jobs considered. `before` is every
  * job staying, `after` the plan with its moves (cost_cny includes the
- * migration), `baseline` each job near its origin (SPEC's baseline).
+ * migration), `baseline` each job near its origin (the baseline of docs/formats.md).
  * objective, lower_bound and gap are the solver's, margin included. The
  * previous run is the newest one in the database before this (have_previous
  * 0 when there is none). */
@@ -745,7 +745,7 @@ int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out)
  * nothing else fits: `reason` says why). Costs are over the remaining
  * hours: cost_stay_cny staying, cost_to_cny running at `to` (data moved in,
  * migration not included). saving_cny = cost_stay - cost_to - migration;
- * carbon_avoided_kg = carbon_stay - carbon_to. baseline_* is where SPEC's
+ * carbon_avoided_kg = carbon_stay - carbon_to. baseline_* is where the
  * baseline would put the remaining run. */
 typedef struct ewc_move {
 	unsigned int version;
@@ -814,7 +814,7 @@ typedef struct ewc_db_run {
 	double gap;
 	long placed;
 	long unplaced;
-	double base_cost_cny;      /* SPEC's baseline */
+	double base_cost_cny;      /* the near-origin baseline */
 	double base_carbon_kg;
 	double before_cost_cny;    /* a rebalancing: every job staying */
 	double before_carbon_kg;
