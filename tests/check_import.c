@@ -85,19 +85,28 @@ START_TEST(google_cfe)
 	ewc_ctx *ctx = hubs();
 	ewc_import *im = fixture(ctx, "google-cfe", "cfe.csv", "cfe-map.csv", NULL);
 	ewc_region_info r = EWC_REGION_INFO_INIT;
+	double green;
 
-	/* gansu is fed by two zones: (0.17 + 16%) / 2 and (453 + 453) / 2 */
+	ewc_region_get(ctx, 0, &r);
+	green = r.green_share;
+	/* gansu is fed by two zones: (453 + 453) / 2. CFE is the grid's
+	 * carbon-free share, which the grid factor counts: no green-share,
+	 * and the report says why */
 	ck_assert_str_eq(settings(im),
-	                 "gansu.power.green-share=0.165 gansu.power.grid-factor=0.453 "
-	                 "guizhou.power.green-share=0.97 guizhou.power.grid-factor=0.112 "
-	                 "shanghai.power.green-share=0.01 shanghai.power.grid-factor=0.36");
+	                 "gansu.power.grid-factor=0.453 guizhou.power.grid-factor=0.112 "
+	                 "shanghai.power.grid-factor=0.36");
+	ck_assert_str_eq(ewc_import_note(im, 0),
+	                 "Google CFE not taken as green-share: it is the grid's carbon-free share, "
+	                 "which grid-factor already counts (map a region with green-share "
+	                 "\"procured\" where the figure is the data centre's own contracted supply)");
+	ck_assert_ptr_null(ewc_import_note(im, 1));
 	rows_are(im, 4, 1);
 	ck_assert_str_eq(ewc_import_skipped(im, 0), "data:6: region \"us-west1\" is not in the map");
 	ck_assert_ptr_null(ewc_import_unchanged(im, 0));
 	ck_assert_int_eq(ewc_import_apply(ctx, im), 0);
 	ewc_region_get(ctx, 0, &r);
 	ck_assert_str_eq(r.id, "gansu");
-	ck_assert_near(r.green_share, 0.165);
+	ck_assert_near(r.green_share, green);
 	ck_assert_near(r.grid_factor, 0.453);
 	ck_assert_near(r.power_price, 0.3); /* not the importer's to change */
 	ewc_import_free(im);
@@ -113,9 +122,11 @@ START_TEST(google_cfe_bom_crlf)
 	const char *csv = "\xEF\xBB\xBFGoogle Cloud Region,Location,Google CFE,"
 	                  "Grid carbon intensity (gCO2eq / kWh)\r\n"
 	                  "asia-east1,\"Changhua County, Taiwan\",0.17,453\r\n";
-	ck_assert_int_eq(imp(ctx, &im, "google-cfe", csv, "external,region\nasia-east1,gansu\n",
-	                     NULL), 0);
+	/* the map says this CFE is the data centre's own procurement */
+	ck_assert_int_eq(imp(ctx, &im, "google-cfe", csv,
+	                     "external,region,green-share\nasia-east1,gansu,procured\n", NULL), 0);
 	ck_assert_str_eq(settings(im), "gansu.power.green-share=0.17 gansu.power.grid-factor=0.453");
+	ck_assert_ptr_null(ewc_import_note(im, 0));
 	rows_are(im, 1, 0);
 	ck_assert_str_eq(ewc_import_unchanged(im, 0), "guizhou");
 	ck_assert_str_eq(ewc_import_unchanged(im, 1), "shanghai");
@@ -171,6 +182,9 @@ START_TEST(electricitymaps)
 	                 "data: [2]: zone \"CN-GZ\" has no carbonIntensity");
 	ck_assert_ptr_nonnull(strstr(ewc_import_skipped(im, 1), "no green share from zone \"CN-SH\""));
 	ck_assert_str_eq(ewc_import_unchanged(im, 0), "guizhou");
+	/* a grid's renewables in green-share: the report warns */
+	ck_assert_ptr_nonnull(ewc_import_note(im, 0));
+	ck_assert_ptr_nonnull(strstr(ewc_import_note(im, 0), "counts them twice"));
 	ewc_import_free(im);
 
 	/* one response alone, and the fossil-free share */

@@ -274,6 +274,8 @@ static int import(int argc, char **argv)
 	fprintf(rep, "%s %s: %zu rows used, %zu skipped\n", io.format, file, used, skipped);
 	for (k = 0; ewc_import_setting(im, k); k++)
 		fprintf(rep, "  set %s\n", ewc_import_setting(im, k));
+	for (k = 0; ewc_import_note(im, k); k++)
+		fprintf(rep, "  note: %s\n", ewc_import_note(im, k));
 	for (k = 0; ewc_import_skipped(im, k); k++)
 		fprintf(rep, "  skipped %s\n", ewc_import_skipped(im, k));
 	if (k < skipped)

@@ -858,9 +858,11 @@ int ewc_import_format_known(const char *format);
 
 /* Read `data` in opts->format, mapping its zone or region names to the
  * context's regions through `map`: a CSV with the header
- * "external,region" and an optional third column "green-share" (for
- * electricitymaps: "renewable" or "fossil-free" to take the zone's green
- * share from that percentage; empty to leave it). One external name may
+ * "external,region" and an optional third column "green-share": google-cfe
+ * takes the CFE figure as green-share only where it is "procured" (the data
+ * centre's own contracted supply; otherwise CFE is the grid's, which the
+ * grid factor counts); electricitymaps takes the zone's "renewable" or
+ * "fossil-free" percentage where the map names it; empty leaves it. One external name may
  * feed several regions; several names feeding one region are averaged
  * (prices: the cheapest is taken). `map` may be NULL for the "ewc" format,
  * whose region ids are the context's. Nothing in the context changes.
@@ -874,6 +876,9 @@ void ewc_import_free(ewc_import *im);
  * i-th region given no data, or NULL past the end. */
 const char *ewc_import_setting(const ewc_import *im, size_t i);
 const char *ewc_import_skipped(const ewc_import *im, size_t i);
+/* The i-th note on what the import did with a figure it read (a green
+ * share left out, or taken from a grid figure), or NULL past the end. */
+const char *ewc_import_note(const ewc_import *im, size_t i);
 const char *ewc_import_unchanged(const ewc_import *im, size_t i);
 /* Rows (or entries) used and skipped. At most 100 reasons are kept. */
 void ewc_import_rows(const ewc_import *im, size_t *used, size_t *skipped);

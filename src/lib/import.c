@@ -22,6 +22,7 @@ typedef struct strv {
 
 struct ewc_import {
 	strv settings;
+	strv notes;
 	strv skips;
 	strv unchanged;
 	size_t used, skipped;
@@ -167,7 +168,7 @@ static int tab_col(const csvtab *t, const char *col, int required, ewc__diag *d)
 
 /* ---- the map: external name -> regions ------------------------------- */
 
-enum { GREEN_NONE, GREEN_RENEWABLE, GREEN_FOSSIL_FREE };
+enum { GREEN_NONE, GREEN_RENEWABLE, GREEN_FOSSIL_FREE, GREEN_PROCURED };
 
 typedef struct mapent {
 	char *ext;
@@ -237,9 +238,11 @@ static int map_read(map *m, const ewc__world *w, const ewc_buffer *buf, ewc__dia
 			e->green = GREEN_RENEWABLE;
 		else if (strcmp(g, "fossil-free") == 0)
 			e->green = GREEN_FOSSIL_FREE;
+		else if (strcmp(g, "procured") == 0)
+			e->green = GREEN_PROCURED;
 		else {
-			ewc__diag_add(d, "%s:%ld: green-share: must be renewable, fossil-free or empty, "
-			              "got \"%.100s\"", name, r->line, g);
+			ewc__diag_add(d, "%s:%ld: green-share: must be procured, renewable, fossil-free or "
+			              "empty, got \"%.100s\"", name, r->line, g);
 			bad = 1;
 		}
 		for (size_t k = 0; k < m->n && !bad; k++)
@@ -299,7 +302,15 @@ typedef struct reader {
 	acc *green, *grid;      /* per region */
 	double *price;          /* per region x catalog type, NAN when none */
 	long *free;             /* per region x catalog type, -1 when none */
+	int green_left;         /* a green figure was read and not used */
+	int green_grid;         /* a grid's green percentage went into green-share */
 } reader;
+
+static void note(reader *R, const char *msg)
+{
+	if (strv_push(&R->im->notes, ewc__strdup(msg)) != 0)
+		R->d.oom = 1;
+}
 
 /* `rows` rows skipped, for the reason given. */
 static void skip_n(reader *R, size_t rows, const char *fmt, ...) EWC__PRINTF(3, 4);
@@ -392,8 +403,13 @@ static void read_cfe(reader *R, const char *data, size_t len)
 			continue;
 		for (; e >= 0; e = map_next(&R->m, r->f[cr], (size_t)e + 1)) {
 			int reg = R->m.e[e].region;
-			if (!isnan(cfe))
+			/* CFE is the grid's carbon-free share, which the grid
+			 * factor counts: green-share only where the map says the
+			 * figure is the data centre's own procurement */
+			if (!isnan(cfe) && R->m.e[e].green == GREEN_PROCURED)
 				add(&R->green[reg], cfe);
+			else if (!isnan(cfe))
+				R->green_left = 1;
 			if (!isnan(gi))
 				add(&R->grid[reg], gi / 1000);
 		}
@@ -641,6 +657,7 @@ static void read_em_one(reader *R, json_t *e, const char *where)
 		}
 		if (json_is_number(p)) {
 			add(&R->green[me->region], json_number_value(p) / 100);
+			R->green_grid = 1;
 			used = 1;
 		}
 	}
@@ -860,6 +877,14 @@ int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
 		else
 			read_ewc(&R, p, data->len);
 	}
+	if (R.d.n == 0 && !R.d.oom && R.green_left)
+		note(&R, "Google CFE not taken as green-share: it is the grid's carbon-free share, "
+		         "which grid-factor already counts (map a region with green-share "
+		         "\"procured\" where the figure is the data centre's own contracted supply)");
+	if (R.d.n == 0 && !R.d.oom && R.green_grid)
+		note(&R, "green-share taken from the zone's grid percentage, as the map asks: "
+		         "grid-factor counts the same renewables, so market-based carbon counts "
+		         "them twice unless the data centre has contracted that power");
 	if (R.d.n == 0 && !R.d.oom)
 		settings(&R);
 	ewc__unlock(ctx);
@@ -888,6 +913,7 @@ void ewc_import_free(ewc_import *im)
 		return;
 	strv_free(&im->settings);
 	strv_free(&im->skips);
+	strv_free(&im->notes);
 	strv_free(&im->unchanged);
 	free(im);
 }
@@ -895,6 +921,11 @@ void ewc_import_free(ewc_import *im)
 const char *ewc_import_setting(const ewc_import *im, size_t i)
 {
 	return im && i < im->settings.n ? im->settings.v[i] : NULL;
+}
+
+const char *ewc_import_note(const ewc_import *im, size_t i)
+{
+	return im && i < im->notes.n ? im->notes.v[i] : NULL;
 }
 
 const char *ewc_import_skipped(const ewc_import *im, size_t i)
