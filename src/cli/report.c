@@ -625,7 +625,9 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	kp = el(sec, "div", NULL);
 	attr(kp, "class", "kpis");
 	kpi(kp, "kpi-cost", "cost after the moves", s.after.cost_cny, "CNY", 2, 0);
-	kpi(kp, "kpi-carbon", "carbon after the moves", s.after.carbon_kg, "kg", 1, 0);
+	kpi(kp, "kpi-carbon", "carbon after the moves (market-based)", s.after.carbon_kg, "kg", 1, 0);
+	kpi(kp, "kpi-carbon-location", "location-based carbon after the moves",
+	    s.after.carbon_location_kg, "kg", 1, 0);
 	kpi(kp, "kpi-moves", "jobs moved", (double)s.moves, "", 0, 0);
 	kpi(kp, "kpi-saving", "saved vs everyone staying", s.saving_cny, "CNY", 2, 1);
 	kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg", 1, 1);
@@ -804,7 +806,8 @@ static htmlDocPtr build_frontier(const char *jobs, size_t njobs, const ewc_front
 	tr = el(table, "tr", NULL);
 	th(tr, "point", 0);
 	th(tr, "cost, CNY", 1);
-	th(tr, "carbon, kg", 1);
+	th(tr, "carbon market-based, kg", 1);
+	th(tr, "carbon location-based, kg", 1);
 	th(tr, "CNY per t avoided (step)", 1);
 	th(tr, "jobs west", 1);
 	th(tr, "GPU-hours domestic", 1);
@@ -817,6 +820,11 @@ static htmlDocPtr build_frontier(const char *jobs, size_t njobs, const ewc_front
 		td(tr, lab, 0);
 		td(tr, money(buf, sizeof buf, p.cost_cny), 1);
 		td(tr, tool_fmt(buf, sizeof buf, p.carbon_kg, 1), 1);
+		{
+			ewc_totals t = EWC_TOTALS_INIT;
+			ewc_plan_totals(ewc_frontier_plan(f, i), &t);
+			td(tr, tool_fmt(buf, sizeof buf, t.carbon_location_kg, 1), 1);
+		}
 		td(tr, i ? tool_fmt(buf, sizeof buf, p.carbon_price_cny_per_t, 0) : "-", 1);
 		snprintf(lab, sizeof lab, "%zu of %zu", p.placed_west, p.placed);
 		td(tr, lab, 1);
