@@ -181,6 +181,31 @@ size_t *ewc__mip_first(const ewc__mip *m)
 	return first;
 }
 
+void ewc__pool_demand(const ewc__mip *m, long *demand)
+{
+	for (size_t p = 0; p < m->npools; p++)
+		demand[p] = 0;
+	for (size_t o = 0; o < m->nopts; o++)
+		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+}
+
+void ewc__opts_by_pool(const ewc__mip *m, size_t *pstart, int *by_pool)
+{
+	/* a counting sort */
+	for (size_t p = 0; p <= m->npools; p++)
+		pstart[p] = 0;
+	for (size_t o = 0; o < m->nopts; o++)
+		pstart[m->opt_pool[o] + 1]++;
+	for (size_t p = 0; p < m->npools; p++)
+		pstart[p + 1] += pstart[p];
+	for (size_t o = 0; o < m->nopts; o++)
+		by_pool[pstart[m->opt_pool[o]]++] = (int)o;
+	/* the fill moved each start to the next pool's: shift back */
+	for (size_t p = m->npools; p > 0; p--)
+		pstart[p] = pstart[p - 1];
+	pstart[0] = 0;
+}
+
 int ewc__mip_initial(const ewc__mip *m, const size_t *first, int *choice, double *pmax)
 {
 	double pg, ps;

@@ -594,8 +594,7 @@ static int ascend(phase *ph, char *err, size_t errlen)
 
 	if (!demand)
 		goto out;
-	for (size_t o = 0; o < m->nopts; o++)
-		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	ewc__pool_demand(m, demand);
 	ph->nk = 0;
 	for (size_t p = 0; p < m->npools; p++)
 		if (demand[p] > m->pool_cap[p])

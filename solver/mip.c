@@ -275,10 +275,10 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, 1.0);
 		w->job_row[j] = r;
 	}
-	demand = calloc(m->npools ? m->npools : 1, sizeof *demand);
-	/* options bucketed by pool (a counting sort), so that building every
-	 * capacity row costs O(options), not O(pools x options) */
-	pstart = calloc(m->npools + 1, sizeof *pstart);
+	demand = malloc((m->npools ? m->npools : 1) * sizeof *demand);
+	/* options bucketed by pool, so that building every capacity row costs
+	 * O(options), not O(pools x options) */
+	pstart = malloc((m->npools + 1) * sizeof *pstart);
 	by_pool = malloc((m->nopts ? m->nopts : 1) * sizeof *by_pool);
 	if (!demand || !pstart || !by_pool) {
 		free(demand);
@@ -287,18 +287,8 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return EWC_ENOMEM;
 	}
-	for (size_t o = 0; o < m->nopts; o++) {
-		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
-		pstart[m->opt_pool[o] + 1]++;
-	}
-	for (size_t p = 0; p < m->npools; p++)
-		pstart[p + 1] += pstart[p];
-	for (size_t o = 0, *fill = pstart; o < m->nopts; o++)
-		by_pool[fill[m->opt_pool[o]]++] = (int)o;
-	/* the fill pass moved each start to the next pool's: shift back */
-	for (size_t p = m->npools; p > 0; p--)
-		pstart[p] = pstart[p - 1];
-	pstart[0] = 0;
+	ewc__pool_demand(m, demand);
+	ewc__opts_by_pool(m, pstart, by_pool);
 	for (size_t p = 0; p < m->npools; p++) {
 		if (demand[p] <= m->pool_cap[p])
 			continue;

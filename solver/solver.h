@@ -165,6 +165,12 @@ int ewc__glpk_run(int (*fn)(void *arg, char *err, size_t errlen), void *arg, cha
 /* Shared by both (common.c). first[j] .. first[j+1] are job j's options; returns a
  * fresh [njobs+1] array or NULL. */
 size_t *ewc__mip_first(const ewc__mip *m);
+/* demand[npools]: the GPUs of every option on each pool; a pool whose
+ * demand is within its capacity can never be short. */
+void ewc__pool_demand(const ewc__mip *m, long *demand);
+/* The options grouped by pool: by_pool[pstart[p] .. pstart[p+1]] are pool
+ * p's (pstart has npools + 1 entries, by_pool nopts). */
+void ewc__opts_by_pool(const ewc__mip *m, size_t *pstart, int *by_pool);
 /* The plan both solvers start from, feasible by construction: the best of
  * three greedy plans (most priority, then least opt_obj), or m->start when
  * it places more priority, or as much for less. *pmax is the total
