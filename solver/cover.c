@@ -214,23 +214,29 @@ typedef struct climb {
 	size_t nk;
 } climb;
 
-/* Evaluate at cv->lam; keep a better plan; L returned, g filled. */
-static double climb_eval(climb *cl, int plan)
+/* Evaluate at cv->lam: L returned, g filled. */
+static double climb_eval(climb *cl)
 {
-	cover *cv = cl->cv;
-	const ewc__mip *m = cv->m;
-	double L = eval(cv, cl->g);
+	double L = eval(cl->cv, cl->g);
 
 	if (L > cl->best_L)
 		cl->best_L = L;
-	if (plan && plan_at(cv, cl->target, cl->trial, cl->left, cl->cs, cl->have)) {
+	return L;
+}
+
+/* The plan at the prices last evaluated, kept when it is better. */
+static void climb_plan(climb *cl)
+{
+	cover *cv = cl->cv;
+	const ewc__mip *m = cv->m;
+
+	if (plan_at(cv, cl->target, cl->trial, cl->left, cl->cs, cl->have)) {
 		double v = ewc__mip_sum(m, cl->trial, m->opt_obj, 0);
 		if (v < cl->ub - 1e-9 * fmax(1.0, cl->ub) && ewc__sides_hold(m, cl->trial)) {
 			memcpy(cl->choice, cl->trial, m->njobs * sizeof *cl->trial);
 			cl->ub = v;
 		}
 	}
-	return L;
 }
 
 static int climb_fn(void *arg, char *err, size_t errlen)
@@ -245,15 +251,14 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 	glp_prob *P = NULL;
 	glp_smcp sm;
 	double *yc = NULL, *yt = NULL, *val = NULL;
-	int *ind = NULL, rc = 0;
-	long *demand = calloc(np ? np : 1, sizeof *demand);
+	int *ind = NULL;
+	long *demand = malloc((np ? np : 1) * sizeof *demand);
 
 	(void)err;
 	(void)errlen;
 	if (!demand)
 		return 0;
-	for (size_t o = 0; o < m->nopts; o++)
-		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+	ewc__pool_demand(m, demand);
 	for (size_t p = 0; p < np; p++)
 		if (demand[p] > m->pool_cap[p])
 			cl->kp[nk++] = (int)p;
@@ -261,7 +266,8 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 	cl->nk = nk;
 	for (size_t p = 0; p < np; p++)
 		cv->lam[p] = 0;
-	Lc = Le = climb_eval(cl, 1);
+	Lc = Le = climb_eval(cl);
+	climb_plan(cl);
 	if (nk == 0)
 		return 0;
 	/* a pool's price is about a job's cost per GPU */
@@ -335,7 +341,7 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 		}
 		for (size_t k = 0; k < nk; k++)
 			cv->lam[cl->kp[k]] = yt[k] * sc;
-		Le = L = climb_eval(cl, 0);
+		Le = L = climb_eval(cl);
 		cut = 1;
 		if (L >= Lc + 0.1 * pred) {
 			/* a serious step: the box moves there */
@@ -343,26 +349,20 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 			memcpy(yc, yt, nk * sizeof *yc);
 			if (edge)
 				delta *= 2;
-			(void)climb_eval(cl, 1);
-		} else {
-			/* the cut is added at the trial point: leave lam there */
-			if ((delta *= 0.7) < 1e-6)
-				break;
-			continue;
+			climb_plan(cl);
+		} else if ((delta *= 0.7) < 1e-6) {
+			/* a null step: the cut at the trial point is added above */
+			break;
 		}
 	}
 done:
-	/* the best prices for the caller's last look */
-	if (yc)
-		for (size_t k = 0; k < nk; k++)
-			cv->lam[cl->kp[k]] = yc[k] * sc;
 	if (P)
 		glp_delete_prob(P);
 	free(yc);
 	free(yt);
 	free(ind);
 	free(val);
-	return rc;
+	return 0;
 }
 
 int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadline,

@@ -35,6 +35,13 @@ typedef struct pair {
 	long shared;  /* jobs with an option in both */
 } pair;
 
+/* A job of a neighbourhood and its sort key: -1 for the placed, else its
+ * cheapest cost there per priority. */
+typedef struct cand_job {
+	double key;
+	int job;
+} cand_job;
+
 typedef struct lns {
 	const ewc__mip *m;
 	const size_t *first;
@@ -49,8 +56,7 @@ typedef struct lns {
 	size_t npairs;
 	unsigned char *cand;  /* [njobs] */
 	int *cols;        /* [nopts] the neighbourhood's options */
-	int *jobs;        /* [njobs] its jobs */
-	double *key;      /* [njobs] */
+	cand_job *jobs;   /* [njobs] its jobs */
 	double *start;    /* [MAX_COLS + 1] */
 	int *ind;         /* [MAX_COLS + 1] */
 	double *val;      /* [MAX_COLS + 1] */
@@ -100,11 +106,29 @@ static double cheapest_in(const lns *L, size_t j, int a, int b)
 	return c;
 }
 
+static int cmp_cand_job(const void *x, const void *y)
+{
+	const cand_job *p = x, *q = y;
+	if (p->key != q->key)
+		return p->key < q->key ? -1 : 1;
+	return p->job - q->job;
+}
+
+/* Job j's options in {a, b}. */
+static size_t count_cols(const lns *L, size_t j, int a, int b)
+{
+	size_t n = 0;
+
+	for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
+		n += in_set(L->m->opt_pool[o], a, b);
+	return n;
+}
+
 /* One neighbourhood: 1 when the plan got cheaper. */
 static int solve_pair(lns *L, int a, int b)
 {
 	const ewc__mip *m = L->m;
-	size_t nj = 0, nu = 0, nc = 0;
+	size_t n = 0, nu = 0, nc = 0, placed_cols = 0, let_in = 0;
 	double before = 0, after = 0;
 	glp_prob *P;
 	glp_smcp sm;
@@ -112,56 +136,42 @@ static int solve_pair(lns *L, int a, int b)
 	cbd cb;
 	int improved = 0, st;
 
-	/* the jobs: placed in a or b, or unplaced with an option there */
-	for (int side = 0; side < 2; side++) {
+	/* the jobs placed in a or b, all of them; the unplaced with an option
+	 * there, by cost per priority, cheapest first, while the columns last */
+	for (int side = 0; side < (a == b ? 1 : 2); side++) {
 		int p = side ? b : a;
-		if (side && b == a)
-			break;
 		for (size_t k = L->pstart[p]; k < L->pstart[p + 1]; k++) {
-			int j = L->m->opt_job[L->popt[k]], c = L->choice[j];
+			int j = m->opt_job[L->popt[k]], c = L->choice[j];
 			if (L->cand[j] || (c >= 0 && !in_set(m->opt_pool[c], a, b)))
 				continue;
 			L->cand[j] = 1;
-			L->jobs[nj++] = j;
+			if (c >= 0)
+				placed_cols += count_cols(L, (size_t)j, a, b);
+			else
+				nu++;
+			L->jobs[n++] = (cand_job){ c >= 0 ? -1.0 : cheapest_in(L, (size_t)j, a, b) /
+			                                       m->job_priority[j], j };
 		}
 	}
-	/* placed first, then the unplaced by cost per priority, cheapest first */
-	for (size_t i = 0; i < nj; i++) {
-		int j = L->jobs[i];
-		L->key[j] = L->choice[j] >= 0 ? -1.0 : cheapest_in(L, (size_t)j, a, b) /
-		                                           m->job_priority[j];
-	}
-	{
-		/* insertion by key is enough: a neighbourhood is a few hundred jobs */
-		for (size_t i = 1; i < nj; i++) {
-			int j = L->jobs[i];
-			size_t k = i;
-			while (k > 0 && (L->key[L->jobs[k - 1]] > L->key[j] ||
-			                 (L->key[L->jobs[k - 1]] == L->key[j] && L->jobs[k - 1] > j))) {
-				L->jobs[k] = L->jobs[k - 1];
-				k--;
-			}
-			L->jobs[k] = j;
-		}
-	}
-	for (size_t i = 0; i < nj; i++) {
-		int j = L->jobs[i];
-		size_t n = 0;
-		for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
-			n += in_set(m->opt_pool[o], a, b);
+	for (size_t i = 0; i < n; i++)
+		L->cand[L->jobs[i].job] = 0;
+	if (nu == 0 || placed_cols > MAX_COLS)
+		return 0; /* nobody to let in, or too big even without them */
+	/* the placed first (key -1), then the unplaced */
+	qsort(L->jobs, n, sizeof *L->jobs, cmp_cand_job);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = (size_t)L->jobs[i].job, k = count_cols(L, j, a, b);
 		if (L->choice[j] < 0) {
-			if (nc + n > MAX_COLS)
+			if (nc + k > MAX_COLS)
 				break;
-			nu++;
+			let_in++;
 		}
 		for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
 			if (in_set(m->opt_pool[o], a, b))
 				L->cols[nc++] = (int)o;
 	}
-	for (size_t i = 0; i < nj; i++)
-		L->cand[L->jobs[i]] = 0;
-	if (nu == 0 || nc > MAX_COLS)
-		return 0; /* nobody to let in, or too big even without them */ /* nobody to let in, or too big even without them */
+	if (let_in == 0)
+		return 0;
 
 	for (int t = 0; t < L->nt; t++)
 		L->target[t] = 0;
@@ -319,18 +329,17 @@ int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadlin
 	L.deadline = deadline;
 	L.tier = malloc(nj * sizeof *L.tier);
 	L.unit = malloc(nj * sizeof *L.unit);
-	L.pstart = calloc(np + 1, sizeof *L.pstart);
+	L.pstart = malloc((np + 1) * sizeof *L.pstart);
 	L.popt = malloc(no * sizeof *L.popt);
 	L.cand = calloc(nj, 1);
 	L.cols = malloc(no * sizeof *L.cols);
 	L.jobs = malloc(nj * sizeof *L.jobs);
-	L.key = malloc(nj * sizeof *L.key);
-	L.start = malloc((MAX_COLS + no + 1) * sizeof *L.start);
-	L.ind = malloc((MAX_COLS + no + 1) * sizeof *L.ind);
-	L.val = malloc((MAX_COLS + no + 1) * sizeof *L.val);
+	L.start = malloc((MAX_COLS + 1) * sizeof *L.start);
+	L.ind = malloc((MAX_COLS + 1) * sizeof *L.ind);
+	L.val = malloc((MAX_COLS + 1) * sizeof *L.val);
 	both = calloc(np ? np * np : 1, sizeof *both);
 	if (!L.tier || !L.unit || !L.pstart || !L.popt || !L.cand || !L.cols || !L.jobs ||
-	    !L.key || !L.start || !L.ind || !L.val || !both)
+	    !L.start || !L.ind || !L.val || !both)
 		goto out;
 	L.nt = ewc__tiers(m, first, L.tier, L.unit);
 	if (L.nt < 0)
@@ -344,21 +353,7 @@ int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadlin
 		rc = -1;
 		goto out;
 	}
-	for (size_t o = 0; o < m->nopts; o++)
-		L.pstart[m->opt_pool[o] + 1]++;
-	for (size_t p = 0; p < np; p++)
-		L.pstart[p + 1] += L.pstart[p];
-	{
-		size_t *fill = malloc((np ? np : 1) * sizeof *fill);
-		if (!fill) {
-			rc = -1;
-			goto out;
-		}
-		memcpy(fill, L.pstart, np * sizeof *fill);
-		for (size_t o = 0; o < m->nopts; o++)
-			L.popt[fill[m->opt_pool[o]]++] = (int)o;
-		free(fill);
-	}
+	ewc__opts_by_pool(m, L.pstart, L.popt);
 	/* the neighbourhoods: each pool alone, and each two pools that some
 	 * job can use both of, those shared by most jobs first */
 	for (size_t j = 0; j < m->njobs; j++)
@@ -396,7 +391,6 @@ out:
 	free(L.cand);
 	free(L.cols);
 	free(L.jobs);
-	free(L.key);
 	free(L.start);
 	free(L.ind);
 	free(L.val);
