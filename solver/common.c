@@ -56,7 +56,7 @@ static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item
 		int j = ord[k].job;
 		int best = -1;
 		for (size_t o = first[j]; o < first[j + 1]; o++) {
-			int fits = left[m->opt_pool[o]] >= m->job_gpus[j];
+			int fits = left[m->opt_pool[o]] >= m->opt_gpus[o];
 			for (size_t s = 0; fits && s < m->nside; s++)
 				if (packs[s] && m->side[s].coef[o] > 0)
 					fits = side_used[s] + m->side[s].coef[o] <=
@@ -66,7 +66,7 @@ static void greedy_fill(const ewc__mip *m, const size_t *first, const order_item
 		}
 		if (best >= 0) {
 			choice[j] = best;
-			left[m->opt_pool[best]] -= m->job_gpus[j];
+			left[m->opt_pool[best]] -= m->opt_gpus[best];
 			for (size_t s = 0; s < m->nside; s++)
 				side_used[s] += m->side[s].coef[best];
 		}
@@ -186,7 +186,7 @@ void ewc__pool_demand(const ewc__mip *m, long *demand)
 	for (size_t p = 0; p < m->npools; p++)
 		demand[p] = 0;
 	for (size_t o = 0; o < m->nopts; o++)
-		demand[m->opt_pool[o]] += m->job_gpus[m->opt_job[o]];
+		demand[m->opt_pool[o]] += m->opt_gpus[o];
 }
 
 void ewc__opts_by_pool(const ewc__mip *m, size_t *pstart, int *by_pool)

@@ -130,10 +130,10 @@ static double eval(cover *cv, double *g)
 	for (size_t p = 0; p < m->npools; p++)
 		g[p] = -(double)m->pool_cap[p];
 	for (size_t j = 0; j < m->njobs; j++) {
-		double best = HUGE_VAL, gj = (double)m->job_gpus[j];
+		double best = HUGE_VAL;
 		int bo = -1;
 		for (size_t o = cv->first[j]; o < cv->first[j + 1]; o++) {
-			double v = m->opt_obj[o] + gj * cv->lam[m->opt_pool[o]];
+			double v = m->opt_obj[o] + (double)m->opt_gpus[o] * cv->lam[m->opt_pool[o]];
 			if (v < best) {
 				best = v;
 				bo = (int)o;
@@ -149,7 +149,7 @@ static double eval(cover *cv, double *g)
 		L -= knapsack(cv, t);
 	for (size_t j = 0; j < m->njobs; j++)
 		if (cv->cho[j] >= 0 && !cv->out[j])
-			g[m->opt_pool[cv->cho[j]]] += (double)m->job_gpus[j];
+			g[m->opt_pool[cv->cho[j]]] += (double)m->opt_gpus[cv->cho[j]];
 	for (size_t p = 0; p < m->npools; p++)
 		L -= (double)m->pool_cap[p] * cv->lam[p];
 	return L;
@@ -182,13 +182,13 @@ static int plan_at(cover *cv, const double *target, int *trial, long *left, cand
 		if (cv->out[j] && have[t] >= target[t] - 1e-9 * fmax(1.0, target[t]))
 			continue;
 		for (size_t o = cv->first[j]; o < cv->first[j + 1]; o++)
-			if (left[m->opt_pool[o]] >= m->job_gpus[j] &&
+			if (left[m->opt_pool[o]] >= m->opt_gpus[o] &&
 			    (bo < 0 || m->opt_obj[o] < m->opt_obj[bo]))
 				bo = (int)o;
 		if (bo < 0)
 			continue;
 		trial[j] = bo;
-		left[m->opt_pool[bo]] -= m->job_gpus[j];
+		left[m->opt_pool[bo]] -= m->opt_gpus[bo];
 		have[t] += m->job_priority[j];
 	}
 	for (int t = 0; t < cv->nt; t++)
@@ -273,7 +273,7 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 	/* a pool's price is about a job's cost per GPU */
 	for (size_t o = 0; o < m->nopts; o++)
 		if (m->opt_obj[o] > 0) {
-			sc += m->opt_obj[o] / (double)m->job_gpus[m->opt_job[o]];
+			sc += m->opt_obj[o] / (double)m->opt_gpus[o];
 			nc++;
 		}
 	sc = nc ? sc / (double)nc : 1.0;

@@ -15,8 +15,8 @@ static int cheapest_fit(const ewc__mip *m, const size_t *first, size_t j, const 
 
 	for (size_t o = first[j]; o < first[j + 1]; o++) {
 		long room = left[m->opt_pool[o]] +
-		            (cur >= 0 && m->opt_pool[cur] == m->opt_pool[o] ? m->job_gpus[j] : 0);
-		if (room >= m->job_gpus[j] && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
+		            (cur >= 0 && m->opt_pool[cur] == m->opt_pool[o] ? m->opt_gpus[cur] : 0);
+		if (room >= m->opt_gpus[o] && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
 			best = (int)o;
 	}
 	return best;
@@ -41,7 +41,7 @@ int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double dea
 		memcpy(left, m->pool_cap, m->npools * sizeof *left);
 		for (size_t j = 0; j < m->njobs; j++)
 			if (choice[j] >= 0)
-				left[m->opt_pool[choice[j]]] -= m->job_gpus[j];
+				left[m->opt_pool[choice[j]]] -= m->opt_gpus[choice[j]];
 		/* moves: each placed job to its cheapest option with room */
 		for (size_t j = 0; j < m->njobs; j++) {
 			int c = choice[j], b;
@@ -49,8 +49,8 @@ int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double dea
 				continue;
 			b = cheapest_fit(m, first, j, left, c);
 			if (b >= 0 && m->opt_obj[b] < m->opt_obj[c] - 1e-9 * fmax(1.0, m->opt_obj[c])) {
-				left[m->opt_pool[c]] += m->job_gpus[j];
-				left[m->opt_pool[b]] -= m->job_gpus[j];
+				left[m->opt_pool[c]] += m->opt_gpus[c];
+				left[m->opt_pool[b]] -= m->opt_gpus[b];
 				choice[j] = b;
 				changed = 1;
 			}
@@ -88,7 +88,7 @@ int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double dea
 					double d;
 					if (choice[v] < 0 || m->opt_pool[choice[v]] != (int)p ||
 					    tier[v] != tier[u] || m->job_priority[v] > m->job_priority[u] ||
-					    left[p] + m->job_gpus[v] < m->job_gpus[u])
+					    left[p] + m->opt_gpus[choice[v]] < m->opt_gpus[o])
 						continue;
 					d = m->opt_obj[o] - m->opt_obj[choice[v]];
 					if (d < best_d * fmax(1.0, fabs(m->opt_obj[choice[v]]))) {
@@ -102,7 +102,7 @@ int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double dea
 			if (best_o < 0)
 				continue;
 			size_t p = (size_t)m->opt_pool[best_o];
-			left[p] += m->job_gpus[best_v] - m->job_gpus[u];
+			left[p] += m->opt_gpus[choice[best_v]] - m->opt_gpus[best_o];
 			choice[best_v] = -1;
 			choice[u] = best_o;
 			in_pool[p][best_k] = u;

@@ -118,12 +118,11 @@ static void set_prices(phase *ph, const double *y)
 static int priced_min(const phase *ph, size_t j, double *lo, double *lo2)
 {
 	const ewc__mip *m = ph->m;
-	double g = (double)m->job_gpus[j];
 	int best = -1;
 
 	*lo2 = HUGE_VAL;
 	for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-		double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
+		double v = ph->c[o] + (double)m->opt_gpus[o] * ph->price[m->opt_pool[o]];
 		if (v < *lo) {
 			*lo2 = *lo;
 			*lo = v;
@@ -149,13 +148,13 @@ static double eval(phase *ph, const double *y)
 	memset(ph->gu, 0, ph->ngroups * ph->nk * sizeof *ph->gu);
 	for (size_t j = 0; j < m->njobs; j++) {
 		const size_t o1 = ph->first[j + 1];
-		double g = (double)m->job_gpus[j], pr = mu * m->job_priority[j];
+		double pr = mu * m->job_priority[j];
 		double best = (ph->one || ph->prow) ? 0 : HUGE_VAL;
 		int bo = -1;
 		if (ph->only_in && !ph->in[j])
 			continue;
 		for (size_t o = ph->first[j]; o < o1; o++) {
-			double v = ph->c[o] + g * ph->price[m->opt_pool[o]] - pr;
+			double v = ph->c[o] + (double)m->opt_gpus[o] * ph->price[m->opt_pool[o]] - pr;
 			if (v < best) {
 				best = v;
 				bo = (int)o;
@@ -169,7 +168,7 @@ static double eval(phase *ph, const double *y)
 		ph->gc[gr] += ph->c[bo];
 		ph->gp[gr] += m->job_priority[j];
 		if (k >= 0)
-			ph->gu[(size_t)gr * ph->nk + (size_t)k] += g;
+			ph->gu[(size_t)gr * ph->nk + (size_t)k] += (double)m->opt_gpus[bo];
 	}
 	for (size_t k = 0; k < ph->nk; k++)
 		L -= (double)m->pool_cap[ph->kpool[k]] * y[k];
@@ -222,10 +221,10 @@ static void priced_greedy(phase *ph)
 	qsort(ph->ord, n, sizeof *ph->ord, cmp_item);
 	for (size_t i = 0; i < n; i++) {
 		int j = ph->ord[i].job, best = -1;
-		double g = (double)m->job_gpus[j], bv = 0;
+		double bv = 0;
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-			double v = ph->c[o] + g * ph->price[m->opt_pool[o]];
-			if (ph->left[m->opt_pool[o]] < m->job_gpus[j])
+			double v = ph->c[o] + (double)m->opt_gpus[o] * ph->price[m->opt_pool[o]];
+			if (ph->left[m->opt_pool[o]] < m->opt_gpus[o])
 				continue;
 			if (best < 0 || cheaper(m, o, (size_t)best, v, bv)) {
 				best = (int)o;
@@ -234,7 +233,7 @@ static void priced_greedy(phase *ph)
 		}
 		if (best >= 0) {
 			ph->trial[j] = best;
-			ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+			ph->left[m->opt_pool[best]] -= m->opt_gpus[best];
 		}
 	}
 }
@@ -254,12 +253,12 @@ static void improve(phase *ph, int *choice)
 			if (cur < 0)
 				continue;
 			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
-				if ((int)o != best && ph->left[m->opt_pool[o]] >= m->job_gpus[j] &&
+				if ((int)o != best && ph->left[m->opt_pool[o]] >= m->opt_gpus[o] &&
 				    cheaper(m, o, (size_t)best, obj[o], obj[best]))
 					best = (int)o;
 			if (best != cur) {
-				ph->left[m->opt_pool[cur]] += m->job_gpus[j];
-				ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+				ph->left[m->opt_pool[cur]] += m->opt_gpus[cur];
+				ph->left[m->opt_pool[best]] -= m->opt_gpus[best];
 				choice[j] = best;
 				moved = 1;
 			}
@@ -275,7 +274,7 @@ static void room_of(phase *ph, const int *choice)
 	memcpy(ph->left, m->pool_cap, m->npools * sizeof *ph->left);
 	for (size_t j = 0; j < m->njobs; j++)
 		if (choice[j] >= 0)
-			ph->left[m->opt_pool[choice[j]]] -= m->job_gpus[j];
+			ph->left[m->opt_pool[choice[j]]] -= m->opt_gpus[choice[j]];
 }
 
 /* Place job j, left out of ph->trial, by moving one placed job out of the
@@ -292,7 +291,7 @@ static int eject(phase *ph, int j, const int *bucket, const size_t *bstart)
 
 	for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
 		int p = m->opt_pool[o];
-		long need = m->job_gpus[j] - ph->left[p];
+		long need = m->opt_gpus[o] - ph->left[p];
 		if (need <= 0) {
 			/* room opened up by an earlier move */
 			if (c[o] < best) {
@@ -304,12 +303,12 @@ static int eject(phase *ph, int j, const int *bucket, const size_t *bstart)
 		}
 		for (size_t i = bstart[p]; i < bstart[p + 1]; i++) {
 			int k = bucket[i], ko = ph->trial[k];
-			if (ko < 0 || m->opt_pool[ko] != p || m->job_gpus[k] < need)
+			if (ko < 0 || m->opt_pool[ko] != p || m->opt_gpus[ko] < need)
 				continue;
 			for (size_t o2 = ph->first[k]; o2 < ph->first[k + 1]; o2++) {
 				int p2 = m->opt_pool[o2];
 				double d = c[o] + c[o2] - c[ko];
-				if (p2 == p || ph->left[p2] < m->job_gpus[k] || d >= best)
+				if (p2 == p || ph->left[p2] < m->opt_gpus[o2] || d >= best)
 					continue;
 				best = d;
 				bo = (int)o;
@@ -321,11 +320,11 @@ static int eject(phase *ph, int j, const int *bucket, const size_t *bstart)
 	if (bo < 0)
 		return 0;
 	if (bk >= 0) {
-		ph->left[m->opt_pool[ph->trial[bk]]] += m->job_gpus[bk];
-		ph->left[m->opt_pool[bko]] -= m->job_gpus[bk];
+		ph->left[m->opt_pool[ph->trial[bk]]] += m->opt_gpus[ph->trial[bk]];
+		ph->left[m->opt_pool[bko]] -= m->opt_gpus[bko];
 		ph->trial[bk] = bko;
 	}
-	ph->left[m->opt_pool[bo]] -= m->job_gpus[j];
+	ph->left[m->opt_pool[bo]] -= m->opt_gpus[bo];
 	ph->trial[j] = bo;
 	return 1;
 }
@@ -380,12 +379,12 @@ static int repair(phase *ph)
 		for (size_t i = 0; i < k && placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin); i++) {
 			int j = ph->ord[i].job, best = -1;
 			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
-				if (ph->left[m->opt_pool[o]] >= m->job_gpus[j] &&
+				if (ph->left[m->opt_pool[o]] >= m->opt_gpus[o] &&
 				    (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
 					best = (int)o;
 			if (best >= 0) {
 				ph->trial[j] = best;
-				ph->left[m->opt_pool[best]] -= m->job_gpus[j];
+				ph->left[m->opt_pool[best]] -= m->opt_gpus[best];
 				placed += m->job_priority[j];
 			}
 		}
@@ -606,7 +605,7 @@ static int ascend(phase *ph, char *err, size_t errlen)
 		int j = m->opt_job[o];
 		double c = fabs(ph->c[o]);
 		if (c > 0) {
-			cs += c / (double)m->job_gpus[j];
+			cs += c / (double)m->opt_gpus[o];
 			ps += c / m->job_priority[j];
 			nc++;
 		}
@@ -677,13 +676,14 @@ static void select_exact(phase *ph, subsel *ss)
 
 	for (size_t j = 0; j < m->njobs; j++) {
 		int cur = ph->choice[j], n = 0, out;
-		double lo = ph->one ? 0 : HUGE_VAL, lo2, gp = (double)m->job_gpus[j];
+		double lo = ph->one ? 0 : HUGE_VAL, lo2;
 		ss->jmap[j] = -1;
 		if (cur < 0 && !ph->one)
 			continue; /* phase 2 keeps phase 1's jobs, and only those */
 		priced_min(ph, j, &lo, &lo2);
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++) {
-			ss->keep[o] = (int)o == cur || ph->c[o] + gp * ph->price[m->opt_pool[o]] - lo <= g;
+			ss->keep[o] = (int)o == cur ||
+			              ph->c[o] + (double)m->opt_gpus[o] * ph->price[m->opt_pool[o]] - lo <= g;
 			n += ss->keep[o];
 		}
 		out = ph->one && (cur < 0 || -lo <= g);
@@ -691,7 +691,7 @@ static void select_exact(phase *ph, subsel *ss)
 			continue;
 		if (n == 1 && !out) {
 			ss->fixed += m->opt_obj[cur];
-			ss->cap[m->opt_pool[cur]] -= m->job_gpus[j];
+			ss->cap[m->opt_pool[cur]] -= m->opt_gpus[cur];
 		} else {
 			ss->jmap[j] = (int)ss->nj++;
 			ss->no += (size_t)n;
@@ -735,7 +735,7 @@ static void select_guided(phase *ph, subsel *ss)
 			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
 				ss->keep[o] = (int)o == cur;
 			ss->fixed += m->opt_obj[cur];
-			ss->cap[m->opt_pool[cur]] -= m->job_gpus[j];
+			ss->cap[m->opt_pool[cur]] -= m->opt_gpus[cur];
 			continue;
 		}
 		for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
@@ -761,7 +761,7 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 	int *sjob, *spool, *sstart, *schoice;
 	size_t *sorig;
 	double *sobj, *sobj2, *sprio;
-	long *sgpus;
+	long *sgpus, *sogpus;
 	ewc__mip sub;
 	ewc__mip_result sres;
 	int rc = EWC_ENOMEM;
@@ -770,13 +770,14 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 	spool = malloc(no * sizeof *spool);
 	sorig = malloc(no * sizeof *sorig);
 	sobj = malloc(no * sizeof *sobj);
+	sogpus = malloc(no * sizeof *sogpus);
 	sobj2 = m->opt_obj2 ? malloc(no * sizeof *sobj2) : NULL;
 	sprio = malloc(nj * sizeof *sprio);
 	sgpus = malloc(nj * sizeof *sgpus);
 	sstart = malloc(nj * sizeof *sstart);
 	schoice = malloc(nj * sizeof *schoice);
 	if (!sjob || !spool || !sorig || !sobj || (m->opt_obj2 && !sobj2) || !sprio || !sgpus ||
-	    !sstart || !schoice)
+	    !sogpus || !sstart || !schoice)
 		goto out;
 	no = 0;
 	for (size_t j = 0; j < m->njobs; j++) {
@@ -795,6 +796,7 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 			spool[no] = m->opt_pool[o];
 			sorig[no] = o;
 			sobj[no] = m->opt_obj[o];
+			sogpus[no] = m->opt_gpus[o];
 			if (sobj2)
 				sobj2[no] = m->opt_obj2[o];
 			no++;
@@ -810,6 +812,7 @@ static int solve_sub(phase *ph, subsel *ss, int exact, double *bound, int *prove
 	sub.opt_obj2 = sobj2;
 	sub.job_priority = sprio;
 	sub.job_gpus = sgpus;
+	sub.opt_gpus = sogpus;
 	sub.pool_cap = ss->cap;
 	/* never 0 or less: the direct model reads that as no limit */
 	sub.time_limit = fmax(0.01, ph->deadline - ewc__now_s());
@@ -841,6 +844,7 @@ out:
 	free(sobj2);
 	free(sprio);
 	free(sgpus);
+	free(sogpus);
 	free(sstart);
 	free(schoice);
 	return rc;

@@ -216,7 +216,7 @@ static int solve_pair(lns *L, int a, int b)
 		for (size_t i = 0; i < nc; i++)
 			if (m->opt_pool[L->cols[i]] == p) {
 				L->ind[++len] = (int)i + 1;
-				L->val[len] = (double)m->job_gpus[m->opt_job[L->cols[i]]];
+				L->val[len] = (double)m->opt_gpus[L->cols[i]];
 			}
 		int r = glp_add_rows(P, 1);
 		glp_set_mat_row(P, r, len, L->ind, L->val);
@@ -268,9 +268,9 @@ static int solve_pair(lns *L, int a, int b)
 			if (glp_mip_col_val(P, (int)i + 1) <= 0.5)
 				continue;
 			if (m->opt_pool[o] == a)
-				use_a += m->job_gpus[j];
+				use_a += m->opt_gpus[o];
 			else
-				use_b += m->job_gpus[j];
+				use_b += m->opt_gpus[o];
 			L->have[L->tier[j]] += m->job_priority[j];
 			after += m->opt_obj[o];
 		}

@@ -297,7 +297,7 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 		for (size_t k = pstart[p]; k < pstart[p + 1]; k++) {
 			int o = by_pool[k];
 			w->ind[++len] = o + 1;
-			w->val[len] = (double)m->job_gpus[m->opt_job[o]];
+			w->val[len] = (double)m->opt_gpus[o];
 		}
 		glp_set_mat_row(P, r, len, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
@@ -650,7 +650,7 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 		for (size_t o = 0; o < m->nopts; o++)
 			if (col[o] && (size_t)m->opt_pool[o] == p) {
 				w->ind[++len] = col[o];
-				w->val[len] = (double)m->job_gpus[m->opt_job[o]];
+				w->val[len] = (double)m->opt_gpus[o];
 			}
 		w->pool_row[p] = 0;
 		if (!len)

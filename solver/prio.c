@@ -38,7 +38,8 @@
 
 typedef struct klass {
 	double priority;
-	long gpus;
+	long gpus;          /* the jobs' size, for orderings; the GPUs on each
+	                     * pool are the representative's opt_gpus */
 	size_t nmemb;       /* jobs in the class */
 	size_t first_opt;   /* the representative job's first option */
 	size_t nopt;        /* its options (one per pool) */
@@ -89,7 +90,8 @@ static int same(const prio *q, int a, int b)
 	    q->first[b + 1] - ob != n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (m->opt_pool[oa + i] != m->opt_pool[ob + i])
+		if (m->opt_pool[oa + i] != m->opt_pool[ob + i] ||
+		    m->opt_gpus[oa + i] != m->opt_gpus[ob + i])
 			return 0;
 		for (size_t s = 0; s < m->nside; s++)
 			if (q->side1[s] && m->side[s].coef[oa + i] != m->side[s].coef[ob + i])
@@ -194,7 +196,7 @@ static int build(prio *q, glp_prob *P)
 	for (size_t c = 0; c < q->nk; c++)
 		for (size_t i = 0; i < q->k[c].nopt; i++) {
 			int p = m->opt_pool[q->k[c].first_opt + i];
-			div[p] = gcd(div[p], q->k[c].gpus);
+			div[p] = gcd(div[p], m->opt_gpus[q->k[c].first_opt + i]);
 		}
 	nrows = q->nk;
 	for (size_t p = 0; p < m->npools; p++)
@@ -213,7 +215,7 @@ static int build(prio *q, glp_prob *P)
 		glp_set_row_bnds(P, (int)c + 1, GLP_UP, 0.0, (double)K->nmemb);
 		for (size_t i = 0; i < K->nopt; i++) {
 			int col = K->col0 + (int)i, p = m->opt_pool[K->first_opt + i];
-			long fit = m->pool_cap[p] / K->gpus;
+			long fit = m->pool_cap[p] / m->opt_gpus[K->first_opt + i];
 			double hi = (double)((size_t)fit < K->nmemb ? (size_t)fit : K->nmemb);
 			glp_set_col_kind(P, col, GLP_IV);
 			if (hi > 0)
@@ -234,7 +236,7 @@ static int build(prio *q, glp_prob *P)
 			for (size_t i = 0; i < q->k[c].nopt; i++)
 				if (m->opt_pool[q->k[c].first_opt + i] == (int)p) {
 					ind[++n] = q->k[c].col0 + (int)i;
-					val[n] = (double)q->k[c].gpus;
+					val[n] = (double)m->opt_gpus[q->k[c].first_opt + i];
 				}
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)(m->pool_cap[p] / div[p] * div[p]));
 		glp_set_mat_row(P, r, n, ind, val);
@@ -459,7 +461,7 @@ static int round_lp(run *R, glp_prob *P, size_t t, double unit)
 			double v = floor(glp_get_col_prim(P, col) + 1e-9);
 			y[col] = v > 0 ? v : 0;
 			left[c] -= y[col];
-			room[m->opt_pool[K->first_opt + i]] -= (long)y[col] * K->gpus;
+			room[m->opt_pool[K->first_opt + i]] -= (long)y[col] * m->opt_gpus[K->first_opt + i];
 		}
 		ord[c] = c;
 	}
@@ -478,13 +480,14 @@ static int round_lp(run *R, glp_prob *P, size_t t, double unit)
 		const klass *K = &q->k[ord[a]];
 		for (size_t i = 0; i < K->nopt && left[ord[a]] > 0.5; i++) {
 			int p = m->opt_pool[K->first_opt + i];
-			long fit = room[p] / K->gpus;
+			long g = m->opt_gpus[K->first_opt + i];
+			long fit = room[p] / g;
 			long take = fit < (long)left[ord[a]] ? fit : (long)left[ord[a]];
 			if (take <= 0)
 				continue;
 			y[K->col0 + (int)i] += (double)take;
 			left[ord[a]] -= (double)take;
-			room[p] -= take * K->gpus;
+			room[p] -= take * g;
 		}
 	}
 	if (jobs_of(q, y, trial) != 0)
@@ -565,11 +568,11 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 						continue;
 					double u = y[q->k[c].col0 + (int)i];
 					if (q->tier_of[c] != (int)t) {
-						cap -= (long)u * q->k[c].gpus;
+						cap -= (long)u * m->opt_gpus[q->k[c].first_opt + i];
 						continue;
 					}
 					before += u * q->k[c].priority;
-					d = gcd(d, q->k[c].gpus);
+					d = gcd(d, m->opt_gpus[q->k[c].first_opt + i]);
 				}
 			if (d <= 0 || cap <= 0)
 				continue;
@@ -582,7 +585,7 @@ static int pool_search(run *R, size_t ncols, size_t t, double unit)
 						continue;
 					double here = y[q->k[c].col0 + (int)i];
 					long avail = (long)((double)q->k[c].nmemb - held[c] + here);
-					long w = q->k[c].gpus / d, fit = (long)S / w;
+					long w = m->opt_gpus[q->k[c].first_opt + i] / d, fit = (long)S / w;
 					if (avail > fit)
 						avail = fit;
 					for (long part = 1; avail > 0; part *= 2) {

@@ -33,7 +33,9 @@ typedef struct ewc__mip {
 	const double *opt_obj;       /* [nopts] minimised, >= 0 */
 	const double *opt_obj2;      /* [nopts] tie-break, >= 0, or NULL */
 	const double *job_priority;  /* [njobs] > 0 */
-	const long *job_gpus;        /* [njobs] > 0 */
+	const long *job_gpus;        /* [njobs] > 0: a job's size, for orderings only */
+	const long *opt_gpus;        /* [nopts] > 0: the GPUs an option holds on its pool
+	                              * (a service on a faster type holds fewer) */
 	const long *pool_cap;        /* [npools] >= 0 */
 	/* Side rows over the options: lo <= sum coef[o] x[o] <= hi (rebalancing's
 	 * --max-moves, the place policies, the frontier's carbon cap). Only the

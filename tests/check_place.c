@@ -157,6 +157,69 @@ START_TEST(test_faster_type_hours)
 }
 END_TEST
 
+/* A service runs its hours on any type and holds the GPUs that give it the
+ * same throughput: ceil(gpus x perf(first) / perf(type)); the capacity row
+ * counts those. */
+START_TEST(test_faster_type_service)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "S,infer,A100|X2,8,100,city,30,,,,\n"
+	                                    "U,infer,X2|A100,3,10,city,30,,,,\n");
+	ewc_plan *plan = place(ctx, jobs, EWC_MODE_BALANCED);
+	ewc_assignment s = get(plan, 0), u = get(plan, 1);
+	ewc_option op = EWC_OPTION_INIT;
+
+	/* S on west1 X2: 4 GPUs (8 x 1/2), 100 h, 400 GPU-h x 14 = 5600;
+	 * 400 x 0.8 kW x 1.2 = 384 kWh x 0.3 = 115.2 -> 5715.2 CNY; 96 kg
+	 * market-based, 192 kg location-based. It fits the 4 free X2 only
+	 * because it holds 4, not 8. On west1 A100 it would cost 6515.2. */
+	ck_assert_str_eq(s.region, "west1");
+	ck_assert_str_eq(s.gpu_type, "X2");
+	ck_assert_int_eq(s.gpus, 4);
+	ck_assert_near(s.hours, 100);
+	ck_assert_near(s.cost_cny, 5715.2);
+	ck_assert_near(s.carbon_kg, 96);
+	ck_assert_near(s.carbon_location_kg, 192);
+	/* U (3 X2) has no X2 left: on A100 it holds ceil(3 x 2) = 6 for its 10 h:
+	 * 60 GPU-h x 8 = 480; 60 x 0.4 x 1.2 = 28.8 kWh x 0.3 = 8.64 -> 488.64.
+	 * The other way round (U on X2, S on A100) costs 6943.84, not 6203.84. */
+	ck_assert_str_eq(u.region, "west1");
+	ck_assert_str_eq(u.gpu_type, "A100");
+	ck_assert_int_eq(u.gpus, 6);
+	ck_assert_near(u.hours, 10);
+	ck_assert_near(u.cost_cny, 488.64);
+	/* explain carries the GPUs of each type: S on east1 A100 holds 8 */
+	ck_assert_int_eq(ewc_plan_option(plan, 0, 0, &op), 0);
+	ck_assert_str_eq(op.region, "east1");
+	ck_assert_str_eq(op.gpu_type, "A100");
+	ck_assert_int_eq(op.gpus, 8);
+	ck_assert_int_eq(ewc_plan_option(plan, 0, 3, &op), 0);
+	ck_assert_str_eq(op.gpu_type, "X2");
+	ck_assert_int_eq(op.gpus, 4);
+	ck_assert_near(op.hours, 100);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+
+	/* an odd count rounds up: 5 A100 of service are 3 X2 (2.5 up), 30
+	 * GPU-h x 14 = 420 + 28.8 kWh x 0.3 = 428.64 CNY; the rounding makes
+	 * west1's A100 (50 GPU-h: 400 + 7.2 = 407.2) the cheaper choice */
+	jobs = t_jobs(ctx, HEADER "O,infer,A100|X2,5,10,city,30,,,,\n");
+	plan = place(ctx, jobs, EWC_MODE_COST);
+	s = get(plan, 0);
+	ck_assert_str_eq(s.gpu_type, "A100");
+	ck_assert_int_eq(s.gpus, 5);
+	ck_assert_near(s.cost_cny, 407.2);
+	ck_assert_int_eq(ewc_plan_option(plan, 0, 3, &op), 0);
+	ck_assert_str_eq(op.gpu_type, "X2");
+	ck_assert_int_eq(op.gpus, 3);
+	ck_assert_near(op.hours, 10);
+	ck_assert_near(op.cost_cny, 428.64);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 #define ONE_REGION \
 	"<regions><region id=\"r1\" zone=\"east\">\n" \
 	"<power price=\"0.5\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.2\"/>\n" \
@@ -300,7 +363,7 @@ START_TEST(test_carbon_bases)
 		ck_assert_int_eq(ewc_plan_option(plan, 0, 1, &old), 0);
 		ck_assert_near(old.carbon_kg, 12);
 		ck_assert_near(old.carbon_location_kg, -5); /* not written: not in a v2 struct */
-		old.version = 4;
+		old.version = EWC_OPTION_VERSION + 1;
 		ck_assert_int_eq(ewc_plan_option(plan, 0, 1, &old), EWC_EVERSION);
 	}
 	ewc_plan_free(plan);
@@ -599,6 +662,7 @@ static unsigned rnd(unsigned n)
 
 typedef struct popt {
 	int pool;
+	long gpus;  /* what the option holds: a service on a faster type fewer */
 	double obj;
 } popt;
 
@@ -632,8 +696,8 @@ static void random_instance(unsigned seed, int njobs, unsigned cap, char *region
 		                     1 + rnd(8), 1 + rnd(50), 5 + rnd(15), rnd(100), 1 + rnd(2));
 }
 
-static void brute(int j, const int *gpus, const double *prio, popt opts[PJ][PO], const int *nopt,
-                  long *left, double p, double obj)
+static void brute(int j, const double *prio, popt opts[PJ][PO], const int *nopt, long *left,
+                  double p, double obj)
 {
 	if (j == PJ) {
 		if (p > best_prio + 1e-9 || (fabs(p - best_prio) <= 1e-9 && obj < best_obj)) {
@@ -642,13 +706,13 @@ static void brute(int j, const int *gpus, const double *prio, popt opts[PJ][PO],
 		}
 		return;
 	}
-	brute(j + 1, gpus, prio, opts, nopt, left, p, obj);
+	brute(j + 1, prio, opts, nopt, left, p, obj);
 	for (int k = 0; k < nopt[j]; k++) {
-		if (left[opts[j][k].pool] < gpus[j])
+		if (left[opts[j][k].pool] < opts[j][k].gpus)
 			continue;
-		left[opts[j][k].pool] -= gpus[j];
-		brute(j + 1, gpus, prio, opts, nopt, left, p + prio[j], obj + opts[j][k].obj);
-		left[opts[j][k].pool] += gpus[j];
+		left[opts[j][k].pool] -= opts[j][k].gpus;
+		brute(j + 1, prio, opts, nopt, left, p + prio[j], obj + opts[j][k].obj);
+		left[opts[j][k].pool] += opts[j][k].gpus;
 	}
 }
 
@@ -662,7 +726,7 @@ START_TEST(test_matches_brute_force)
 
 	for (unsigned seed = 1; seed <= 120; seed++) {
 		char regions[4096], csv[2048];
-		int gpus[PJ], nopt[PJ];
+		int nopt[PJ];
 		double prio[PJ];
 		long left[6];
 		popt opts[PJ][PO];
@@ -682,7 +746,6 @@ START_TEST(test_matches_brute_force)
 		for (int j = 0; j < PJ; j++) {
 			ewc_job jj = EWC_JOB_INIT;
 			ewc_jobs_get(jobs, (size_t)j, &jj);
-			gpus[j] = (int)jj.gpus;
 			prio[j] = jj.priority;
 			nopt[j] = 0;
 			for (size_t k = 0; k < ewc_plan_option_count(plan, (size_t)j); k++) {
@@ -692,6 +755,7 @@ START_TEST(test_matches_brute_force)
 					continue;
 				opts[j][nopt[j]].pool = (op.region[1] - '0') * 2 + (strcmp(op.gpu_type, "X2") == 0);
 				opts[j][nopt[j]].obj = op.objective;
+				opts[j][nopt[j]].gpus = op.gpus;
 				nopt[j]++;
 			}
 		}
@@ -703,7 +767,7 @@ START_TEST(test_matches_brute_force)
 			}
 		best_prio = -1;
 		best_obj = 0;
-		brute(0, gpus, prio, opts, nopt, left, 0, 0);
+		brute(0, prio, opts, nopt, left, 0, 0);
 
 		ewc_plan_totals(plan, &t);
 		ck_assert_msg(fabs(t.priority_placed - best_prio) < 1e-9, "solver %d seed %u: priority %g, best %g",
@@ -976,6 +1040,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bounds_hold_at_scale);
 	tcase_add_test(tc, test_explain_options);
 	tcase_add_test(tc, test_faster_type_hours);
+	tcase_add_test(tc, test_faster_type_service);
 	tcase_add_test(tc, test_priority_first);
 	tcase_add_test(tc, test_modes);
 	tcase_add_test(tc, test_carbon_bases);

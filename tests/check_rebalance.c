@@ -172,6 +172,57 @@ END_TEST
 /* The same night with margin 20: A's move would cost 2936.16 + 5 + 21 * 42
  * = 3823.16 in the objective, more than staying (3698.64). Break-even is
  * margin (3698.64 - 2941.16) / 42 - 1 = 17.03: at 17 A still moves. */
+/* A service moved to a faster type holds fewer GPUs there. S: 8 A100 of
+ * service for 100 h, placed east at an east price of 5 (8 x 5.25 = 42 CNY
+ * an hour against 4 X2 x 14.29 = 57.15 west). Ten hours later, the east
+ * price at 10: staying costs 720 GPU-h x 10.25 = 7380; west1's X2 holds
+ * ceil(8 x 1/2) = 4 for the same 90 h: 360 GPU-h x 14 = 5040 + 345.6 kWh
+ * x 0.3 = 103.68, so 5143.68, restart 1 h x 4 x 14 = 56; objective
+ * 5143.68 + 8.64 + 1.2 x 56 = 5219.52, below west1's A100 (5949.12) and
+ * staying (7397.28). */
+START_TEST(test_service_moves_to_faster_type)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, regions(5, 8, 16));
+	ewc_jobs *jobs = t_jobs(ctx, "id,kind,gpu_type,gpus,hours,origin,slo_ms\n"
+	                             "S,infer,A100|X2,8,100,city,30\n");
+	ewc_plan *plan = NULL;
+	ewc_db *db = NULL;
+	ewc_rebalance *rb;
+	ewc_move m;
+	ewc_assignment a = EWC_ASSIGNMENT_INIT;
+
+	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
+	ewc_plan_assignment(plan, 0, &a);
+	ck_assert_str_eq(a.region, "east1");
+	ck_assert_int_eq(a.gpus, 8);
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "night0.xml", NULL), 0);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+
+	rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
+	m = job_of(rb, "S");
+	ck_assert_int_eq(m.moved, 1);
+	ck_assert_str_eq(m.to_region, "west1");
+	ck_assert_str_eq(m.to_type, "X2");
+	ck_assert_int_eq(m.from_gpus, 8);
+	ck_assert_int_eq(m.gpus, 4);
+	ck_assert_near(m.from_hours, 90);
+	ck_assert_near(m.to_hours, 90);
+	ck_assert_near(m.cost_stay_cny, 7380);
+	ck_assert_near(m.cost_to_cny, 5143.68);
+	ck_assert_near(m.restart_cny, 56);
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "night1.xml", NULL), 0);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	/* the database holds what it holds now: 4 X2 for 90 h */
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT gpus * 1000 + round(hours) FROM placements "
+	                                   "WHERE job = 'S' AND gpu_type = 'X2'"), 4090);
+	ewc_db_free(db);
+}
+END_TEST
+
 START_TEST(test_high_margin_nothing_moves)
 {
 	ewc_db *db = night0();
@@ -448,6 +499,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, t_db_setup, t_db_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_moves_by_hand);
+	tcase_add_test(tc, test_service_moves_to_faster_type);
 	tcase_add_test(tc, test_high_margin_nothing_moves);
 	tcase_add_test(tc, test_max_moves);
 	tcase_add_test(tc, test_three_nights);

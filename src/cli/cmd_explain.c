@@ -95,8 +95,8 @@ int cmd_explain(int argc, char **argv)
 	printf("near-origin plan: %s%s%s\n\n", as.baseline_region ? as.baseline_region : "(unplaced)",
 	       as.baseline_gpu_type ? " " : "", as.baseline_gpu_type ? as.baseline_gpu_type : "");
 
-	printf("   %-20s %-4s %-5s %7s %9s %14s %12s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
-	       "LAT MS", "HOURS", "COST CNY", "TRANSFER", "MARKET KG", "LOCATION KG", "OBJECTIVE");
+	printf("   %-20s %-4s %-5s %7s %5s %9s %14s %12s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
+	       "LAT MS", "GPUS", "HOURS", "COST CNY", "TRANSFER", "MARKET KG", "LOCATION KG", "OBJECTIVE");
 	for (size_t k = 0; k < nopt; k++) {
 		const ewc_option *o = &rows[k].o;
 		char lat[32];
@@ -106,9 +106,9 @@ int cmd_explain(int argc, char **argv)
 			snprintf(lat, sizeof lat, "-");
 		if (!o->eligible)
 			continue;
-		printf("%c%c %-20s %-4s %-5s %7s %9s %14s %12s %12s %12s %14s\n", o->chosen ? '*' : ' ',
-		       o->baseline ? 'b' : ' ', o->region, ewc_zone_name(o->zone), o->gpu_type, lat,
-		       tool_fmt(n1, sizeof n1, o->hours, 1), tool_fmt(n2, sizeof n2, o->cost_cny, 2),
+		printf("%c%c %-20s %-4s %-5s %7s %5ld %9s %14s %12s %12s %12s %14s\n",
+		       o->chosen ? '*' : ' ', o->baseline ? 'b' : ' ', o->region, ewc_zone_name(o->zone),
+		       o->gpu_type, lat, o->gpus, tool_fmt(n1, sizeof n1, o->hours, 1), tool_fmt(n2, sizeof n2, o->cost_cny, 2),
 		       tool_fmt(n3, sizeof n3, o->transfer_cny, 2),
 		       tool_fmt(n4, sizeof n4, o->carbon_kg, 1),
 		       tool_fmt(n6, sizeof n6, o->carbon_location_kg, 1),

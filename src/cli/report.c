@@ -493,7 +493,7 @@ static void by_region(xmlNodePtr body, const ewc_ctx *ctx, const ewc_rebalance *
 		a = region_index(rows, nr, m.from_region);
 		b = region_index(rows, nr, m.to_region);
 		if (a >= 0)
-			rows[a].gpus_before += m.gpus;
+			rows[a].gpus_before += m.from_gpus;
 		if (b >= 0) {
 			rows[b].gpus_after += m.gpus;
 			rows[b].cost += m.cost_to_cny + m.migration_cny;

@@ -425,7 +425,7 @@ typedef struct ewc_assignment {
 /* Assignment of job `i` (input order). Strings belong to the plan. */
 int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
 
-#define EWC_OPTION_VERSION 3
+#define EWC_OPTION_VERSION 4
 /* Longest reason an option can be excluded for, the NUL included. */
 #define EWC_REASON_MAX 256
 /* One (region, GPU type) a job could use, for explanations. `eligible` is 0
@@ -452,8 +452,11 @@ typedef struct ewc_option {
 	char reason[EWC_REASON_MAX];  /* "" when eligible */
 	/* version 3 */
 	double carbon_location_kg;
+	/* version 4: the GPUs it would hold on this type (a service holds
+	 * ceil(gpus x perf(first) / perf(type)), a training job its own) */
+	long gpus;
 } ewc_option;
-#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, "", 0 }
+#define EWC_OPTION_INIT { EWC_OPTION_VERSION, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, "", 0, 0 }
 
 /* Options of job `i`: every region crossed with every type the job
  * accepts, regions in load order. ewc_plan_option() fills entry `k`: the
@@ -739,7 +742,7 @@ typedef struct ewc_rebalance_summary {
 
 int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out);
 
-#define EWC_MOVE_VERSION 1
+#define EWC_MOVE_VERSION 2
 /* One running job in a rebalancing: where it runs (from) and where the plan
  * puts it (to; the same when it stays, NULL when it can stay nowhere and
  * nothing else fits: `reason` says why). Costs are over the remaining
@@ -752,7 +755,7 @@ typedef struct ewc_move {
 	const char *job;
 	ewc_kind kind;
 	const char *origin;
-	long gpus;
+	long gpus;                 /* held at `to` (at `from` when it has no `to`) */
 	int moved;
 	const char *from_region;
 	ewc_zone from_zone;
@@ -776,11 +779,14 @@ typedef struct ewc_move {
 	const char *baseline_region;
 	ewc_zone baseline_zone;
 	const char *reason;
+	/* version 2: the GPUs it holds at `from` (a service moved to another
+	 * type holds another number) */
+	long from_gpus;
 } ewc_move;
 #define EWC_MOVE_INIT                                                                   \
 	{ EWC_MOVE_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, EWC_ZONE_EAST, NULL, 0, \
 	  NULL, EWC_ZONE_EAST, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,         \
-	  EWC_ZONE_EAST, NULL }
+	  EWC_ZONE_EAST, NULL, 0 }
 
 /* The jobs considered, in the database's order; strings belong to rb. */
 size_t ewc_rebalance_count(const ewc_rebalance *rb);

@@ -478,7 +478,7 @@ static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs,
 		sqlite3_bind_text(s.place, 1, J->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s.place, 2, jobs[j].region, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s.place, 3, jobs[j].gpu_type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s.place, 4, J->gpus);
+		sqlite3_bind_int64(s.place, 4, jobs[j].gpus);
 		sqlite3_bind_double(s.place, 5, jobs[j].hours);
 		sqlite3_bind_text(s.place, 6, when, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s.place, 7, run);
@@ -697,7 +697,8 @@ static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *move
 	                       "p.started_at = ? AND j.finished_at IS NULL", -1, &q.check,
 	                       NULL) ||
 	    sqlite3_prepare_v2(db->h, "UPDATE placements SET region = ?, gpu_type = ?, hours = ?, "
-	                       "started_at = ?, run = ? WHERE job = ?", -1, &q.update, NULL) ||
+	                       "started_at = ?, run = ?, gpus = ? WHERE job = ?", -1, &q.update,
+	                       NULL) ||
 	    sqlite3_prepare_v2(db->h, "INSERT INTO moves (run, job, from_region, from_type, "
 	                       "to_region, to_type, gpus, hours, migration_cny, saving_cny, "
 	                       "carbon_avoided_kg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
@@ -730,7 +731,8 @@ static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *move
 		sqlite3_bind_double(q.update, 3, m.to_hours);
 		sqlite3_bind_text(q.update, 4, when, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q.update, 5, run);
-		sqlite3_bind_text(q.update, 6, m.job, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q.update, 6, m.gpus);
+		sqlite3_bind_text(q.update, 7, m.job, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q.move, 1, run);
 		sqlite3_bind_text(q.move, 2, m.job, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q.move, 3, m.from_region, -1, SQLITE_STATIC);

@@ -31,6 +31,7 @@ typedef struct ewc__db_job {
 	const char *pin;
 	const char *region, *gpu_type;
 	double hours;              /* on gpu_type */
+	long gpus;                 /* held on gpu_type */
 } ewc__db_job;
 
 /* Record a placement run and its n jobs in one transaction: all or

@@ -233,6 +233,7 @@ struct ewc_jobs {
 
 /* Cost model of SPEC section 4 for job j on region r, GPU type t. */
 typedef struct ewc__cost {
+	long gpus;          /* held on type t */
 	double hours;       /* on type t */
 	double gpu_hours;
 	double energy_kwh;
@@ -247,6 +248,9 @@ typedef struct ewc__cost {
 
 void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t,
                     ewc__cost *out);
+/* The GPUs job j holds on type t: its own for training and on its first
+ * type; for a service, ceil(gpus x perf(first) / perf(t)). */
+long ewc__job_gpus(const ewc__world *w, const ewc__job *j, int t);
 
 /* The value the mode minimises for one option. */
 /* The mode's objective, carbon on the basis given. */

@@ -5,6 +5,21 @@
 
 #include "ewc_int.h"
 
+long ewc__job_gpus(const ewc__world *w, const ewc__job *j, int t)
+{
+	double r, g;
+
+	if (j->kind != EWC_KIND_INFER || t == j->types[0])
+		return j->gpus;
+	/* the same throughput on type t: ceil(gpus x perf(first) / perf(t)),
+	 * with a relative tolerance so that 8 x (3 / 1.5) is 16, not 17 */
+	r = w->gpus[j->types[0]].perf / w->gpus[t].perf;
+	g = (double)j->gpus * r;
+	g = ceil(g - 1e-9 * g);
+	/* past any pool's size either way; keeps the solver's sums exact */
+	return g < 1 ? 1 : g > 1e12 ? (long)1e12 : (long)g;
+}
+
 void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t, ewc__cost *out)
 {
 	const ewc__region *R = &w->regions[r];
@@ -15,8 +30,12 @@ void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t, ewc__c
 	double price = k >= 0 ? R->gpus[k].price : 0;
 
 	memset(out, 0, sizeof *out);
-	out->hours = j->hours * ref->perf / g->perf;
-	out->gpu_hours = (double)j->gpus * out->hours;
+	/* training does a fixed amount of work: its GPUs stay, its hours
+	 * scale; a service runs its hours on whatever GPUs give it the same
+	 * throughput */
+	out->gpus = ewc__job_gpus(w, j, t);
+	out->hours = j->kind == EWC_KIND_INFER ? j->hours : j->hours * ref->perf / g->perf;
+	out->gpu_hours = (double)out->gpus * out->hours;
 	out->energy_kwh = out->gpu_hours * g->watts / 1000.0 * R->pue;
 	out->gpu_cny = out->gpu_hours * price;
 	out->power_cny = out->energy_kwh * R->power_price;
@@ -82,7 +101,8 @@ int ewc__eligible(const ewc__world *w, const ewc__job *j, int r, int t, long fre
 		return 0;
 	}
 	if (j->deadline_h > 0) {
-		double h = j->hours * w->gpus[j->types[0]].perf / w->gpus[t].perf;
+		double h = j->kind == EWC_KIND_INFER
+		           ? j->hours : j->hours * w->gpus[j->types[0]].perf / w->gpus[t].perf;
 		double th = transfer_hours(j, l);
 		if (h + th > j->deadline_h) {
 			if (th > 0)
@@ -93,9 +113,9 @@ int ewc__eligible(const ewc__world *w, const ewc__job *j, int r, int t, long fre
 			return 0;
 		}
 	}
-	if (free_gpus < j->gpus) {
+	if (free_gpus < ewc__job_gpus(w, j, t)) {
 		snprintf(why, whylen, "capacity: %ld free %s, needs %ld", free_gpus,
-		         w->gpus[t].type, j->gpus);
+		         w->gpus[t].type, ewc__job_gpus(w, j, t));
 		return 0;
 	}
 	return 1;
@@ -180,7 +200,8 @@ void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why, size_t
 			int g = ewc__region_gpu(R, j->types[k]);
 			if (g < 0)
 				continue;
-			if (ewc__eligible(w, j, (int)r, j->types[k], R->gpus[g].free + j->gpus, first,
+			if (ewc__eligible(w, j, (int)r, j->types[k],
+			                  R->gpus[g].free + ewc__job_gpus(w, j, j->types[k]), first,
 			                  sizeof first) == 0)
 				continue; /* the deadline, the only rule left but capacity */
 			timely++;
@@ -213,7 +234,25 @@ void ewc__explain_none(const ewc__world *w, const ewc__job *j, char *why, size_t
 		snprintf(why, whylen, "deadline: no region with %s can finish within %g h",
 		         types, j->deadline_h);
 	} else {
-		snprintf(why, whylen, "capacity: no eligible region has %ld free %s (most: %ld %s in %s)",
-		         j->gpus, types, most, w->gpus[most_t].type, w->regions[most_r].id);
+		char needs[256];
+		int differ = 0;
+		size_t used = 0;
+		for (int k = 1; k < j->ntypes; k++)
+			differ |= ewc__job_gpus(w, j, j->types[k]) != j->gpus;
+		needs[0] = '\0';
+		for (int k = 0; differ && k < j->ntypes && used < sizeof needs; k++) {
+			int n = snprintf(needs + used, sizeof needs - used, "%s%ld %s", k ? " or " : "",
+			                 ewc__job_gpus(w, j, j->types[k]), w->gpus[j->types[k]].type);
+			if (n < 0)
+				break;
+			used += (size_t)n;
+		}
+		if (differ)
+			snprintf(why, whylen, "capacity: no eligible region has %s free (most: %ld %s in %s)",
+			         needs, most, w->gpus[most_t].type, w->regions[most_r].id);
+		else
+			snprintf(why, whylen,
+			         "capacity: no eligible region has %ld free %s (most: %ld %s in %s)",
+			         j->gpus, types, most, w->gpus[most_t].type, w->regions[most_r].id);
 	}
 }

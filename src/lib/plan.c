@@ -25,6 +25,7 @@ void ewc_plan_free(ewc_plan *p)
 	free(p->stay);
 	free(p->opt_mig);
 	free(p->job_gpus);
+	free(p->opt_gpus);
 	free(p->prio);
 	free(p->pool);
 	free(p->pool_cap);
@@ -67,7 +68,8 @@ static double migration(const ewc__world *w, const ewc__job *J, int r, int t,
 			return -1;
 		ck = J->checkpoint_gb * L->price_per_gb;
 	}
-	return ck + rb->restart_hours * (double)J->gpus * R->gpus[ewc__region_gpu(R, t)].price;
+	return ck + rb->restart_hours * (double)ewc__job_gpus(w, J, t) *
+	                    R->gpus[ewc__region_gpu(R, t)].price;
 }
 
 /* Every eligible (job, region, type), grouped by job. */
@@ -158,7 +160,7 @@ static int baseline(ewc_plan *p)
 		for (size_t o = p->first[j]; o < p->first[j + 1]; o++) {
 			const ewc__cost *c = &p->opt_cost[o];
 			if (p->opt_type[o] != J->types[0] || c->latency_ms < 0 ||
-			    left[pool_of(w, p->opt_region[o], p->opt_type[o])] < J->gpus)
+			    left[pool_of(w, p->opt_region[o], p->opt_type[o])] < c->gpus)
 				continue;
 			if (best < 0 || c->latency_ms < p->opt_cost[best].latency_ms ||
 			    (c->latency_ms == p->opt_cost[best].latency_ms &&
@@ -167,7 +169,8 @@ static int baseline(ewc_plan *p)
 		}
 		if (best >= 0) {
 			p->base[j] = best;
-			left[pool_of(w, p->opt_region[best], p->opt_type[best])] -= J->gpus;
+			left[pool_of(w, p->opt_region[best], p->opt_type[best])] -=
+				p->opt_cost[best].gpus;
 		}
 	}
 	free(left);
@@ -271,7 +274,7 @@ static void holders(const ewc_plan *p, int pool, int most, char *buf, size_t len
 		if (c < 0 || p->pool[c] != pool)
 			continue;
 		for (k = 0; k < most && shown[k] >= 0; k++)
-			if (p->jobs->v[j].gpus > p->jobs->v[shown[k]].gpus)
+			if (p->opt_cost[c].gpus > p->opt_cost[p->choice[shown[k]]].gpus)
 				break;
 		if (k == most) {
 			more++;
@@ -287,7 +290,8 @@ static void holders(const ewc_plan *p, int pool, int most, char *buf, size_t len
 	for (int k = 0; k < most && shown[k] >= 0 && used < len; k++) {
 		const ewc__job *H = &p->jobs->v[shown[k]];
 		used += (size_t)snprintf(buf + used, len - used, "%s%s (%ld GPUs, priority %g)",
-		                         k ? ", " : "", H->id, H->gpus, H->priority);
+		                         k ? ", " : "", H->id, p->opt_cost[p->choice[shown[k]]].gpus,
+		                         H->priority);
 	}
 	if (more && used < len)
 		snprintf(buf + used, len - used, " and %d more", more);
@@ -301,18 +305,17 @@ static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char 
                             size_t len)
 {
 	const ewc__world *w = &p->w;
-	const ewc__job *J = &p->jobs->v[j];
 	int proven = p->totals.priority_bound <= p->totals.priority_placed +
 	                                             1e-9 * fmax(1.0, p->totals.priority_placed);
 	size_t used = 0, npools = p->first[j + 1] - p->first[j], shown = 0;
 	char who[400];
 
 	for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
-		if (left[p->pool[o]] >= J->gpus) {
+		if (left[p->pool[o]] >= p->opt_cost[o].gpus) {
 			const ewc__region *R = &w->regions[p->opt_region[o]];
 			snprintf(why, len, "fits in %s %s (%ld of %ld GPUs free, needs %ld) but was "
 			         "left out: %s", R->id, w->gpus[p->opt_type[o]].type, left[p->pool[o]],
-			         p->pool_cap[p->pool[o]], J->gpus,
+			         p->pool_cap[p->pool[o]], p->opt_cost[o].gpus,
 			         proven ? "the policy constraints keep it out"
 			                : "not proven, the search stopped at the time limit");
 			return;
@@ -329,7 +332,8 @@ static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char 
 		used += (size_t)snprintf(why + used, len - used, "%s%s %s has %ld of %ld GPUs free, "
 		                         "needs %ld%s%s", shown ? "; " : "", R->id,
 		                         w->gpus[p->opt_type[o]].type, left[p->pool[o]],
-		                         p->pool_cap[p->pool[o]], J->gpus, *who ? ", held by " : "",
+		                         p->pool_cap[p->pool[o]], p->opt_cost[o].gpus,
+		                         *who ? ", held by " : "",
 		                         who);
 		shown++;
 	}
@@ -362,7 +366,7 @@ static int reasons(ewc_plan *p)
 	memcpy(left, p->pool_cap, npools * sizeof *left);
 	for (size_t j = 0; j < p->njobs; j++)
 		if (p->choice[j] >= 0)
-			left[p->pool[p->choice[j]]] -= p->jobs->v[j].gpus;
+			left[p->pool[p->choice[j]]] -= p->opt_cost[p->choice[j]].gpus;
 	for (size_t j = 0; j < p->njobs; j++) {
 		if (p->choice[j] >= 0)
 			continue;
@@ -463,7 +467,7 @@ static int build_sides(ewc_plan *p, const ewc__rebal *rb)
 			for (size_t q = 0; q < p->nopts; q++)
 				side_row(p, p->nside - 1)[q] =
 					((p->opt_region[q] == (int)r) - o->max_region_share) *
-					(double)p->jobs->v[p->opt_job[q]].gpus;
+					(double)p->opt_cost[q].gpus;
 		}
 	}
 	for (size_t k = 0; k < p->nside; k++)
@@ -592,8 +596,8 @@ static int *start_from(const ewc_plan *p, const ewc_plan *from)
 		for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
 			if (strcmp(w->regions[p->opt_region[o]].id, rid) == 0 &&
 			    strcmp(w->gpus[p->opt_type[o]].type, type) == 0) {
-				if (left[p->pool[o]] >= p->jobs->v[j].gpus) {
-					left[p->pool[o]] -= p->jobs->v[j].gpus;
+				if (left[p->pool[o]] >= p->opt_cost[o].gpus) {
+					left[p->pool[o]] -= p->opt_cost[o].gpus;
 					start[j] = (int)o;
 					any = 1;
 				}
@@ -671,7 +675,7 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 			/* a running job's GPUs are free to the rebalancing */
 			if (r >= 0 && (size_t)r < p->w.nregions && t >= 0 &&
 			    (k = ewc__region_gpu(&p->w.regions[r], t)) >= 0)
-				p->w.regions[r].gpus[k].free += jobs->v[j].gpus;
+				p->w.regions[r].gpus[k].free += ewc__job_gpus(&p->w, &jobs->v[j], t);
 		}
 	}
 	return build_options(p, rb) != 0 || baseline(p) != 0 ? -1 : 0;
@@ -687,17 +691,20 @@ static int plan_model(ewc_plan *p, const ewc__rebal *rb)
 	ewc__mip *m;
 
 	p->job_gpus = malloc((p->njobs ? p->njobs : 1) * sizeof *p->job_gpus);
+	p->opt_gpus = malloc((p->nopts ? p->nopts : 1) * sizeof *p->opt_gpus);
 	p->prio = malloc((p->njobs ? p->njobs : 1) * sizeof *p->prio);
 	p->pool = malloc((p->nopts ? p->nopts : 1) * sizeof *p->pool);
 	p->pool_cap = malloc((npools ? npools : 1) * sizeof *p->pool_cap);
-	if (!p->job_gpus || !p->prio || !p->pool || !p->pool_cap)
+	if (!p->job_gpus || !p->opt_gpus || !p->prio || !p->pool || !p->pool_cap)
 		return -1;
 	for (size_t j = 0; j < p->njobs; j++) {
 		p->job_gpus[j] = jobs->v[j].gpus;
 		p->prio[j] = jobs->v[j].priority;
 	}
-	for (size_t o = 0; o < p->nopts; o++)
+	for (size_t o = 0; o < p->nopts; o++) {
 		p->pool[o] = pool_of(&p->w, p->opt_region[o], p->opt_type[o]);
+		p->opt_gpus[o] = p->opt_cost[o].gpus;
+	}
 	for (size_t r = 0; r < p->w.nregions; r++)
 		for (size_t t = 0; t < p->w.ngpus; t++)
 			p->pool_cap[pool_of(&p->w, (int)r, (int)t)] =
@@ -729,6 +736,7 @@ static int plan_model(ewc_plan *p, const ewc__rebal *rb)
 	m->opt_obj2 = p->obj2;
 	m->job_priority = p->prio;
 	m->job_gpus = p->job_gpus;
+	m->opt_gpus = p->opt_gpus;
 	m->pool_cap = p->pool_cap;
 	m->mip_gap = p->opts.mip_gap;
 	m->time_limit = p->opts.time_limit;
@@ -935,6 +943,7 @@ int ewc_plan_assignment(const ewc_plan *p, size_t i, ewc_assignment *out)
 		out->region = R->id;
 		out->zone = R->zone;
 		out->gpu_type = w->gpus[p->opt_type[o]].type;
+		out->gpus = c->gpus;
 		out->hours = c->hours;
 		out->cost_cny = c->cost_cny;
 		out->transfer_cny = c->transfer_cny;
@@ -971,13 +980,16 @@ int ewc_plan_option(const ewc_plan *p, size_t i, size_t k, ewc_option *out)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_option: no option %zu of job %zu", k, i);
 	/* a version 2 struct ends before carbon_location_kg */
 	unsigned int ver = out->version;
-	if (ver != 2 && check_version(ver, EWC_OPTION_VERSION, "ewc_plan_option"))
+	if ((ver < 2 || ver > EWC_OPTION_VERSION) &&
+	    check_version(ver, EWC_OPTION_VERSION, "ewc_plan_option"))
 		return EWC_EVERSION;
 	w = &p->w;
 	J = &p->jobs->v[i];
 	r = (int)(k / (size_t)J->ntypes);
 	t = J->types[k % (size_t)J->ntypes];
-	memset(out, 0, ver == 2 ? offsetof(ewc_option, carbon_location_kg) : sizeof *out);
+	memset(out, 0, ver == 2   ? offsetof(ewc_option, carbon_location_kg)
+	               : ver == 3 ? offsetof(ewc_option, gpus)
+	                          : sizeof *out);
 	out->version = ver;
 	out->region = w->regions[r].id;
 	out->zone = w->regions[r].zone;
@@ -994,6 +1006,8 @@ int ewc_plan_option(const ewc_plan *p, size_t i, size_t k, ewc_option *out)
 		out->carbon_kg = c.carbon_kg;
 		if (ver >= 3)
 			out->carbon_location_kg = c.carbon_location_kg;
+		if (ver >= 4)
+			out->gpus = c.gpus;
 		out->objective = ewc__objective(p->opts.mode, p->opts.carbon_price,
 		                                p->opts.carbon_basis, &c);
 	}
@@ -1031,8 +1045,8 @@ int ewc_plan_policy(const ewc_plan *p, ewc_policy *out)
 	out->green_share = p->totals.energy_kwh > 0 ? p->totals.green_kwh / p->totals.energy_kwh : 0;
 	for (size_t j = 0; j < p->njobs; j++)
 		if (p->choice[j] >= 0) {
-			by[p->opt_region[p->choice[j]]] += p->jobs->v[j].gpus;
-			total += p->jobs->v[j].gpus;
+			by[p->opt_region[p->choice[j]]] += p->opt_cost[p->choice[j]].gpus;
+			total += p->opt_cost[p->choice[j]].gpus;
 		}
 	for (size_t r = 0; r < w->nregions; r++)
 		if (by[r] > best) {
@@ -1076,8 +1090,8 @@ int ewc_plan_compute_shadow_prices(ewc_plan *p, size_t *count)
 	}
 	for (size_t j = 0; j < p->njobs; j++)
 		if (p->choice[j] >= 0) {
-			used[p->pool[p->choice[j]]] += p->jobs->v[j].gpus;
-			placed_gpus += (size_t)p->jobs->v[j].gpus;
+			used[p->pool[p->choice[j]]] += p->opt_cost[p->choice[j]].gpus;
+			placed_gpus += (size_t)p->opt_cost[p->choice[j]].gpus;
 		}
 	/* a capacity the plan fills: what one more GPU there saves */
 	for (size_t r = 0; r < w->nregions; r++)

@@ -36,6 +36,7 @@ struct ewc_plan {
 	/* the solver's model, kept for the shadow prices */
 	ewc__mip m;
 	long *job_gpus;
+	long *opt_gpus;   /* [nopts] the GPUs each option holds */
 	double *prio;
 	int *pool;
 	long *pool_cap;

@@ -1,6 +1,7 @@
 /* rebalance.c - which running jobs should move, and what that saves */
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +110,8 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 			goto skipped;
 		}
 	}
-	j.hours = remaining * pt / pf;
+	/* a service's hours are the same on every type */
+	j.hours = job->kind == EWC_KIND_INFER ? remaining : remaining * pt / pf;
 	if (job->deadline_h > 0) {
 		/* the deadline counts from when the job was added */
 		double left = job->deadline_h - fmax(0.0, (rb->now - added) / 3600.0);
@@ -317,9 +319,10 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 
 	if (!rb || !out || i >= rb->jobs_n)
 		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_job: no job %zu", i);
-	if (out->version != EWC_MOVE_VERSION)
+	if (out->version < 1 || out->version > EWC_MOVE_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_rebalance_job: struct version %u not supported",
 		                   out->version);
+	unsigned int ver = out->version;
 	p = rb->plan;
 	w = &p->w;
 	J = &rb->jobs->v[i];
@@ -327,12 +330,17 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 	s = p->stay[i];
 	o = p->choice[i];
 	b = p->base[i];
-	memset(out, 0, sizeof *out);
-	out->version = EWC_MOVE_VERSION;
+	/* a version 1 struct ends before from_gpus */
+	memset(out, 0, ver == 1 ? offsetof(ewc_move, from_gpus) : sizeof *out);
+	out->version = ver;
 	out->job = J->id;
 	out->kind = J->kind;
 	out->origin = J->origin;
-	out->gpus = J->gpus;
+	/* the GPUs it holds where it runs; where it goes, below */
+	long from_gpus = R->r >= 0 && R->t >= 0 ? ewc__job_gpus(w, J, R->t) : J->gpus;
+	out->gpus = from_gpus;
+	if (ver >= 2)
+		out->from_gpus = from_gpus;
 	out->from_region = R->region;
 	out->from_type = R->type;
 	out->from_zone = R->r >= 0 ? w->regions[R->r].zone : EWC_ZONE_EAST;
@@ -354,7 +362,9 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 		out->carbon_to_kg = p->opt_cost[o].carbon_kg;
 		out->energy_to_kwh = p->opt_cost[o].energy_kwh;
 		out->migration_cny = p->opt_mig[o];
-		out->restart_cny = o != s ? rb->opts.restart_hours * (double)J->gpus * G->price : 0;
+		out->gpus = p->opt_cost[o].gpus;
+		out->restart_cny =
+			o != s ? rb->opts.restart_hours * (double)p->opt_cost[o].gpus * G->price : 0;
 		out->checkpoint_cny = out->migration_cny - out->restart_cny;
 		if (out->checkpoint_cny < 0)
 			out->checkpoint_cny = 0;

@@ -30,6 +30,7 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 			rows[j].region = p->w.regions[p->opt_region[c]].id;
 			rows[j].gpu_type = p->w.gpus[p->opt_type[c]].type;
 			rows[j].hours = p->opt_cost[c].hours;
+			rows[j].gpus = p->opt_cost[c].gpus;
 		}
 	}
 	ewc__db_run run = { when, "place", source ? source : "", ewc_mode_name(p->opts.mode),

@@ -157,6 +157,7 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 		out->region = R->id;
 		out->zone = R->zone;
 		out->gpu_type = ctx->w.gpus[best_t].type;
+		out->gpus = best_c.gpus;
 		out->hours = best_c.hours;
 		out->cost_cny = best_c.cost_cny;
 		out->transfer_cny = best_c.transfer_cny;
@@ -168,7 +169,7 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 			if (resv_reserve_room(ctx, 1) != 0)
 				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 			else
-				out->reservation = resv_take(ctx, best_r, best_t, j.gpus);
+				out->reservation = resv_take(ctx, best_r, best_t, best_c.gpus);
 		}
 	}
 	ewc__unlock(ctx);
@@ -197,7 +198,7 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		if (o < 0)
 			continue;
 		need[(size_t)p->opt_region[o] * p->w.ngpus + (size_t)p->opt_type[o]] +=
-			p->jobs->v[j].gpus;
+			p->opt_cost[o].gpus;
 		placed++;
 	}
 
@@ -227,7 +228,7 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		unsigned long long id;
 		if (o < 0)
 			continue;
-		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->jobs->v[j].gpus);
+		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus);
 		if (reservations)
 			reservations[j] = id;
 	}
