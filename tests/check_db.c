@@ -123,6 +123,51 @@ START_TEST(test_commit_plan)
 }
 END_TEST
 
+/* A held transaction: what this handle writes stays invisible to others
+ * until ewc_db_end(db, 1); ewc_db_end(db, 0), or freeing the handle, drops
+ * it; a failing commit inside it drops only its own part. */
+START_TEST(test_held_transaction)
+{
+	ewc_ctx *ctx;
+	ewc_jobs *jobs;
+	ewc_plan *plan = make_plan(&ctx, &jobs);
+	ewc_db *db = NULL;
+	listing l = { 0 };
+
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	ck_assert_int_eq(ewc_db_end(db, 1), EWC_EINVAL);
+	ck_assert_int_eq(ewc_db_begin(db), 0);
+	ck_assert_int_eq(ewc_db_begin(db), EWC_EINVAL);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", NULL), 0);
+	/* this handle sees its run; the file does not have it yet */
+	ck_assert_int_eq(ewc_db_jobs(db, 1, collect, &l), 0);
+	ck_assert_int_eq(l.n, 2);
+	ck_assert_int_eq(ewc_db_end(db, 0), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 0);
+
+	/* held, and the handle freed without an end: dropped */
+	ck_assert_int_eq(ewc_db_begin(db), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", NULL), 0);
+	ewc_db_free(db);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 0);
+
+	/* held and ended with 1: there; a second commit of the same jobs
+	 * inside it fails alone, the first stays */
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	ck_assert_int_eq(ewc_db_begin(db), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "t.xml", NULL), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, LATER, "t.xml", NULL), EWC_EINPUT);
+	ck_assert_int_eq(ewc_db_end(db, 1), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 2);
+	ewc_db_free(db);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_job_life)
 {
 	ewc_ctx *ctx;
@@ -223,6 +268,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, t_db_setup, t_db_teardown);
 	tcase_add_test(tc, test_new_database);
 	tcase_add_test(tc, test_commit_plan);
+	tcase_add_test(tc, test_held_transaction);
 	tcase_add_test(tc, test_job_life);
 	tcase_add_test(tc, test_foreign_files);
 	suite_add_tcase(s, tc);

@@ -187,6 +187,39 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
 	if ((which & ARG_JOBS) && !a->jobs)
 		return tool_usage(cmd, "--jobs FILE is required");
+	{
+		/* outputs are checked before anything is read or written: a
+		 * device or a missing folder, or an output that is one of the
+		 * inputs (or another output), fails now, not after the solve */
+		const char *outs[] = { a->output, a->report, a->opts.write_lp };
+		const char *oname[] = { "--output", "--report", "--write-lp" };
+		const char *ins[TOOL_MAX_REGIONS + 3];
+		const char *iname[TOOL_MAX_REGIONS + 3];
+		size_t nin = 0;
+		ins[nin] = a->jobs, iname[nin++] = "--jobs";
+		ins[nin] = a->policy, iname[nin++] = "--policy";
+		ins[nin] = a->db, iname[nin++] = "--db";
+		for (size_t k = 0; k < a->regions.n; k++)
+			ins[nin] = a->regions.paths[k], iname[nin++] = "--regions";
+		for (size_t k = 0; k < 3; k++) {
+			if (!outs[k])
+				continue;
+			if (tool_output_check(cmd, oname[k], outs[k]))
+				return EXIT_ERR;
+			for (size_t i = 0; i < nin; i++)
+				if (tool_same_file(outs[k], ins[i])) {
+					tool_error("%s %s is the file %s reads: refused, so that the input "
+					           "is not overwritten", oname[k], outs[k], iname[i]);
+					return EXIT_ERR;
+				}
+			for (size_t i = 0; i < k; i++)
+				if (outs[i] && strcmp(outs[i], "-") != 0 &&
+				    (strcmp(outs[i], outs[k]) == 0 || tool_same_file(outs[i], outs[k]))) {
+					tool_error("%s and %s name the same file", oname[i], oname[k]);
+					return EXIT_ERR;
+				}
+		}
+	}
 	if ((which & ARG_JOB) && !a->job)
 		return tool_usage(cmd, "--job ID is required");
 	if ((which & ARG_SET) && a->nsets == 0)

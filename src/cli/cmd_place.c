@@ -273,28 +273,87 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 	}
 }
 
-/* Record the plan in the state database, in one transaction. */
-static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t)
+/* The plan as the format asks, into *data (malloc'd, *len bytes). */
+static int render(const cmd_args *a, ewc_plan *plan, size_t njobs, char **data,
+                  size_t *len)
+{
+	tool_buf out;
+
+	*data = NULL;
+	*len = 0;
+	if (strcmp(a->format, "json") == 0) {
+		char *json;
+		if (ewc_plan_to_json(plan, 2, &json) != 0) {
+			tool_error("%s", ewc_errmsg());
+			return -1;
+		}
+		size_t n = strlen(json);
+		*data = malloc(n + 2);
+		if (!*data) {
+			ewc_free(json);
+			tool_error("out of memory");
+			return -1;
+		}
+		memcpy(*data, json, n);
+		(*data)[n] = '\n';
+		*len = n + 1;
+		ewc_free(json);
+		return 0;
+	}
+	if (tool_buf_open(&out) != 0)
+		return -1;
+	if (strcmp(a->format, "csv") == 0)
+		print_csv(out.f, plan, njobs);
+	else
+		print_table(out.f, plan, njobs, a->show_duals);
+	if (tool_buf_close(&out) != 0)
+		return -1;
+	*data = out.data;
+	*len = out.len;
+	return 0;
+}
+
+/* Record the plan in the state database, last: the output file is written
+ * beside its target first, the run committed only when that succeeded,
+ * and the output renamed into place after. A failure leaves both as they
+ * were. */
+static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
+                  const char *data, size_t len)
 {
 	const char *path = tool_db_path(a->db);
 	char source[1024] = "";
 	ewc_db *db = NULL;
 	long long run = 0;
 	size_t used = 0;
+	tool_staged st = { NULL, NULL };
+	int to_file = a->output && strcmp(a->output, "-") != 0;
 
 	/* where the regions came from, for the snapshot */
 	for (size_t i = 0; i < a->regions.n && used < sizeof source; i++)
 		used += (size_t)snprintf(source + used, sizeof source - used, "%s%s", i ? " " : "",
 		                         a->regions.paths[i]);
-	if (ewc_db_open(&db, path) != 0 ||
+	if (ewc_db_open(&db, path) != 0 || ewc_db_begin(db) != 0 ||
 	    ewc_db_commit_plan(db, plan, a->now, source, &run) != 0) {
 		tool_error("%s", ewc_errmsg());
 		ewc_db_free(db);
 		return -1;
 	}
+	if (to_file && tool_stage(&st, a->output, data, len) != 0) {
+		ewc_db_free(db); /* drops the run */
+		tool_error("%s: nothing recorded", path);
+		return -1;
+	}
+	if (ewc_db_end(db, 1) != 0) {
+		tool_error("%s", ewc_errmsg());
+		tool_stage_abort(&st);
+		ewc_db_free(db);
+		return -1;
+	}
 	ewc_db_free(db);
 	fprintf(stderr, "ewc: recorded as run %lld in %s: %zu jobs started\n", run, path, t->placed);
-	return 0;
+	if (to_file)
+		return tool_stage_finish(&st);
+	return tool_write(a->output, data, len);
 }
 
 int cmd_place(int argc, char **argv)
@@ -304,7 +363,8 @@ int cmd_place(int argc, char **argv)
 	ewc_jobs *jobs;
 	ewc_plan *plan;
 	ewc_totals t = EWC_TOTALS_INIT;
-	tool_buf out;
+	char *data = NULL;
+	size_t len = 0;
 	int rc;
 
 	rc = args_parse("place", ARGS_PLACE, cmd_place_help, argc, argv, &a);
@@ -315,52 +375,16 @@ int cmd_place(int argc, char **argv)
 		return rc;
 	ewc_plan_totals(plan, &t);
 	rc = t.unplaced ? EXIT_UNPLACED : EXIT_OK;
-	if (a.commit && commit(&a, plan, &t) != 0) {
-		/* the state comes first: no report of a plan that was not kept */
-		ewc_plan_free(plan);
-		ewc_jobs_free(jobs);
-		ewc_ctx_free(ctx);
-		return EXIT_ERR;
-	}
-
 	if (a.show_duals && ewc_plan_compute_shadow_prices(plan, &(size_t){ 0 }) != 0) {
 		tool_error("%s", ewc_errmsg());
-		ewc_plan_free(plan);
-		ewc_jobs_free(jobs);
-		ewc_ctx_free(ctx);
-		return EXIT_ERR;
-	}
-	if (strcmp(a.format, "json") == 0) {
-		char *json;
-		if (ewc_plan_to_json(plan, 2, &json) != 0) {
-			tool_error("%s", ewc_errmsg());
-			rc = EXIT_ERR;
-		} else {
-			size_t n = strlen(json);
-			char *withnl = malloc(n + 2);
-			if (!withnl) {
-				tool_error("out of memory");
-				rc = EXIT_ERR;
-			} else {
-				memcpy(withnl, json, n);
-				withnl[n] = '\n';
-				if (tool_write(a.output, withnl, n + 1) != 0)
-					rc = EXIT_ERR;
-				free(withnl);
-			}
-			ewc_free(json);
-		}
-	} else if (tool_buf_open(&out) != 0) {
 		rc = EXIT_ERR;
-	} else {
-		if (strcmp(a.format, "csv") == 0)
-			print_csv(out.f, plan, ewc_jobs_count(jobs));
-		else
-			print_table(out.f, plan, ewc_jobs_count(jobs), a.show_duals);
-		if (tool_buf_close(&out) != 0 || tool_write(a.output, out.data, out.len) != 0)
-			rc = EXIT_ERR;
-		free(out.data);
+	} else if (render(&a, plan, ewc_jobs_count(jobs), &data, &len) != 0) {
+		rc = EXIT_ERR;
+	} else if (a.commit ? commit(&a, plan, &t, data, len) != 0
+	                    : tool_write(a.output, data, len) != 0) {
+		rc = EXIT_ERR;
 	}
+	free(data);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);

@@ -222,6 +222,38 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	return text;
 }
 
+/* The rebalancing as the format asks, into *data (malloc'd, *len bytes). */
+static int render(const cmd_args *a, const ewc_rebalance *rb, const ewc_rebalance_summary *s,
+                  long long run, char **data, size_t *len)
+{
+	tool_buf out;
+
+	*data = NULL;
+	*len = 0;
+	if (strcmp(a->format, "json") == 0) {
+		char *json = to_json(rb, s, run);
+		if (!json) {
+			tool_error("out of memory");
+			return -1;
+		}
+		*len = strlen(json);
+		json[(*len)++] = '\n'; /* jansson's buffer ends in the NUL this overwrites */
+		*data = json;
+		return 0;
+	}
+	if (tool_buf_open(&out) != 0)
+		return -1;
+	if (strcmp(a->format, "csv") == 0)
+		print_csv(out.f, rb);
+	else
+		print_table(out.f, rb, s);
+	if (tool_buf_close(&out) != 0)
+		return -1;
+	*data = out.data;
+	*len = out.len;
+	return 0;
+}
+
 int cmd_rebalance(int argc, char **argv)
 {
 	cmd_args a;
@@ -231,7 +263,6 @@ int cmd_rebalance(int argc, char **argv)
 	ewc_rebalance *rb = NULL;
 	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	long long run = 0;
-	tool_buf out;
 	int rc = args_parse("rebalance", ARGS_REBALANCE, cmd_rebalance_help, argc, argv, &a);
 
 	if (rc)
@@ -253,47 +284,56 @@ int cmd_rebalance(int argc, char **argv)
 	}
 	ewc_rebalance_summarize(rb, &s);
 	rc = s.after.unplaced ? EXIT_UNPLACED : EXIT_OK;
-	if (a.commit) {
-		char source[1024] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < a.regions.n && used < sizeof source; i++)
-			used += (size_t)snprintf(source + used, sizeof source - used, "%s%s",
-			                         i ? " " : "", a.regions.paths[i]);
-		/* the state comes first: no report of moves that were not kept */
-		if (ewc_db_commit_rebalance(db, rb, source, &run) != 0) {
-			tool_error("%s", ewc_errmsg());
-			rc = EXIT_ERR;
-			goto out;
-		}
-		fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved\n", run, path,
-		        s.moves, s.moves == 1 ? "" : "s");
-	}
-	if (a.report && report_write(a.report, path, db, ctx, rb, run) != 0) {
-		rc = EXIT_ERR;
-		goto out;
-	}
-	if (strcmp(a.format, "json") == 0) {
-		char *json = to_json(rb, &s, run);
-		size_t n = json ? strlen(json) : 0;
-		if (!json) {
-			tool_error("out of memory");
-			rc = EXIT_ERR;
-		} else {
-			json[n] = '\n'; /* jansson's buffer ends in the NUL this overwrites */
-			if (tool_write(a.output, json, n + 1) != 0)
+	{
+		/* everything that can fail is made first: the output and the
+		 * report in memory, then beside their targets; the run commits
+		 * only when they all succeeded, and the renames follow */
+		char *data = NULL, *html = NULL;
+		size_t len = 0, hlen = 0;
+		tool_staged so = { NULL, NULL }, sr = { NULL, NULL };
+		int out_file = a.output && strcmp(a.output, "-") != 0, ok = 1;
+		if (a.commit) {
+			char source[1024] = "";
+			size_t used = 0;
+			for (size_t i = 0; i < a.regions.n && used < sizeof source; i++)
+				used += (size_t)snprintf(source + used, sizeof source - used, "%s%s",
+				                         i ? " " : "", a.regions.paths[i]);
+			/* held open: the report reads this run's moves on this handle */
+			if (ewc_db_begin(db) != 0 ||
+			    ewc_db_commit_rebalance(db, rb, source, &run) != 0) {
+				tool_error("%s", ewc_errmsg());
 				rc = EXIT_ERR;
-			free(json);
+				goto out;
+			}
 		}
-	} else if (tool_buf_open(&out) != 0) {
-		rc = EXIT_ERR;
-	} else {
-		if (strcmp(a.format, "csv") == 0)
-			print_csv(out.f, rb);
-		else
-			print_table(out.f, rb, &s);
-		if (tool_buf_close(&out) != 0 || tool_write(a.output, out.data, out.len) != 0)
+		if (render(&a, rb, &s, run, &data, &len) != 0 ||
+		    (a.report && report_render(a.report, path, db, ctx, rb, run, &html, &hlen) != 0) ||
+		    (a.report && tool_stage(&sr, a.report, html, hlen) != 0) ||
+		    (out_file && tool_stage(&so, a.output, data, len) != 0))
+			ok = 0;
+		if (a.commit) {
+			if (!ok) {
+				ewc_db_end(db, 0);
+				tool_error("%s: nothing recorded", path);
+			} else if (ewc_db_end(db, 1) != 0) {
+				tool_error("%s", ewc_errmsg());
+				ok = 0;
+			} else {
+				fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved\n", run,
+				        path, s.moves, s.moves == 1 ? "" : "s");
+			}
+		}
+		if (!ok) {
+			tool_stage_abort(&sr);
+			tool_stage_abort(&so);
 			rc = EXIT_ERR;
-		free(out.data);
+		} else if (tool_stage_finish(&sr) != 0 ||
+		           (out_file ? tool_stage_finish(&so) : tool_write(NULL, data, len)) != 0) {
+			tool_stage_abort(&so);
+			rc = EXIT_ERR;
+		}
+		free(data);
+		free(html);
 	}
 out:
 	ewc_rebalance_free(rb);

@@ -683,6 +683,32 @@ int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx
 	return save(path, build(dbpath, db, ctx, rb, run));
 }
 
+int report_render(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
+                  const ewc_rebalance *rb, long long run, char **data, size_t *len)
+{
+	htmlDocPtr doc = build(dbpath, db, ctx, rb, run);
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	*data = NULL;
+	*len = 0;
+	if (!doc) {
+		tool_error("%s: cannot build the report: %s", path, ewc_errmsg());
+		return -1;
+	}
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
+	xmlFreeDoc(doc);
+	if (!mem || !(*data = malloc((size_t)size + 1))) {
+		xmlFree(mem);
+		tool_error("%s: out of memory", path);
+		return -1;
+	}
+	memcpy(*data, mem, (size_t)size);
+	*len = (size_t)size;
+	xmlFree(mem);
+	return 0;
+}
+
 static int save(const char *path, htmlDocPtr doc)
 {
 	xmlChar *mem = NULL;

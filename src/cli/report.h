@@ -15,6 +15,10 @@ int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx
 /* The frontier report: the curve of cost against carbon (SVG) with the
  * knee marked, and the table of points. `jobs` names the job list. Written
  * atomically; prints and returns -1 on failure. */
+/* The same report into memory (*data malloc'd, *len bytes), for a run
+ * that records in the database last. 0 or -1 with the message printed. */
+int report_render(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
+                  const ewc_rebalance *rb, long long run, char **data, size_t *len);
 int report_frontier(const char *path, const char *jobs, size_t njobs, const ewc_frontier *f);
 
 #endif /* EWC_REPORT_H */

@@ -1,5 +1,7 @@
 /* tool.c - helpers shared by the ewc command's subcommands */
 /* SPDX-License-Identifier: MIT */
+/* realpath() */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -137,29 +139,111 @@ const char *tool_fmt(char *buf, size_t len, double v, int dec)
 	return buf;
 }
 
-int tool_write(const char *path, const char *data, size_t len)
+static const char *kind_of(mode_t m)
 {
-	char *tmp;
-	FILE *f;
-	int fd;
+	return S_ISDIR(m)    ? "a folder"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+	                     : "not a regular file";
+}
 
-	if (!path || strcmp(path, "-") == 0) {
-		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-			tool_error("standard output: %s", strerror(errno));
-			return -1;
+int tool_output_check(const char *cmd, const char *opt, const char *path)
+{
+	struct stat st;
+	char *dir, *slash;
+	int rc = 0;
+
+	if (!path || strcmp(path, "-") == 0)
+		return 0;
+	(void)cmd;
+	if (!*path) {
+		tool_error("%s: an empty file name", opt);
+		return EXIT_ERR;
+	}
+	/* symlinks are followed: the file written is the link's target */
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			tool_error("%s: %s is %s; an output must be a regular file or a new one", opt,
+			           path, kind_of(st.st_mode));
+			return EXIT_ERR;
 		}
 		return 0;
 	}
-	tmp = malloc(strlen(path) + 16);
-	if (!tmp) {
+	if (errno != ENOENT) {
+		tool_error("%s: %s: %s", opt, path, strerror(errno));
+		return EXIT_ERR;
+	}
+	if (lstat(path, &st) == 0) {
+		tool_error("%s: %s is a symlink to nothing", opt, path);
+		return EXIT_ERR;
+	}
+	/* a new file: its folder must be there */
+	dir = strdup(path);
+	if (!dir) {
+		tool_error("out of memory");
+		return EXIT_ERR;
+	}
+	slash = strrchr(dir, '/');
+	if (slash) {
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			tool_error("%s: %s: no folder %s to write it in", opt, path, dir);
+			rc = EXIT_ERR;
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+int tool_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && strcmp(a, "-") != 0 && strcmp(b, "-") != 0 && stat(a, &sa) == 0 &&
+	       stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int tool_stage(tool_staged *st, const char *path, const char *data, size_t len)
+{
+	char *real = NULL;
+	struct stat sb;
+	FILE *f;
+	int fd;
+
+	st->tmp = st->target = NULL;
+	/* written beside the target and renamed over it: never a device or a
+	 * FIFO (refused), and through a symlink to the file it names */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		tool_error("%s is %s; an output must be a regular file or a new one", path,
+		           kind_of(sb.st_mode));
+		return -1;
+	}
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real) {
+			tool_error("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	} else if (!(real = strdup(path))) {
 		tool_error("out of memory");
 		return -1;
 	}
-	sprintf(tmp, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
+	st->target = real;
+	st->tmp = malloc(strlen(real) + 16);
+	if (!st->tmp) {
+		tool_error("out of memory");
+		tool_stage_abort(st);
+		return -1;
+	}
+	sprintf(st->tmp, "%s.XXXXXX", real);
+	fd = mkstemp(st->tmp);
 	if (fd < 0) {
 		tool_error("%s: cannot create a temporary file beside it: %s", path, strerror(errno));
-		free(tmp);
+		free(st->tmp);
+		st->tmp = NULL;
+		tool_stage_abort(st);
 		return -1;
 	}
 	{
@@ -175,18 +259,57 @@ int tool_write(const char *path, const char *data, size_t len)
 			fclose(f);
 		else
 			close(fd);
-		unlink(tmp);
-		free(tmp);
+		tool_stage_abort(st);
 		return -1;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		tool_error("%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
+	if (fclose(f) != 0) {
+		tool_error("%s: write failed: %s", path, strerror(errno));
+		tool_stage_abort(st);
 		return -1;
 	}
-	free(tmp);
 	return 0;
+}
+
+int tool_stage_finish(tool_staged *st)
+{
+	int rc = 0;
+
+	if (!st->tmp)
+		return 0;
+	if (rename(st->tmp, st->target) != 0) {
+		tool_error("%s: %s", st->target, strerror(errno));
+		unlink(st->tmp);
+		rc = -1;
+	}
+	free(st->tmp);
+	free(st->target);
+	st->tmp = st->target = NULL;
+	return rc;
+}
+
+void tool_stage_abort(tool_staged *st)
+{
+	if (st->tmp)
+		unlink(st->tmp);
+	free(st->tmp);
+	free(st->target);
+	st->tmp = st->target = NULL;
+}
+
+int tool_write(const char *path, const char *data, size_t len)
+{
+	tool_staged st;
+
+	if (!path || strcmp(path, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+			tool_error("standard output: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (tool_stage(&st, path, data, len) != 0)
+		return -1;
+	return tool_stage_finish(&st);
 }
 
 int tool_buf_open(tool_buf *b)

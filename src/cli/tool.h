@@ -64,6 +64,25 @@ typedef struct tool_buf {
 	FILE *f;
 } tool_buf;
 
+/* An output named by option opt may be written: "-", a regular file (a
+ * symlink to one is written through), or a new file in a folder that
+ * exists. A device, a FIFO, a folder or a dangling symlink is refused.
+ * Checked before any work. 0, or EXIT_ERR with the message printed. */
+int tool_output_check(const char *cmd, const char *opt, const char *path);
+/* An output written in two steps, for runs that record in the database
+ * last: tool_stage() writes the data to a temporary file beside the target
+ * (through a symlink, beside the file it names); tool_stage_finish()
+ * renames it over the target, tool_stage_abort() removes it. 0 or -1 with
+ * the message printed. */
+typedef struct tool_staged {
+	char *tmp;
+	char *target;
+} tool_staged;
+int tool_stage(tool_staged *st, const char *path, const char *data, size_t len);
+int tool_stage_finish(tool_staged *st);
+void tool_stage_abort(tool_staged *st);
+/* Whether two paths name one file (neither "-"). */
+int tool_same_file(const char *a, const char *b);
 int tool_buf_open(tool_buf *b);
 /* Close the stream; data/len then hold the text (free data). */
 int tool_buf_close(tool_buf *b);

@@ -164,7 +164,10 @@ int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job);
 
 /* Append every job of a CSV file (docs/formats.md). All rows are checked; on
  * any problem nothing is appended and ewc_errmsg() lists them with their
- * line and column. Returns 0, EWC_EIO or EWC_EINPUT. */
+ * line and column. The file must be a regular one (a FIFO or a device is
+ * refused before it is read: EWC_EIO) of at most EWC_JOBS_MAX_BYTES
+ * (EWC_EINPUT). Returns 0, EWC_EIO, EWC_EINPUT or EWC_ENOMEM. */
+#define EWC_JOBS_MAX_BYTES (512u * 1024u * 1024u)
 int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path);
 
 /* The same for CSV text in memory. */
@@ -622,6 +625,17 @@ typedef struct ewc_db ewc_db;
  * NULL is fine. */
 int ewc_db_open(ewc_db **out, const char *path);
 void ewc_db_free(ewc_db *db);
+
+/* Hold what this handle writes in one transaction (it takes the write
+ * lock now; other writers wait): every ewc_db_commit_*() after it is part
+ * of it, and reads on this handle see its writes, others do not.
+ * ewc_db_end(db, 1) commits it all, ewc_db_end(db, 0) drops it all, and so
+ * does ewc_db_free() of a handle still holding one. For a caller that must
+ * write files that depend on a run before the run may count (a report, an
+ * output): write them to temporary files, end with 1, then rename. Returns
+ * 0, EWC_EINVAL (one is open already / none is open) or EWC_EIO. */
+int ewc_db_begin(ewc_db *db);
+int ewc_db_end(ewc_db *db, int commit);
 
 /* Record a plan in one transaction: a snapshot of the regions it was made
  * on (`source` says where they came from), a run with its totals and the

@@ -19,6 +19,7 @@
 struct ewc_db {
 	sqlite3 *h;
 	char *path;
+	int held;   /* ewc_db_begin(): writes wait in one open transaction */
 };
 
 /* Schema version 1. Times are ISO 8601 UTC text. */
@@ -117,19 +118,57 @@ static int exec(ewc_db *db, const char *sql, const char *what)
 	return 0;
 }
 
-/* Start a write transaction, taking the write lock at once. */
+/* Start a write transaction, taking the write lock at once; inside
+ * ewc_db_begin()'s, a savepoint of it. */
 static int begin(ewc_db *db, const char *what)
 {
-	return exec(db, "BEGIN IMMEDIATE", what) ? EWC_EIO : 0;
+	return exec(db, db->held ? "SAVEPOINT ewc_step" : "BEGIN IMMEDIATE", what) ? EWC_EIO : 0;
 }
 
 /* End the transaction begin() started: commit when rc is 0, else roll
- * back, so that a failure leaves the database as it was. The outcome. */
+ * back, so that a failure leaves the database as it was. The outcome.
+ * Inside ewc_db_begin()'s transaction a success only releases the
+ * savepoint: the commit is ewc_db_end()'s. */
 static int end(ewc_db *db, int rc, const char *what)
 {
+	if (db->held) {
+		if (rc == 0 && exec(db, "RELEASE ewc_step", what))
+			rc = EWC_EIO;
+		if (rc) {
+			sqlite3_exec(db->h, "ROLLBACK TO ewc_step", NULL, NULL, NULL);
+			sqlite3_exec(db->h, "RELEASE ewc_step", NULL, NULL, NULL);
+		}
+		return rc;
+	}
 	if (rc == 0 && exec(db, "COMMIT", what))
 		rc = EWC_EIO;
 	if (rc)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int ewc_db_begin(ewc_db *db)
+{
+	if (!db)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_begin: NULL database");
+	if (db->held)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_begin: a transaction is already open");
+	if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+		return EWC_EIO;
+	db->held = 1;
+	return 0;
+}
+
+int ewc_db_end(ewc_db *db, int commit)
+{
+	int rc = 0;
+
+	if (!db || !db->held)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_end: no transaction is open");
+	db->held = 0;
+	if (commit && exec(db, "COMMIT", "cannot commit"))
+		rc = EWC_EIO;
+	if (!commit || rc)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -254,6 +293,8 @@ void ewc_db_free(ewc_db *db)
 {
 	if (!db)
 		return;
+	if (db->held) /* never committed: dropped */
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close_v2(db->h);
 	free(db->path);
 	free(db);

@@ -614,40 +614,15 @@ int ewc_jobs_load_csv_buffer(ewc_jobs *jobs, const ewc_buffer *buf)
 
 int ewc_jobs_load_csv(ewc_jobs *jobs, const char *path)
 {
-	FILE *f;
 	char *data = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int rc;
 
 	if (!jobs || !path)
 		return ewc__seterr(EWC_EINVAL, "ewc_jobs_load_csv: NULL argument");
-	f = fopen(path, "rb");
-	if (!f)
-		return ewc__seterr(EWC_EIO, "%s: cannot open: %s", path, strerror(errno));
-	while (1) {
-		if (len == cap) {
-			size_t nc = cap ? 2 * cap : 65536;
-			char *v = realloc(data, nc);
-			if (!v) {
-				free(data);
-				fclose(f);
-				return ewc__seterr(EWC_ENOMEM, "%s: out of memory", path);
-			}
-			data = v;
-			cap = nc;
-		}
-		size_t got = fread(data + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-		free(data);
-		fclose(f);
-		return ewc__seterr(EWC_EIO, "%s: read error: %s", path, strerror(e));
-	}
-	fclose(f);
+	/* a regular file under the cap, checked before anything is read */
+	if ((rc = ewc__slurp(path, EWC_JOBS_MAX_BYTES, &data, &len)) != 0)
+		return rc;
 	rc = parse_csv(jobs, path, data, len);
 	free(data);
 	return rc;

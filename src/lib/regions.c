@@ -136,7 +136,8 @@ static int read_dir(loader *L, const char *path)
 	}
 	if (n == 0)
 		ewc__diag_add(&L->d, "%s: folder has no *.xml files", path);
-	qsort(names, n, sizeof *names, cmp_str);
+	else /* qsort wants a real array, even of none */
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = read_file(L, names[i]);
 out:

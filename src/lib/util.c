@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "ewc_int.h"
@@ -258,40 +260,66 @@ void ewc_time_format(double t, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? "a folder"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+	                     : "an unknown kind";
+}
+
 int ewc__slurp(const char *path, size_t max, char **data, size_t *len)
 {
-	FILE *f;
 	struct stat st;
 	char *buf;
-	size_t got;
+	size_t got = 0;
+	int fd;
 
 	*data = NULL;
 	*len = 0;
-	f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer;
+	 * nothing is read before the file is known to be a regular one */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return ewc__seterr(EWC_EIO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return ewc__seterr(EWC_EIO, "%s: not a regular file", path);
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return ewc__seterr(EWC_EIO, "%s: cannot stat: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ewc__seterr(EWC_EIO, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
 	}
 	if ((unsigned long long)st.st_size > max) {
-		fclose(f);
+		close(fd);
 		return ewc__seterr(EWC_EINPUT, "%s: file is %lld bytes, larger than the %zu-byte limit",
 		                   path, (long long)st.st_size, max);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		fclose(f);
+		close(fd);
 		return ewc__seterr(EWC_ENOMEM, "%s: out of memory", path);
 	}
-	got = fread(buf, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		int e = errno;
-		fclose(f);
-		free(buf);
-		return ewc__seterr(EWC_EIO, "%s: read error: %s", path, strerror(e));
+	/* read what fstat promised, no more: a file that grows meanwhile is
+	 * read as it was */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			free(buf);
+			return ewc__seterr(EWC_EIO, "%s: read error: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
 	}
-	fclose(f);
+	close(fd);
 	buf[got] = '\0';
 	*data = buf;
 	*len = got;
