@@ -188,16 +188,22 @@ def options(cat, regions, jobs):
                     continue
                 if J["data"] > 0 and link is None:
                     continue
-                if R["gpus"][t][0] < J["gpus"]:
-                    continue
                 watts, perf = cat[t]
-                hours = J["hours"] * ref / perf
-                gh = J["gpus"] * hours
+                # training keeps its GPUs and scales its hours; a service
+                # keeps its hours and holds ceil(gpus x ratio) GPUs
+                if J["kind"] == "infer":
+                    g = J["gpus"] * ref / perf
+                    gpus, hours = max(1, math.ceil(g - 1e-9 * g)), J["hours"]
+                else:
+                    gpus, hours = J["gpus"], J["hours"] * ref / perf
+                if R["gpus"][t][0] < gpus:
+                    continue
+                gh = gpus * hours
                 kwh = gh * watts / 1000 * R["pue"]
                 cost = gh * R["gpus"][t][1] + kwh * R["power"] + \
                     (J["data"] * link[1] if J["data"] > 0 else 0)
                 carbon = kwh * R["grid"] * (1 - R["green"])
-                out.append((j, r, t, J["gpus"], cost + CARBON_PRICE * carbon / 1000))
+                out.append((j, r, t, gpus, cost + CARBON_PRICE * carbon / 1000))
     return out
 
 
