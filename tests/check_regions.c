@@ -125,12 +125,12 @@ END_TEST
 START_TEST(test_bad_free)
 {
 	expect_error(with_gpu_line("<gpu type=\"A100\" free=\"-3\" price=\"8\"/>"), EWC_EINPUT,
-	             "t.xml:4: gpu@free: must be an integer >= 0, got \"-3\"");
+	             "t.xml:4: gpu@free: must be an integer from 0 to 1e+12, got \"-3\"");
 	expect_error(with_gpu_line("<gpu type=\"A100\" free=\"2.5\" price=\"8\"/>"), EWC_EINPUT,
-	             "t.xml:4: gpu@free: must be an integer >= 0, got \"2.5\"");
+	             "t.xml:4: gpu@free: must be an integer from 0 to 1e+12, got \"2.5\"");
 	expect_error(with_gpu_line("<gpu type=\"A100\" free=\"99999999999999999999\" price=\"8\"/>"),
 	             EWC_EINPUT,
-	             "t.xml:4: gpu@free: must be an integer >= 0, got \"99999999999999999999\"");
+	             "t.xml:4: gpu@free: must be an integer from 0 to 1e+12, got \"99999999999999999999\"");
 }
 END_TEST
 

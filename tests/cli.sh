@@ -109,7 +109,7 @@ err_is "ewc: $S/jobs-bad.csv:3: gpus: must be an integer > 0, got \"four\"
 ewc: $S/jobs-bad.csv:4: kind: must be train or infer, got \"serve\"" "bad jobs messages"
 [ -s "$T/out" ] && no "bad jobs wrote to stdout" || ok "bad jobs wrote nothing"
 run "bad regions" 1 "$EWC" place --regions "$S/gpus.xml" --regions "$S/bad-regions.xml" --jobs "$S/jobs.csv"
-err_is "ewc: $S/bad-regions.xml:4: gpu@free: must be an integer >= 0, got \"-3\"" "bad regions message"
+err_is "ewc: $S/bad-regions.xml:4: gpu@free: must be an integer from 0 to 1e+12, got \"-3\"" "bad regions message"
 run "missing jobs file" 1 "$EWC" place $R --jobs "$T/none.csv"
 err_is "ewc: $T/none.csv: cannot open: No such file or directory" "missing jobs message"
 

@@ -70,6 +70,55 @@ refused "--output names the job list" "is the file --jobs reads" \
 	"$EWC" place $SR --jobs "$T/j.csv" --output "$T/j.csv"
 cmp -s "$T/j.csv" "$S/jobs.csv" && ok "the job list is untouched" || no "the job list was overwritten"
 
+# --- figures: none so large that a product of the cost model overflows ------
+cat > "$T/huge.xml" <<'XML'
+<regions>
+  <region id="r1" zone="west">
+    <power price="0.3" green-share="0" grid-factor="0.5" pue="1.2"/>
+    <gpu type="A100" free="8" price="1e308"/>
+    <link site="city" latency-ms="2" price-per-gb="0"/>
+  </region>
+</regions>
+XML
+refused "a GPU price of 1e308" "huge.xml:4: gpu@price: must be at most 1e+12 in size" \
+	"$EWC" place --regions "$S/gpus.xml" --regions "$T/huge.xml" --jobs "$S/jobs.csv"
+printf 'id,kind,gpu_type,gpus,hours,origin\nT,train,A100,8,1e300,city\n' > "$T/long.csv"
+refused "hours of 1e300" "long.csv:2: hours: must be a number at most 1e+12 in size" \
+	"$EWC" place $SR --jobs "$T/long.csv"
+# every figure at its largest: the plan's figures are large, and finite
+cat > "$T/maxgpus.xml" <<'XML'
+<gpus>
+  <gpu type="A100" watts="1e12" perf="1e-6"/>
+  <gpu type="X2" watts="1e12" perf="1e6"/>
+</gpus>
+XML
+cat > "$T/max.xml" <<'XML'
+<regions>
+  <region id="r1" zone="west">
+    <power price="1e12" green-share="0" grid-factor="1e12" pue="1e12"/>
+    <gpu type="A100" free="1000000000000" price="1e12"/>
+    <gpu type="X2" free="1000000000000" price="1e12"/>
+    <link site="city" latency-ms="1e12" price-per-gb="1e12"/>
+  </region>
+</regions>
+XML
+awk 'BEGIN { print "id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb,priority"
+	for (i = 1; i <= 50; i++)
+		printf "j%d,%s,X2|A100,1000000,1e12,city,1e12,1e12,1e12\n", i, i % 2 ? "infer" : "train" }' \
+	> "$T/max.csv"
+bad=0
+for f in table csv json; do
+	timeout 60 "$EWC" place --regions "$T/maxgpus.xml" --regions "$T/max.xml" --jobs "$T/max.csv" --format $f \
+		--carbon-price 1e12 > "$T/plan.$f" 2> "$T/err"
+	rc=$?
+	if [ $rc -ne 0 ] || grep -qiw "inf\|nan\|infinity" "$T/plan.$f" "$T/err"; then
+		bad=1; no "largest figures, $f: rc $rc" "$T/err"
+	fi
+done
+[ $bad -eq 0 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/plan.json" 2> "$T/err" &&
+	ok "every figure at its largest: table, CSV and JSON hold no inf or nan, the JSON parses" ||
+	no "largest figures" "$T/err"
+
 # --- a run records last: an output that cannot be written records nothing ---
 DB="$T/state.db"
 refused "place --commit --output into a missing folder" "no folder" \

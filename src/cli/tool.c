@@ -120,6 +120,11 @@ const char *tool_fmt(char *buf, size_t len, double v, int dec)
 
 	if (fabs(v) < 0.5 * pow(10, -dec))
 		v = 0; /* no "-0.00" */
+	if (!isfinite(v) || fabs(v) >= 1e15) {
+		/* past a thousand trillion the digits mean nothing: 6 of them */
+		snprintf(buf, len, "%.6g", v);
+		return buf;
+	}
 	snprintf(raw, sizeof raw, "%.*f", dec, v);
 	neg = raw[0] == '-';
 	p = raw + neg;

@@ -44,11 +44,20 @@ void ewc__strip_nl(char *s);
 char *ewc__asprintf(const char *fmt, ...) EWC__PRINTF(1, 2);
 
 /* Value ranges of input fields, shared by the XML and CSV readers. */
-typedef enum { EWC__R_ANY, EWC__R_GE0, EWC__R_GT0, EWC__R_01, EWC__R_GE1 } ewc__range;
-/* 1 when v is finite and within r. */
+typedef enum { EWC__R_ANY, EWC__R_GE0, EWC__R_GT0, EWC__R_01, EWC__R_GE1, EWC__R_PERF } ewc__range;
+/* No figure of an input is larger than this in magnitude: the products of
+ * the cost model (GPUs x hours x watts x PUE x grid factor x price ...)
+ * and their sums over a million jobs then stay far inside a double, so no
+ * output can hold inf or nan. A perf figure is between 1e-6 and 1e6, so
+ * that a ratio of two stays within 1e12. */
+#define EWC__FIGURE_MAX 1e12
+/* 1 when v is finite, at most EWC__FIGURE_MAX in magnitude and within r. */
 int ewc__in_range(double v, ewc__range r);
 /* The range as messages say it: ">= 0", "between 0 and 1". */
 const char *ewc__range_text(ewc__range r);
+/* What a message says v must be: the range, or for a figure past
+ * EWC__FIGURE_MAX "at most 1e+12 (...)". */
+const char *ewc__range_why(double v, ewc__range r);
 
 /* Strict number parsing: the whole string, finite. 0 on success. */
 int ewc__parse_double(const char *s, double *out);

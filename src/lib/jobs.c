@@ -192,7 +192,7 @@ static void check_num(ewc__diag *d, const char *where, const char *const *raw, i
 		return;
 	show(shown, sizeof shown, raw ? raw[c] : NULL, v);
 	ewc__diag_add(d, "%s: %s: must be a number %s, got %s", where, col_name[c],
-	              ewc__range_text(r), shown);
+	              ewc__range_why(v, r), shown);
 }
 
 /* The next '|'-separated name of *p into buf: 1 with a name, 0 at the end

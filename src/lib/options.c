@@ -84,8 +84,9 @@ int ewc__check_options(const ewc_place_options *opts, const char *who)
 	    opts->carbon_basis != EWC_BASIS_LOCATION)
 		return ewc__seterr(EWC_EINVAL, "%s: unknown carbon basis %d", who,
 		                   (int)opts->carbon_basis);
-	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0))
-		return ewc__seterr(EWC_EINVAL, "carbon price must be a number >= 0");
+	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0 &&
+	      opts->carbon_price <= EWC__FIGURE_MAX))
+		return ewc__seterr(EWC_EINVAL, "carbon price must be a number from 0 to 1e+12");
 	if (opts->version >= 3) {
 		/* negative: not set; NaN is a mistake, not "unset" */
 		if (isnan(opts->carbon_budget_kg) || opts->carbon_budget_kg == HUGE_VAL)

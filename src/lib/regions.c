@@ -221,7 +221,7 @@ static void load_catalog(loader *L, const doc *dc)
 			ok = 0;
 		}
 		ok &= attr_num(L, dc, n, "watts", 1, EWC__R_GT0, &g.watts);
-		ok &= attr_num(L, dc, n, "perf", 1, EWC__R_GT0, &g.perf);
+		ok &= attr_num(L, dc, n, "perf", 1, EWC__R_PERF, &g.perf);
 		char *dom = attr(L, dc, n, "domestic", 0);
 		if (dom && strcmp(dom, "true") && strcmp(dom, "false")) {
 			ewc__diag_add(&L->d, "%s:%ld: gpu@domestic: must be true or false, got \"%s\"",
@@ -287,8 +287,8 @@ static void load_region_gpu(loader *L, const doc *dc, xmlNodePtr n, ewc__region 
 	char *fv = attr(L, dc, n, "free", 1);
 	if (fv) {
 		long x;
-		if (ewc__parse_long(fv, &x) != 0 || x < 0) {
-			ewc__diag_add(&L->d, "%s:%ld: gpu@free: must be an integer >= 0, got \"%s\"",
+		if (ewc__parse_long(fv, &x) != 0 || x < 0 || (double)x > EWC__FIGURE_MAX) {
+			ewc__diag_add(&L->d, "%s:%ld: gpu@free: must be an integer from 0 to 1e+12, got \"%s\"",
 			              dc->name, xmlGetLineNo(n), fv);
 			ok = 0;
 		} else {

@@ -165,10 +165,10 @@ static int world_set(ewc__world *w, const char *setting)
 				break;
 			}
 			if (apply_op(op, v, t.d ? *t.d : (double)*t.l, &nv) != 0 ||
-			    !ewc__in_range(nv, t.range) || (t.l && (nv != floor(nv) || nv > 1e15))) {
+			    !ewc__in_range(nv, t.range) || (t.l && nv != floor(nv))) {
 				rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": %s of %s would be %.10g; it "
 				                 "must be %s%s", setting, t.what, R->id, nv,
-				                 ewc__range_text(t.range), t.l ? " and whole" : "");
+				                 ewc__range_why(nv, t.range), t.l ? " and whole" : "");
 				break;
 			}
 			if (pass == 1) {

@@ -161,9 +161,10 @@ int ewc__diag_finish(ewc__diag *d, int code)
 
 int ewc__in_range(double v, ewc__range r)
 {
-	if (!isfinite(v))
+	if (!isfinite(v) || fabs(v) > EWC__FIGURE_MAX)
 		return 0;
 	switch (r) {
+	case EWC__R_PERF: return v >= 1e-6 && v <= 1e6;
 	case EWC__R_GE0: return v >= 0;
 	case EWC__R_GT0: return v > 0;
 	case EWC__R_01: return v >= 0 && v <= 1;
@@ -179,8 +180,16 @@ const char *ewc__range_text(ewc__range r)
 	case EWC__R_GT0: return "> 0";
 	case EWC__R_01: return "between 0 and 1";
 	case EWC__R_GE1: return ">= 1";
+	case EWC__R_PERF: return "between 1e-06 and 1e+06";
 	default: return "";
 	}
+}
+
+const char *ewc__range_why(double v, ewc__range r)
+{
+	if (isfinite(v) && fabs(v) > EWC__FIGURE_MAX && r != EWC__R_PERF)
+		return "at most 1e+12 in size (a larger figure would overflow the cost model)";
+	return ewc__range_text(r);
 }
 
 int ewc__parse_double(const char *s, double *out)

@@ -142,7 +142,7 @@ int ewc__xml_attr_num(ewc__diag *d, const char *file, xmlNodePtr n, const char *
 		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
 	else if (!ewc__in_range(x, r))
 		ewc__diag_add(d, "%s:%ld: %s@%s: must be %s, got \"%s\"", file,
-		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_text(r), v);
+		              xmlGetLineNo(n), (const char *)n->name, name, ewc__range_why(x, r), v);
 	else {
 		*out = x;
 		ok = 1;
