@@ -119,6 +119,26 @@ done
 	ok "every figure at its largest: table, CSV and JSON hold no inf or nan, the JSON parses" ||
 	no "largest figures" "$T/err"
 
+# --- text from inputs reaches a terminal with its control bytes escaped -----
+printf 'id,kind,gpu_type,gpus,hours,origin,slo_ms,data_gb\n"a\033[2Jb\007",train,A100,8,100,city,,0\nbig,train,X2,99,10,city,,0\n' > "$T/esc.csv"
+bad=
+for f in table csv; do
+	"$EWC" place $SR --jobs "$T/esc.csv" --format $f > "$T/esc-out.$f" 2> "$T/err"
+done
+"$EWC" explain $SR --jobs "$T/esc.csv" --job "$(printf 'a\033[2Jb\007')" > "$T/esc.explain" 2>&1
+if grep -q "$(printf '\033')" "$T/esc-out.table" "$T/esc.explain" ||
+	grep -q "$(printf '\007')" "$T/esc-out.table" "$T/esc.explain"; then
+	no "a job id's ESC and BEL reached the table or explain"
+elif grep -Fq 'a\x1b[2Jb\x07' "$T/esc-out.table" && grep -Fq 'job a\x1b[2Jb\x07: train' "$T/esc.explain"; then
+	ok "a job id's ESC and BEL are shown as \\x1b and \\x07 in the table and explain"
+else no "escaped job id" "$T/esc-out.table"; fi
+grep -q "$(printf '\033')" "$T/esc-out.csv" && ok "CSV keeps the id's bytes (it is data, quoted)" ||
+	no "CSV changed the id" "$T/esc-out.csv"
+printf 'id,kind,gpu_type,gpus,hours,origin\n"x\033[31m",train,A100,0,1,city\n' > "$T/esc2.csv"
+"$EWC" place $SR --jobs "$T/esc2.csv" > /dev/null 2> "$T/err"
+! grep -q "$(printf '\033')" "$T/err" && ok "error messages escape control bytes too" ||
+	no "an error message carried ESC" "$T/err"
+
 # --- a run records last: an output that cannot be written records nothing ---
 DB="$T/state.db"
 refused "place --commit --output into a missing folder" "no folder" \

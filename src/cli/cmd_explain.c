@@ -45,6 +45,7 @@ int cmd_explain(int argc, char **argv)
 	const char *unit;
 	size_t job, nopt;
 	row *rows;
+	tool_buf ob;
 	int rc;
 
 	rc = args_parse("explain", ARGS_EXPLAIN, cmd_explain_help, argc, argv, &a);
@@ -68,22 +69,27 @@ int cmd_explain(int argc, char **argv)
 		ewc_plan_option(plan, job, k, &rows[k].o);
 	}
 	qsort(rows, nopt, sizeof *rows, cmp_rows);
+	if (tool_buf_open(&ob) != 0) {
+		rc = EXIT_ERR;
+		free(rows);
+		goto out;
+	}
 
 	{
 		ewc_job j = EWC_JOB_INIT;
 		ewc_jobs_get(jobs, job, &j);
-		printf("job %s: %s, %ld x %s for %s h (on %.*s), origin %s", j.id,
+		fprintf(ob.f, "job %s: %s, %ld x %s for %s h (on %.*s), origin %s", j.id,
 		       ewc_kind_name(j.kind), j.gpus, j.gpu_type,
 		       tool_fmt(n1, sizeof n1, j.hours, 1), (int)strcspn(j.gpu_type, "|"),
 		       j.gpu_type, j.origin);
 		if (j.kind == EWC_KIND_INFER)
-			printf(", SLO %g ms", j.slo_ms);
+			fprintf(ob.f, ", SLO %g ms", j.slo_ms);
 		if (j.data_gb > 0)
-			printf(", %s GB of data", tool_fmt(n2, sizeof n2, j.data_gb, 0));
-		printf("\n");
+			fprintf(ob.f, ", %s GB of data", tool_fmt(n2, sizeof n2, j.data_gb, 0));
+		fprintf(ob.f, "\n");
 	}
 	if (as.region)
-		printf("chosen: %s (%s) %s, %ld GPUs for %s h, cost %s CNY, carbon %s kg market-based, "
+		fprintf(ob.f, "chosen: %s (%s) %s, %ld GPUs for %s h, cost %s CNY, carbon %s kg market-based, "
 		       "%s kg location-based, objective %s %s\n", as.region,
 		       ewc_zone_name(as.zone), as.gpu_type, as.gpus, tool_fmt(n4, sizeof n4, as.hours, 1),
 		       tool_fmt(n1, sizeof n1, as.cost_cny, 2),
@@ -91,11 +97,11 @@ int cmd_explain(int argc, char **argv)
 		       tool_fmt(n5, sizeof n5, as.carbon_location_kg, 1),
 		       tool_fmt(n3, sizeof n3, as.objective, 2), unit);
 	else
-		printf("unplaced: %s\n", as.reason);
-	printf("near-origin plan: %s%s%s\n\n", as.baseline_region ? as.baseline_region : "(unplaced)",
+		fprintf(ob.f, "unplaced: %s\n", as.reason);
+	fprintf(ob.f, "near-origin plan: %s%s%s\n\n", as.baseline_region ? as.baseline_region : "(unplaced)",
 	       as.baseline_gpu_type ? " " : "", as.baseline_gpu_type ? as.baseline_gpu_type : "");
 
-	printf("   %-20s %-4s %-5s %7s %5s %9s %14s %12s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
+	fprintf(ob.f, "   %-20s %-4s %-5s %7s %5s %9s %14s %12s %12s %12s %14s\n", "REGION", "ZONE", "TYPE",
 	       "LAT MS", "GPUS", "HOURS", "COST CNY", "TRANSFER", "MARKET KG", "LOCATION KG", "OBJECTIVE");
 	for (size_t k = 0; k < nopt; k++) {
 		const ewc_option *o = &rows[k].o;
@@ -106,7 +112,7 @@ int cmd_explain(int argc, char **argv)
 			snprintf(lat, sizeof lat, "-");
 		if (!o->eligible)
 			continue;
-		printf("%c%c %-20s %-4s %-5s %7s %5ld %9s %14s %12s %12s %12s %14s\n",
+		fprintf(ob.f, "%c%c %-20s %-4s %-5s %7s %5ld %9s %14s %12s %12s %12s %14s\n",
 		       o->chosen ? '*' : ' ', o->baseline ? 'b' : ' ', o->region, ewc_zone_name(o->zone),
 		       o->gpu_type, lat, o->gpus, tool_fmt(n1, sizeof n1, o->hours, 1), tool_fmt(n2, sizeof n2, o->cost_cny, 2),
 		       tool_fmt(n3, sizeof n3, o->transfer_cny, 2),
@@ -114,12 +120,16 @@ int cmd_explain(int argc, char **argv)
 		       tool_fmt(n6, sizeof n6, o->carbon_location_kg, 1),
 		       tool_fmt(n5, sizeof n5, o->objective, 2));
 	}
-	printf("\nexcluded:\n");
+	fprintf(ob.f, "\nexcluded:\n");
 	for (size_t k = 0; k < nopt; k++)
 		if (!rows[k].o.eligible)
-			printf("   %-20s %-4s %-5s %s\n", rows[k].o.region, ewc_zone_name(rows[k].o.zone),
+			fprintf(ob.f, "   %-20s %-4s %-5s %s\n", rows[k].o.region, ewc_zone_name(rows[k].o.zone),
 			       rows[k].o.gpu_type, rows[k].o.reason);
-	printf("\n* chosen by the plan, b chosen by the near-origin plan; objective in %s.\n", unit);
+	fprintf(ob.f, "\n* chosen by the plan, b chosen by the near-origin plan; objective in %s.\n", unit);
+	/* for people: a job id's control bytes are escaped */
+	if (tool_buf_close(&ob) != 0 || tool_write_text(NULL, ob.data, ob.len) != 0)
+		rc = EXIT_ERR;
+	free(ob.data);
 	free(rows);
 out:
 	ewc_plan_free(plan);

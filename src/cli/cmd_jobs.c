@@ -107,7 +107,7 @@ static int print_job(void *user, const ewc_db_job *j)
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 			tool_csv_field(p->f, v[i], i + 1 == sizeof v / sizeof v[0]);
 	} else {
-		fprintf(p->f, "%-24s %-5s %-8s %-24s %5s x %-10s %9s h  %s\n", j->id,
+		fprintf(p->f, "%-24s %-5s %-8s %-24s %5s x %-10s %9s h  %s\n", tool_safe(j->id),
 		        ewc_kind_name(j->kind), state,
 		        j->region ? j->region : "-", gpus, j->placed_type ? j->placed_type : j->gpu_type,
 		        hours, j->started_at ? j->started_at : (j->finished_at ? j->finished_at : "-"));

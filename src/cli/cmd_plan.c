@@ -55,7 +55,10 @@ const char cmd_whatif_help[] =
 /* Write the text in b to --output (or stdout); frees b. */
 static int emit(const cmd_args *a, tool_buf *b)
 {
-	int rc = tool_buf_close(b) != 0 || tool_write(a->output, b->data, b->len) != 0;
+	/* tables are for people (control bytes escaped), CSV for programs */
+	int rc = tool_buf_close(b) != 0 ||
+	         (strcmp(a->format, "csv") == 0 ? tool_write(a->output, b->data, b->len)
+	                                        : tool_write_text(a->output, b->data, b->len)) != 0;
 	free(b->data);
 	return rc ? EXIT_ERR : EXIT_OK;
 }

@@ -249,8 +249,18 @@ static int render(const cmd_args *a, const ewc_rebalance *rb, const ewc_rebalanc
 		print_table(out.f, rb, s);
 	if (tool_buf_close(&out) != 0)
 		return -1;
-	*data = out.data;
-	*len = out.len;
+	if (strcmp(a->format, "csv") == 0) {
+		*data = out.data;
+		*len = out.len;
+		return 0;
+	}
+	/* a table is for people: job ids with control bytes are escaped */
+	*data = tool_escape(out.data, out.len, len);
+	free(out.data);
+	if (!*data) {
+		tool_error("out of memory");
+		return -1;
+	}
 	return 0;
 }
 

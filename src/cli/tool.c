@@ -19,14 +19,79 @@
 #define EWC_REGIONS_DIR "regions"
 #endif
 
+static int is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+}
+
+char *tool_escape(const char *data, size_t len, size_t *outlen)
+{
+	size_t n = 0, w = 0;
+	char *out;
+
+	for (size_t i = 0; i < len; i++)
+		n += is_control((unsigned char)data[i]) ? 4 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (is_control(c)) {
+			snprintf(out + w, 5, "\\x%02x", c);
+			w += 4;
+		} else {
+			out[w++] = (char)c;
+		}
+	}
+	out[w] = '\0';
+	*outlen = w;
+	return out;
+}
+
+const char *tool_safe(const char *s)
+{
+	/* a few at a time, for one line of output */
+	static char ring[8][512];
+	static unsigned next;
+	size_t w = 0;
+	char *b;
+	int any = 0;
+
+	if (!s)
+		return s;
+	for (const char *p = s; *p; p++)
+		any |= is_control((unsigned char)*p) || *p == '\n';
+	if (!any)
+		return s;
+	b = ring[next++ % 8];
+	for (const char *p = s; *p && w + 5 < sizeof ring[0]; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (is_control(c) || c == '\n') {
+			snprintf(b + w, 5, "\\x%02x", c);
+			w += 4;
+		} else {
+			b[w++] = (char)c;
+		}
+	}
+	b[w] = '\0';
+	return b;
+}
+
 static void print_prefixed(const char *msg)
 {
 	const char *p = msg;
 
+	/* text from inputs (a job's id) reaches the terminal with its
+	 * control bytes escaped: no ESC sequence runs from a message */
 	while (*p) {
 		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		fprintf(stderr, "ewc: %.*s\n", (int)n, p);
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), m;
+		char *safe = tool_escape(p, n, &m);
+		if (safe)
+			fprintf(stderr, "ewc: %s\n", safe);
+		else
+			fprintf(stderr, "ewc: out of memory\n");
+		free(safe);
 		p += n + (nl ? 1 : 0);
 	}
 }
@@ -315,6 +380,21 @@ int tool_write(const char *path, const char *data, size_t len)
 	if (tool_stage(&st, path, data, len) != 0)
 		return -1;
 	return tool_stage_finish(&st);
+}
+
+int tool_write_text(const char *path, const char *data, size_t len)
+{
+	size_t n;
+	char *safe = tool_escape(data, len, &n);
+	int rc;
+
+	if (!safe) {
+		tool_error("out of memory");
+		return -1;
+	}
+	rc = tool_write(path, safe, n);
+	free(safe);
+	return rc;
 }
 
 int tool_buf_open(tool_buf *b)

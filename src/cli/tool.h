@@ -81,6 +81,14 @@ typedef struct tool_staged {
 int tool_stage(tool_staged *st, const char *path, const char *data, size_t len);
 int tool_stage_finish(tool_staged *st);
 void tool_stage_abort(tool_staged *st);
+/* Text for people: control bytes (all below 0x20 but newline and tab, and
+ * 0x7f) as \xHH, so that text from inputs (job ids) cannot drive a
+ * terminal. tool_escape() returns a malloc'd copy (NULL: out of memory);
+ * tool_safe() one string for one line of output (a static buffer, newline
+ * escaped too); tool_write_text() is tool_write() of the escaped text. */
+char *tool_escape(const char *data, size_t len, size_t *outlen);
+const char *tool_safe(const char *s);
+int tool_write_text(const char *path, const char *data, size_t len);
 /* Whether two paths name one file (neither "-"). */
 int tool_same_file(const char *a, const char *b);
 int tool_buf_open(tool_buf *b);
