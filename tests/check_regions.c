@@ -177,6 +177,52 @@ START_TEST(test_duplicates_across_files)
 }
 END_TEST
 
+/* Many regions, through the name index: a duplicate far down is found and
+ * named with its first place; every id and site resolves to its own. */
+START_TEST(test_many_regions)
+{
+	enum { N = 5000 };
+	size_t cap = (size_t)N * 260 + 64, n = 0;
+	char *xml = malloc(cap);
+	ewc_ctx *ctx;
+
+	ck_assert_ptr_nonnull(xml);
+	n += (size_t)snprintf(xml + n, cap - n, "<regions>\n");
+	for (int i = 0; i < N; i++)
+		n += (size_t)snprintf(xml + n, cap - n,
+		                      "<region id=\"r%d\" zone=\"west\"><power price=\"0.3\" "
+		                      "green-share=\"0\" grid-factor=\"0.5\" pue=\"1.2\"/>"
+		                      "<gpu type=\"A100\" free=\"%d\" price=\"10\"/>"
+		                      "<link site=\"s%d\" latency-ms=\"2\" price-per-gb=\"0\"/></region>\n",
+		                      i, i, i % 97);
+	snprintf(xml + n, cap - n, "</regions>\n");
+	ck_assert_int_eq(ewc_ctx_new(&ctx), 0);
+	ck_assert_int_eq(t_load(ctx, T_CATALOG, xml), 0);
+	{
+		/* region r4321 has 4321 free A100: found by its id */
+		long fr = -1;
+		ck_assert_int_eq(ewc_ctx_available(ctx, "r4321", "A100", &fr), 0);
+		ck_assert_int_eq(fr, 4321);
+		ck_assert_int_ne(ewc_ctx_available(ctx, "r5000", "A100", &fr), 0);
+	}
+	ewc_ctx_free(ctx);
+	/* the same list with r17 again at the end */
+	snprintf(xml + n, cap - n,
+	         "<region id=\"r17\" zone=\"west\"><power price=\"0.3\" green-share=\"0\" "
+	         "grid-factor=\"0.5\" pue=\"1.2\"/></region>\n</regions>\n");
+	ck_assert_int_eq(ewc_ctx_new(&ctx), 0);
+	ck_assert_int_eq(t_load(ctx, T_CATALOG, xml), EWC_EINPUT);
+	{
+		char want[128];
+		snprintf(want, sizeof want,
+		         "t.xml:%d: region@id: duplicate id \"r17\" (first at t.xml:19)", N + 2);
+		ck_assert_str_eq(ewc_errmsg(), want);
+	}
+	ewc_ctx_free(ctx);
+	free(xml);
+}
+END_TEST
+
 START_TEST(test_not_xml_and_doctype)
 {
 	ewc_ctx *ctx;
@@ -279,6 +325,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bad_free);
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_duplicates_across_files);
+	tcase_add_test(tc, test_many_regions);
 	tcase_add_test(tc, test_not_xml_and_doctype);
 	tcase_add_test(tc, test_catalog_errors);
 	tcase_add_test(tc, test_failed_load_keeps_state);

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ void ewc__world_free(ewc__world *w)
 	for (size_t i = 0; i < w->nsites; i++)
 		free(w->sites[i]);
 	free(w->sites);
+	free(w->region_ix.slot);
+	free(w->site_ix.slot);
 	memset(w, 0, sizeof *w);
 }
 
@@ -64,6 +67,12 @@ int ewc__world_copy(ewc__world *dst, const ewc__world *src)
 		if (a->nlinks)
 			memcpy(b->links, a->links, a->nlinks * sizeof *b->links);
 	}
+	dst->capregions = dst->nregions;
+	dst->capsites = dst->nsites;
+	if (dst->nregions)
+		ewc__world_index_region(dst, dst->nregions - 1);
+	if (dst->nsites)
+		ewc__world_index_site(dst, dst->nsites - 1);
 	return 0;
 oom:
 	ewc__world_free(dst);
@@ -78,8 +87,80 @@ int ewc__gpu_find(const ewc__world *w, const char *type)
 	return -1;
 }
 
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static const char *region_id_at(const void *set, size_t i)
+{
+	return ((const ewc__world *)set)->regions[i].id;
+}
+
+static const char *site_at(const void *set, size_t i)
+{
+	return ((const ewc__world *)set)->sites[i];
+}
+
+static long index_find(const ewc__index *x, const char *(*at)(const void *, size_t),
+                       const void *set, const char *key)
+{
+	for (size_t k = (size_t)name_hash(key) & (x->cap - 1); x->slot[k];
+	     k = (k + 1) & (x->cap - 1))
+		if (strcmp(at(set, x->slot[k] - 1), key) == 0)
+			return (long)(x->slot[k] - 1);
+	return -1;
+}
+
+static void index_put(ewc__index *x, const char *(*at)(const void *, size_t), const void *set,
+                      size_t i)
+{
+	size_t k = (size_t)name_hash(at(set, i)) & (x->cap - 1);
+	while (x->slot[k])
+		k = (k + 1) & (x->cap - 1);
+	x->slot[k] = i + 1;
+	x->n++;
+}
+
+/* Add entry i (entries 0 .. i-1 are in already, or the index is rebuilt
+ * over 0 .. i); drop the index when memory runs out. */
+static void index_add(ewc__index *x, const char *(*at)(const void *, size_t), const void *set,
+                      size_t i)
+{
+	if (x->n != i || 2 * (i + 1) > x->cap) {
+		size_t cap = 16;
+		while (cap < 4 * (i + 1))
+			cap *= 2;
+		size_t *slot = calloc(cap, sizeof *slot);
+		free(x->slot);
+		x->slot = slot;
+		x->cap = slot ? cap : 0;
+		x->n = 0;
+		if (!slot)
+			return;
+		for (size_t k = 0; k < i; k++)
+			index_put(x, at, set, k);
+	}
+	index_put(x, at, set, i);
+}
+
+void ewc__world_index_region(ewc__world *w, size_t i)
+{
+	index_add(&w->region_ix, region_id_at, w, i);
+}
+
+void ewc__world_index_site(ewc__world *w, size_t i)
+{
+	index_add(&w->site_ix, site_at, w, i);
+}
+
 int ewc__region_find(const ewc__world *w, const char *id)
 {
+	if (w->region_ix.cap && w->region_ix.n == w->nregions)
+		return (int)index_find(&w->region_ix, region_id_at, w, id);
 	for (size_t i = 0; i < w->nregions; i++)
 		if (strcmp(w->regions[i].id, id) == 0)
 			return (int)i;
@@ -88,21 +169,14 @@ int ewc__region_find(const ewc__world *w, const char *id)
 
 int ewc__site_find(const ewc__world *w, const char *site)
 {
+	if (w->site_ix.cap && w->site_ix.n == w->nsites)
+		return (int)index_find(&w->site_ix, site_at, w, site);
 	for (size_t i = 0; i < w->nsites; i++)
 		if (strcmp(w->sites[i], site) == 0)
 			return (int)i;
 	return -1;
 }
 
-static const char *site_at(const void *set, size_t i)
-{
-	return ((const ewc__world *)set)->sites[i];
-}
-
-static const char *region_at(const void *set, size_t i)
-{
-	return ((const ewc__world *)set)->regions[i].id;
-}
 
 static const char *gpu_at(const void *set, size_t i)
 {
@@ -116,7 +190,7 @@ const char *ewc__suggest_site(const ewc__world *w, const char *name, char *buf, 
 
 const char *ewc__suggest_region(const ewc__world *w, const char *name, char *buf, size_t len)
 {
-	return ewc__suggest(name, region_at, w, w->nregions, buf, len);
+	return ewc__suggest(name, region_id_at, w, w->nregions, buf, len);
 }
 
 const char *ewc__suggest_gpu(const ewc__world *w, const char *name, char *buf, size_t len)

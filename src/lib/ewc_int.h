@@ -139,14 +139,30 @@ typedef struct ewc__region {
 
 /* Everything loaded by one ewc_ctx_load_regions() call; swapped into the
  * context whole. */
+/* Names -> index, by open addressing over a string hash: slot holds the
+ * index + 1, 0 is empty; cap is 0 (no index: look up linearly) or a power
+ * of two kept over half free. */
+typedef struct ewc__index {
+	size_t *slot;
+	size_t cap, n;
+} ewc__index;
+
 typedef struct ewc__world {
 	ewc__gpu *gpus;
 	size_t ngpus;
 	ewc__region *regions;
-	size_t nregions;
+	size_t nregions, capregions;
 	char **sites;
-	size_t nsites;
+	size_t nsites, capsites;
+	/* over regions[].id and sites[]: loading and lookups stay linear in
+	 * the number of regions (a million regions load in seconds) */
+	ewc__index region_ix, site_ix;
 } ewc__world;
+
+/* Index entry i of w's regions (or sites): after appending it. On failure
+ * (out of memory) the index is dropped and lookups fall back to a scan. */
+void ewc__world_index_region(ewc__world *w, size_t i);
+void ewc__world_index_site(ewc__world *w, size_t i);
 
 /* One GPU reservation made by ewc_place_one() or ewc_plan_commit(). */
 typedef struct ewc__resv {

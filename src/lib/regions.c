@@ -254,13 +254,18 @@ static int intern_site(loader *L, const char *s)
 
 	if (i >= 0)
 		return i;
-	v = realloc(L->w.sites, (L->w.nsites + 1) * sizeof *v);
-	if (!v)
+	if (L->w.nsites == L->w.capsites) {
+		size_t nc = L->w.capsites ? 2 * L->w.capsites : 16;
+		v = realloc(L->w.sites, nc * sizeof *v);
+		if (!v)
+			return -1;
+		L->w.sites = v;
+		L->w.capsites = nc;
+	}
+	L->w.sites[L->w.nsites] = ewc__strdup(s);
+	if (!L->w.sites[L->w.nsites])
 		return -1;
-	L->w.sites = v;
-	v[L->w.nsites] = ewc__strdup(s);
-	if (!v[L->w.nsites])
-		return -1;
+	ewc__world_index_site(&L->w, L->w.nsites);
 	return (int)L->w.nsites++;
 }
 
@@ -424,13 +429,22 @@ static void load_region(loader *L, const doc *dc, xmlNodePtr n)
 		              r.line, r.id ? r.id : "");
 
 	if (L->d.n + L->d.dropped == before && !L->d.oom) {
-		ewc__region *v = realloc(L->w.regions, (L->w.nregions + 1) * sizeof *v);
+		ewc__region *v = L->w.regions;
+		if (L->w.nregions == L->w.capregions) {
+			size_t nc = L->w.capregions ? 2 * L->w.capregions : 16;
+			v = realloc(L->w.regions, nc * sizeof *v);
+			if (v) {
+				L->w.regions = v;
+				L->w.capregions = nc;
+			}
+		}
 		if (!v) {
 			L->d.oom = 1;
 			free_region(&r);
 		} else {
-			L->w.regions = v;
-			L->w.regions[L->w.nregions++] = r;
+			L->w.regions[L->w.nregions] = r;
+			ewc__world_index_region(&L->w, L->w.nregions);
+			L->w.nregions++;
 		}
 	} else {
 		free_region(&r);
