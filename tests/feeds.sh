@@ -220,6 +220,31 @@ if [ $rc -eq 0 ] && grep -q "^free  *updated" "$T/out" &&
 	ok "a token: sent in its header, not in the database or the output"
 else no "token: rc $rc" "$T/out"; fi
 
+# a token never leaves the feed's host: a second server on another port
+# (another origin) gets the redirected request without it; a redirect on
+# the feed's own host keeps it
+"$top_builddir/tests/httpd" "$F" "$T/port2" "$T/http2.log" &
+httpd2=$!
+trap 'kill $httpd $httpd2 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s "$T/port2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+port2=$(cat "$T/port2" 2> /dev/null)
+feeds "free|/redirect/$port2/auth/inventory.xml|ewc|token-env=\"EWC_TEST_TOKEN\" token-header=\"auth-token\" retries=\"0\""
+EWC_TEST_TOKEN=secret "$EWC" regions sync --feeds "$T/feeds.xml" --db "$DB" $R $NOW > "$T/out" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "^GET /redirect/$port2/auth/inventory.xml auth$" "$T/http.log" &&
+	grep -q "^GET /auth/inventory.xml$" "$T/http2.log" && ! grep -q " auth$" "$T/http2.log"; then
+	ok "a redirect to another host (port): the token header is not sent there (HTTP 401)"
+else no "cross-origin redirect: rc $rc" "$T/out"; cat "$T/http2.log"; fi
+feeds "free|/redirect/$port/auth/inventory.xml|ewc|token-env=\"EWC_TEST_TOKEN\" token-header=\"auth-token\""
+EWC_TEST_TOKEN=secret "$EWC" regions sync --feeds "$T/feeds.xml" --db "$DB" $R $NOW > "$T/out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c "^GET /auth/inventory.xml auth$" "$T/http.log")" -ge 2 ]; then
+	ok "a redirect on the feed's own host keeps the token"
+else no "same-origin redirect: rc $rc" "$T/out"; fi
+kill $httpd2 2> /dev/null
+wait $httpd2 2> /dev/null
+
 # the feeds file: plain http only with insecure-http="loopback" and a loopback host
 printf '<feeds>\n<feed name="x" url="http://127.0.0.1:%s/ok/cfe.csv" format="google-cfe" map="%s/cfe-map.csv"/>\n</feeds>\n' "$port" "$F" > "$T/feeds.xml"
 lines=$(wc -l < "$T/http.log")

@@ -11,6 +11,8 @@
  *   /big/N            N bytes of "x" with a Content-Length
  *   /bigchunked/N     N bytes of "x", chunked (no length known in advance)
  *   /auth/NAME        200 when "auth-token: secret" was sent, else 401
+ *   /redirect/PORT/REST  302 to http://127.0.0.1:PORT/REST (another server,
+ *                     or this one)
  *
  * Usage: httpd DIR PORTFILE LOGFILE. It writes the port it listens on to
  * PORTFILE once ready, one line per request to LOGFILE ("GET /path", and
@@ -166,6 +168,14 @@ static void serve(int fd)
 	}
 	if (strncmp(path, "/flaky/", 7) == 0 && first_time(path)) {
 		reply(fd, 500, NULL, "oops\n", 5, 5);
+		return;
+	}
+	if (strncmp(path, "/redirect/", 10) == 0) {
+		char loc[700];
+		const char *rest = strchr(path + 10, '/');
+		snprintf(loc, sizeof loc, "Location: http://127.0.0.1:%.*s%s\r\n",
+		         rest ? (int)(rest - (path + 10)) : 0, path + 10, rest ? rest : "/");
+		reply(fd, 302, loc, NULL, 0, 0);
 		return;
 	}
 	if (strncmp(path, "/auth/", 6) == 0 && !auth) {

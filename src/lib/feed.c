@@ -297,6 +297,28 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
+/* 1 when two URLs have the same scheme, host and port: a token given for
+ * one is never sent to the other. */
+static int same_origin(const char *a, const char *b)
+{
+	static const CURLUPart part[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
+	CURLU *ua = curl_url(), *ub = curl_url();
+	int same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+	           curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+
+	for (size_t i = 0; same && i < sizeof part / sizeof part[0]; i++) {
+		char *x = NULL, *y = NULL;
+		same = curl_url_get(ua, part[i], &x, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+		       curl_url_get(ub, part[i], &y, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+		       strcasecmp(x, y) == 0;
+		curl_free(x);
+		curl_free(y);
+	}
+	curl_url_cleanup(ua);
+	curl_url_cleanup(ub);
+	return same;
+}
+
 /* Keep ETag and Last-Modified (of the final response). */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *user)
 {
@@ -331,17 +353,63 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user)
 
 typedef enum { GOT_BODY, GOT_NOT_MODIFIED, GOT_RETRY, GOT_FAIL } outcome;
 
-/* One attempt. */
+/* Redirects are followed here, not by libcurl: at most this many. */
+#define MAX_REDIRECTS 5
+
+/* One request of an attempt, to url: the token only when url has the
+ * feed's own origin (libcurl drops Authorization on a cross-host redirect
+ * but would send a custom token header along). */
+static CURLcode request(CURL *h, const feed *f, const char *url, const char *token,
+                        const ewc__feed_state *last, body *b, char *errbuf, int *conditional)
+{
+	struct curl_slist *hdr = NULL;
+	char line[HEADER_MAX + 64];
+	CURLcode rc;
+
+	b->len = 0;
+	b->over = 0;
+	b->etag[0] = b->last_modified[0] = '\0';
+	errbuf[0] = '\0';
+	if (token && same_origin(url, f->url)) {
+		if (f->token_header)
+			snprintf(line, sizeof line, "%s: %s", f->token_header, token);
+		else
+			snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(hdr, line);
+		memset(line, 0, sizeof line); /* no copy of the token left behind */
+	}
+	/* ask only for a copy newer than the stored one, from the same URL */
+	*conditional = 0;
+	if (last->url && strcmp(last->url, f->url) == 0) {
+		if (last->etag) {
+			snprintf(line, sizeof line, "If-None-Match: %s", last->etag);
+			hdr = curl_slist_append(hdr, line);
+			*conditional = 1;
+		}
+		if (last->last_modified) {
+			snprintf(line, sizeof line, "If-Modified-Since: %s", last->last_modified);
+			hdr = curl_slist_append(hdr, line);
+			*conditional = 1;
+		}
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdr); /* holds the token: libcurl's own copy */
+	return rc;
+}
+
+/* One attempt, with its redirects. */
 static outcome attempt(const feed *f, const ewc__feed_state *last, body *b, long *http,
                        char *why, size_t whylen)
 {
 	CURL *h = curl_easy_init();
-	struct curl_slist *hdr = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "", line[HEADER_MAX + 64];
+	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL;
 	const char *token = NULL;
 	outcome out;
 	CURLcode rc;
-	int conditional = 0;
+	int conditional = 0, hops = 0;
 
 	*http = 0;
 	b->len = 0;
@@ -363,31 +431,10 @@ static outcome attempt(const feed *f, const ewc__feed_state *last, body *b, long
 			curl_easy_cleanup(h);
 			return GOT_FAIL;
 		}
-		if (f->token_header)
-			snprintf(line, sizeof line, "%s: %s", f->token_header, token);
-		else
-			snprintf(line, sizeof line, "Authorization: Bearer %s", token);
-		hdr = curl_slist_append(hdr, line);
-		memset(line, 0, sizeof line); /* no copy of the token left behind */
 	}
-	/* ask only for a copy newer than the stored one, from the same URL */
-	if (last->url && strcmp(last->url, f->url) == 0) {
-		if (last->etag) {
-			snprintf(line, sizeof line, "If-None-Match: %s", last->etag);
-			hdr = curl_slist_append(hdr, line);
-			conditional = 1;
-		}
-		if (last->last_modified) {
-			snprintf(line, sizeof line, "If-Modified-Since: %s", last->last_modified);
-			hdr = curl_slist_append(hdr, line);
-			conditional = 1;
-		}
-	}
-	curl_easy_setopt(h, CURLOPT_URL, f->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ewc/" EWC_VERSION);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -398,23 +445,59 @@ static outcome attempt(const feed *f, const ewc__feed_state *last, body *b, long
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, f->loopback ? "http,https" : "https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 #else
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
 	                 f->loopback ? CURLPROTO_HTTP | CURLPROTO_HTTPS : CURLPROTO_HTTPS);
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, CURLPROTO_HTTPS);
 #endif
-	if (f->loopback) {
-		/* a test server: never through a proxy, never elsewhere */
+	/* redirects by hand, below: each target checked before it is asked */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (f->loopback) /* a test server: never through a proxy */
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	} else {
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	}
 
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http);
+	url = ewc__strdup(f->url);
+	if (!url) {
+		snprintf(why, whylen, "out of memory");
+		curl_easy_cleanup(h);
+		return GOT_FAIL;
+	}
+	for (;;) {
+		char *next = NULL;
+		rc = request(h, f, url, token, last, b, errbuf, &conditional);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http);
+		if (rc != CURLE_OK || !(*http == 301 || *http == 302 || *http == 303 ||
+		                        *http == 307 || *http == 308))
+			break;
+		curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next);
+		if (!next) {
+			snprintf(why, whylen, "HTTP %ld without a Location", *http);
+			free(url);
+			curl_easy_cleanup(h);
+			return GOT_FAIL;
+		}
+		if (++hops > MAX_REDIRECTS) {
+			snprintf(why, whylen, "more than %d redirects", MAX_REDIRECTS);
+			free(url);
+			curl_easy_cleanup(h);
+			return GOT_FAIL;
+		}
+		/* https only, or a loopback test server's own http */
+		if (strncasecmp(next, "https://", 8) != 0 &&
+		    !(f->loopback && strncasecmp(next, "http://", 7) == 0 && loopback_host(next))) {
+			snprintf(why, whylen, "redirected to %.200s: only https is followed", next);
+			free(url);
+			curl_easy_cleanup(h);
+			return GOT_FAIL;
+		}
+		char *n2 = ewc__strdup(next);
+		free(url);
+		url = n2;
+		if (!url) {
+			snprintf(why, whylen, "out of memory");
+			curl_easy_cleanup(h);
+			return GOT_FAIL;
+		}
+	}
+	free(url);
 	if (rc == CURLE_OK) {
 		if (*http == 200) {
 			out = GOT_BODY;
@@ -450,7 +533,6 @@ static outcome attempt(const feed *f, const ewc__feed_state *last, body *b, long
 			out = GOT_FAIL;
 		}
 	}
-	curl_slist_free_all(hdr); /* holds the token: libcurl's own copy */
 	curl_easy_cleanup(h);
 	return out;
 }
