@@ -168,6 +168,81 @@ START_TEST(test_held_transaction)
 }
 END_TEST
 
+/* The ledger: the region's 8 A100 were free as of 2026-11-21; A (6) is
+ * committed on the 22nd. A second plan for B (4) made without the ledger
+ * cannot commit (6 + 4 > 8); with it, B does not fit and C (2) does. */
+#define LEDGER_REGION(asof) \
+	"<regions as-of=\"" asof "\"><region id=\"r1\" zone=\"west\">" \
+	"<power price=\"0.3\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.2\"/>" \
+	"<gpu type=\"A100\" free=\"8\" price=\"10\"/>" \
+	"<link site=\"city\" latency-ms=\"2\" price-per-gb=\"0\"/></region></regions>"
+
+static ewc_plan *plan_of(ewc_ctx *ctx, const char *csv, ewc_jobs **jobs)
+{
+	ewc_plan *plan = NULL;
+	*jobs = t_jobs(ctx, csv);
+	ck_assert_int_eq(ewc_place(&plan, ctx, *jobs, NULL), 0);
+	return plan;
+}
+
+START_TEST(test_ledger)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, LEDGER_REGION("2026-11-21T00:00:00Z"));
+	ewc_jobs *ja, *jb, *jc;
+	ewc_plan *pa = plan_of(ctx, "id,kind,gpu_type,gpus,hours,origin\nA,train,A100,6,10,city\n", &ja);
+	ewc_plan *pb = plan_of(ctx, "id,kind,gpu_type,gpus,hours,origin\nB,train,A100,4,10,city\n", &jb);
+	ewc_plan *pc;
+	ewc_db *db = NULL;
+	ewc_assignment a = EWC_ASSIGNMENT_INIT;
+	long taken = -1, fr = 0;
+
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, pa, NOW, "t.xml", NULL), 0);
+	/* B was planned on 8 free: A holds 6 of them now */
+	ck_assert_int_eq(ewc_db_commit_plan(db, pb, NOW + 60, "t.xml", NULL), EWC_ECAPACITY);
+	{
+		char want[512];
+		snprintf(want, sizeof want, "%s: capacity: r1 A100 had 8 free as of "
+		         "2026-11-21T00:00:00Z; runs committed since hold 6 of them and this plan "
+		         "needs 4: nothing written (plan again: ewc place --db takes what runs hold "
+		         "into account)", t_path);
+		ck_assert_str_eq(ewc_errmsg(), want);
+	}
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 1);
+	/* with the ledger: 2 free; twice is the same as once */
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 6);
+	ck_assert_int_eq(ewc_ctx_available(ctx, "r1", "A100", &fr), 0);
+	ck_assert_int_eq(fr, 2);
+	pc = plan_of(ctx, "id,kind,gpu_type,gpus,hours,origin\nB2,train,A100,4,10,city\n"
+	                  "C,train,A100,2,10,city\n", &jc);
+	ck_assert_int_eq(ewc_plan_gpus_taken(pc), 6);
+	ewc_plan_assignment(pc, 0, &a);
+	ck_assert_ptr_null(a.region);
+	ewc_plan_assignment(pc, 1, &a);
+	ck_assert_str_eq(a.region, "r1");
+	ck_assert_int_eq(ewc_db_commit_plan(db, pc, NOW + 120, "t.xml", NULL), 0);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT sum(gpus) FROM placements"), 8);
+	ewc_plan_free(pa);
+	ewc_plan_free(pb);
+	ewc_plan_free(pc);
+	ewc_jobs_free(ja);
+	ewc_jobs_free(jb);
+	ewc_jobs_free(jc);
+	ewc_ctx_free(ctx);
+
+	/* figures taken after the runs: they know of them, nothing is taken */
+	ctx = t_ctx(T_CATALOG, LEDGER_REGION("2026-11-23T00:00:00Z"));
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 0);
+	ewc_ctx_free(ctx);
+	ewc_db_free(db);
+}
+END_TEST
+
 START_TEST(test_job_life)
 {
 	ewc_ctx *ctx;
@@ -269,6 +344,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_new_database);
 	tcase_add_test(tc, test_commit_plan);
 	tcase_add_test(tc, test_held_transaction);
+	tcase_add_test(tc, test_ledger);
 	tcase_add_test(tc, test_job_life);
 	tcase_add_test(tc, test_foreign_files);
 	suite_add_tcase(s, tc);

@@ -412,6 +412,38 @@ START_TEST(test_state_changed)
 }
 END_TEST
 
+/* The same when a job starts in between (a concurrent place --commit): the
+ * moves themselves still hold, the running set does not. */
+START_TEST(test_state_grew)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx, *c2;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(10, 0, 16), NOW + 10 * H, 0.2, -1);
+	ewc_jobs *jobs;
+	ewc_plan *plan;
+
+	c2 = t_ctx(T_CATALOG, regions(10, 8, 16));
+	jobs = t_jobs(c2, "id,kind,gpu_type,gpus,hours,origin\nC,train,A100,2,5,city\n");
+	ck_assert_int_eq(ewc_place(&plan, c2, jobs, NULL), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW + 10.5 * H, "c.xml", NULL), 0);
+	ck_assert_int_eq(ewc_db_commit_rebalance(db, rb, "x", NULL), EWC_EINPUT);
+	{
+		char want[512];
+		snprintf(want, sizeof want, "%s: job \"C\" started running after the rebalancing was "
+		         "planned: the state changed; nothing written (plan it again)", t_path);
+		ck_assert_str_eq(ewc_errmsg(), want);
+	}
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM moves"), 0);
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(c2);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
+	ewc_db_free(db);
+}
+END_TEST
+
 /* A job whose GPU type left the catalog is left out, not an error; a job
  * whose region is gone must move. */
 START_TEST(test_regions_changed)
@@ -504,6 +536,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_max_moves);
 	tcase_add_test(tc, test_three_nights);
 	tcase_add_test(tc, test_state_changed);
+	tcase_add_test(tc, test_state_grew);
 	tcase_add_test(tc, test_regions_changed);
 	tcase_add_test(tc, test_migrate_v1);
 	suite_add_tcase(s, tc);

@@ -139,6 +139,53 @@ printf 'id,kind,gpu_type,gpus,hours,origin\n"x\033[31m",train,A100,0,1,city\n' >
 ! grep -q "$(printf '\033')" "$T/err" && ok "error messages escape control bytes too" ||
 	no "an error message carried ESC" "$T/err"
 
+# --- the database is the capacity ledger, and writers wait for each other ---
+# 10 free A100 as of 2026-01-01; four writers at once, each committing one
+# job of 4 GPUs, on a fresh database, ten rounds: every run lands whole or
+# fails naming the capacity; never "database is locked", never more than 10
+# GPUs held, the database intact.
+cat > "$T/pool.xml" <<'XML'
+<regions as-of="2026-01-01T00:00:00Z">
+  <region id="r1" zone="west">
+    <power price="0.3" green-share="0" grid-factor="0.5" pue="1.2"/>
+    <gpu type="A100" free="10" price="10"/>
+    <link site="city" latency-ms="2" price-per-gb="0"/>
+  </region>
+</regions>
+XML
+bad=0 landed=0 refused=0
+round=0
+while [ $round -lt 10 ]; do
+	round=$((round + 1))
+	db="$T/race$round.db"
+	for w in 1 2 3 4; do
+		printf 'id,kind,gpu_type,gpus,hours,origin\nw%s,train,A100,4,10,city\n' "$w" > "$T/w$w.csv"
+	done
+	for w in 1 2 3 4; do
+		( "$EWC" place --regions "$S/gpus.xml" --regions "$T/pool.xml" --jobs "$T/w$w.csv" \
+			--commit --db "$db" --format csv > /dev/null 2> "$T/w$w.err"; echo $? > "$T/w$w.rc" ) &
+	done
+	wait
+	for w in 1 2 3 4; do
+		rc=$(cat "$T/w$w.rc")
+		if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then landed=$((landed + 1))
+		elif [ "$rc" = 1 ] && grep -q "capacity: r1 A100 had 10 free" "$T/w$w.err"; then
+			refused=$((refused + 1))
+		else bad=1; { echo "round $round writer $w: rc $rc"; cat "$T/w$w.err"; } >> "$T/race.log"; fi
+	done
+	held=$(sqlite3 "$db" "SELECT coalesce(sum(gpus), 0) FROM placements")
+	ok_db=$(sqlite3 "$db" "PRAGMA integrity_check")
+	runs=$(sqlite3 "$db" "SELECT count(*) FROM runs")
+	ok_rc=0
+	for w in 1 2 3 4; do rc=$(cat "$T/w$w.rc"); [ "$rc" = 0 ] || [ "$rc" = 3 ] && ok_rc=$((ok_rc + 1)); done
+	if [ "$held" -gt 10 ] || [ "$ok_db" != ok ] || [ "$runs" -ne "$ok_rc" ]; then
+		bad=1; echo "round $round: $held GPUs held, integrity $ok_db, $runs runs for $ok_rc landed" >> "$T/race.log"
+	fi
+done
+if [ $bad -eq 0 ] && [ $landed -ge 20 ]; then
+	ok "40 concurrent commits: $landed landed, $refused refused naming the capacity, no pool over its 10 GPUs, integrity ok"
+else no "concurrent commits ($landed landed, $refused refused)" "$T/race.log"; fi
+
 # --- a run records last: an output that cannot be written records nothing ---
 DB="$T/state.db"
 refused "place --commit --output into a missing folder" "no folder" \

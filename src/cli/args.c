@@ -268,21 +268,27 @@ int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 	*ctx = tool_load(&a->regions);
 	if (!*ctx)
 		return EXIT_ERR;
-	if (a->db) {
-		/* the feeds' data over the descriptors; --commit may make a new database */
+	if (a->db || (a->commit && access(tool_db_path(NULL), F_OK) == 0)) {
+		/* the feeds' data over the descriptors, then the ledger: GPUs that
+		 * runs committed after the figures were taken hold are not free.
+		 * A --commit to a database not made yet reads nothing (and makes
+		 * it only when the plan is recorded). */
+		const char *path = tool_db_path(a->db);
 		ewc_db *db = NULL;
 		int bad;
-		if (a->commit) {
-			if (ewc_db_open(&db, a->db) != 0)
-				tool_error("%s", ewc_errmsg());
-		} else {
-			db = tool_db_existing(a->db);
-		}
+		if (a->commit && access(path, F_OK) != 0)
+			goto planned;
+		db = tool_db_existing(path);
 		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h) != 0;
+		if (!bad && ewc_db_ledger(db, *ctx, &a->taken) != 0) {
+			tool_error("%s", ewc_errmsg());
+			bad = 1;
+		}
 		ewc_db_free(db);
 		if (bad)
 			goto fail;
 	}
+planned:
 	*jobs = tool_jobs(*ctx, a->jobs);
 	if (!*jobs)
 		goto fail;

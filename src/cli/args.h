@@ -23,6 +23,7 @@ typedef struct cmd_args {
 	double budget, green, share;  /* --carbon-budget etc., < 0 when not given */
 	size_t points;          /* frontier: --points */
 	const char *report;     /* frontier: --report FILE.html */
+	long taken;             /* GPUs the ledger took off the free counts */
 	const char *sets[ARGS_MAX_SETS];
 	size_t nsets;           /* whatif: --set */
 	ewc_rebalance_options rebal;  /* rebalance: --margin, --restart-hours,

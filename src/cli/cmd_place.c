@@ -238,6 +238,10 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 		        tool_fmt(n1, sizeof n1, t.gpu_hours_domestic, 1),
 		        tool_fmt(n2, sizeof n2, t.gpu_hours, 1),
 		        100.0 * t.gpu_hours_domestic / t.gpu_hours);
+	if (ewc_plan_gpus_taken(plan) > 0)
+		fprintf(f, "Capacity ledger: %s GPUs held by runs committed after the regions' "
+		        "figures were taken are not counted as free.\n",
+		        tool_fmt(n1, sizeof n1, (double)ewc_plan_gpus_taken(plan), 0));
 	print_policy(f, plan);
 	if (duals)
 		print_duals(f, plan);

@@ -626,6 +626,21 @@ typedef struct ewc_db ewc_db;
 int ewc_db_open(ewc_db **out, const char *path);
 void ewc_db_free(ewc_db *db);
 
+/* The database is the capacity ledger. A region's free counts are what was
+ * free when its figures were taken (<regions as-of="...">, else the file's
+ * modification time, the load's time for a buffer, or the time of the feed
+ * that set them): GPUs that jobs committed after that time hold are not in
+ * them. ewc_db_ledger() takes those off each pool of ctx (at most down to
+ * 0; again after a reload or a feed overlay, never twice) and gives their
+ * total in *taken. ewc_db_commit_plan() checks it again under the write
+ * lock, so that two plans cannot overbook a pool whether committed one
+ * after the other or at once: EWC_ECAPACITY, nothing written. Returns 0,
+ * EWC_EIO or EWC_ENOMEM. */
+int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken);
+/* The GPUs ewc_db_ledger() had taken off the free counts a plan was made
+ * on (0 when it was not used). */
+long ewc_plan_gpus_taken(const ewc_plan *plan);
+
 /* Hold what this handle writes in one transaction (it takes the write
  * lock now; other writers wait): every ewc_db_commit_*() after it is part
  * of it, and reads on this handle see its writes, others do not.

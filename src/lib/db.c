@@ -215,17 +215,44 @@ static int quick_check(ewc_db *db)
 	return db_err(db, EWC_EIO, "cannot check the database");
 }
 
+/* WAL mode, once for the file. The switch needs the file to itself, and
+ * SQLite does not wait for that through the busy handler: another process
+ * opening the same new database at once is waited for here, up to 30 s. */
+static int wal(ewc_db *db)
+{
+	for (int i = 0;; i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		const char *mode = NULL;
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			mode = (const char *)sqlite3_column_text(st, 0);
+		int is_wal = mode && strcmp(mode, "wal") == 0;
+		sqlite3_finalize(st);
+		if (is_wal)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_ROW) || i >= 3000)
+			return db_err(db, EWC_EIO, "cannot switch to WAL");
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Check that the file is ewc's (or new and empty) before anything is
  * written, then bring its schema to the current version. */
 static int prepare(ewc_db *db)
 {
 	long long app = 0, version = 0, objects = 0;
-	int rc = query_int(db, "PRAGMA application_id", &app);
+	/* one read transaction: a migration another process commits cannot
+	 * land between the three reads */
+	int rc = sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL);
 
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA application_id", &app);
 	if (rc == SQLITE_OK)
 		rc = query_int(db, "PRAGMA user_version", &version);
 	if (rc == SQLITE_OK)
 		rc = query_int(db, "SELECT count(*) FROM sqlite_master", &objects);
+	sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return ewc__seterr(EWC_EINPUT, "%s: not an ewc database (not SQLite, or damaged); "
 		                   "left untouched", db->path);
@@ -240,15 +267,19 @@ static int prepare(ewc_db *db)
 	rc = quick_check(db);
 	if (rc)
 		return rc;
-	if (exec(db, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
-	    exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys"))
+	if (wal(db) || exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys"))
 		return EWC_EIO;
-	sqlite3_busy_timeout(db->h, 5000);
 	if (version == EWC_DB_SCHEMA)
 		return 0;
 	/* migrate forward, all or nothing (version 0: a new database) */
 	if (begin(db, "cannot start the migration"))
 		return EWC_EIO;
+	/* another process may have migrated it while this one waited for the
+	 * write lock: read the version again, under the lock */
+	if (query_int(db, "PRAGMA user_version", &version) != SQLITE_OK)
+		return end(db, db_err(db, EWC_EIO, "cannot read the database"), "");
+	if (version == EWC_DB_SCHEMA)
+		return end(db, 0, "cannot end the migration");
 	rc = (version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
 	     (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
 	     (version < 3 && exec(db, schema_v3, "cannot migrate the schema to version 3")) ||
@@ -280,6 +311,9 @@ int ewc_db_open(ewc_db **out, const char *path)
 		ewc_db_free(db);
 		return rc;
 	}
+	/* concurrent writers wait for each other (up to 30 s) instead of
+	 * failing with "database is locked", from the first statement on */
+	sqlite3_busy_timeout(db->h, 30000);
 	rc = prepare(db);
 	if (rc) {
 		ewc_db_free(db);
@@ -456,14 +490,127 @@ static void finalize_all(commit_stmts *s)
 }
 
 /* The body of ewc__db_record_place(), inside its transaction. */
+/* The capacity ledger: held[r * ngpus + t] receives the GPUs that running
+ * jobs hold on region r, type t (regions and types of w) since after the
+ * region's figures were taken (its as_of): its free count does not know of
+ * them. 0, or EWC_EIO/EWC_ENOMEM. */
+static int held_since(ewc_db *db, const ewc__world *w, long *held)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	for (size_t q = 0; q < w->nregions * w->ngpus; q++)
+		held[q] = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT p.region, p.gpu_type, p.gpus, p.started_at "
+	                       "FROM placements p JOIN jobs j ON j.id = p.job "
+	                       "WHERE j.finished_at IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = ewc__region_find(w, col_text(st, 0));
+		int t = ewc__gpu_find(w, col_text(st, 1));
+		double started;
+		if (r < 0 || t < 0 || ewc_time_parse(col_text(st, 3), &started) != 0)
+			continue; /* a pool this inventory does not have */
+		if (started > w->regions[r].as_of)
+			held[(size_t)r * w->ngpus + (size_t)t] += (long)sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return db_err(db, EWC_EIO, "cannot read the placements");
+	return 0;
+}
+
+int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
+{
+	long *held;
+	long total = 0;
+	int rc;
+
+	if (taken)
+		*taken = 0;
+	if (!db || !ctx)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_ledger: NULL argument");
+	ewc__lock(ctx);
+	ewc__world *w = &ctx->w;
+	size_t npools = w->nregions * w->ngpus;
+	held = calloc(npools ? npools : 1, sizeof *held);
+	if (!held) {
+		ewc__unlock(ctx);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	rc = held_since(db, w, held);
+	for (size_t r = 0; rc == 0 && r < w->nregions; r++)
+		for (size_t k = 0; k < w->regions[r].ngpus; k++) {
+			ewc__rgpu *G = &w->regions[r].gpus[k];
+			long base = G->free + G->taken, h = held[r * w->ngpus + (size_t)G->type];
+			/* idempotent: from the figures as given, each time */
+			G->taken = h < base ? h : base;
+			G->free = base - G->taken;
+			total += G->taken;
+		}
+	ewc__unlock(ctx);
+	free(held);
+	if (rc == 0 && taken)
+		*taken = total;
+	return rc;
+}
+
+/* A plan commits only if the pools it uses still have room for it next to
+ * what runs committed after the figures hold: one after the other or at
+ * once (the write lock is held), two plans cannot overbook a pool. */
+static int ledger_check(ewc_db *db, const ewc__world *w, const ewc__db_job *jobs, size_t n)
+{
+	size_t npools = w->nregions * w->ngpus;
+	long *held = calloc(npools ? npools : 1, sizeof *held);
+	long *use = calloc(npools ? npools : 1, sizeof *use);
+	int rc = 0;
+
+	if (!held || !use) {
+		free(held);
+		free(use);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	for (size_t j = 0; j < n; j++) {
+		int r, t;
+		if (!jobs[j].region)
+			continue;
+		r = ewc__region_find(w, jobs[j].region);
+		t = ewc__gpu_find(w, jobs[j].gpu_type);
+		if (r >= 0 && t >= 0)
+			use[(size_t)r * w->ngpus + (size_t)t] += jobs[j].gpus;
+	}
+	rc = held_since(db, w, held);
+	for (size_t r = 0; rc == 0 && r < w->nregions; r++)
+		for (size_t k = 0; rc == 0 && k < w->regions[r].ngpus; k++) {
+			const ewc__rgpu *G = &w->regions[r].gpus[k];
+			size_t q = r * w->ngpus + (size_t)G->type;
+			long base = G->free + G->taken;
+			char at[32];
+			if (!use[q] || use[q] + held[q] <= base)
+				continue;
+			ewc_time_format(w->regions[r].as_of, at, sizeof at);
+			rc = ewc__seterr(EWC_ECAPACITY,
+			                 "%s: capacity: %s %s had %ld free as of %s; runs committed since "
+			                 "hold %ld of them and this plan needs %ld: nothing written "
+			                 "(plan again: ewc place --db takes what runs hold into account)",
+			                 db->path, w->regions[r].id, w->gpus[G->type].type, base, at,
+			                 held[q], use[q]);
+		}
+	free(held);
+	free(use);
+	return rc;
+}
+
 static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs, size_t n,
                       long long *run_out)
 {
 	commit_stmts s = { NULL, NULL, NULL };
 	long long snapshot, run;
 	const char *when = r->when;
-	int rc = insert_snapshot(db, r->w, r->held, when, r->source, &snapshot);
+	int rc = ledger_check(db, r->w, jobs, n);
 
+	if (rc == 0)
+		rc = insert_snapshot(db, r->w, r->held, when, r->source, &snapshot);
 	if (rc == 0)
 		rc = insert_run(db, r, snapshot, &run);
 	if (rc)
@@ -721,6 +868,41 @@ typedef struct rebal_stmts {
 } rebal_stmts;
 
 /* The body of ewc__db_record_rebalance(), inside its transaction. */
+static int cmp_seen(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+/* The running set is still the one the rebalancing was planned on: the
+ * same jobs, no more, no fewer (a concurrent place --commit or jobs
+ * finish changes it). */
+static int same_running(ewc_db *db, const ewc__db_run *r)
+{
+	sqlite3_stmt *st = NULL;
+	size_t count = 0;
+	int step, rc = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT p.job FROM placements p JOIN jobs j ON j.id = p.job "
+	                       "WHERE j.finished_at IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = col_text(st, 0);
+		count++;
+		if (!bsearch(id, r->seen, r->nseen, sizeof *r->seen, cmp_seen))
+			rc = ewc__seterr(EWC_EINPUT, "%s: job \"%s\" started running after the "
+			                 "rebalancing was planned: the state changed; nothing written "
+			                 "(plan it again)", db->path, id);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_err(db, EWC_EIO, "cannot read the placements");
+	sqlite3_finalize(st);
+	if (rc == 0 && count != r->nseen)
+		rc = ewc__seterr(EWC_EINPUT, "%s: %zu jobs run now, the rebalancing was planned on "
+		                 "%zu: the state changed; nothing written (plan it again)", db->path,
+		                 count, r->nseen);
+	return rc;
+}
+
 static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *moves, size_t n,
                           long long *run_out)
 {
@@ -790,6 +972,9 @@ static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *move
 			goto out;
 		}
 	}
+	/* and no job has started or finished beside those */
+	if (r->seen && (rc = same_running(db, r)) != 0)
+		goto out;
 	if (run_out)
 		*run_out = run;
 	rc = 0;
@@ -949,6 +1134,27 @@ typedef struct overlay_row {
 	double taken_at, checked_at;
 } overlay_row;
 
+/* A feed that sets a region's free counts makes them as of its time. */
+static void free_counts_as_of(ewc_ctx *ctx, const char *const *v, size_t m, double taken_at)
+{
+	ewc__lock(ctx);
+	for (size_t k = 0; k < m; k++) {
+		const char *eq = strchr(v[k], '='), *dot = strchr(v[k], '.');
+		size_t n = eq ? (size_t)(eq - v[k]) : 0;
+		if (!eq || !dot || dot > eq || n < 5 || strncmp(eq - 5, ".free", 5) != 0)
+			continue;
+		for (size_t r = 0; r < ctx->w.nregions; r++) {
+			ewc__region *R = &ctx->w.regions[r];
+			size_t idlen = strlen(R->id);
+			int hit = (dot - v[k] == 1 && v[k][0] == '*') ||
+			          ((size_t)(dot - v[k]) == idlen && strncmp(v[k], R->id, idlen) == 0);
+			if (hit && taken_at > R->as_of)
+				R->as_of = taken_at;
+		}
+	}
+	ewc__unlock(ctx);
+}
+
 int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user)
 {
 	sqlite3_stmt *st = NULL;
@@ -1009,6 +1215,8 @@ int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user)
 					                 db->path, rows[i].feed);
 			if (rc == 0)
 				rc = ewc__ctx_set_all(ctx, v, m, 1, &skipped);
+			if (rc == 0)
+				free_counts_as_of(ctx, v, m, rows[i].taken_at);
 			o.applied = m - skipped;
 			o.skipped = skipped;
 			if (rc == 0 && fn)

@@ -21,6 +21,10 @@ typedef struct ewc__db_run {
 	const ewc__world *w;       /* the regions, for the snapshot */
 	const long *held;          /* [regions x catalog] taken back off w's free
 	                            * counts (a rebalancing added them), or NULL */
+	/* a rebalancing: the ids of every running job it saw (considered or
+	 * skipped), sorted by strcmp; the running set must still be these */
+	const char *const *seen;
+	size_t nseen;
 } ewc__db_run;
 
 /* One job of a placement run: the job as listed, the id of the region it

@@ -112,6 +112,8 @@ typedef struct ewc__rgpu {
 	int type;      /* index into ctx->gpus */
 	long free;
 	double price;  /* CNY per GPU-hour */
+	long taken;    /* taken off free by ewc_db_ledger(): GPUs committed in
+	                * the database after the region's figures were taken */
 } ewc__rgpu;
 
 typedef struct ewc__link {
@@ -135,6 +137,9 @@ typedef struct ewc__region {
 	size_t ngpus;
 	ewc__link *links;
 	size_t nlinks;
+	double as_of;  /* when its free counts were true (seconds since the
+	                * epoch): <regions as-of>, the file's time, the load's
+	                * time for a buffer, or a feed's when it set them */
 } ewc__region;
 
 /* Everything loaded by one ewc_ctx_load_regions() call; swapped into the

@@ -174,6 +174,9 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 	put_real(root, "carbon_price_cny_per_t", p->opts.carbon_price, &bad);
 	put_str(root, "carbon_basis", ewc_carbon_basis_name(p->opts.carbon_basis), &bad);
 	put(root, "totals", totals_json(p, &p->totals, 1, &bad), &bad);
+	/* the capacity ledger: GPUs taken off the free counts as held by runs
+	 * committed after the figures were taken */
+	put_int(root, "gpus_taken_by_later_runs", ewc_plan_gpus_taken(p), &bad);
 	put(root, "baseline", totals_json(p, &p->base_totals, 0, &bad), &bad);
 
 	ewc_plan_compare(p, &c);

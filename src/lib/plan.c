@@ -674,6 +674,7 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 			p->stay[j] = -1;
 			/* a running job's GPUs are free to the rebalancing */
 			if (r >= 0 && (size_t)r < p->w.nregions && t >= 0 &&
+			    (!rb->give_back || rb->give_back[j]) &&
 			    (k = ewc__region_gpu(&p->w.regions[r], t)) >= 0)
 				p->w.regions[r].gpus[k].free += ewc__job_gpus(&p->w, &jobs->v[j], t);
 		}
@@ -1165,4 +1166,16 @@ int ewc_plan_shadow(const ewc_plan *p, size_t i, ewc_shadow *out)
 double ewc_plan_lp_objective(const ewc_plan *p)
 {
 	return p && p->have_shadow ? p->lp_obj : 0;
+}
+
+long ewc_plan_gpus_taken(const ewc_plan *p)
+{
+	long n = 0;
+
+	if (!p)
+		return 0;
+	for (size_t r = 0; r < p->w.nregions; r++)
+		for (size_t k = 0; k < p->w.regions[r].ngpus; k++)
+			n += p->w.regions[r].gpus[k].taken;
+	return n;
 }

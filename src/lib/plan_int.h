@@ -64,6 +64,10 @@ struct ewc_plan {
 typedef struct ewc__rebal {
 	const int *cur_region;
 	const int *cur_type;
+	/* [njobs] 1: the job's GPUs are off its pool's free count (it started
+	 * before the figures were taken) and are given back; 0: the count has
+	 * them already (the ledger). NULL: all given back. */
+	const unsigned char *give_back;
 	double margin;
 	double restart_hours;
 	long max_moves;

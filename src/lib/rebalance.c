@@ -222,6 +222,7 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	ewc_rebalance *rb;
 	collect c = { NULL, 0, 0 };
 	int *cur_r = NULL, *cur_t = NULL, rc;
+	unsigned char *give = NULL;
 
 	if (!out || !ctx || !db || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_plan: bad arguments");
@@ -252,16 +253,25 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 
 	cur_r = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_r);
 	cur_t = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_t);
-	if (!cur_r || !cur_t) {
+	give = malloc(rb->jobs_n ? rb->jobs_n : 1);
+	if (!cur_r || !cur_t || !give) {
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 		goto fail;
 	}
+	ewc__lock(ctx);
 	for (size_t j = 0; j < rb->jobs_n; j++) {
+		double started = 0;
 		cur_r[j] = rb->run[j].r;
 		cur_t[j] = rb->run[j].t;
+		/* a job started after its region's figures were taken holds GPUs
+		 * those figures still count as free: nothing to give back */
+		ewc_time_parse(rb->run[j].started_at, &started);
+		give[j] = cur_r[j] < 0 || (size_t)cur_r[j] >= ctx->w.nregions ||
+		          started <= ctx->w.regions[cur_r[j]].as_of;
 	}
+	ewc__unlock(ctx);
 	{
-		ewc__rebal spec = { cur_r, cur_t, opts->margin, opts->restart_hours,
+		ewc__rebal spec = { cur_r, cur_t, give, opts->margin, opts->restart_hours,
 		                    opts->max_moves };
 		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL, 0);
 	}
@@ -277,18 +287,21 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 		}
 		for (size_t j = 0; j < rb->jobs_n; j++) {
 			int r = cur_r[j], t = cur_t[j];
-			if (r >= 0 && t >= 0 && ewc__region_gpu(&w->regions[r], t) >= 0)
-				rb->held[(size_t)r * w->ngpus + (size_t)t] += rb->jobs->v[j].gpus;
+			if (r >= 0 && t >= 0 && give[j] && ewc__region_gpu(&w->regions[r], t) >= 0)
+				rb->held[(size_t)r * w->ngpus + (size_t)t] +=
+					ewc__job_gpus(w, &rb->jobs->v[j], t);
 		}
 	}
 	summarize(rb);
 	free(cur_r);
 	free(cur_t);
+	free(give);
 	*out = rb;
 	return 0;
 fail:
 	free(cur_r);
 	free(cur_t);
+	free(give);
 	ewc_rebalance_free(rb);
 	return rc;
 }

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db_int.h"
 #include "rebalance_int.h"
@@ -36,10 +37,15 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 	ewc__db_run run = { when, "place", source ? source : "", ewc_mode_name(p->opts.mode),
 	                    p->opts.carbon_price, &p->totals, &p->base_totals,
 	                    p->totals.objective, p->totals.lower_bound, p->totals.gap,
-	                    0, 0, 0, 0, &p->w, NULL };
+	                    0, 0, 0, 0, &p->w, NULL, NULL, 0 };
 	rc = ewc__db_record_place(db, &run, rows, p->njobs, run_out);
 	free(rows);
 	return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *source,
@@ -61,12 +67,24 @@ int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *sou
 		moves[j] = (ewc_move)EWC_MOVE_INIT;
 		ewc_rebalance_job(rb, j, &moves[j]);
 	}
+	const char **seen = calloc(rb->jobs_n + rb->nskip + 1, sizeof *seen);
+	if (!seen) {
+		free(moves);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	for (size_t j = 0; j < rb->jobs_n; j++)
+		seen[j] = moves[j].job;
+	for (size_t j = 0; j < rb->nskip; j++)
+		seen[rb->jobs_n + j] = rb->skip_job[j];
+	qsort(seen, rb->jobs_n + rb->nskip, sizeof *seen, cmp_id);
 	ewc__db_run run = { when, "rebalance", source ? source : "",
 	                    ewc_mode_name(rb->plan->opts.mode), rb->plan->opts.carbon_price,
 	                    &s->after, &s->baseline, s->objective, s->lower_bound, s->gap,
 	                    s->before.cost_cny, s->before.carbon_kg, s->migration_cny,
-	                    (long)s->moves, &rb->plan->w, rb->held };
+	                    (long)s->moves, &rb->plan->w, rb->held, seen,
+	                    rb->jobs_n + rb->nskip };
 	rc = ewc__db_record_rebalance(db, &run, moves, rb->jobs_n, run_out);
+	free(seen);
 	free(moves);
 	return rc;
 }

@@ -2,9 +2,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
@@ -25,6 +27,7 @@ typedef struct doc {
 	size_t len;
 	xmlDocPtr xml;
 	int is_catalog;
+	double mtime;    /* a file's modification time, NAN for a buffer */
 } doc;
 
 typedef struct loader {
@@ -35,6 +38,7 @@ typedef struct loader {
 	int io_error;
 	/* where each region id was first seen, for duplicate messages */
 	const char **region_file;
+	double now;      /* the load's time: a buffer's figures are as of it */
 } loader;
 
 static int valid_name(const char *s, int lower_only)
@@ -69,6 +73,7 @@ static int add_doc(loader *L, const char *name, char *data, const char *buf, siz
 	dc->data = data;
 	dc->buf = buf;
 	dc->len = len;
+	dc->mtime = NAN;
 	L->ndocs++;
 	return 0;
 }
@@ -89,6 +94,11 @@ static int read_file(loader *L, const char *path)
 	if (add_doc(L, path, data, data, len) != 0) {
 		free(data);
 		return EWC_ENOMEM;
+	}
+	{
+		struct stat st;
+		if (stat(path, &st) == 0)
+			L->docs[L->ndocs - 1].mtime = (double)st.st_mtime;
 	}
 	return 0;
 }
@@ -273,7 +283,7 @@ static void load_region_gpu(loader *L, const doc *dc, xmlNodePtr n, ewc__region 
 {
 	static const char *const allowed[] = { "type", "free", "price", NULL };
 	char *type = attr(L, dc, n, "type", 1);
-	ewc__rgpu g = { -1, 0, 0 };
+	ewc__rgpu g = { -1, 0, 0, 0 };
 	int ok = type != NULL;
 
 	check_attrs(L, dc, n, allowed);
@@ -458,7 +468,22 @@ static void load_regions_doc(loader *L, const doc *dc)
 {
 	xmlNodePtr root = xmlDocGetRootElement(dc->xml);
 
-	check_attrs(L, dc, root, (const char *const[]){ NULL });
+	size_t first = L->w.nregions;
+	double as_of = isfinite(dc->mtime) ? dc->mtime : L->now;
+	char *at;
+
+	check_attrs(L, dc, root, (const char *const[]){ "as-of", NULL });
+	at = (char *)xmlGetProp(root, (const xmlChar *)"as-of");
+	if (at) {
+		double t;
+		if (ewc__time_parse_iso(at, &t) != 0)
+			ewc__diag_add(&L->d, "%s:%ld: regions@as-of: must be an ISO 8601 time "
+			              "(2026-11-22T06:00:00Z), got \"%s\"", dc->name, xmlGetLineNo(root),
+			              at);
+		else
+			as_of = t;
+		xmlFree(at);
+	}
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			check_content(L, dc, n, "regions");
@@ -468,6 +493,8 @@ static void load_regions_doc(loader *L, const doc *dc)
 			ewc__diag_add(&L->d, "%s:%ld: <%s>: unknown element in <regions>", dc->name,
 			              xmlGetLineNo(n), (const char *)n->name);
 	}
+	for (size_t i = first; i < L->w.nregions; i++)
+		L->w.regions[i].as_of = as_of;
 }
 
 typedef struct rng_err {
@@ -550,6 +577,7 @@ int ewc_ctx_load_regions(ewc_ctx *ctx, const char *const *paths, size_t npaths,
 		return ewc__seterr(EWC_EINVAL, "ewc_ctx_load_regions: nothing to load");
 	ewc__xml_init();
 	memset(&L, 0, sizeof L);
+	L.now = (double)time(NULL);
 
 	for (size_t i = 0; i < npaths && rc == 0; i++) {
 		if (!paths[i])
