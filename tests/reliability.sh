@@ -37,6 +37,10 @@ refused "--policy FIFO" "one.xml: not a regular file (a FIFO)" \
 	"$EWC" place $SR --jobs "$S/jobs.csv" --policy "$T/one.xml"
 refused "--jobs /dev/zero" "/dev/zero: not a regular file (a character device)" \
 	"$EWC" place $SR --jobs /dev/zero
+refused "--db FIFO" "jobs.csv: not a regular file: a database is one" \
+	"$EWC" place $SR --jobs "$S/jobs.csv" --db "$T/jobs.csv"
+refused "regions import of a FIFO" "one.xml: not a regular file (a FIFO)" \
+	"$EWC" regions import --from ewc "$T/one.xml" $SR --output "$T/imported.xml"
 mkdir "$T/empty"
 refused "a --regions folder with no *.xml" "folder has no \*.xml files" \
 	"$EWC" regions validate "$T/empty"

@@ -113,16 +113,14 @@ static int same_file(const char *a, const char *b)
 
 static int read_whole(const char *path, ewc_buffer *b, char **keep)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f = strcmp(path, "-") == 0 ? stdin : tool_open_input(path);
 	tool_buf buf;
 	char chunk[65536];
 	size_t n;
 
 	*keep = NULL;
-	if (!f) {
-		tool_error("%s: cannot open: %s", path, strerror(errno));
+	if (!f)
 		return -1;
-	}
 	if (tool_buf_open(&buf) != 0) {
 		if (f != stdin)
 			fclose(f);

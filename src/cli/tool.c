@@ -3,6 +3,7 @@
 /* realpath() */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,6 +218,31 @@ static const char *kind_of(mode_t m)
 	       : S_ISBLK(m)  ? "a block device"
 	       : S_ISSOCK(m) ? "a socket"
 	                     : "not a regular file";
+}
+
+FILE *tool_open_input(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	/* O_NONBLOCK: a FIFO is refused, not waited on */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		tool_error("%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tool_error("%s: not a regular file (%s)", path, kind_of(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "rb");
+	if (!f) {
+		tool_error("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
 }
 
 int tool_output_check(const char *cmd, const char *opt, const char *path)

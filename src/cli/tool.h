@@ -89,6 +89,9 @@ void tool_stage_abort(tool_staged *st);
 char *tool_escape(const char *data, size_t len, size_t *outlen);
 const char *tool_safe(const char *s);
 int tool_write_text(const char *path, const char *data, size_t len);
+/* Open an input for reading: a regular file, else NULL with the message
+ * printed (a FIFO or a device is refused without waiting on it). */
+FILE *tool_open_input(const char *path);
 /* Whether two paths name one file (neither "-"). */
 int tool_same_file(const char *a, const char *b);
 int tool_buf_open(tool_buf *b);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -303,6 +304,14 @@ int ewc_db_open(ewc_db **out, const char *path)
 	if (!db || !(db->path = ewc__strdup(path))) {
 		free(db);
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	{
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			rc = ewc__seterr(EWC_EIO, "%s: not a regular file: a database is one", path);
+			ewc_db_free(db);
+			return rc;
+		}
 	}
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                                      SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
