@@ -260,7 +260,8 @@ def run_cbc(lp, sol, seconds):
             head = f.readline()
         # "Stopped on time (no integer solution - continuous used)": the
         # values are the LP's, rounded here they break the rows: no plan
-        integer = "no integer solution" not in head and "Infeasible" not in head
+        # and "Integer infeasible - objective value ...": none found either
+        integer = "no integer solution" not in head and "infeasible" not in head.lower()
     if integer:
         for line in open(sol):
             m = re.match(r"\s*\d+\s+x(\d+)\s+(\S+)", line)
@@ -289,6 +290,19 @@ def cbc(d, seconds):
     b1 = abs(r1["bound"]) if r1["bound"] is not None else None
     write_lp(os.path.join(d, "p2.lp"), jobs, regions, opts, 2, pstar)
     r2 = run_cbc(os.path.join(d, "p2.lp"), os.path.join(d, "p2.sol"), seconds)
+    # a plan only if it keeps every row (capacity, one option per job, the
+    # priority): a solution file CBC wrote without one is not a plan
+    def keeps_rows(chosen):
+        use, per_job, prio = {}, {}, 0.0
+        for k in chosen:
+            j, r, t, g, _ = opts[k]
+            use[r, t] = use.get((r, t), 0) + g
+            per_job[j] = per_job.get(j, 0) + 1
+            prio += jobs[j]["prio"]
+        return (all(u <= regions[r]["gpus"][t][0] for (r, t), u in use.items()) and
+                all(v == 1 for v in per_job.values()) and prio >= pstar - 1e-6 * max(1, pstar))
+    if r2["integer"] and not keeps_rows(r2["chosen"]):
+        r2["integer"] = False
     # no integer plan in phase 2: phase 1's plan is CBC's answer
     obj = sum(opts[k][4] for k in (r2["chosen"] if r2["integer"] else r1["chosen"]))
     res = {"priority": pstar, "priority_proven": r1["proven"], "priority_bound": b1,
