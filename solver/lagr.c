@@ -944,7 +944,7 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 
 	/* Phase 1: the most priority (prio.c), in at most half the time: the
 	 * objective phase must get its turn. */
-	rc = ewc__phase1(m, ph.first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res, &all,
+	rc = ewc__phase1_search(m, ph.first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res, &all,
 	                 &proven1, err, errlen);
 	if (rc)
 		goto out;

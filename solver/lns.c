@@ -17,6 +17,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,7 @@ typedef struct lns {
 	double *val;      /* [MAX_COLS + 1] */
 	double *have;     /* [nt] */
 	double *target;   /* [nt] */
+	int priority;     /* phase 1's search: the most priority, not the least cost */
 } lns;
 
 static int cmp_pair(const void *x, const void *y)
@@ -149,8 +151,13 @@ static int solve_pair(lns *L, int a, int b)
 				placed_cols += count_cols(L, (size_t)j, a, b);
 			else
 				nu++;
-			L->jobs[n++] = (cand_job){ c >= 0 ? -1.0 : cheapest_in(L, (size_t)j, a, b) /
-			                                       m->job_priority[j], j };
+			/* the unplaced let in first: phase 2 the cheapest per
+			 * priority, phase 1 the most priority per GPU */
+			L->jobs[n++] = (cand_job){
+				c >= 0        ? -1.0
+				: L->priority ? 1.0 / (m->job_priority[j] / (double)m->job_gpus[j])
+				              : cheapest_in(L, (size_t)j, a, b) / m->job_priority[j],
+				j };
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -185,9 +192,19 @@ static int solve_pair(lns *L, int a, int b)
 	}
 
 	P = glp_create_prob();
-	glp_set_obj_dir(P, GLP_MIN);
+	glp_set_obj_dir(P, L->priority ? GLP_MAX : GLP_MIN);
 	glp_add_cols(P, (int)nc);
-	{
+	if (L->priority) {
+		/* the most priority, each tier in its own unit (GLPK's tolerances
+		 * are relative: 1e8 beside 1 would drown the lower tiers), with
+		 * no tier below what it has now (the rows below): a better answer
+		 * gains in some tier and loses in none */
+		for (size_t i = 0; i < nc; i++) {
+			int j = m->opt_job[L->cols[i]];
+			glp_set_col_kind(P, (int)i + 1, GLP_BV);
+			glp_set_obj_coef(P, (int)i + 1, m->job_priority[j] / L->unit[L->tier[j]]);
+		}
+	} else {
 		double sc = 0;
 		for (size_t i = 0; i < nc; i++)
 			sc += m->opt_obj[L->cols[i]];
@@ -248,7 +265,7 @@ static int solve_pair(lns *L, int a, int b)
 	io.msg_lev = GLP_MSG_OFF;
 	io.presolve = GLP_OFF;
 	io.tm_lim = ewc__ms_left(fmin(L->deadline, ewc__now_s() + SUB_SEC));
-	io.mip_gap = 1e-6;
+	io.mip_gap = L->priority ? 0.0 : 1e-6;
 	io.cb_func = give_start;
 	io.cb_info = &cb;
 	io.cov_cuts = GLP_ON;
@@ -276,10 +293,14 @@ static int solve_pair(lns *L, int a, int b)
 		}
 		if (use_a > m->pool_cap[a] || (a != b && use_b > m->pool_cap[b]))
 			goto done;
-		for (int t = 0; t < L->nt; t++)
+		int more = 0;
+		for (int t = 0; t < L->nt; t++) {
 			if (L->have[t] < L->target[t] - 1e-9 * fmax(1.0, L->target[t]))
 				goto done;
-		if (after >= before - 1e-9 * fmax(1.0, before))
+			more |= L->have[t] > L->target[t] + 1e-9 * fmax(1.0, L->target[t]);
+		}
+		/* phase 1: some tier gained; phase 2: cheaper */
+		if (L->priority ? !more : after >= before - 1e-9 * fmax(1.0, before))
 			goto done;
 	}
 	for (size_t i = 0; i < nc; i++) {
@@ -314,7 +335,8 @@ static int lns_fn(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadline)
+static int lns_run(const ewc__mip *m, const size_t *first, int *choice, double deadline,
+                   int priority)
 {
 	size_t nj = m->njobs ? m->njobs : 1, np = m->npools, no = m->nopts ? m->nopts : 1;
 	lns L;
@@ -327,6 +349,7 @@ int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadlin
 	L.first = first;
 	L.choice = choice;
 	L.deadline = deadline;
+	L.priority = priority;
 	L.tier = malloc(nj * sizeof *L.tier);
 	L.unit = malloc(nj * sizeof *L.unit);
 	L.pstart = malloc((np + 1) * sizeof *L.pstart);
@@ -399,4 +422,41 @@ out:
 	free(L.pairs);
 	free(both);
 	return rc;
+}
+
+int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadline)
+{
+	return lns_run(m, first, choice, deadline, 0);
+}
+
+int ewc__lns_priority(const ewc__mip *m, const size_t *first, int *choice, double deadline)
+{
+	return lns_run(m, first, choice, deadline, 1);
+}
+
+int ewc__phase1_search(const ewc__mip *m, const size_t *first, double deadline,
+                       ewc__mip_result *res, int *all, int *proven, char *err, size_t errlen)
+{
+	double t0 = ewc__now_s();
+	/* the class model first; when it cannot prove its plan best, the
+	 * neighbourhoods in the last third of the time: the class model's
+	 * search is strong on bounds, weaker on packings */
+	int lns_ok = m->nside == 0 && !(m->keep_priority && m->start);
+	int rc = ewc__phase1(m, first, lns_ok ? t0 + (deadline - t0) * 2 / 3 : deadline, res, all,
+	                     proven, err, errlen);
+
+	if (rc || !lns_ok || *proven || *all)
+		return rc;
+	if (ewc__lns_priority(m, first, res->choice, deadline) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return EWC_ENOMEM;
+	}
+	res->priority = ewc__mip_sum(m, res->choice, NULL, 1);
+	if (res->priority >= res->priority_bound - 1e-9 * fmax(1.0, res->priority_bound)) {
+		*proven = 1;
+		res->priority_bound = res->priority;
+	}
+	if (m->progress)
+		m->progress(m->progress_user, "priority", res->priority, res->priority_bound);
+	return 0;
 }

@@ -581,7 +581,7 @@ int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t e
 	/* phase 1 at most half the time: the objective phase must get its turn;
 	 * the direct model reports no progress */
 	m2.progress = NULL;
-	rc = ewc__phase1(&m2, first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res,
+	rc = ewc__phase1_search(&m2, first, ewc__now_s() + (deadline - ewc__now_s()) / 2, res,
 	                 &d.all_placeable, &d.proven1, err, errlen);
 	/* short of capacity, and no side rows: the knapsack's bound, and its
 	 * plan, in a quarter of the time left; then the neighbourhoods of one

@@ -114,6 +114,15 @@ int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadl
  * tier keeping its priority, the other jobs fixed. choice (a feasible plan)
  * only gets cheaper. No side rows. 0, or -1 when out of memory. */
 int ewc__lns(const ewc__mip *m, const size_t *first, int *choice, double deadline);
+/* The same neighbourhoods for phase 1: the most priority (tier by tier,
+ * highest first) instead of the least cost; choice only gains priority.
+ * No side rows. 0, or -1 when out of memory. */
+int ewc__lns_priority(const ewc__mip *m, const size_t *first, int *choice, double deadline);
+/* Phase 1 as both solvers run it: ewc__phase1() in two thirds of the time,
+ * then, when its plan is not proven best and there are no side rows,
+ * ewc__lns_priority() in the rest. Same contract as ewc__phase1(). */
+int ewc__phase1_search(const ewc__mip *m, const size_t *first, double deadline,
+                       ewc__mip_result *res, int *all, int *proven, char *err, size_t errlen);
 
 /* Whether choice meets side row s (with a relative tolerance); whether it
  * meets every side row of m (common.c). */
