@@ -133,12 +133,23 @@ ewc_ctx *tool_load(tool_regions *r)
 {
 	ewc_ctx *ctx;
 
+	const char *from = NULL; /* where the default came from, for the hint */
+
 	if (r->n == 0) {
 		const char *env = getenv("EWC_REGIONS");
+		from = env && *env ? "$EWC_REGIONS" : "the installed regions";
 		r->paths[r->n++] = env && *env ? env : EWC_REGIONS_DIR;
 	}
 	if (ewc_ctx_new(&ctx) != 0) {
 		tool_error("%s", ewc_errmsg());
+		return NULL;
+	}
+	if (from && access(r->paths[0], F_OK) != 0) {
+		/* a first run from the build tree lands here: say how to go on */
+		tool_error("%s: %s (%s); give the regions with --regions PATH or "
+		           "EWC_REGIONS=PATH (in the source tree: --regions regions)",
+		           r->paths[0], strerror(errno), from);
+		ewc_ctx_free(ctx);
 		return NULL;
 	}
 	if (ewc_ctx_load_regions(ctx, r->paths, r->n, NULL, 0) != 0) {
