@@ -129,11 +129,14 @@ START_TEST(test_commit_all_or_nothing)
 		"T,train,A100|X2,8,100,city,,1000,,,\n"
 		"I,infer,A100,4,10,city,5,,,,\n"
 		"BIG,train,A100,64,10,city,,,,,\n");
-	ewc_plan *plan;
+	ewc_plan *plan, *plan2, *plan3;
 	unsigned long long ids[3];
 	long f;
 
+	/* three plans of one list, made while everything is free */
 	ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
+	ck_assert_int_eq(ewc_place(&plan2, ctx, jobs, NULL), 0);
+	ck_assert_int_eq(ewc_place(&plan3, ctx, jobs, NULL), 0);
 	ck_assert_int_eq(ewc_plan_commit(plan, ids), 0);
 	ck_assert(ids[0] != 0 && ids[1] != 0);
 	ck_assert(ids[2] == 0); /* BIG is unplaced */
@@ -142,10 +145,15 @@ START_TEST(test_commit_all_or_nothing)
 	ck_assert_int_eq(f, 8);
 	ewc_ctx_available(ctx, "east1", "A100", &f);
 	ck_assert_int_eq(f, 4);
-	/* committing again: east1 has 4 left and the plan needs 4, west1 has 8
-	 * and needs 8, so it fits once more; a third time it cannot */
-	ck_assert_int_eq(ewc_plan_commit(plan, NULL), 0);
-	ck_assert_int_eq(ewc_plan_commit(plan, NULL), EWC_ECAPACITY);
+	/* the same plan again: said so, nothing reserved */
+	ck_assert_int_eq(ewc_plan_commit(plan, NULL), EWC_EALREADY);
+	ck_assert_str_eq(ewc_errmsg(), "ewc_plan_commit: this plan is committed already (its "
+	                               "reservations hold); release them or make a new plan");
+	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 2);
+	/* the second plan: east1 has 4 left and it needs 4, west1 has 8 and
+	 * it needs 8, so it fits; the third cannot */
+	ck_assert_int_eq(ewc_plan_commit(plan2, NULL), 0);
+	ck_assert_int_eq(ewc_plan_commit(plan3, NULL), EWC_ECAPACITY);
 	ck_assert_str_eq(ewc_errmsg(), "capacity changed since the plan was made: east1 has 0 "
 	                                  "free A100, the plan needs 4");
 	ewc_ctx_available(ctx, "west1", "A100", &f);
@@ -154,6 +162,8 @@ START_TEST(test_commit_all_or_nothing)
 	ck_assert_int_eq(ewc_release(ctx, ids[0]), 0);
 	ck_assert_int_eq(ewc_release(ctx, ids[1]), 0);
 	ewc_plan_free(plan);
+	ewc_plan_free(plan2);
+	ewc_plan_free(plan3);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);
 }

@@ -166,15 +166,16 @@ if [ $? -eq 0 ] && grep -q "^cfe  *updated  *http 200, 2 attempts" "$T/out" &&
 	ok "500 then 200: retried, stored"
 else no "flaky" "$T/out"; fi
 
-# each failure: exit 4, the reason, the previous snapshot kept, nothing stored
+# each failure (the only feed: every feed failed, exit 5): the reason, the
+# previous snapshot kept, nothing stored
 failing() { # NAME PATH FORMAT ATTRS EXPECT HITS
 	feeds "$1|$2|$3|$4"
 	before=$(snapshots)
 	"$EWC" regions sync --feeds "$T/feeds.xml" --db "$DB" $R $NOW > "$T/out" 2> "$T/err"
 	rc=$?
-	if [ $rc -eq 4 ] && grep -q "^$1  *FAILED" "$T/out" && grep -q "$5" "$T/out" &&
+	if [ $rc -eq 5 ] && grep -q "^$1  *FAILED" "$T/out" && grep -q "$5" "$T/out" &&
 		[ "$(snapshots)" -eq "$before" ] && [ "$(hits "$2")" -eq "$6" ] &&
-		grep -q "ewc: 1 of 1 feeds failed; their previous snapshots stay" "$T/err"; then
+		grep -q "ewc: every feed failed (1 of 1): nothing was stored; the previous snapshots stay" "$T/err"; then
 		ok "$7"
 	else no "$7: rc $rc, hits $(hits "$2")" "$T/out"; fi
 }
@@ -209,6 +210,16 @@ if [ "$(awk -F, 'NR == 2 { print $4, $9 }' "$T/p.csv")" = "guizhou 531.98" ] &&
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM feed_log WHERE status = 'failed'")" -eq 10 ]; then
 	ok "after the failures place sees the same data; each failure is in feed_log"
 else no "after failures" "$T/err"; fi
+
+# one feed of two failing: exit 4, the other stored
+feeds "cfe|/ok/cfe.csv|google-cfe" "ci|/missing/casdk.json|casdk"
+before=$(snapshots)
+"$EWC" regions sync --feeds "$T/feeds.xml" --db "$DB" $R $NOW > "$T/out" 2> "$T/err"
+rc=$?
+if [ $rc -eq 4 ] && grep -q "ewc: 1 of 2 feeds failed; their previous snapshots stay" "$T/err" &&
+	grep -q "^cfe  *\(updated\|unchanged\)" "$T/out"; then
+	ok "one feed of two failing: exit 4, the other one stored"
+else no "partial sync: rc $rc" "$T/err"; fi
 
 # a token from the environment: sent, never stored
 feeds "free|/auth/inventory.xml|ewc|token-env=\"EWC_TEST_TOKEN\" token-header=\"auth-token\""

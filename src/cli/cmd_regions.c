@@ -39,7 +39,8 @@ const char cmd_regions_help[] =
 	"leaves its previous snapshot. place --db and rebalance use the newest.\n"
 	"  --now TIME           the snapshots' time (default: the current time)\n"
 	"  --max-age AGE        warn about stored data older than AGE (default 48h)\n"
-	"Exit status 4: some feeds failed, the others were stored.\n"
+	"Exit status 4: some feeds failed, the others were stored; 5: every feed failed,\n"
+	"nothing was stored.\n"
 	"See docs/data.md for the formats and the feeds file.\n";
 
 static void list(ewc_ctx *ctx)
@@ -377,7 +378,7 @@ static int sync_feeds(int argc, char **argv)
 	}
 	rc = ewc_feeds_sync(db, ctx, feeds, now, sync_report, NULL);
 	fflush(stdout);
-	if (rc == 0 || rc == EWC_EFEED) {
+	if (rc == 0 || rc == EWC_EFEED || rc == EWC_EFEEDS) {
 		/* what place and rebalance will now see, and how old it is */
 		tool_overlay(db, ctx, now, max_age);
 	}
@@ -385,7 +386,8 @@ static int sync_feeds(int argc, char **argv)
 		tool_error("%s", ewc_errmsg());
 	ewc_db_free(db);
 	ewc_ctx_free(ctx);
-	return rc == 0 ? EXIT_OK : rc == EWC_EFEED ? EXIT_PARTIAL : EXIT_ERR;
+	return rc == 0 ? EXIT_OK : rc == EWC_EFEED ? EXIT_PARTIAL : rc == EWC_EFEEDS ? EXIT_NOFEED
+	                                                                            : EXIT_ERR;
 }
 
 int cmd_regions(int argc, char **argv)

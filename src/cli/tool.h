@@ -12,7 +12,8 @@ enum {
 	EXIT_ERR = 1,       /* input or runtime error */
 	EXIT_USAGE = 2,     /* bad command line */
 	EXIT_UNPLACED = 3,  /* plan made, some jobs unplaced */
-	EXIT_PARTIAL = 4    /* regions sync: some feeds failed, the others stored */
+	EXIT_PARTIAL = 4,   /* regions sync: some feeds failed, the others stored */
+	EXIT_NOFEED = 5     /* regions sync: every feed failed, nothing stored */
 };
 
 #define TOOL_MAX_REGIONS 32

@@ -31,7 +31,9 @@ enum {
 	EWC_EVERSION = -8,  /* a struct's version field is not supported */
 	EWC_ECAPACITY = -9, /* not enough free GPUs now: capacity changed */
 	EWC_EPOLICY = -10,  /* no plan meets the policy constraints */
-	EWC_EFEED = -11     /* some feeds failed; the others were stored */
+	EWC_EFEED = -11,    /* some feeds failed; the others were stored */
+	EWC_EALREADY = -12, /* done already: the plan was committed before */
+	EWC_EFEEDS = -13    /* every feed failed: nothing was stored */
 };
 
 /* A short fixed description of an error code. Never NULL. */
@@ -579,8 +581,9 @@ int ewc_release(ewc_ctx *ctx, unsigned long long reservation);
 
 /* Reserve the GPUs of every placed job of a plan, all or nothing. Fails
  * with EWC_ECAPACITY, changing nothing, when a pool no longer has the free
- * GPUs the plan counted on. `reservations`, if not NULL, receives one id per
- * job in input order (0 for unplaced jobs). */
+ * GPUs the plan counted on, and with EWC_EALREADY when the plan was
+ * committed before. `reservations`, if not NULL, receives one id per job
+ * in input order (0 for unplaced jobs). */
 int ewc_plan_commit(ewc_plan *plan, unsigned long long *reservations);
 
 /* Set the GPUs free now for a region's type (an inventory observation;

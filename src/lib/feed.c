@@ -658,6 +658,9 @@ int ewc_feeds_sync(ewc_db *db, ewc_ctx *ctx, const char *feeds_path, double now,
 	free(feeds);
 	if (rc)
 		return rc;
+	if (failed && failed == n)
+		return ewc__seterr(EWC_EFEEDS, "every feed failed (%zu of %zu): nothing was stored; "
+		                   "the previous snapshots stay", failed, n);
 	if (failed)
 		return ewc__seterr(EWC_EFEED, "%zu of %zu feeds failed; their previous snapshots "
 		                   "stay", failed, n);

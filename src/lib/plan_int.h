@@ -29,6 +29,7 @@ struct ewc_plan {
 	ewc_totals totals;
 	ewc_totals base_totals;
 	int proven;
+	int committed;    /* ewc_plan_commit() reserved its GPUs (under ctx's lock) */
 	/* rebalancing only (NULL otherwise) */
 	int *stay;        /* [njobs] the option that keeps the job where it runs, or -1 */
 	double *opt_mig;  /* [nopts] migration cost in CNY, 0 for staying */

@@ -203,6 +203,11 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 	}
 
 	ewc__lock(ctx);
+	if (p->committed) {
+		rc = ewc__seterr(EWC_EALREADY, "ewc_plan_commit: this plan is committed already (its "
+		                 "reservations hold); release them or make a new plan");
+		goto out;
+	}
 	if (p->jobs->generation != ctx->generation) {
 		rc = ewc__seterr(EWC_EINVAL, "the regions were reloaded after the plan was made");
 		goto out;
@@ -232,6 +237,8 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		if (reservations)
 			reservations[j] = id;
 	}
+	if (rc == 0)
+		p->committed = 1;
 out:
 	ewc__unlock(ctx);
 	free(need);

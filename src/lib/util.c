@@ -37,6 +37,8 @@ const char *ewc_strerror(int code)
 	case EWC_ECAPACITY: return "not enough free GPUs";
 	case EWC_EPOLICY: return "policy constraints cannot hold";
 	case EWC_EFEED: return "some feeds failed";
+	case EWC_EALREADY: return "already done";
+	case EWC_EFEEDS: return "every feed failed";
 	default: return "unknown error code";
 	}
 }
