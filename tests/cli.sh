@@ -163,6 +163,16 @@ ewc: try 'ewc help place'" "bad --now message"
 run "place --commit" 0 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB" --now 2026-11-22T06:00:00Z
 same "$S/place.txt" "the committed plan is the same report"
 err_is "ewc: recorded as run 1 in $DB: 2 jobs started" "commit message"
+run "place --db on a state with no feed data" 0 "$EWC" place $R --jobs "$S/jobs.csv" --db "$DB" \
+	--now 2026-11-22T07:00:00Z
+err_is "ewc: warning: the database holds no feed data (ewc regions sync stores it): planning on the descriptors' figures as given" \
+	"--db with no feed data: said once"
+# the ledger: descriptors as of before the commit do not know of T and I
+sed 's/<regions>/<regions as-of="2026-11-21T00:00:00Z">/' "$S/hubs.xml" > "$T/hubs-old.xml"
+run "place --db on descriptors older than the runs" 0 "$EWC" place --regions "$S/gpus.xml" \
+	--regions "$T/hubs-old.xml" --jobs "$S/jobs.csv" --db "$DB" --now 2026-11-22T07:00:00Z
+grep -q "^Capacity ledger: 12 GPUs held by runs committed after the regions' figures were taken are not counted as free.$" "$T/out" &&
+	ok "the ledger takes T's 8 and I's 4 GPUs off, and says so" || no "ledger line" "$T/out"
 run "jobs list" 0 env EWC_DB="$DB" "$EWC" jobs list --format csv
 printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at" \
 	"T,train,running,west1,A100,8,100,city,2026-11-22T06:00:00Z," \

@@ -279,7 +279,7 @@ int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 		if (a->commit && access(path, F_OK) != 0)
 			goto planned;
 		db = tool_db_existing(path);
-		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h) != 0;
+		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h, !a->commit) != 0;
 		if (!bad && ewc_db_ledger(db, *ctx, &a->taken) != 0) {
 			tool_error("%s", ewc_errmsg());
 			bad = 1;

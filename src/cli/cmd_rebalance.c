@@ -282,7 +282,7 @@ int cmd_rebalance(int argc, char **argv)
 	if (!db)
 		return EXIT_ERR;
 	ctx = tool_load(&a.regions);
-	if (!ctx || tool_overlay(db, ctx, a.now, a.max_age_h) != 0) {
+	if (!ctx || tool_overlay(db, ctx, a.now, a.max_age_h, 0) != 0) {
 		ewc_ctx_free(ctx);
 		ewc_db_free(db);
 		return EXIT_ERR;

@@ -380,7 +380,7 @@ static int sync_feeds(int argc, char **argv)
 	fflush(stdout);
 	if (rc == 0 || rc == EWC_EFEED || rc == EWC_EFEEDS) {
 		/* what place and rebalance will now see, and how old it is */
-		tool_overlay(db, ctx, now, max_age);
+		tool_overlay(db, ctx, now, max_age, 0);
 	}
 	if (rc)
 		tool_error("%s", ewc_errmsg());

@@ -575,11 +575,14 @@ int tool_max_age(const char *cmd, const char *text, double *hours)
 
 typedef struct overlay_say {
 	double now, max_age_h;
+	size_t n;
 } overlay_say;
 
 static void say_overlay(void *user, const ewc_overlay *o)
 {
-	const overlay_say *s = user;
+	overlay_say *s = user;
+
+	s->n++;
 	double age = (s->now - o->checked_at) / 3600;
 	char taken[32], checked[32], skipped[64] = "";
 
@@ -596,13 +599,16 @@ static void say_overlay(void *user, const ewc_overlay *o)
 		           skipped, taken, age < 0 ? 0.0 : age);
 }
 
-int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h)
+int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h, int warn_empty)
 {
-	overlay_say s = { now, max_age_h };
+	overlay_say s = { now, max_age_h, 0 };
 
 	if (ewc_db_overlay(db, ctx, say_overlay, &s) != 0) {
 		tool_error("%s", ewc_errmsg());
 		return -1;
 	}
+	if (s.n == 0 && warn_empty)
+		tool_error("warning: the database holds no feed data (ewc regions sync stores it): "
+		           "planning on the descriptors' figures as given");
 	return 0;
 }

@@ -126,7 +126,8 @@ int tool_max_age(const char *cmd, const char *text, double *hours);
 
 /* Lay the feed snapshots of db over ctx's regions and say on stderr how
  * old each is, with a warning for any older than max_age_h hours at
- * `now`. Prints and returns -1 on failure. */
-int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h);
+ * `now`; with warn_empty, also a warning when there is no feed data at all
+ * (--db was given for its feeds). Prints and returns -1 on failure. */
+int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h, int warn_empty);
 
 #endif /* EWC_TOOL_H */
