@@ -132,8 +132,8 @@ int cmd_jobs(int argc, char **argv)
 			fputs("job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at\n",
 			      stdout);
 		else
-			fprintf(stdout, "%-24s %-5s %-8s %-24s %5s   %-10s %9s    %s\n", "job", "kind",
-			        "state", "region", "gpus", "type", "hours", "since");
+			fprintf(stdout, "%-24s %-5s %-8s %-24s %5s   %-10s %9s    %s\n", "JOB", "KIND",
+			        "STATE", "REGION", "GPUS", "TYPE", "HOURS", "SINCE");
 		rc = ewc_db_jobs(db, a.running, print_job, &p);
 	} else if (strcmp(a.verb, "finish") == 0) {
 		rc = ewc_db_job_finish(db, a.id, a.now);

@@ -223,8 +223,12 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 				infer_east += a.zone == EWC_ZONE_EAST;
 			}
 		}
-		fprintf(f, "Training: %zu of %zu placed jobs in the west. Inference: %zu of %zu in the east"
-		        "%s\n", train_west, train, infer_east, infer,
+		char c1[32], c2[32], c3[32], c4[32];
+		fprintf(f, "Training: %s of %s placed jobs in the west. Inference: %s of %s in the east"
+		        "%s\n", tool_fmt(c1, sizeof c1, (double)train_west, 0),
+		        tool_fmt(c2, sizeof c2, (double)train, 0),
+		        tool_fmt(c3, sizeof c3, (double)infer_east, 0),
+		        tool_fmt(c4, sizeof c4, (double)infer, 0),
 		        infer_east < infer ? " (the others have a western hub within their SLO; "
 		                             "see ewc explain)." : ".");
 	}
@@ -364,7 +368,11 @@ static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
 		return -1;
 	}
 	ewc_db_free(db);
-	fprintf(stderr, "ewc: recorded as run %lld in %s: %zu jobs started\n", run, path, t->placed);
+	{
+		char c[32];
+		fprintf(stderr, "ewc: recorded as run %lld in %s: %s job%s started\n", run, path,
+		        tool_fmt(c, sizeof c, (double)t->placed, 0), t->placed == 1 ? "" : "s");
+	}
 	if (to_file)
 		return tool_stage_finish(&st);
 	return tool_write(a->output, data, len);

@@ -373,8 +373,11 @@ static int whatif_text(const cmd_args *a, const whatif *w)
 		ROW("GPU-hours domestic", w->tb.gpu_hours_domestic, w->tc.gpu_hours_domestic, 1);
 		ROW("jobs placed", (double)w->tb.placed, (double)w->tc.placed, 0);
 #undef ROW
-		fprintf(f, "\n%zu job%s change%s place:\n", w->moved, w->moved == 1 ? "" : "s",
-		        w->moved == 1 ? "s" : "");
+		if (w->moved == 0)
+			fprintf(f, "\nNo job changes place.\n");
+		else
+			fprintf(f, "\n%zu job%s change%s place:\n", w->moved, w->moved == 1 ? "" : "s",
+			        w->moved == 1 ? "s" : "");
 		if (w->moved)
 			fprintf(f, "  %-20s %-26s %-26s %14s %12s\n", "JOB", "BASE", "CHANGED",
 			        "COST CNY", "CARBON KG");

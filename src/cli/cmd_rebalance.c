@@ -95,7 +95,8 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 	fprintf(f, "\nSaving: %s CNY (migration %s CNY paid), carbon avoided: %s kg.\n",
 	        tool_fmt(b1, sizeof b1, s->saving_cny, 2), tool_fmt(b2, sizeof b2, s->migration_cny, 2),
 	        tool_fmt(b3, sizeof b3, s->carbon_avoided_kg, 1));
-	fprintf(f, "Objective %.10g, bound %.10g, gap %.4f%%%s.\n", s->objective, s->lower_bound,
+	fprintf(f, "Objective %s, bound %s, gap %.4f%%%s.\n",
+	        tool_fmt(b1, sizeof b1, s->objective, 2), tool_fmt(b2, sizeof b2, s->lower_bound, 2),
 	        100 * s->gap, s->proven ? "" : " (time limit reached)");
 	if (s->have_previous) {
 		char b5[48], b6[48];

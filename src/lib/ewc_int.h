@@ -40,6 +40,9 @@ int ewc__seterr(int code, const char *fmt, ...) EWC__PRINTF(2, 3);
 char *ewc__strdup(const char *s);
 /* Drop the line breaks at the end of s. */
 void ewc__strip_nl(char *s);
+/* v with thousands separators and dec decimals ("60,000.0"), past 1e15 in
+ * exponent form, for messages; writes buf and returns it. */
+const char *ewc__num(char *buf, size_t len, double v, int dec);
 /* printf into a fresh heap string, or NULL. */
 char *ewc__asprintf(const char *fmt, ...) EWC__PRINTF(1, 2);
 

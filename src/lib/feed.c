@@ -578,7 +578,8 @@ static int sync_one(ewc_db *db, ewc_ctx *ctx, const feed *f, double now, ewc_fee
 			break;
 	}
 	if (out == GOT_RETRY)
-		msg = ewc__asprintf("%s, after %d attempts", why, res.attempts);
+		msg = ewc__asprintf("%s, after %d attempt%s", why, res.attempts,
+		                    res.attempts == 1 ? "" : "s");
 	else if (out == GOT_FAIL)
 		msg = ewc__strdup(why);
 	if (out == GOT_BODY) {

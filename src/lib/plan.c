@@ -496,9 +496,11 @@ static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 			}
 		if (lo >= hi)
 			continue;
-		char what[160];
+		char what[160], num[64];
 		if (kinds[i] == EWC__SIDE_BUDGET)
-			snprintf(what, sizeof what, "the carbon budget of %.10g kg", o->carbon_budget_kg);
+			snprintf(what, sizeof what, "the carbon budget of %s kg",
+			         ewc__num(num, sizeof num, o->carbon_budget_kg,
+			                  o->carbon_budget_kg == floor(o->carbon_budget_kg) ? 0 : 1));
 		else if (kinds[i] == EWC__SIDE_GREEN)
 			snprintf(what, sizeof what, "the minimum green share of %.10g", o->min_green_share);
 		else
@@ -542,12 +544,14 @@ static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 			m.progress = NULL;
 			m.start = NULL;
 			if (ewc__mip_solve(&m, &r, err, sizeof err) == 0) {
+				char n1[64], n2[64];
 				if (r.bound >= r.objective - 1e-9 * fmax(1.0, r.objective))
-					snprintf(extra, sizeof extra, " (the greenest plan emits %.1f kg)",
-					         r.objective);
+					snprintf(extra, sizeof extra, " (the greenest plan emits %s kg)",
+					         ewc__num(n1, sizeof n1, r.objective, 1));
 				else
-					snprintf(extra, sizeof extra, " (the greenest plan found emits %.1f kg; "
-					         "none emits less than %.1f kg)", r.objective, r.bound);
+					snprintf(extra, sizeof extra, " (the greenest plan found emits %s kg; "
+					         "none emits less than %s kg)", ewc__num(n1, sizeof n1, r.objective, 1),
+					         ewc__num(n2, sizeof n2, r.bound, 1));
 			}
 			free(carbon);
 		}

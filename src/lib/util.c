@@ -467,3 +467,34 @@ const char *ewc__suggest(const char *name, const char *(*at)(const void *, size_
 	snprintf(buf + used, len - used, "?");
 	return buf;
 }
+
+const char *ewc__num(char *buf, size_t len, double v, int dec)
+{
+	char raw[64], *dot, *p;
+	size_t ndig, w = 0;
+	int neg;
+
+	if (!isfinite(v) || fabs(v) >= 1e15) {
+		snprintf(buf, len, "%.6g", v);
+		return buf;
+	}
+	if (fabs(v) < 0.5 * pow(10, -dec))
+		v = 0;
+	snprintf(raw, sizeof raw, "%.*f", dec, v);
+	neg = raw[0] == '-';
+	p = raw + neg;
+	dot = strchr(p, '.');
+	ndig = dot ? (size_t)(dot - p) : strlen(p);
+	if (neg && w + 1 < len)
+		buf[w++] = '-';
+	for (size_t i = 0; i < ndig && w + 1 < len; i++) {
+		if (i && (ndig - i) % 3 == 0 && w + 1 < len)
+			buf[w++] = ',';
+		if (w + 1 < len)
+			buf[w++] = p[i];
+	}
+	for (const char *q = dot; q && *q && w + 1 < len; q++)
+		buf[w++] = *q;
+	buf[w] = '\0';
+	return buf;
+}
