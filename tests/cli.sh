@@ -96,12 +96,24 @@ err_is "ewc: --carbon-basis: unknown carbon basis \"grid\": use market or locati
 ewc: try 'ewc help place'" "bad carbon basis message"
 
 # --- docs/formats.md: every field its plan example names is in a real plan ----
+# keys_of HEADING: the JSON keys of the example under that section
+keys_of() {
+	awk -v h="$1" '/^## / { s = index($0, h) == 4 } s && /^```json$/ { b = 1; next }
+		b && /^```$/ { b = 0; s = 0 } b' "$top_srcdir/docs/formats.md" |
+		grep -o '"[a-z_]*":' | sort -u > "$T/keys"
+}
 run "plan json for the formats page" 3 "$EWC" place $R --jobs "$S/jobs-unplaced.csv" --format json
-sed -n '/^```json$/,/^```$/p' "$top_srcdir/docs/formats.md" | grep -o '"[a-z_]*":' | sort -u > "$T/keys"
+keys_of "Plan"
 missing=
 while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/keys"
 [ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every plan field is written" ||
 	no "formats.md names fields a plan lacks:$missing" "$T/out"
+run "frontier json for the formats page" 0 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 5 --format json
+keys_of "Frontier"
+missing=
+while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/keys"
+[ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every frontier field is written" ||
+	no "formats.md names fields a frontier lacks:$missing" "$T/out"
 
 # --- bad input: exact messages, exit 1, nothing written ------------------------
 run "bad jobs" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv"

@@ -136,6 +136,20 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 	/* the axis is the basis's carbon */
 	lo.carbon_kg = point_kg(fr, 0);
 	hi.carbon_kg = point_kg(fr, n - 1);
+	{
+		size_t asked = 0, dom = 0, none = 0;
+		ewc_frontier_left_out(fr, &asked, &dom, &none);
+		if (dom + none > 0) {
+			fprintf(f, "\n%zu points asked for, %zu on the curve:", asked, n);
+			if (dom)
+				fprintf(f, " %zu dropped as dearer and no greener than another", dom);
+			if (dom && none)
+				fprintf(f, ";");
+			if (none)
+				fprintf(f, " %zu caps with no plan found in time", none);
+			fprintf(f, ".\n");
+		}
+	}
 	fprintf(f, "\n%zu jobs. Point 1 is --mode cost, point %zu --mode carbon: from the cheapest "
 	        "plan to the greenest, %s-based carbon falls by %s kg (%.1f%%) for %s CNY more "
 	        "(%.1f%%).\n",
@@ -205,8 +219,13 @@ static json_t *frontier_json(const ewc_frontier *fr)
 			"gpu_hours_west", p.gpu_hours_west, "gpu_hours_domestic", p.gpu_hours_domestic,
 			"gap", p.gap, "proven", p.proven, "knee", p.knee));
 	}
-	if (!root || !pts || json_object_set_new(root, "points", pts) ||
-	    json_object_set_new(root, "knee", knee)) {
+	size_t asked = 0, dom = 0, none = 0;
+	ewc_frontier_left_out(fr, &asked, &dom, &none);
+	if (!root || !pts || json_object_set_new(root, "format", json_string("ewc.frontier/1")) ||
+	    json_object_set_new(root, "points", pts) || json_object_set_new(root, "knee", knee) ||
+	    json_object_set_new(root, "points_asked", json_integer((json_int_t)asked)) ||
+	    json_object_set_new(root, "points_dominated", json_integer((json_int_t)dom)) ||
+	    json_object_set_new(root, "points_without_plan", json_integer((json_int_t)none))) {
 		json_decref(root);
 		return NULL;
 	}

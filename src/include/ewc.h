@@ -502,6 +502,12 @@ typedef struct ewc_frontier_pt {
  * EWC_EPOLICY. Free with ewc_frontier_free(). */
 int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
                       const ewc_place_options *opts, size_t points);
+/* How many points were asked for, and why some are not on the curve: a
+ * plan dearer and no greener than another (the same plan, often, from two
+ * caps) is dropped, and a cap under which no plan was found in time gives
+ * none. */
+int ewc_frontier_left_out(const ewc_frontier *f, size_t *asked, size_t *dominated,
+                          size_t *no_plan);
 size_t ewc_frontier_count(const ewc_frontier *f);
 /* Point i, cheapest first. */
 int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out);

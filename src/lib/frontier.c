@@ -13,6 +13,9 @@ struct ewc_frontier {
 	double *cap;            /* the carbon cap each was solved under, < 0 for the ends */
 	size_t n;
 	size_t knee;            /* index, or (size_t)-1 */
+	size_t asked;           /* points asked for */
+	size_t no_plan;         /* caps under which no plan was found in time */
+	size_t dominated;       /* plans dropped: dearer and no greener than another */
 };
 
 void ewc_frontier_free(ewc_frontier *f)
@@ -150,8 +153,10 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		o.carbon_budget_kg = opts->version >= 3 && opts->carbon_budget_kg >= 0
 		                     ? fmin(opts->carbon_budget_kg, eps) : eps;
 		rc = ewc__place_ex(&p, ctx, jobs, &o, NULL, prev, EWC__PLACE_KEEP_PRIORITY);
-		if (rc == EWC_EPOLICY)
+		if (rc == EWC_EPOLICY) {
+			f->no_plan++;
 			continue; /* none found in time under this cap: no point */
+		}
 		if (rc != 0) {
 			ewc_frontier_free(f);
 			return rc;
@@ -161,7 +166,12 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		prev = p;
 	}
 	f->basis = B;
-	prune(B, f->plans, f->cap, &f->n);
+	f->asked = points;
+	{
+		size_t before = f->n;
+		prune(B, f->plans, f->cap, &f->n);
+		f->dominated = before - f->n;
+	}
 	f->knee = knee(B, f->plans, f->n);
 	*out = f;
 	return 0;
@@ -206,4 +216,18 @@ int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out)
 const ewc_plan *ewc_frontier_plan(const ewc_frontier *f, size_t i)
 {
 	return f && i < f->n ? f->plans[i] : NULL;
+}
+
+int ewc_frontier_left_out(const ewc_frontier *f, size_t *asked, size_t *dominated,
+                          size_t *no_plan)
+{
+	if (!f)
+		return ewc__seterr(EWC_EINVAL, "ewc_frontier_left_out: NULL frontier");
+	if (asked)
+		*asked = f->asked;
+	if (dominated)
+		*dominated = f->dominated;
+	if (no_plan)
+		*no_plan = f->no_plan;
+	return 0;
 }
