@@ -60,6 +60,20 @@ err_is "ewc: --solver: use auto, direct or decompose, not \"simplex\"
 ewc: try 'ewc help place'" "bad solver message"
 run "explain T" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T
 same "$S/explain.txt" "explain table"
+# for programs: the same options as JSON and CSV (T: 8 A100 west1 chosen, X2 excluded)
+run "explain T as JSON" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T --format json
+[ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], d["chosen"]["region"], d["chosen"]["gpus"], len(d["options"]), [o["reason"] for o in d["options"] if not o["eligible"] and o["has_type"]])' "$T/out")" = \
+	"ewc.explain/1 west1 8 4 ['capacity: 4 free X2, needs 8']" ] &&
+	ok "explain JSON: format, choice, every option, the reason" || no "explain JSON" "$T/out"
+run "explain T as CSV" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T --format csv
+[ "$(sed -n 2p "$T/out" | cut -d, -f1-10)" = "T,west1,west,A100,1,1,0,20,8,100" ] &&
+	ok "explain CSV: the chosen option first" || no "explain CSV" "$T/out"
+run "regions list as JSON" 0 "$EWC" regions list --format json $R
+[ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["regions"][1]; print(d["format"], r["id"], r["gpus"][1]["type"], r["gpus"][1]["free"])' "$T/out")" = \
+	"ewc.regions/1 west1 X2 4" ] && ok "regions list JSON" || no "regions list JSON" "$T/out"
+run "regions list as CSV" 0 "$EWC" regions list --format csv $R
+[ "$(grep -c '^west1,' "$T/out")" = 2 ] && ok "regions list CSV: a row per region and type" ||
+	no "regions list CSV" "$T/out"
 run "explain a job that is not there" 1 "$EWC" explain $R --jobs "$S/jobs.csv" --job nope
 err_is "ewc: $S/jobs.csv: no job with id \"nope\"" "explain: missing job message"
 
@@ -190,6 +204,10 @@ printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finis
 	"T,train,running,west1,A100,8,100,city,2026-11-22T06:00:00Z," \
 	"I,infer,running,east1,A100,4,10,city,2026-11-22T06:00:00Z," > "$T/want"
 same "$T/want" "jobs list: both running where the plan put them"
+run "jobs list as JSON" 0 "$EWC" jobs list --db "$DB" --format json
+[ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], [(j["job"], j["state"], j["region"], j["gpus"]) for j in d["jobs"]])' "$T/out")" = \
+	"ewc.jobs/1 [('T', 'running', 'west1', 8), ('I', 'running', 'east1', 4)]" ] &&
+	ok "jobs list JSON" || no "jobs list JSON" "$T/out"
 run "the same jobs again" 1 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$DB"
 err_is "ewc: $DB: job \"T\" is already running (since 2026-11-22T06:00:00Z); finish or remove it first" \
 	"a running job is not placed twice"

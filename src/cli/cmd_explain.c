@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "args.h"
 #include "cmds.h"
 
@@ -17,7 +19,10 @@ const char cmd_explain_help[] =
 	"  --regions, --jobs, --mode, --carbon-price, --carbon-basis, --gap,\n"
 	"  --time-limit, --solver, --policy, --carbon-budget, --min-green-share,\n"
 	"  --max-region-share   as for ewc place\n"
-	"  --job ID             the job to explain\n";
+	"  --job ID             the job to explain\n"
+	"  --format table|csv|json   the table (default), one CSV row per option, or\n"
+	"                       JSON (format ewc.explain/1, docs/formats.md)\n"
+	"  --output FILE        write there instead of standard output\n";
 
 typedef struct row {
 	ewc_option o;
@@ -32,6 +37,93 @@ static int cmp_rows(const void *x, const void *y)
 	if (a->o.eligible && a->o.objective != b->o.objective)
 		return a->o.objective < b->o.objective ? -1 : 1;
 	return 0;
+}
+
+static json_t *option_json(const ewc_option *o)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:I, s:f, s:f, s:f, s:f, "
+	                      "s:f, s:f, s:f, s:I}",
+	                      "region", o->region, "zone", ewc_zone_name(o->zone), "gpu_type",
+	                      o->gpu_type, "has_type", o->has_type, "eligible", o->eligible,
+	                      "chosen", o->chosen, "baseline", o->baseline, "latency_ms",
+	                      o->latency_ms >= 0 ? json_real(o->latency_ms) : json_null(), "gpus",
+	                      (json_int_t)o->gpus, "hours", o->hours, "cost_cny", o->cost_cny,
+	                      "transfer_cny", o->transfer_cny, "energy_kwh", o->energy_kwh,
+	                      "carbon_kg", o->carbon_kg, "carbon_location_kg", o->carbon_location_kg,
+	                      "objective", o->objective, "free_gpus", (json_int_t)o->free_gpus);
+	if (j && !o->eligible)
+		json_object_set_new(j, "reason", json_string(o->reason));
+	return j;
+}
+
+/* The explanation for programs: the job, the choice, every option. */
+static char *explain_json(ewc_plan *plan, const ewc_job *j, const ewc_assignment *as,
+                          const row *rows, size_t nopt, const char *unit)
+{
+	json_t *root = json_object(), *opts = json_array(), *job;
+	char *text;
+
+	job = json_pack("{s:s, s:s, s:s, s:I, s:f, s:s, s:f}", "id", j->id, "kind",
+	                ewc_kind_name(j->kind), "gpu_type", j->gpu_type, "gpus",
+	                (json_int_t)j->gpus, "hours", j->hours, "origin", j->origin, "priority",
+	                j->priority);
+	if (!root || !opts || !job) {
+		json_decref(root);
+		json_decref(opts);
+		json_decref(job);
+		return NULL;
+	}
+	json_object_set_new(root, "format", json_string("ewc.explain/1"));
+	json_object_set_new(root, "mode", json_string(ewc_mode_name(ewc_plan_mode(plan))));
+	json_object_set_new(root, "carbon_basis",
+	                    json_string(ewc_carbon_basis_name(ewc_plan_carbon_basis(plan))));
+	json_object_set_new(root, "objective_unit", json_string(unit));
+	json_object_set_new(root, "job", job);
+	if (as->region)
+		json_object_set_new(root, "chosen",
+		                    json_pack("{s:s, s:s, s:I, s:f}", "region", as->region, "gpu_type",
+		                              as->gpu_type, "gpus", (json_int_t)as->gpus, "hours",
+		                              as->hours));
+	else
+		json_object_set_new(root, "unplaced", json_string(as->reason ? as->reason : ""));
+	json_object_set_new(root, "baseline",
+	                    as->baseline_region
+	                        ? json_pack("{s:s, s:s}", "region", as->baseline_region, "gpu_type",
+	                                    as->baseline_gpu_type ? as->baseline_gpu_type : "")
+	                        : json_null());
+	for (size_t k = 0; k < nopt; k++)
+		json_array_append_new(opts, option_json(&rows[k].o));
+	json_object_set_new(root, "options", opts);
+	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	return text;
+}
+
+static void explain_csv(FILE *f, const char *job, const row *rows, size_t nopt)
+{
+	fputs("job,region,zone,gpu_type,eligible,chosen,baseline,latency_ms,gpus,hours,cost_cny,"
+	      "transfer_cny,carbon_kg,carbon_location_kg,objective,free_gpus,reason\n", f);
+	for (size_t k = 0; k < nopt; k++) {
+		const ewc_option *o = &rows[k].o;
+		tool_csv_field(f, job, 0);
+		tool_csv_field(f, o->region, 0);
+		tool_csv_field(f, ewc_zone_name(o->zone), 0);
+		tool_csv_field(f, o->gpu_type, 0);
+		fprintf(f, "%d,%d,%d,", o->eligible, o->chosen, o->baseline);
+		if (o->latency_ms >= 0)
+			tool_csv_num(f, o->latency_ms, 0);
+		else
+			fputs(",", f);
+		fprintf(f, "%ld,", o->gpus);
+		tool_csv_num(f, o->hours, 0);
+		tool_csv_num(f, o->cost_cny, 0);
+		tool_csv_num(f, o->transfer_cny, 0);
+		tool_csv_num(f, o->carbon_kg, 0);
+		tool_csv_num(f, o->carbon_location_kg, 0);
+		tool_csv_num(f, o->objective, 0);
+		fprintf(f, "%ld,", o->free_gpus);
+		tool_csv_field(f, o->eligible ? "" : o->reason, 1);
+	}
 }
 
 int cmd_explain(int argc, char **argv)
@@ -69,6 +161,34 @@ int cmd_explain(int argc, char **argv)
 		ewc_plan_option(plan, job, k, &rows[k].o);
 	}
 	qsort(rows, nopt, sizeof *rows, cmp_rows);
+	if (strcmp(a.format, "json") == 0 || strcmp(a.format, "csv") == 0) {
+		ewc_job j = EWC_JOB_INIT;
+		ewc_jobs_get(jobs, job, &j);
+		if (strcmp(a.format, "json") == 0) {
+			char *text = explain_json(plan, &j, &as, rows, nopt, unit);
+			size_t n = text ? strlen(text) : 0;
+			char *nl = text ? realloc(text, n + 2) : NULL;
+			if (!nl) {
+				free(text);
+				tool_error("out of memory");
+				rc = EXIT_ERR;
+			} else {
+				nl[n] = '\n';
+				if (tool_write(a.output, nl, n + 1) != 0)
+					rc = EXIT_ERR;
+				free(nl);
+			}
+		} else if (tool_buf_open(&ob) != 0) {
+			rc = EXIT_ERR;
+		} else {
+			explain_csv(ob.f, j.id, rows, nopt);
+			if (tool_buf_close(&ob) != 0 || tool_write(a.output, ob.data, ob.len) != 0)
+				rc = EXIT_ERR;
+			free(ob.data);
+		}
+		free(rows);
+		goto out;
+	}
 	if (tool_buf_open(&ob) != 0) {
 		rc = EXIT_ERR;
 		free(rows);
@@ -127,7 +247,7 @@ int cmd_explain(int argc, char **argv)
 			       rows[k].o.gpu_type, rows[k].o.reason);
 	fprintf(ob.f, "\n* chosen by the plan, b chosen by the near-origin plan; objective in %s.\n", unit);
 	/* for people: a job id's control bytes are escaped */
-	if (tool_buf_close(&ob) != 0 || tool_write_text(NULL, ob.data, ob.len) != 0)
+	if (tool_buf_close(&ob) != 0 || tool_write_text(a.output, ob.data, ob.len) != 0)
 		rc = EXIT_ERR;
 	free(ob.data);
 	free(rows);

@@ -4,13 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 #include <time.h>
 
 #include "tool.h"
 #include "cmds.h"
 
 const char cmd_jobs_help[] =
-	"usage: ewc jobs list [--running] [--format table|csv] [--db FILE]\n"
+	"usage: ewc jobs list [--running] [--format table|csv|json] [--db FILE]\n"
 	"       ewc jobs finish ID [--now TIME] [--db FILE]\n"
 	"       ewc jobs remove ID [--db FILE]\n"
 	"\n"
@@ -52,8 +54,9 @@ static int jobs_parse(int argc, char **argv, jobs_args *a)
 		switch (c) {
 		case O_DB: a->db = optarg; break;
 		case O_FORMAT:
-			if (strcmp(optarg, "table") && strcmp(optarg, "csv"))
-				return tool_usage("jobs", "--format: use table or csv, not \"%s\"", optarg);
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return tool_usage("jobs", "--format: use table, csv or json, not \"%s\"",
+				                  optarg);
 			a->format = optarg;
 			break;
 		case O_RUNNING: a->running = 1; break;
@@ -90,15 +93,33 @@ static int jobs_parse(int argc, char **argv, jobs_args *a)
 typedef struct printer {
 	FILE *f;
 	int csv;
+	json_t *arr;   /* --format json: the jobs gathered here */
 } printer;
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
 
 static int print_job(void *user, const ewc_db_job *j)
 {
 	printer *p = user;
 	const char *state = j->finished_at ? "finished" : j->region ? "running" : "unplaced";
+
+	if (p->arr) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:f, s:s, s:o, s:o}", "job",
+		                      j->id, "kind", ewc_kind_name(j->kind), "state", state, "region",
+		                      str_or_null(j->region), "gpu_type",
+		                      j->placed_type ? j->placed_type : j->gpu_type, "gpus",
+		                      (json_int_t)(j->region ? j->placed_gpus : j->gpus), "hours",
+		                      j->region ? j->placed_hours : j->hours, "origin", j->origin,
+		                      "started_at", str_or_null(j->started_at), "finished_at",
+		                      str_or_null(j->finished_at));
+		return o && json_array_append_new(p->arr, o) == 0 ? 0 : 1;
+	}
 	char gpus[32], hours[32];
 
-	snprintf(gpus, sizeof gpus, "%ld", j->gpus);
+	snprintf(gpus, sizeof gpus, "%ld", j->region ? j->placed_gpus : j->gpus);
 	snprintf(hours, sizeof hours, "%.6g", j->region ? j->placed_hours : j->hours);
 	if (p->csv) {
 		const char *v[] = { j->id, ewc_kind_name(j->kind), state,
@@ -127,7 +148,31 @@ int cmd_jobs(int argc, char **argv)
 	if (!db)
 		return EXIT_ERR;
 	if (strcmp(a.verb, "list") == 0) {
-		printer p = { stdout, strcmp(a.format, "csv") == 0 };
+		printer p = { stdout, strcmp(a.format, "csv") == 0, NULL };
+		if (strcmp(a.format, "json") == 0) {
+			json_t *root = json_object();
+			char *text = NULL;
+			p.arr = json_array();
+			rc = root && p.arr ? ewc_db_jobs(db, a.running, print_job, &p) : EWC_ENOMEM;
+			if (rc == 0) {
+				json_object_set_new(root, "format", json_string("ewc.jobs/1"));
+				json_object_set_new(root, "jobs", p.arr);
+				p.arr = NULL;
+				text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) |
+				                            JSON_REAL_PRECISION(15));
+				if (!text || puts(text) == EOF)
+					rc = EWC_ENOMEM;
+			}
+			json_decref(p.arr);
+			json_decref(root);
+			free(text);
+			if (rc != 0 && rc != EWC_ENOMEM)
+				tool_error("%s", ewc_errmsg());
+			else if (rc)
+				tool_error("out of memory");
+			ewc_db_free(db);
+			return rc ? EXIT_ERR : EXIT_OK;
+		}
 		if (p.csv)
 			fputs("job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finished_at\n",
 			      stdout);

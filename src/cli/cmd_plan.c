@@ -328,6 +328,8 @@ typedef struct whatif {
 static int whatif_json(const cmd_args *a, const whatif *w)
 {
 	json_t *root = json_object(), *sets = json_array(), *mv = json_array();
+	if (root)
+		json_object_set_new(root, "format", json_string("ewc.whatif/1"));
 	for (size_t i = 0; sets && i < a->nsets; i++)
 		json_array_append_new(sets, json_string(a->sets[i]));
 	for (size_t i = 0; mv && i < w->n; i++) {

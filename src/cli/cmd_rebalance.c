@@ -204,9 +204,9 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	                       "carbon_change_kg", s->after.carbon_kg - s->previous_carbon_kg)
 	           : json_null();
 	ewc_time_format(s->now, when, sizeof when);
-	root = json_pack("{s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:f, "
-	                 "s:f, s:f, s:b, s:o, s:o, s:o}",
-	                 "at", when, "mode", ewc_mode_name(s->mode), "carbon_price_cny_per_t",
+	root = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:f, "
+	                 "s:f, s:f, s:f, s:b, s:o, s:o, s:o}",
+	                 "format", "ewc.rebalance/1", "at", when, "mode", ewc_mode_name(s->mode), "carbon_price_cny_per_t",
 	                 s->carbon_price, "margin", s->margin, "jobs", (json_int_t)s->jobs,
 	                 "moved", (json_int_t)s->moves, "run",
 	                 run > 0 ? json_integer((json_int_t)run) : json_null(),
@@ -218,7 +218,7 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	                 skipped);
 	if (!root)
 		return NULL;
-	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	return text;
 }

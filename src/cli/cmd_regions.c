@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "tool.h"
 #include "cmds.h"
 
 const char cmd_regions_help[] =
-	"usage: ewc regions list [PATH]...\n"
+	"usage: ewc regions list [--format table|csv|json] [PATH]...\n"
 	"       ewc regions validate [PATH]...\n"
 	"       ewc regions import --from FORMAT FILE [--map MAP.csv] --output FILE\n"
 	"                          [--regions PATH]... [OPTIONS]\n"
@@ -42,6 +44,89 @@ const char cmd_regions_help[] =
 	"Exit status 4: some feeds failed, the others were stored; 5: every feed failed,\n"
 	"nothing was stored.\n"
 	"See docs/data.md for the formats and the feeds file.\n";
+
+/* For programs: one JSON document (format ewc.regions/1), or one CSV row
+ * per (region, GPU type). */
+static int list_json(ewc_ctx *ctx)
+{
+	json_t *root = json_object(), *arr = json_array();
+	char *text;
+	int rc = EXIT_OK;
+
+	if (!root || !arr) {
+		json_decref(root);
+		json_decref(arr);
+		tool_error("out of memory");
+		return EXIT_ERR;
+	}
+	json_object_set_new(root, "format", json_string("ewc.regions/1"));
+	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
+		ewc_region_info r = EWC_REGION_INFO_INIT;
+		json_t *gpus = json_array(), *links = json_array();
+		ewc_region_get(ctx, i, &r);
+		for (size_t k = 0; k < r.gpu_types; k++) {
+			const char *type;
+			long free_gpus;
+			double price;
+			ewc_region_gpu(ctx, i, k, &type, &free_gpus, &price);
+			json_array_append_new(gpus, json_pack("{s:s, s:I, s:f}", "type", type, "free",
+			                                      (json_int_t)free_gpus, "price_cny_per_gpu_h",
+			                                      price));
+		}
+		for (size_t k = 0; k < r.links; k++) {
+			const char *site;
+			double lat, ppg, gbps;
+			ewc_region_link(ctx, i, k, &site, &lat, &ppg, &gbps);
+			json_array_append_new(links, json_pack("{s:s, s:f, s:f, s:o}", "site", site,
+			                                       "latency_ms", lat, "price_per_gb", ppg,
+			                                       "gbps", gbps > 0 ? json_real(gbps)
+			                                                        : json_null()));
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:o, s:o, "
+		                                     "s:s, s:i}",
+		                                     "id", r.id, "name", r.name, "zone",
+		                                     ewc_zone_name(r.zone), "power_price", r.power_price,
+		                                     "green_share", r.green_share, "grid_factor",
+		                                     r.grid_factor, "pue", r.pue, "gpus", gpus, "links",
+		                                     links, "file", r.file, "line", r.line));
+	}
+	json_object_set_new(root, "regions", arr);
+	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (!text) {
+		tool_error("out of memory");
+		return EXIT_ERR;
+	}
+	if (puts(text) == EOF)
+		rc = EXIT_ERR;
+	free(text);
+	return rc;
+}
+
+static void list_csv(ewc_ctx *ctx)
+{
+	fputs("region,zone,power_price,green_share,grid_factor,pue,gpu_type,free,price\n", stdout);
+	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
+		ewc_region_info r = EWC_REGION_INFO_INIT;
+		ewc_region_get(ctx, i, &r);
+		for (size_t k = 0; k < r.gpu_types || (k == 0 && r.gpu_types == 0); k++) {
+			const char *type = "";
+			long free_gpus = 0;
+			double price = 0;
+			if (r.gpu_types)
+				ewc_region_gpu(ctx, i, k, &type, &free_gpus, &price);
+			tool_csv_field(stdout, r.id, 0);
+			tool_csv_field(stdout, ewc_zone_name(r.zone), 0);
+			tool_csv_num(stdout, r.power_price, 0);
+			tool_csv_num(stdout, r.green_share, 0);
+			tool_csv_num(stdout, r.grid_factor, 0);
+			tool_csv_num(stdout, r.pue, 0);
+			tool_csv_field(stdout, type, 0);
+			printf("%ld,", free_gpus);
+			tool_csv_num(stdout, price, 1);
+		}
+	}
+}
 
 static void list(ewc_ctx *ctx)
 {
@@ -393,7 +478,7 @@ static int sync_feeds(int argc, char **argv)
 int cmd_regions(int argc, char **argv)
 {
 	tool_regions r = { { 0 }, 0 };
-	const char *sub = argc > 1 ? argv[1] : NULL;
+	const char *sub = argc > 1 ? argv[1] : NULL, *format = "table";
 	ewc_ctx *ctx;
 
 	if (!sub)
@@ -410,6 +495,20 @@ int cmd_regions(int argc, char **argv)
 		return tool_usage("regions", "unknown subcommand \"%s\": use list, validate, import "
 		                  "or sync", sub);
 	for (int i = 2; i < argc; i++) {
+		if (strcmp(sub, "list") == 0 && strncmp(argv[i], "--format", 8) == 0) {
+			const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || (strcmp(v, "table") && strcmp(v, "csv") && strcmp(v, "json")))
+				return tool_usage("regions", "--format: use table, csv or json, not \"%s\"",
+				                  v ? v : "");
+			format = v;
+			continue;
+		}
+		if (strcmp(argv[i], "--regions") == 0 && i + 1 < argc) {
+			/* as the other commands take it */
+			if (tool_regions_add(&r, "regions", argv[++i]))
+				return EXIT_USAGE;
+			continue;
+		}
 		if (argv[i][0] == '-' && argv[i][1])
 			return tool_usage("regions", "unknown option %s", argv[i]);
 		if (tool_regions_add(&r, "regions", argv[i]))
@@ -419,7 +518,15 @@ int cmd_regions(int argc, char **argv)
 	if (!ctx)
 		return EXIT_ERR;
 	if (strcmp(sub, "list") == 0) {
-		list(ctx);
+		int rc = EXIT_OK;
+		if (strcmp(format, "json") == 0)
+			rc = list_json(ctx);
+		else if (strcmp(format, "csv") == 0)
+			list_csv(ctx);
+		else
+			list(ctx);
+		ewc_ctx_free(ctx);
+		return rc;
 	} else {
 		size_t sites = 0;
 		for (size_t i = 0; i < ewc_region_count(ctx); i++) {

@@ -670,7 +670,7 @@ int ewc_db_end(ewc_db *db, int commit);
 int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char *source,
                        long long *run_out);
 
-#define EWC_DB_JOB_VERSION 1
+#define EWC_DB_JOB_VERSION 2
 /* A job in the database. Strings belong to the database and live until the
  * callback returns; region, placed_type, started_at and finished_at are
  * NULL when they do not apply. */
@@ -688,9 +688,12 @@ typedef struct ewc_db_job {
 	const char *placed_type;
 	double placed_hours;     /* on the placed type */
 	const char *started_at;
+	/* version 2 */
+	long placed_gpus;        /* held on the placed type (a service on a faster
+	                          * type holds fewer than gpus); 0 when not placed */
 } ewc_db_job;
 #define EWC_DB_JOB_INIT \
-	{ EWC_DB_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+	{ EWC_DB_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 /* Called for each job; a non-zero return stops the listing. */
 typedef int (*ewc_db_job_fn)(void *user, const ewc_db_job *job);

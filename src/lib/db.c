@@ -710,7 +710,8 @@ int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
 	if (sqlite3_prepare_v2(db->h,
 	                       "SELECT j.id, j.kind, j.gpu_type, j.gpus, j.hours, j.origin, "
 	                       "j.added_at, j.finished_at, p.region, p.gpu_type, p.hours, "
-	                       "p.started_at FROM jobs j LEFT JOIN placements p ON p.job = j.id "
+	                       "p.started_at, p.gpus FROM jobs j LEFT JOIN placements p "
+	                       "ON p.job = j.id "
 	                       "WHERE ? = 0 OR (p.job IS NOT NULL AND j.finished_at IS NULL) "
 	                       "ORDER BY j.added_at, j.rowid", -1, &st, NULL) != SQLITE_OK)
 		return db_err(db, EWC_EIO, "cannot list jobs");
@@ -729,6 +730,7 @@ int ewc_db_jobs(ewc_db *db, int running_only, ewc_db_job_fn fn, void *user)
 		j.placed_type = col_text(st, 9);
 		j.placed_hours = sqlite3_column_double(st, 10);
 		j.started_at = col_text(st, 11);
+		j.placed_gpus = (long)sqlite3_column_int64(st, 12);
 		if (fn(user, &j) != 0) {
 			rc = SQLITE_DONE;
 			break;
