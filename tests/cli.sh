@@ -129,6 +129,20 @@ while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/k
 [ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every frontier field is written" ||
 	no "formats.md names fields a frontier lacks:$missing" "$T/out"
 
+# --- with --format json, the errors are JSON too -------------------------------
+printf 'id,kind,gpu_type,gpus,hours,origin\nA,train,A100,0,10,city\nB,train,A1000,8,-1,city\n' > "$T/bad-json.csv"
+"$EWC" place $R --jobs "$T/bad-json.csv" --format json > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$T/out" ] && [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], d["code"], d["exit"], [(m["line"], m["field"]) for m in d["messages"]])' "$T/err")" = \
+	"ewc.messages/1 input 1 [(2, 'gpus'), (3, 'gpu_type'), (3, 'hours')]" ] &&
+	ok "--format json: every input problem as JSON on stderr, with line and field" ||
+	no "JSON errors: rc $rc" "$T/err"
+"$EWC" place $R --jobs "$S/jobs.csv" --format json --solver simplex > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["code"], d["exit"], d["messages"][0]["message"])' "$T/err")" = \
+	'usage 2 --solver: use auto, direct or decompose, not "simplex"' ] &&
+	ok "--format json: a usage error as JSON, exit 2" || no "JSON usage error: rc $rc" "$T/err"
+
 # --- bad input: exact messages, exit 1, nothing written ------------------------
 run "bad jobs" 1 "$EWC" place $R --jobs "$S/jobs-bad.csv"
 err_is "ewc: $S/jobs-bad.csv:3: gpus: must be an integer > 0, got \"four\"

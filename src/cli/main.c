@@ -26,7 +26,9 @@ static const char *const help_main =
 	"  ewc --version    print the version\n"
 	"\n"
 	"exit status: 0 ok (every job placed), 3 plan made but some jobs unplaced,\n"
-	"4 regions sync: some feeds failed, 1 input or runtime error, 2 usage error.\n";
+	"4 regions sync: some feeds failed, 5 every feed failed, 1 input or runtime\n"
+	"error, 2 usage error. With --format json, messages are one JSON document on\n"
+	"standard error (docs/formats.md).\n";
 
 /* The commands: name, entry point, help text (each command owns its own). */
 static const struct command {
@@ -80,5 +82,11 @@ int main(int argc, char **argv)
 	c = find(cmd);
 	if (!c || !c->run)
 		return tool_usage(NULL, "no such command: %s", cmd);
-	return c->run(argc - 1, argv + 1);
+	/* a program that asked for JSON reads its errors as JSON too */
+	for (int i = 2; i < argc; i++)
+		if ((strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "json") == 0) ||
+		    strcmp(argv[i], "--format=json") == 0)
+			tool_json_errors(1);
+	return tool_json_flush(c->run(argc - 1, argv + 1));
 }

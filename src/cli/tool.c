@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <csv.h>
+#include <jansson.h>
 
 #include "tool.h"
 
@@ -78,9 +79,115 @@ const char *tool_safe(const char *s)
 	return b;
 }
 
+/* --format json: messages are kept for one JSON document at the end */
+static int json_mode;
+static char **jmsgs;
+static size_t njmsgs, capjmsgs;
+
+void tool_json_errors(int on)
+{
+	json_mode = on;
+}
+
+static void keep_message(const char *line, size_t n)
+{
+	char *c;
+
+	if (njmsgs == capjmsgs) {
+		size_t nc = capjmsgs ? 2 * capjmsgs : 16;
+		char **v = realloc(jmsgs, nc * sizeof *v);
+		if (!v)
+			return;
+		jmsgs = v;
+		capjmsgs = nc;
+	}
+	c = malloc(n + 1);
+	if (!c)
+		return;
+	memcpy(c, line, n);
+	c[n] = '\0';
+	jmsgs[njmsgs++] = c;
+}
+
+/* "FILE:LINE: FIELD: MESSAGE" into its parts, where it has that shape. */
+static json_t *message_json(const char *m)
+{
+	const char *level = strncmp(m, "warning: ", 9) == 0 ? "warning" : "error";
+	json_t *o = json_pack("{s:s, s:s}", "level", level, "message", m);
+
+	for (const char *p = m; o && (p = strchr(p, ':')) != NULL; p++) {
+		const char *d = p + 1, *e;
+		long line;
+		if (*d < '0' || *d > '9')
+			continue;
+		line = strtol(d, (char **)&e, 10);
+		if (e[0] != ':' || e[1] != ' ')
+			continue;
+		json_object_set_new(o, "file", json_stringn(m, (size_t)(p - m)));
+		json_object_set_new(o, "line", json_integer(line));
+		const char *f = e + 2, *fe = strstr(f, ": ");
+		if (fe && fe > f && !memchr(f, ' ', (size_t)(fe - f)))
+			json_object_set_new(o, "field", json_stringn(f, (size_t)(fe - f)));
+		break;
+	}
+	return o;
+}
+
+int tool_json_flush(int rc)
+{
+	json_t *root, *arr;
+	char *text;
+	int input = 0;
+
+	if (!json_mode || njmsgs == 0)
+		return rc;
+	root = json_object();
+	arr = json_array();
+	for (size_t i = 0; root && arr && i < njmsgs; i++) {
+		json_t *o = message_json(jmsgs[i]);
+		input |= o && json_object_get(o, "file") != NULL;
+		json_array_append_new(arr, o);
+	}
+	if (root && arr) {
+		const char *code = rc == EXIT_OK ? "ok"
+		                   : rc == EXIT_USAGE ? "usage"
+		                   : rc == EXIT_UNPLACED ? "unplaced"
+		                   : rc == EXIT_PARTIAL ? "feeds_partial"
+		                   : rc == EXIT_NOFEED ? "feeds_failed"
+		                   : input ? "input" : "error";
+		json_object_set_new(root, "format", json_string("ewc.messages/1"));
+		json_object_set_new(root, "code", json_string(code));
+		json_object_set_new(root, "exit", json_integer(rc));
+		json_object_set_new(root, "messages", arr);
+		arr = NULL;
+		text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+		if (text)
+			fprintf(stderr, "%s\n", text);
+		free(text);
+	}
+	json_decref(arr);
+	json_decref(root);
+	for (size_t i = 0; i < njmsgs; i++)
+		free(jmsgs[i]);
+	free(jmsgs);
+	jmsgs = NULL;
+	njmsgs = capjmsgs = 0;
+	return rc;
+}
+
 static void print_prefixed(const char *msg)
 {
 	const char *p = msg;
+
+	if (json_mode) {
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			keep_message(p, n);
+			p += n + (nl ? 1 : 0);
+		}
+		return;
+	}
 
 	/* text from inputs (a job's id) reaches the terminal with its
 	 * control bytes escaped: no ESC sequence runs from a message */
@@ -117,7 +224,8 @@ int tool_usage(const char *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	print_prefixed(msg);
-	fprintf(stderr, "ewc: try 'ewc help%s%s'\n", cmd ? " " : "", cmd ? cmd : "");
+	if (!json_mode)
+		fprintf(stderr, "ewc: try 'ewc help%s%s'\n", cmd ? " " : "", cmd ? cmd : "");
 	return EXIT_USAGE;
 }
 

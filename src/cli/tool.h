@@ -27,6 +27,12 @@ enum {
 /* Print "ewc: message" to stderr, each line of a multi-line message
  * prefixed. */
 void tool_error(const char *fmt, ...) TOOL_PRINTF(1, 2);
+/* With --format json, messages (errors, warnings, notes) are gathered and
+ * tool_json_flush() writes them at the end as one JSON document on stderr
+ * (format ewc.messages/1: code, exit status, and each message with its
+ * file, line and field when it names them). Returns rc. */
+void tool_json_errors(int on);
+int tool_json_flush(int rc);
 
 /* A usage error: the message, then a hint to `ewc help CMD`; returns 2. */
 int tool_usage(const char *cmd, const char *fmt, ...) TOOL_PRINTF(2, 3);
