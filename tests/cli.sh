@@ -243,6 +243,28 @@ cmp -s "$T/junk.db" "$T/junk.orig" && ok "junk database untouched" || no "junk d
 [ -s "$T/out" ] && no "no report of an unrecorded plan" "$T/out" || ok "no report of an unrecorded plan"
 run "jobs: unknown subcommand" 2 "$EWC" jobs show --db "$DB"
 
+# --- metrics: an OpenMetrics file of what the run did, written before the commit
+MDB="$T/metrics.db"
+run "place --commit --metrics" 0 "$EWC" place $R --jobs "$S/jobs.csv" --commit --db "$MDB" \
+	--now 2026-11-22T06:00:00Z --metrics "$T/place.prom"
+if grep -q '^ewc_jobs_placed{run="place"} 2$' "$T/place.prom" &&
+	grep -q '^ewc_gpus_used{region="west1",gpu_type="A100"} 8$' "$T/place.prom" &&
+	grep -q '^ewc_gpus_used{region="east1",gpu_type="A100"} 4$' "$T/place.prom" &&
+	grep -q '^ewc_plan_carbon_grams{run="place",basis="location"} ' "$T/place.prom" &&
+	[ "$(tail -n 1 "$T/place.prom")" = "# EOF" ]; then
+	ok "metrics: jobs placed, GPUs per region and type, both carbon bases, # EOF"
+else no "metrics file" "$T/place.prom"; fi
+if command -v promtool > /dev/null; then
+	promtool check metrics < "$T/place.prom" > "$T/lint" 2>&1 &&
+		ok "promtool check metrics: the place metrics pass" || no "promtool" "$T/lint"
+elif [ "${EWC_REQUIRE_PROMTOOL:-0}" = 1 ]; then
+	no "promtool is needed to check the metrics format"
+fi
+run "place --commit --metrics into a missing folder" 1 "$EWC" place $R --jobs "$S/jobs-unplaced.csv" \
+	--commit --db "$MDB" --metrics "$T/no/such/m.prom"
+[ "$(sqlite3 "$MDB" 'SELECT count(*) FROM runs')" = 1 ] && ok "metrics that cannot be written: nothing recorded" ||
+	no "a run was recorded"
+
 # --- rebalance: the nights of tests/check_rebalance.c, by the command line ------------
 RB="$top_srcdir/tests/cli/rebalance"
 RG="--regions $S/gpus.xml"
@@ -262,6 +284,15 @@ cp "$DB" "$T/night0.db"
 run "night 1, not recorded" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
 	--now 2026-11-22T10:00:00Z
 same "$RB/night1.txt" "night 1: A moves west, B stays (hand-computed)"
+run "night 1 metrics" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
+	--now 2026-11-22T10:00:00Z --metrics "$T/night1.prom"
+grep -q '^ewc_rebalance_moves 1$' "$T/night1.prom" &&
+	grep -q '^ewc_gpus_used{region="west1",gpu_type="A100"} 4$' "$T/night1.prom" &&
+	ok "rebalance metrics: one move, A's 4 GPUs in west1" || no "rebalance metrics" "$T/night1.prom"
+if command -v promtool > /dev/null; then
+	promtool check metrics < "$T/night1.prom" > "$T/lint" 2>&1 &&
+		ok "promtool check metrics: the rebalance metrics pass" || no "promtool" "$T/lint"
+fi
 cmp -s "$DB" "$T/night0.db" && ok "without --commit nothing is written" || no "without --commit nothing is written"
 run "night 1, csv" 0 "$EWC" rebalance --db "$DB" $RG --regions "$RB/night1.xml" \
 	--now 2026-11-22T10:00:00Z --format csv

@@ -11,7 +11,7 @@
 #include "args.h"
 
 enum { O_REGIONS = 256, O_JOBS, O_JOB, O_SOLVE, O_FORMAT, O_OUTPUT, O_LP, O_DB, O_MAXAGE,
-       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_REPORT, O_SET, O_MAXMOVES, O_MARGIN,
+       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_REPORT, O_METRICS, O_SET, O_MAXMOVES, O_MARGIN,
        O_RESTART, O_HELP };
 
 /* Every option of the planning commands, with the ARG_* bit that selects it. */
@@ -24,6 +24,7 @@ static const struct {
 	{ { "job", required_argument, NULL, O_JOB }, ARG_JOB },
 	{ { "points", required_argument, NULL, O_POINTS }, ARG_POINTS },
 	{ { "report", required_argument, NULL, O_REPORT }, ARG_REPORT },
+	{ { "metrics", required_argument, NULL, O_METRICS }, ARG_METRICS },
 	{ { "set", required_argument, NULL, O_SET }, ARG_SET },
 	{ { "mode", required_argument, NULL, O_SOLVE }, ARG_MODE },
 	{ { "carbon-price", required_argument, NULL, O_SOLVE }, ARG_CPRICE },
@@ -141,6 +142,7 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 				return EXIT_USAGE;
 			break;
 		case O_REPORT: a->report = optarg; break;
+		case O_METRICS: a->metrics = optarg; break;
 		case O_POINTS:
 			if (tool_number(cmd, "--points", optarg, &v))
 				return EXIT_USAGE;
@@ -191,8 +193,8 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		/* outputs are checked before anything is read or written: a
 		 * device or a missing folder, or an output that is one of the
 		 * inputs (or another output), fails now, not after the solve */
-		const char *outs[] = { a->output, a->report, a->opts.write_lp };
-		const char *oname[] = { "--output", "--report", "--write-lp" };
+		const char *outs[] = { a->output, a->report, a->opts.write_lp, a->metrics };
+		const char *oname[] = { "--output", "--report", "--write-lp", "--metrics" };
 		const char *ins[TOOL_MAX_REGIONS + 3];
 		const char *iname[TOOL_MAX_REGIONS + 3];
 		size_t nin = 0;
@@ -201,7 +203,7 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		ins[nin] = a->db, iname[nin++] = "--db";
 		for (size_t k = 0; k < a->regions.n; k++)
 			ins[nin] = a->regions.paths[k], iname[nin++] = "--regions";
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			if (!outs[k])
 				continue;
 			if (tool_output_check(cmd, oname[k], outs[k]))

@@ -23,6 +23,7 @@ typedef struct cmd_args {
 	double budget, green, share;  /* --carbon-budget etc., < 0 when not given */
 	size_t points;          /* frontier: --points */
 	const char *report;     /* frontier: --report FILE.html */
+	const char *metrics;    /* --metrics FILE: OpenMetrics text */
 	long taken;             /* GPUs the ledger took off the free counts */
 	const char *sets[ARGS_MAX_SETS];
 	size_t nsets;           /* whatif: --set */
@@ -37,15 +38,16 @@ enum {
 	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
 	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
 	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15,
-	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17
+	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17, ARG_METRICS = 1u << 18
 };
 #define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
-                    ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY | ARG_BASIS)
+                    ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY | ARG_BASIS | \
+                    ARG_METRICS)
 #define ARGS_EXPLAIN (ARG_REGIONS | ARG_JOBS | ARG_JOB | ARG_MODE | ARG_CPRICE | ARG_SOLVE | \
                       ARG_POLICY | ARG_BASIS | ARG_FORMAT | ARG_OUTPUT)
 #define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_REPORT | ARG_FORMAT | \
                        ARG_OUTPUT | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
-#define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | \
+#define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | ARG_METRICS | \
                         ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE | ARG_BASIS)
 #define ARGS_WHATIF (ARG_REGIONS | ARG_JOBS | ARG_SET | ARG_FORMAT | ARG_OUTPUT | ARG_MODE | \
                      ARG_CPRICE | ARG_SOLVE | ARG_POLICY | ARG_BASIS)

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "cmds.h"
+#include "metrics.h"
 
 const char cmd_place_help[] =
 	"usage: ewc place [--regions PATH]... --jobs FILE [OPTIONS]\n"
@@ -29,6 +30,8 @@ const char cmd_place_help[] =
 	"                       (default 0.0001)\n"
 	"  --time-limit S       seconds the optimiser may take (default 60)\n"
 	"  --write-lp FILE      write the model in CPLEX LP format\n"
+	"  --metrics FILE       write what the plan did as OpenMetrics text (for\n"
+	"                       node_exporter's textfile collector; docs/operations.md)\n"
 	"  --commit             record the plan in the state database: its jobs run\n"
 	"                       from --now on (nothing is written without it)\n"
 	"  --db FILE            the state database: its feed data (ewc regions sync)\n"
@@ -336,7 +339,7 @@ static int render(const cmd_args *a, ewc_plan *plan, size_t njobs, char **data,
  * and the output renamed into place after. A failure leaves both as they
  * were. */
 static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
-                  const char *data, size_t len)
+                  const char *data, size_t len, tool_staged *sm)
 {
 	const char *path = tool_db_path(a->db);
 	char source[1024] = "";
@@ -364,6 +367,12 @@ static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
 	if (ewc_db_end(db, 1) != 0) {
 		tool_error("%s", ewc_errmsg());
 		tool_stage_abort(&st);
+		tool_stage_abort(sm);
+		ewc_db_free(db);
+		return -1;
+	}
+	if (tool_stage_finish(sm) != 0) {
+		tool_stage_abort(&st);
 		ewc_db_free(db);
 		return -1;
 	}
@@ -387,6 +396,8 @@ int cmd_place(int argc, char **argv)
 	ewc_totals t = EWC_TOTALS_INIT;
 	char *data = NULL;
 	size_t len = 0;
+	tool_staged sm = { NULL, NULL };
+	double t0 = tool_seconds();
 	int rc;
 
 	rc = args_parse("place", ARGS_PLACE, cmd_place_help, argc, argv, &a);
@@ -402,8 +413,13 @@ int cmd_place(int argc, char **argv)
 		rc = EXIT_ERR;
 	} else if (render(&a, plan, ewc_jobs_count(jobs), &data, &len) != 0) {
 		rc = EXIT_ERR;
-	} else if (a.commit ? commit(&a, plan, &t, data, len) != 0
-	                    : tool_write(a.output, data, len) != 0) {
+	} else if (a.metrics && metrics_place(a.metrics, plan, ewc_jobs_count(jobs),
+	                                      tool_seconds() - t0, a.now, &sm) != 0) {
+		rc = EXIT_ERR;
+	} else if (a.commit ? commit(&a, plan, &t, data, len, &sm) != 0
+	                    : (tool_write(a.output, data, len) != 0 ||
+	                       tool_stage_finish(&sm) != 0)) {
+		tool_stage_abort(&sm);
 		rc = EXIT_ERR;
 	}
 	free(data);

@@ -11,6 +11,7 @@
 #include "report.h"
 #include "args.h"
 #include "cmds.h"
+#include "metrics.h"
 
 const char cmd_rebalance_help[] =
 	"usage: ewc rebalance [--db FILE] [--regions PATH]... [OPTIONS]\n"
@@ -34,6 +35,7 @@ const char cmd_rebalance_help[] =
 	"  --max-moves N        move at most N jobs\n"
 	"  --restart-hours H    restart overhead in hours of the job's GPUs (default 1)\n"
 	"  --report FILE.html   write the report: one self-contained HTML file\n"
+	"  --metrics FILE       write what the run did as OpenMetrics text\n"
 	"  --format FMT         table (default), json or csv (the moves only)\n"
 	"  --output FILE        write there instead of standard output\n"
 	"  --commit             record the moves: the moved jobs restart now\n"
@@ -274,6 +276,7 @@ int cmd_rebalance(int argc, char **argv)
 	ewc_rebalance *rb = NULL;
 	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
 	long long run = 0;
+	double t0 = tool_seconds();
 	int rc = args_parse("rebalance", ARGS_REBALANCE, cmd_rebalance_help, argc, argv, &a);
 
 	if (rc)
@@ -301,7 +304,7 @@ int cmd_rebalance(int argc, char **argv)
 		 * only when they all succeeded, and the renames follow */
 		char *data = NULL, *html = NULL;
 		size_t len = 0, hlen = 0;
-		tool_staged so = { NULL, NULL }, sr = { NULL, NULL };
+		tool_staged so = { NULL, NULL }, sr = { NULL, NULL }, sm = { NULL, NULL };
 		int out_file = a.output && strcmp(a.output, "-") != 0, ok = 1;
 		if (a.commit) {
 			char source[1024] = "";
@@ -320,6 +323,8 @@ int cmd_rebalance(int argc, char **argv)
 		if (render(&a, rb, &s, run, &data, &len) != 0 ||
 		    (a.report && report_render(a.report, path, db, ctx, rb, run, &html, &hlen) != 0) ||
 		    (a.report && tool_stage(&sr, a.report, html, hlen) != 0) ||
+		    (a.metrics &&
+		     metrics_rebalance(a.metrics, rb, &s, tool_seconds() - t0, &sm) != 0) ||
 		    (out_file && tool_stage(&so, a.output, data, len) != 0))
 			ok = 0;
 		if (a.commit) {
@@ -336,9 +341,10 @@ int cmd_rebalance(int argc, char **argv)
 		}
 		if (!ok) {
 			tool_stage_abort(&sr);
+			tool_stage_abort(&sm);
 			tool_stage_abort(&so);
 			rc = EXIT_ERR;
-		} else if (tool_stage_finish(&sr) != 0 ||
+		} else if (tool_stage_finish(&sr) != 0 || tool_stage_finish(&sm) != 0 ||
 		           (out_file ? tool_stage_finish(&so) : tool_write(NULL, data, len)) != 0) {
 			tool_stage_abort(&so);
 			rc = EXIT_ERR;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -686,11 +687,33 @@ typedef struct overlay_say {
 	size_t n;
 } overlay_say;
 
+/* The feeds the last overlay laid, for --metrics. */
+static struct {
+	char name[128];
+	double checked;
+} feeds_seen[64];
+static size_t nfeeds_seen;
+
+size_t tool_feed_count(void)
+{
+	return nfeeds_seen;
+}
+
+void tool_feed_get(size_t i, const char **name, double *checked)
+{
+	*name = feeds_seen[i].name;
+	*checked = feeds_seen[i].checked;
+}
+
 static void say_overlay(void *user, const ewc_overlay *o)
 {
 	overlay_say *s = user;
 
 	s->n++;
+	if (nfeeds_seen < sizeof feeds_seen / sizeof feeds_seen[0]) {
+		snprintf(feeds_seen[nfeeds_seen].name, sizeof feeds_seen[0].name, "%s", o->feed);
+		feeds_seen[nfeeds_seen++].checked = o->checked_at;
+	}
 	double age = (s->now - o->checked_at) / 3600;
 	char taken[32], checked[32], skipped[64] = "";
 
@@ -719,4 +742,11 @@ int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h, int war
 		tool_error("warning: the database holds no feed data (ewc regions sync stores it): "
 		           "planning on the descriptors' figures as given");
 	return 0;
+}
+
+double tool_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -135,5 +135,10 @@ int tool_max_age(const char *cmd, const char *text, double *hours);
  * `now`; with warn_empty, also a warning when there is no feed data at all
  * (--db was given for its feeds). Prints and returns -1 on failure. */
 int tool_overlay(ewc_db *db, ewc_ctx *ctx, double now, double max_age_h, int warn_empty);
+/* Seconds on a monotonic clock. */
+double tool_seconds(void);
+/* The feeds the overlays laid so far: name and when last confirmed. */
+size_t tool_feed_count(void);
+void tool_feed_get(size_t i, const char **name, double *checked);
 
 #endif /* EWC_TOOL_H */
