@@ -313,6 +313,39 @@ START_TEST(test_whatif_capacity_never_hurts)
 }
 END_TEST
 
+/* A GPU type of the catalog a region does not list is added by its price
+ * and free count together; by a free count alone it is refused (a pool
+ * with no price would be free GPUs), and nothing changes. */
+START_TEST(test_settings_add_type)
+{
+	ewc_ctx *ctx = t_ctx(T_CATALOG, T_TWO_REGIONS);
+	const char *alone[] = { "east1.X2.free=+2" };
+	const char *both[] = { "east1.X2.free=+2", "east1.X2.price=20" };
+	long f = -1;
+	double price = 0;
+	const char *type = NULL;
+
+	ck_assert_int_ne(ewc_ctx_available(ctx, "east1", "X2", &f), 0);
+	ck_assert_int_eq(ewc_ctx_set_all(ctx, alone, 1), EWC_EINVAL);
+	ck_assert_str_eq(ewc_errmsg(), "setting \"east1.X2.free=+2\": east1 gets X2 GPUs, with no "
+	                               "price: set it too (east1.X2.price=CNY per GPU-hour)");
+	ck_assert_int_ne(ewc_ctx_available(ctx, "east1", "X2", &f), 0);
+	ck_assert_int_eq(ewc_ctx_set(ctx, alone[0]), EWC_EINVAL);
+	ck_assert_int_ne(ewc_ctx_available(ctx, "east1", "X2", &f), 0);
+	ck_assert_int_eq(ewc_ctx_set_all(ctx, both, 2), 0);
+	ck_assert_int_eq(ewc_ctx_available(ctx, "east1", "X2", &f), 0);
+	ck_assert_int_eq(f, 2);
+	ck_assert_int_eq(ewc_region_gpu(ctx, 0, 1, &type, &f, &price), 0);
+	ck_assert_str_eq(type, "X2");
+	ck_assert_near(price, 20);
+	/* a type new to west1? it has X2: +1 adds to its 4 */
+	ck_assert_int_eq(ewc_ctx_set(ctx, "west1.X2.free=+1"), 0);
+	ck_assert_int_eq(ewc_ctx_available(ctx, "west1", "X2", &f), 0);
+	ck_assert_int_eq(f, 5);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_settings)
 {
 	ewc_ctx *ctx = t_ctx(CATALOG, regions(16, 16, 0));
@@ -451,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, test_capacity_shadow_price);
 	tcase_add_test(tc, test_whatif_capacity_never_hurts);
 	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_settings_add_type);
 	tcase_add_test(tc, test_domestic_hours);
 	tcase_add_test(tc, test_frontier);
 	suite_add_tcase(s, tc);

@@ -452,11 +452,10 @@ int cmd_whatif(int argc, char **argv)
 	/* two contexts: the regions as loaded, and as changed */
 	if (!(cb = tool_load(&a.regions)) || !(cc = tool_load(&a.regions)))
 		goto done;
-	for (size_t i = 0; i < a.nsets; i++)
-		if (ewc_ctx_set(cc, a.sets[i]) != 0) {
-			tool_error("--set: %s", ewc_errmsg());
-			goto done;
-		}
+	if (ewc_ctx_set_all(cc, (const char *const *)a.sets, a.nsets) != 0) {
+		tool_error("--set: %s", ewc_errmsg());
+		goto done;
+	}
 	if (!(jb = tool_jobs(cb, a.jobs)) || !(jc = tool_jobs(cc, a.jobs)))
 		goto done;
 	if (ewc_place(&w.pb, cb, jb, &a.opts) != 0) {

@@ -523,6 +523,11 @@ void ewc_frontier_free(ewc_frontier *f);
  * All or nothing: an error changes no region. Job lists stay valid.
  * Returns 0, EWC_EINVAL (message names the setting) or EWC_ENOMEM. */
 int ewc_ctx_set(ewc_ctx *ctx, const char *setting);
+/* Several settings, all or nothing, in order. A GPU type of the catalog
+ * that a region does not list yet is added by its REGION.TYPE.price and
+ * REGION.TYPE.free (from 0); a type added without a price is an error
+ * (EWC_EINVAL). ewc_ctx_set() alone adds a type by its price. */
+int ewc_ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n);
 
 /* The plan as the JSON of docs/formats.md (pretty-printed when `indent` > 0),
  * with "policy" when a policy constraint was set and "shadow_prices" once

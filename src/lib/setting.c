@@ -91,7 +91,8 @@ static int resolve(ewc__world *w, ewc__region *R, const char *field, target *t, 
 	}
 	if (k < 0) {
 		snprintf(why, whylen, "region %.64s has no %.64s GPUs to change", R->id, head);
-		return -1;
+		/* 1: a type of the catalog the region does not list (yet) */
+		return strcmp(dot, "free") == 0 || strcmp(dot, "price") == 0 ? 1 : -1;
 	}
 	if (strcmp(dot, "free") == 0) {
 		t->l = &R->gpus[k].free;
@@ -118,8 +119,23 @@ static int apply_op(char op, double v, double old, double *out)
 	return isfinite(*out) ? 0 : -1;
 }
 
-/* One setting on a world (the caller holds the lock). */
-static int world_set(ewc__world *w, const char *setting)
+/* Give region R a pool of catalog type `type`: no GPUs, its price not set
+ * (NAN, which a world in use never holds: see ewc__ctx_set_all()). */
+static int add_pool(ewc__region *R, int type)
+{
+	ewc__rgpu *v = realloc(R->gpus, (R->ngpus + 1) * sizeof *v);
+
+	if (!v)
+		return -1;
+	R->gpus = v;
+	R->gpus[R->ngpus++] = (ewc__rgpu){ type, 0, NAN, 0 };
+	return 0;
+}
+
+/* One setting on a world (the caller holds the lock). With add_types, a
+ * type of the catalog a region does not list is added by its price or
+ * free count (the other 0 or unset). */
+static int world_set(ewc__world *w, const char *setting, int add_types)
 {
 	const char *eq, *val;
 	char *name = NULL, op = '=';
@@ -160,7 +176,37 @@ static int world_set(ewc__world *w, const char *setting)
 			else
 				continue;
 			matched++;
-			if (resolve(w, R, field, &t, why, sizeof why) != 0) {
+			int res = resolve(w, R, field, &t, why, sizeof why);
+			if (res == 1 && add_types) {
+				/* a new pool: the change applies from 0 GPUs, or sets the price */
+				const char *fd = strrchr(field, '.');
+				int is_free = strcmp(fd + 1, "free") == 0;
+				if (!is_free && op != '=') {
+					rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": region %s has no such GPUs "
+					                 "yet: set their price (=V), not %c", setting, R->id, op);
+					break;
+				}
+				if (apply_op(op, v, 0.0, &nv) != 0 || !ewc__in_range(nv, EWC__R_GE0) ||
+				    (is_free && nv != floor(nv))) {
+					rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": %s of %s would be %.10g",
+					                 setting, fd + 1, R->id, nv);
+					break;
+				}
+				if (pass == 1) {
+					char tname[256];
+					snprintf(tname, sizeof tname, "%.*s", (int)(fd - field), field);
+					if (add_pool(R, ewc__gpu_find(w, tname)) != 0) {
+						rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+						break;
+					}
+					if (is_free)
+						R->gpus[R->ngpus - 1].free = (long)nv;
+					else
+						R->gpus[R->ngpus - 1].price = nv;
+				}
+				continue;
+			}
+			if (res != 0) {
 				rc = ewc__seterr(EWC_EINVAL, "setting \"%s\": %s", setting, why);
 				break;
 			}
@@ -189,14 +235,38 @@ static int world_set(ewc__world *w, const char *setting)
 	return rc;
 }
 
+/* Every pool of w has a price: a type added by its free count needs its
+ * price set too. */
+static int priced(const ewc__world *w, const char *setting)
+{
+	for (size_t r = 0; r < w->nregions; r++)
+		for (size_t k = 0; k < w->regions[r].ngpus; k++)
+			if (isnan(w->regions[r].gpus[k].price))
+				return ewc__seterr(EWC_EINVAL, "setting \"%s\": %s gets %s GPUs, with no "
+				                   "price: set it too (%s.%s.price=CNY per GPU-hour)",
+				                   setting, w->regions[r].id,
+				                   w->gpus[w->regions[r].gpus[k].type].type,
+				                   w->regions[r].id,
+				                   w->gpus[w->regions[r].gpus[k].type].type);
+	return 0;
+}
+
 int ewc_ctx_set(ewc_ctx *ctx, const char *setting)
 {
 	int rc;
 
 	if (!ctx || !setting)
 		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set: NULL argument");
+	ewc__world trial;
+
 	ewc__lock(ctx);
-	rc = world_set(&ctx->w, setting);
+	/* on a copy: a type added by its free count alone has no price, and
+	 * such a world is never used */
+	if (ewc__world_copy(&trial, &ctx->w) != 0)
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	else if ((rc = world_set(&trial, setting, 1)) == 0 && (rc = priced(&trial, setting)) == 0)
+		rc = world_set(&ctx->w, setting, 1);
+	ewc__world_free(&trial);
 	ewc__unlock(ctx);
 	return rc;
 }
@@ -221,20 +291,33 @@ int ewc__ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n, int le
 	if (ewc__world_copy(&trial, &ctx->w) != 0) {
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 	} else {
+		/* a feed's settings never add GPU types; a user's may, priced */
 		for (size_t i = 0; i < n && rc == 0; i++) {
-			if (world_set(&trial, settings[i]) == 0)
+			if (world_set(&trial, settings[i], !lenient) == 0)
 				ok[i] = 1;
 			else if (lenient && skipped)
 				(*skipped)++;
 			else if (!lenient)
 				rc = EWC_EINVAL;
 		}
+		if (rc == 0 && !lenient)
+			rc = priced(&trial, n == 1 ? settings[0] : "(the settings together)");
 		ewc__world_free(&trial);
 		for (size_t i = 0; i < n && rc == 0; i++)
 			if (ok[i])
-				world_set(&ctx->w, settings[i]);
+				world_set(&ctx->w, settings[i], !lenient);
 	}
 	ewc__unlock(ctx);
 	free(ok);
 	return rc;
+}
+
+int ewc_ctx_set_all(ewc_ctx *ctx, const char *const *settings, size_t n)
+{
+	if (!ctx || (n && !settings))
+		return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_all: NULL argument");
+	for (size_t i = 0; i < n; i++)
+		if (!settings[i])
+			return ewc__seterr(EWC_EINVAL, "ewc_ctx_set_all: NULL setting %zu", i);
+	return ewc__ctx_set_all(ctx, settings, n, 0, NULL);
 }
