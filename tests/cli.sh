@@ -129,6 +129,15 @@ while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/k
 [ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every frontier field is written" ||
 	no "formats.md names fields a frontier lacks:$missing" "$T/out"
 
+# --- whatif adds a GPU type a region does not list, priced, and says so ------------
+run "whatif adds X2 to east1" 0 "$EWC" whatif $R --jobs "$S/jobs.csv" \
+	--set east1.X2.free=+8 --set east1.X2.price=9
+grep -qx "Added: east1 gets X2 (8 free at 9.00 CNY/GPU-h)." "$T/out" &&
+	ok "whatif says which type it added" || no "whatif added" "$T/out"
+run "whatif: a type added without a price" 1 "$EWC" whatif $R --jobs "$S/jobs.csv" --set east1.X2.free=+8
+grep -q 'east1 gets X2 GPUs, with no price: set it too (east1.X2.price=CNY per GPU-hour)' "$T/err" &&
+	ok "whatif: no pool without a price" || no "whatif unpriced" "$T/err"
+
 # --- with --format json, the errors are JSON too -------------------------------
 printf 'id,kind,gpu_type,gpus,hours,origin\nA,train,A100,0,10,city\nB,train,A1000,8,-1,city\n' > "$T/bad-json.csv"
 "$EWC" place $R --jobs "$T/bad-json.csv" --format json > "$T/out" 2> "$T/err"

@@ -322,14 +322,39 @@ typedef struct whatif {
 	ewc_plan *pb, *pc;      /* base, changed */
 	ewc_totals tb, tc;
 	size_t n, moved;        /* jobs, jobs that changed place */
+	char added[1024];       /* "region gets TYPE (N free at P CNY/GPU-h)", joined */
 } whatif;
+
+/* The GPU types the settings added to regions, in words, into w->added. */
+static void added_types(const ewc_ctx *cb, const ewc_ctx *cc, whatif *w)
+{
+	size_t used = 0;
+
+	w->added[0] = '\0';
+	for (size_t i = 0; i < ewc_region_count(cc) && used < sizeof w->added; i++) {
+		ewc_region_info rb = EWC_REGION_INFO_INIT, rc = EWC_REGION_INFO_INIT;
+		ewc_region_get(cb, i, &rb);
+		ewc_region_get(cc, i, &rc);
+		for (size_t k = rb.gpu_types; k < rc.gpu_types && used < sizeof w->added; k++) {
+			const char *type;
+			long free_gpus;
+			double price;
+			ewc_region_gpu(cc, i, k, &type, &free_gpus, &price);
+			used += (size_t)snprintf(w->added + used, sizeof w->added - used,
+			                         "%s%s gets %s (%ld free at %.2f CNY/GPU-h)",
+			                         used ? "; " : "", rc.id, type, free_gpus, price);
+		}
+	}
+}
 
 /* The what-if as JSON: the settings, the difference, the moves, both plans. */
 static int whatif_json(const cmd_args *a, const whatif *w)
 {
 	json_t *root = json_object(), *sets = json_array(), *mv = json_array();
-	if (root)
+	if (root) {
 		json_object_set_new(root, "format", json_string("ewc.whatif/1"));
+		json_object_set_new(root, "added", w->added[0] ? json_string(w->added) : json_null());
+	}
 	for (size_t i = 0; sets && i < a->nsets; i++)
 		json_array_append_new(sets, json_string(a->sets[i]));
 	for (size_t i = 0; mv && i < w->n; i++) {
@@ -379,7 +404,10 @@ static int whatif_text(const cmd_args *a, const whatif *w)
 		fputs("What if", f);
 		for (size_t i = 0; i < a->nsets; i++)
 			fprintf(f, "%s %s", i ? "," : "", a->sets[i]);
-		fputs(":\n\n", f);
+		fputs(":\n", f);
+		if (w->added[0])
+			fprintf(f, "Added: %s.\n", w->added);
+		fputs("\n", f);
 		fprintf(f, "%-24s %18s %18s %18s\n", "", "BASE", "CHANGED", "DIFFERENCE");
 #define ROW(label, x, y, dec)                                                           \
 	fprintf(f, "%-24s %18s %18s %18s\n", label, tool_fmt(n1, sizeof n1, x, dec),      \
@@ -441,7 +469,7 @@ int cmd_whatif(int argc, char **argv)
 	cmd_args a;
 	ewc_ctx *cb = NULL, *cc = NULL;
 	ewc_jobs *jb = NULL, *jc = NULL;
-	whatif w = { NULL, NULL, EWC_TOTALS_INIT, EWC_TOTALS_INIT, 0, 0 };
+	whatif w = { NULL, NULL, EWC_TOTALS_INIT, EWC_TOTALS_INIT, 0, 0, "" };
 	int rc = args_parse("whatif", ARGS_WHATIF, cmd_whatif_help, argc, argv, &a);
 
 	if (rc)
@@ -458,6 +486,7 @@ int cmd_whatif(int argc, char **argv)
 	}
 	if (!(jb = tool_jobs(cb, a.jobs)) || !(jc = tool_jobs(cc, a.jobs)))
 		goto done;
+	added_types(cb, cc, &w);
 	if (ewc_place(&w.pb, cb, jb, &a.opts) != 0) {
 		tool_error("base plan: %s", ewc_errmsg());
 		goto done;
