@@ -71,6 +71,13 @@ run "explain T as CSV" 0 "$EWC" explain $R --jobs "$S/jobs.csv" --job T --format
 run "regions list as JSON" 0 "$EWC" regions list --format json $R
 [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["regions"][1]; print(d["format"], r["id"], r["gpus"][1]["type"], r["gpus"][1]["free"])' "$T/out")" = \
 	"ewc.regions/1 west1 X2 4" ] && ok "regions list JSON" || no "regions list JSON" "$T/out"
+run "regions list --type X2" 0 "$EWC" regions list --type X2 $R
+[ "$(awk 'NR > 1 { print $1 }' "$T/out")" = west1 ] && ok "regions list --type: only the regions with X2" ||
+	no "regions list --type" "$T/out"
+run "regions list --site city --slo 5" 0 "$EWC" regions list --site city --slo 5 --format csv $R
+[ "$(awk -F, 'NR > 1 { print $1 }' "$T/out" | sort -u)" = east1 ] &&
+	ok "regions list --site --slo: only east1 is within 5 ms of city" || no "regions list --slo" "$T/out"
+run "regions list --slo without --site" 2 "$EWC" regions list --slo 5 $R
 run "regions list as CSV" 0 "$EWC" regions list --format csv $R
 [ "$(grep -c '^west1,' "$T/out")" = 2 ] && ok "regions list CSV: a row per region and type" ||
 	no "regions list CSV" "$T/out"

@@ -15,13 +15,17 @@
 #include "cmds.h"
 
 const char cmd_regions_help[] =
-	"usage: ewc regions list [--format table|csv|json] [PATH]...\n"
+	"usage: ewc regions list [--type T] [--zone east|west] [--site S [--slo MS]]\n"
+	"                        [--format table|csv|json] [PATH]...\n"
 	"       ewc regions validate [PATH]...\n"
 	"       ewc regions import --from FORMAT FILE [--map MAP.csv] --output FILE\n"
 	"                          [--regions PATH]... [OPTIONS]\n"
 	"       ewc regions sync --feeds FEEDS.xml [--db FILE] [--regions PATH]...\n"
 	"\n"
-	"list: one line per region with its power, carbon and free GPUs.\n"
+	"list: one line per region with its power, both carbon factors (the grid's,\n"
+	"and after its contracted green share) and free GPUs; --type, --zone and\n"
+	"--site/--slo keep the regions with that type, in that zone, linked from\n"
+	"that site (within MS milliseconds).\n"
 	"validate: check files or folders against the schema and the rules of\n"
 	"docs/formats.md; prints every problem with its file and line.\n"
 	"PATH defaults to $EWC_REGIONS, else the installed regions.\n"
@@ -45,9 +49,48 @@ const char cmd_regions_help[] =
 	"nothing was stored.\n"
 	"See docs/data.md for the formats and the feeds file.\n";
 
+/* regions list's filters: a GPU type it has, its zone, and a site it is
+ * linked from (within slo ms when given). */
+typedef struct filter {
+	const char *type, *zone, *site;
+	double slo;   /* < 0: any latency */
+} filter;
+
+static int keep(ewc_ctx *ctx, size_t i, const filter *fl)
+{
+	ewc_region_info r = EWC_REGION_INFO_INIT;
+	int ok = 1;
+
+	ewc_region_get(ctx, i, &r);
+	if (fl->zone && strcmp(ewc_zone_name(r.zone), fl->zone) != 0)
+		return 0;
+	if (fl->type) {
+		ok = 0;
+		for (size_t k = 0; k < r.gpu_types && !ok; k++) {
+			const char *type;
+			long f;
+			double p;
+			ewc_region_gpu(ctx, i, k, &type, &f, &p);
+			ok = strcmp(type, fl->type) == 0;
+		}
+		if (!ok)
+			return 0;
+	}
+	if (fl->site) {
+		ok = 0;
+		for (size_t k = 0; k < r.links && !ok; k++) {
+			const char *site;
+			double lat, ppg, gbps;
+			ewc_region_link(ctx, i, k, &site, &lat, &ppg, &gbps);
+			ok = strcmp(site, fl->site) == 0 && (fl->slo < 0 || lat <= fl->slo);
+		}
+	}
+	return ok;
+}
+
 /* For programs: one JSON document (format ewc.regions/1), or one CSV row
  * per (region, GPU type). */
-static int list_json(ewc_ctx *ctx)
+static int list_json(ewc_ctx *ctx, const filter *fl)
 {
 	json_t *root = json_object(), *arr = json_array();
 	char *text;
@@ -62,7 +105,11 @@ static int list_json(ewc_ctx *ctx)
 	json_object_set_new(root, "format", json_string("ewc.regions/1"));
 	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
 		ewc_region_info r = EWC_REGION_INFO_INIT;
-		json_t *gpus = json_array(), *links = json_array();
+		json_t *gpus, *links;
+		if (!keep(ctx, i, fl))
+			continue;
+		gpus = json_array();
+		links = json_array();
 		ewc_region_get(ctx, i, &r);
 		for (size_t k = 0; k < r.gpu_types; k++) {
 			const char *type;
@@ -82,13 +129,15 @@ static int list_json(ewc_ctx *ctx)
 			                                       "gbps", gbps > 0 ? json_real(gbps)
 			                                                        : json_null()));
 		}
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:o, s:o, "
-		                                     "s:s, s:i}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:o, "
+		                                     "s:o, s:s, s:i}",
 		                                     "id", r.id, "name", r.name, "zone",
 		                                     ewc_zone_name(r.zone), "power_price", r.power_price,
 		                                     "green_share", r.green_share, "grid_factor",
-		                                     r.grid_factor, "pue", r.pue, "gpus", gpus, "links",
-		                                     links, "file", r.file, "line", r.line));
+		                                     r.grid_factor, "market_factor",
+		                                     r.grid_factor * (1 - r.green_share), "pue", r.pue,
+		                                     "gpus", gpus, "links", links, "file", r.file,
+		                                     "line", r.line));
 	}
 	json_object_set_new(root, "regions", arr);
 	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
@@ -103,11 +152,14 @@ static int list_json(ewc_ctx *ctx)
 	return rc;
 }
 
-static void list_csv(ewc_ctx *ctx)
+static void list_csv(ewc_ctx *ctx, const filter *fl)
 {
-	fputs("region,zone,power_price,green_share,grid_factor,pue,gpu_type,free,price\n", stdout);
+	fputs("region,zone,power_price,green_share,grid_factor,market_factor,pue,gpu_type,free,"
+	      "price\n", stdout);
 	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
 		ewc_region_info r = EWC_REGION_INFO_INIT;
+		if (!keep(ctx, i, fl))
+			continue;
 		ewc_region_get(ctx, i, &r);
 		for (size_t k = 0; k < r.gpu_types || (k == 0 && r.gpu_types == 0); k++) {
 			const char *type = "";
@@ -120,6 +172,7 @@ static void list_csv(ewc_ctx *ctx)
 			tool_csv_num(stdout, r.power_price, 0);
 			tool_csv_num(stdout, r.green_share, 0);
 			tool_csv_num(stdout, r.grid_factor, 0);
+			tool_csv_num(stdout, r.grid_factor * (1 - r.green_share), 0);
 			tool_csv_num(stdout, r.pue, 0);
 			tool_csv_field(stdout, type, 0);
 			printf("%ld,", free_gpus);
@@ -128,15 +181,20 @@ static void list_csv(ewc_ctx *ctx)
 	}
 }
 
-static void list(ewc_ctx *ctx)
+static void list(ewc_ctx *ctx, const filter *fl)
 {
-	printf("%-20s %-4s %9s %6s %8s %5s  %s\n", "REGION", "ZONE", "CNY/KWH", "GREEN",
-	       "KG/KWH", "PUE", "FREE GPUS (CNY/GPU-H)");
+	/* KG/KWH: the grid's (location-based) factor; MARKET: after the
+	 * contracted green share */
+	printf("%-20s %-4s %9s %6s %8s %8s %5s  %s\n", "REGION", "ZONE", "CNY/KWH", "GREEN",
+	       "KG/KWH", "MARKET", "PUE", "FREE GPUS (CNY/GPU-H)");
 	for (size_t i = 0; i < ewc_region_count(ctx); i++) {
 		ewc_region_info r = EWC_REGION_INFO_INIT;
+		if (!keep(ctx, i, fl))
+			continue;
 		ewc_region_get(ctx, i, &r);
-		printf("%-20s %-4s %9.3f %5.1f%% %8.4f %5.2f ", r.id, ewc_zone_name(r.zone),
-		       r.power_price, 100.0 * r.green_share, r.grid_factor, r.pue);
+		printf("%-20s %-4s %9.3f %5.1f%% %8.4f %8.4f %5.2f ", r.id, ewc_zone_name(r.zone),
+		       r.power_price, 100.0 * r.green_share, r.grid_factor,
+		       r.grid_factor * (1 - r.green_share), r.pue);
 		for (size_t k = 0; k < r.gpu_types; k++) {
 			const char *type;
 			long free_gpus;
@@ -494,7 +552,32 @@ int cmd_regions(int argc, char **argv)
 	if (strcmp(sub, "list") && strcmp(sub, "validate"))
 		return tool_usage("regions", "unknown subcommand \"%s\": use list, validate, import "
 		                  "or sync", sub);
+	filter fl = { NULL, NULL, NULL, -1 };
 	for (int i = 2; i < argc; i++) {
+		static const char *const fopt[] = { "--type", "--zone", "--site", "--slo" };
+		int fk = -1;
+		for (int k = 0; k < 4; k++)
+			if (strcmp(sub, "list") == 0 && strcmp(argv[i], fopt[k]) == 0)
+				fk = k;
+		if (fk >= 0) {
+			const char *v = i + 1 < argc ? argv[++i] : NULL;
+			double x;
+			if (!v)
+				return tool_usage("regions", "%s needs a value", fopt[fk]);
+			if (fk == 0)
+				fl.type = v;
+			else if (fk == 1 && strcmp(v, "east") && strcmp(v, "west"))
+				return tool_usage("regions", "--zone: use east or west, not \"%s\"", v);
+			else if (fk == 1)
+				fl.zone = v;
+			else if (fk == 2)
+				fl.site = v;
+			else if (tool_number("regions", "--slo", v, &x) || x <= 0)
+				return tool_usage("regions", "--slo: milliseconds > 0, not \"%s\"", v);
+			else
+				fl.slo = x;
+			continue;
+		}
 		if (strcmp(sub, "list") == 0 && strncmp(argv[i], "--format", 8) == 0) {
 			const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || (strcmp(v, "table") && strcmp(v, "csv") && strcmp(v, "json")))
@@ -519,12 +602,16 @@ int cmd_regions(int argc, char **argv)
 		return EXIT_ERR;
 	if (strcmp(sub, "list") == 0) {
 		int rc = EXIT_OK;
+		if (fl.slo >= 0 && !fl.site) {
+			ewc_ctx_free(ctx);
+			return tool_usage("regions", "--slo needs --site: the latency is from a site");
+		}
 		if (strcmp(format, "json") == 0)
-			rc = list_json(ctx);
+			rc = list_json(ctx, &fl);
 		else if (strcmp(format, "csv") == 0)
-			list_csv(ctx);
+			list_csv(ctx, &fl);
 		else
-			list(ctx);
+			list(ctx, &fl);
 		ewc_ctx_free(ctx);
 		return rc;
 	} else {
