@@ -61,4 +61,8 @@ bindir=$(dirname "$(find "$T/root" -path '*bin/ewc' | head -1)")
 LD_LIBRARY_PATH="$T/root$libdir" "$bindir/ewc" regions validate "$T/root$regionsdir" > "$T/v" 2>&1 &&
 	ok "installed ewc validates the installed regions" || { cat "$T/v"; no "installed ewc validates"; }
 
+comp=$(find "$T/root" -path '*share/bash-completion/completions/ewc' | head -1)
+[ -n "$comp" ] && bash -n "$comp" && ok "make install puts the bash completion in place" ||
+	no "no bash completion installed"
+
 tally
