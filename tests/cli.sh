@@ -136,6 +136,19 @@ while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/k
 [ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every frontier field is written" ||
 	no "formats.md names fields a frontier lacks:$missing" "$T/out"
 
+# --- frontier --point K: that point's plan, as place gives it, and recorded --------
+run "frontier --point 1 is the cost plan" 0 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 3 --point 1 --format csv
+cp "$T/out" "$T/point1.csv"
+run "place --mode cost" 0 "$EWC" place $R --jobs "$S/jobs.csv" --mode cost --format csv
+cmp -s "$T/out" "$T/point1.csv" && ok "frontier --point 1 gives the --mode cost plan, in place's CSV" ||
+	no "frontier --point 1" "$T/point1.csv"
+run "frontier --point 9 of 3" 1 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 3 --point 9
+run "frontier --commit without --point" 2 "$EWC" frontier $R --jobs "$S/jobs.csv" --commit --db "$T/fp.db"
+run "frontier --point 1 --commit" 0 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 3 --point 1 \
+	--commit --db "$T/fp.db" --now 2026-11-22T06:00:00Z
+[ "$(sqlite3 "$T/fp.db" 'SELECT count(*) FROM placements')" = 2 ] &&
+	ok "frontier --point --commit records the point's plan" || no "frontier commit"
+
 # --- whatif adds a GPU type a region does not list, priced, and says so ------------
 run "whatif adds X2 to east1" 0 "$EWC" whatif $R --jobs "$S/jobs.csv" \
 	--set east1.X2.free=+8 --set east1.X2.price=9

@@ -11,7 +11,7 @@
 #include "args.h"
 
 enum { O_REGIONS = 256, O_JOBS, O_JOB, O_SOLVE, O_FORMAT, O_OUTPUT, O_LP, O_DB, O_MAXAGE,
-       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_REPORT, O_METRICS, O_SET, O_MAXMOVES, O_MARGIN,
+       O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_POINT, O_REPORT, O_METRICS, O_SET, O_MAXMOVES, O_MARGIN,
        O_RESTART, O_HELP };
 
 /* Every option of the planning commands, with the ARG_* bit that selects it. */
@@ -23,6 +23,7 @@ static const struct {
 	{ { "jobs", required_argument, NULL, O_JOBS }, ARG_JOBS },
 	{ { "job", required_argument, NULL, O_JOB }, ARG_JOB },
 	{ { "points", required_argument, NULL, O_POINTS }, ARG_POINTS },
+	{ { "point", required_argument, NULL, O_POINT }, ARG_POINT },
 	{ { "report", required_argument, NULL, O_REPORT }, ARG_REPORT },
 	{ { "metrics", required_argument, NULL, O_METRICS }, ARG_METRICS },
 	{ { "set", required_argument, NULL, O_SET }, ARG_SET },
@@ -151,6 +152,13 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 				                  optarg);
 			a->points = (size_t)v;
 			break;
+		case O_POINT:
+			if (tool_number(cmd, "--point", optarg, &v))
+				return EXIT_USAGE;
+			if (v < 1 || v > 1000 || v != floor(v))
+				return tool_usage(cmd, "--point: a point number from 1, not \"%s\"", optarg);
+			a->point = (size_t)v;
+			break;
 		case O_SET:
 			if (a->nsets == ARGS_MAX_SETS)
 				return tool_usage(cmd, "at most %d --set options", ARGS_MAX_SETS);
@@ -258,6 +266,31 @@ static void progress(void *user, const char *phase, double objective, double bou
 	fflush(stderr);
 }
 
+int args_state(cmd_args *a, ewc_ctx *ctx)
+{
+	if (a->db || (a->commit && access(tool_db_path(NULL), F_OK) == 0)) {
+		/* the feeds' data over the descriptors, then the ledger: GPUs that
+		 * runs committed after the figures were taken hold are not free.
+		 * A --commit to a database not made yet reads nothing (and makes
+		 * it only when the plan is recorded). */
+		const char *path = tool_db_path(a->db);
+		ewc_db *db = NULL;
+		int bad;
+		if (a->commit && access(path, F_OK) != 0)
+			return 0;
+		db = tool_db_existing(path);
+		bad = !db || tool_overlay(db, ctx, a->now, a->max_age_h, !a->commit) != 0;
+		if (!bad && ewc_db_ledger(db, ctx, &a->taken) != 0) {
+			tool_error("%s", ewc_errmsg());
+			bad = 1;
+		}
+		ewc_db_free(db);
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
 int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 {
 	int rc, shown = 0;
@@ -270,27 +303,8 @@ int place_run(cmd_args *a, ewc_ctx **ctx, ewc_jobs **jobs, ewc_plan **plan)
 	*ctx = tool_load(&a->regions);
 	if (!*ctx)
 		return EXIT_ERR;
-	if (a->db || (a->commit && access(tool_db_path(NULL), F_OK) == 0)) {
-		/* the feeds' data over the descriptors, then the ledger: GPUs that
-		 * runs committed after the figures were taken hold are not free.
-		 * A --commit to a database not made yet reads nothing (and makes
-		 * it only when the plan is recorded). */
-		const char *path = tool_db_path(a->db);
-		ewc_db *db = NULL;
-		int bad;
-		if (a->commit && access(path, F_OK) != 0)
-			goto planned;
-		db = tool_db_existing(path);
-		bad = !db || tool_overlay(db, *ctx, a->now, a->max_age_h, !a->commit) != 0;
-		if (!bad && ewc_db_ledger(db, *ctx, &a->taken) != 0) {
-			tool_error("%s", ewc_errmsg());
-			bad = 1;
-		}
-		ewc_db_free(db);
-		if (bad)
-			goto fail;
-	}
-planned:
+	if (args_state(a, *ctx) != 0)
+		goto fail;
 	*jobs = tool_jobs(*ctx, a->jobs);
 	if (!*jobs)
 		goto fail;

@@ -24,6 +24,7 @@ typedef struct cmd_args {
 	size_t points;          /* frontier: --points */
 	const char *report;     /* frontier: --report FILE.html */
 	const char *metrics;    /* --metrics FILE: OpenMetrics text */
+	size_t point;           /* frontier --point K (1-based), 0: none */
 	long taken;             /* GPUs the ledger took off the free counts */
 	const char *sets[ARGS_MAX_SETS];
 	size_t nsets;           /* whatif: --set */
@@ -38,14 +39,15 @@ enum {
 	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
 	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
 	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15,
-	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17, ARG_METRICS = 1u << 18
+	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17, ARG_METRICS = 1u << 18, ARG_POINT = 1u << 19
 };
 #define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
                     ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY | ARG_BASIS | \
                     ARG_METRICS)
 #define ARGS_EXPLAIN (ARG_REGIONS | ARG_JOBS | ARG_JOB | ARG_MODE | ARG_CPRICE | ARG_SOLVE | \
                       ARG_POLICY | ARG_BASIS | ARG_FORMAT | ARG_OUTPUT)
-#define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_REPORT | ARG_FORMAT | \
+#define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_POINT | ARG_COMMIT | ARG_DB | \
+                       ARG_METRICS | ARG_REPORT | ARG_FORMAT | \
                        ARG_OUTPUT | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
 #define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | ARG_METRICS | \
                         ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE | ARG_BASIS)
@@ -54,6 +56,16 @@ enum {
 
 /* Parse the options `which` of command `cmd` into a; --help prints `help`.
  * Returns 0, -1 after --help, or the exit code to return (usage). */
+/* With --db, or --commit to a database that exists: its feed data laid
+ * over ctx and the capacity ledger applied. 0, or -1 with the message
+ * printed. */
+int args_state(cmd_args *a, ewc_ctx *ctx);
+
+/* The end of ewc place for a plan made: its output in the format asked
+ * (and --metrics), recorded with --commit (outputs staged, the database
+ * last). Also frontier --point. The exit status. */
+int place_output(const cmd_args *a, ewc_plan *plan, size_t njobs, double t0);
+
 int args_parse(const char *cmd, unsigned which, const char *help, int argc, char **argv,
                cmd_args *a);
 

@@ -387,16 +387,40 @@ static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
 	return tool_write(a->output, data, len);
 }
 
+int place_output(const cmd_args *a, ewc_plan *plan, size_t njobs, double t0)
+{
+	ewc_totals t = EWC_TOTALS_INIT;
+	char *data = NULL;
+	size_t len = 0;
+	tool_staged sm = { NULL, NULL };
+	int rc;
+
+	ewc_plan_totals(plan, &t);
+	rc = t.unplaced ? EXIT_UNPLACED : EXIT_OK;
+	if (a->show_duals && ewc_plan_compute_shadow_prices(plan, &(size_t){ 0 }) != 0) {
+		tool_error("%s", ewc_errmsg());
+		rc = EXIT_ERR;
+	} else if (render(a, plan, njobs, &data, &len) != 0) {
+		rc = EXIT_ERR;
+	} else if (a->metrics && metrics_place(a->metrics, plan, njobs, tool_seconds() - t0,
+	                                       a->now, &sm) != 0) {
+		rc = EXIT_ERR;
+	} else if (a->commit ? commit(a, plan, &t, data, len, &sm) != 0
+	                     : (tool_write(a->output, data, len) != 0 ||
+	                        tool_stage_finish(&sm) != 0)) {
+		tool_stage_abort(&sm);
+		rc = EXIT_ERR;
+	}
+	free(data);
+	return rc;
+}
+
 int cmd_place(int argc, char **argv)
 {
 	cmd_args a;
 	ewc_ctx *ctx;
 	ewc_jobs *jobs;
 	ewc_plan *plan;
-	ewc_totals t = EWC_TOTALS_INIT;
-	char *data = NULL;
-	size_t len = 0;
-	tool_staged sm = { NULL, NULL };
 	double t0 = tool_seconds();
 	int rc;
 
@@ -406,23 +430,7 @@ int cmd_place(int argc, char **argv)
 	rc = place_run(&a, &ctx, &jobs, &plan);
 	if (rc)
 		return rc;
-	ewc_plan_totals(plan, &t);
-	rc = t.unplaced ? EXIT_UNPLACED : EXIT_OK;
-	if (a.show_duals && ewc_plan_compute_shadow_prices(plan, &(size_t){ 0 }) != 0) {
-		tool_error("%s", ewc_errmsg());
-		rc = EXIT_ERR;
-	} else if (render(&a, plan, ewc_jobs_count(jobs), &data, &len) != 0) {
-		rc = EXIT_ERR;
-	} else if (a.metrics && metrics_place(a.metrics, plan, ewc_jobs_count(jobs),
-	                                      tool_seconds() - t0, a.now, &sm) != 0) {
-		rc = EXIT_ERR;
-	} else if (a.commit ? commit(&a, plan, &t, data, len, &sm) != 0
-	                    : (tool_write(a.output, data, len) != 0 ||
-	                       tool_stage_finish(&sm) != 0)) {
-		tool_stage_abort(&sm);
-		rc = EXIT_ERR;
-	}
-	free(data);
+	rc = place_output(&a, plan, ewc_jobs_count(jobs), t0);
 	ewc_plan_free(plan);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);

@@ -21,6 +21,9 @@ const char cmd_frontier_help[] =
 	"west, GPU-hours on domestic accelerators. The knee is marked *.\n"
 	"\n"
 	"  --points N           plans on the curve, ends included (default 11)\n"
+	"  --point K            instead of the curve, point K's whole plan, as ewc place\n"
+	"                       gives it (--format, --output, --metrics); with --commit\n"
+	"                       --db FILE it is recorded as ewc place --commit records\n"
 	"  --report FILE.html   the curve as SVG with the knee, and the points\n"
 	"  --format FORMAT      table (default), csv or json\n"
 	"  --output FILE        write there instead of standard output\n"
@@ -245,16 +248,31 @@ int cmd_frontier(int argc, char **argv)
 	if (args_policy_apply(&a, &a.opts))
 		return EXIT_ERR;
 	ctx = tool_load(&a.regions);
-	if (!ctx)
+	if (!ctx || args_state(&a, ctx) != 0) {
+		ewc_ctx_free(ctx);
 		return EXIT_ERR;
+	}
 	jobs = tool_jobs(ctx, a.jobs);
 	if (!jobs) {
 		ewc_ctx_free(ctx);
 		return EXIT_ERR;
 	}
-	if (ewc_frontier_make(&fr, ctx, jobs, &a.opts, a.points) != 0) {
+	if (a.commit && !a.point) {
+		tool_usage("frontier", "--commit records one point's plan: give --point K");
+		rc = EXIT_USAGE;
+	} else if (ewc_frontier_make(&fr, ctx, jobs, &a.opts, a.points) != 0) {
 		tool_error("%s", ewc_errmsg());
 		rc = EXIT_ERR;
+	} else if (a.point) {
+		/* one point's plan, as ewc place gives it (and records it) */
+		if (a.point > ewc_frontier_count(fr)) {
+			tool_error("--point %zu: the frontier has %zu points", a.point,
+			           ewc_frontier_count(fr));
+			rc = EXIT_ERR;
+		} else {
+			rc = place_output(&a, (ewc_plan *)ewc_frontier_plan(fr, a.point - 1),
+			                  ewc_jobs_count(jobs), tool_seconds());
+		}
 	} else {
 		if (strcmp(a.format, "json") == 0) {
 			rc = emit_json(&a, frontier_json(fr));
