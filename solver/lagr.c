@@ -359,9 +359,14 @@ static int repair(phase *ph)
 		for (size_t p = m->npools; p > 0; p--)
 			bstart[p] = bstart[p - 1];
 		bstart[0] = 0;
-		for (size_t j = 0; j < m->njobs; j++)
+		/* at national scale the ejections are the slow part: they stop
+		 * at the deadline, and the plan is then not good enough */
+		for (size_t j = 0; j < m->njobs; j++) {
+			if ((j & 255) == 0 && ewc__now_s() >= ph->deadline)
+				goto out;
 			if (ph->in[j] && ph->trial[j] < 0)
 				eject(ph, (int)j, bucket, bstart);
+		}
 	}
 	placed = ewc__mip_sum(m, ph->trial, NULL, 1);
 	if (placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin)) {
@@ -573,7 +578,8 @@ static int climb_fn(void *arg, char *err, size_t errlen)
 		}
 	}
 	set_prices(ph, ph->yc);
-	heuristic(ph);
+	if (ewc__now_s() < ph->deadline)
+		heuristic(ph);
 	report(ph, ph->one ? "priority" : "prices");
 	glp_delete_prob(P);
 	free(t);
