@@ -74,6 +74,32 @@ document.getElementById('f').addEventListener('load', function () {
   out.push('trend ' + all('#chart-trend-cost circle').map(function (c) {
     return c.getAttribute('data-run'); }).join(' '));
   out.push('external ' + all('script, link, img, [src]').length);
+  // every label inside its chart: each text's box within its SVG's viewBox
+  var clipped = [];
+  all('svg').forEach(function (svg) {
+    var vb = svg.viewBox && svg.viewBox.baseVal;
+    if (!vb || !vb.width)
+      return;
+    Array.prototype.forEach.call(svg.querySelectorAll('text'), function (t) {
+      // the box as drawn: through the text's own transform (a rotated
+      // axis label), into the SVG's user space
+      var b0 = t.getBBox(), m = svg.getCTM().inverse().multiply(t.getCTM()), xs = [], ys = [];
+      [[b0.x, b0.y], [b0.x + b0.width, b0.y], [b0.x, b0.y + b0.height],
+       [b0.x + b0.width, b0.y + b0.height]].forEach(function (c) {
+        var p = svg.createSVGPoint();
+        p.x = c[0]; p.y = c[1];
+        p = p.matrixTransform(m);
+        xs.push(p.x); ys.push(p.y);
+      });
+      var b = { x: Math.min.apply(null, xs), y: Math.min.apply(null, ys) };
+      b.width = Math.max.apply(null, xs) - b.x;
+      b.height = Math.max.apply(null, ys) - b.y;
+      if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 ||
+          b.y + b.height > vb.y + vb.height + 0.5)
+        clipped.push((svg.id || 'svg') + ':"' + t.textContent + '"');
+    });
+  });
+  out.push('clipped ' + (clipped.length ? clipped.join(' ') : 'none'));
   document.getElementById('out').textContent = out.join('\n');
 });
 </script></body></html>
@@ -107,14 +133,60 @@ kpi-vs-previous -1624.84 -1,624.84 CNY
 move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7
 trend 1 2 3
 external 0
+clipped none
 WANT
 if cmp -s "$T/want" "$T/got"; then
-	ok "the DOM Chromium built: charts, bars, headline, moves, trend"
+	ok "the DOM Chromium built: charts, bars, headline, moves, trend, no label outside its chart"
 else
 	diff "$T/want" "$T/got" > "$T/diff"
 	no "the DOM Chromium built" "$T/diff"
 	sed 's/^/    browser: /' "$T/browser.err" | tail -5
 fi
+
+# The frontier report too: every label inside its chart
+"$EWC" frontier $RG --regions "$top_srcdir/tests/cli/small/hubs.xml" \
+	--jobs "$top_srcdir/tests/cli/small/jobs.csv" --points 5 --report "$T/frontier.html" > /dev/null 2>&1
+cat > "$T/clip.html" <<'HTML'
+<!doctype html>
+<html><body><pre id="out">harness did not run</pre>
+<iframe id="f" src="frontier.html" width="1200" height="3000"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentDocument, clipped = [], n = 0;
+  Array.prototype.forEach.call(d.querySelectorAll('svg'), function (svg) {
+    var vb = svg.viewBox && svg.viewBox.baseVal;
+    if (!vb || !vb.width)
+      return;
+    Array.prototype.forEach.call(svg.querySelectorAll('text'), function (t) {
+      // the box as drawn: through the text's own transform (a rotated
+      // axis label), into the SVG's user space
+      var b0 = t.getBBox(), m = svg.getCTM().inverse().multiply(t.getCTM()), xs = [], ys = [];
+      [[b0.x, b0.y], [b0.x + b0.width, b0.y], [b0.x, b0.y + b0.height],
+       [b0.x + b0.width, b0.y + b0.height]].forEach(function (c) {
+        var p = svg.createSVGPoint();
+        p.x = c[0]; p.y = c[1];
+        p = p.matrixTransform(m);
+        xs.push(p.x); ys.push(p.y);
+      });
+      var b = { x: Math.min.apply(null, xs), y: Math.min.apply(null, ys) };
+      b.width = Math.max.apply(null, xs) - b.x;
+      b.height = Math.max.apply(null, ys) - b.y;
+      n++;
+      if (b.x < vb.x - 0.5 || b.y < vb.y - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 ||
+          b.y + b.height > vb.y + vb.height + 0.5)
+        clipped.push((svg.id || 'svg') + ':"' + t.textContent + '"');
+    });
+  });
+  document.getElementById('out').textContent =
+    'labels ' + (n > 0) + ' clipped ' + (clipped.length ? clipped.join(' ') : 'none');
+});
+</script></body></html>
+HTML
+browse --allow-file-access-from-files --virtual-time-budget=10000 \
+	--dump-dom "file://$T/clip.html" > "$T/dom2.html"
+got=$(grep -o '<pre id="out">[^<]*</pre>' "$T/dom2.html" | sed 's/<[^>]*>//g; s/&amp;/\&/g')
+[ "$got" = "labels true clipped none" ] && ok "frontier report: every label inside its chart" ||
+	{ echo "$got" > "$T/clip.out"; no "frontier report labels" "$T/clip.out"; }
 
 shot="$top_builddir/tests/report.png"
 rm -f "$shot"

@@ -231,7 +231,9 @@ static void flow_chart(xmlNodePtr parent, const double flow[2][2])
 	const double W = CHART_W, H = 240, top = 30, gap = 16, nodew = 16;
 	const double x0 = 170, x1 = W - 170;
 	double total = flow[0][0] + flow[0][1] + flow[1][0] + flow[1][1];
-	double avail = H - top - 10 - gap, scale = total > 0 ? avail / total : 0;
+	/* room below the last node's top for its two label lines, so that a
+	 * zone with no GPU-hours still shows its labels inside the chart */
+	double avail = H - top - 34 - gap, scale = total > 0 ? avail / total : 0;
 	double left[2], right[2], ly[2], ry[2], lcur[2], rcur[2];
 	static const char *const label =
 		"GPU-hours from the zone nearest the origin to the zone they run in";
