@@ -501,7 +501,7 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 1);
 
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 4);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT migration_cny + moves FROM runs"), 0);
 	{

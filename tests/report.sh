@@ -112,7 +112,9 @@ sed -n '/<pre id="out">/,/<\/pre>/p' "$T/dom.html" | sed 's/<[^>]*>//g; s/&amp;/
 # back east: 264 GPU-hours at 5.25 plus 100 GB at 0.1 = 1396 CNY, migration
 # 40; B is past its hours and left out. Staying would cost 264 * 8.144 =
 # 2150.016, so the saving is 2150.016 - 1436 = 714.016. The previous run
-# (night 1) stood at 3060.84. Carbon goes up: 264 * (0.12 - 0.24) = -31.68
+# (night 1) ran at 1765.82 CNY a day (A west: (2936.84 - 5) / 90 h, B east:
+# 41 an hour, one-time transfers aside); now A alone runs at 21 an hour,
+# 504 a day: -1261.82 CNY a day. Carbon goes up: 264 * (0.12 - 0.24) = -31.68
 # kg avoided, cheaper power outweighing it at 100 CNY/t. The cost bar of east1, the only region with a
 # cost, is the full 380 px; west1, left empty, has none.
 cat > "$T/want" <<'WANT'
@@ -129,7 +131,7 @@ flow east east 264.00
 kpi-cost 1436.00 1,436.00 CNY
 kpi-moves 1.00 1
 kpi-saving 714.02 714.02 CNY
-kpi-vs-previous -1624.84 -1,624.84 CNY
+kpi-vs-previous -1261.82 -1,261.82 CNY/day
 move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7
 trend 1 2 3
 external 0

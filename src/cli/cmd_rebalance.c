@@ -100,18 +100,25 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 	fprintf(f, "Objective %s, bound %s, gap %.4f%%%s.\n",
 	        tool_fmt(b1, sizeof b1, s->objective, 2), tool_fmt(b2, sizeof b2, s->lower_bound, 2),
 	        100 * s->gap, s->proven ? "" : " (time limit reached)");
-	if (s->have_previous) {
-		char b5[48], b6[48];
-		fprintf(f, "Previous run: #%lld (%s, %s): %s CNY, %s kg. This one: %s CNY, %s kg "
-		        "(%s%s CNY, %s%s kg).\n", s->previous_run, s->previous_kind, s->previous_at,
-		        tool_fmt(b1, sizeof b1, s->previous_cost_cny, 2),
-		        tool_fmt(b2, sizeof b2, s->previous_carbon_kg, 1),
-		        tool_fmt(b3, sizeof b3, s->after.cost_cny, 2),
-		        tool_fmt(b4, sizeof b4, s->after.carbon_kg, 1),
-		        s->after.cost_cny >= s->previous_cost_cny ? "+" : "",
-		        tool_fmt(b5, sizeof b5, s->after.cost_cny - s->previous_cost_cny, 2),
-		        s->after.carbon_kg >= s->previous_carbon_kg ? "+" : "",
-		        tool_fmt(b6, sizeof b6, s->after.carbon_kg - s->previous_carbon_kg, 1));
+	/* like with like: rates of the running set, not totals over a
+	 * remainder that shrinks every night */
+	fprintf(f, "Running set: %s CNY and %s kg CO2 a day.\n",
+	        tool_fmt(b1, sizeof b1, s->cost_rate_cny_per_day, 2),
+	        tool_fmt(b2, sizeof b2, s->carbon_rate_kg_per_day, 1));
+	if (s->have_previous && isfinite(s->previous_cost_rate_cny_per_day)) {
+		double dc = s->cost_rate_cny_per_day - s->previous_cost_rate_cny_per_day;
+		double dk = s->carbon_rate_kg_per_day - s->previous_carbon_rate_kg_per_day;
+		if (fabs(dc) < 0.005)
+			dc = 0;
+		if (fabs(dk) < 0.05)
+			dk = 0;
+		fprintf(f, "Since the previous run, #%lld (%s, %s): %s%s CNY and %s%s kg a day.\n",
+		        s->previous_run, s->previous_kind, s->previous_at, dc > 0 ? "+" : "",
+		        tool_fmt(b3, sizeof b3, dc, 2), dk > 0 ? "+" : "",
+		        tool_fmt(b4, sizeof b4, dk, 1));
+	} else if (s->have_previous) {
+		fprintf(f, "The previous run, #%lld (%s, %s), has no daily rates to compare with.\n",
+		        s->previous_run, s->previous_kind, s->previous_at);
 	}
 	else
 		fputs("No previous run in the database.\n", f);
@@ -197,17 +204,31 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 		ewc_rebalance_skipped(rb, i, &job, &why);
 		json_array_append_new(skipped, json_pack("{s:s, s:s}", "job", job, "reason", why));
 	}
-	prev = s->have_previous
-	           ? json_pack("{s:I, s:s, s:s, s:f, s:f, s:I, s:f, s:f}", "run",
-	                       (json_int_t)s->previous_run, "kind", s->previous_kind, "at",
-	                       s->previous_at, "cost_cny", s->previous_cost_cny, "carbon_kg",
-	                       s->previous_carbon_kg, "moves", (json_int_t)s->previous_moves,
-	                       "cost_change_cny", s->after.cost_cny - s->previous_cost_cny,
-	                       "carbon_change_kg", s->after.carbon_kg - s->previous_carbon_kg)
-	           : json_null();
+	{
+		/* rates compare like with like; totals over the hours left do not */
+		int rates = s->have_previous && isfinite(s->previous_cost_rate_cny_per_day);
+		prev = s->have_previous
+		           ? json_pack("{s:I, s:s, s:s, s:f, s:f, s:I, s:o, s:o, s:o, s:o}", "run",
+		                       (json_int_t)s->previous_run, "kind", s->previous_kind, "at",
+		                       s->previous_at, "cost_cny", s->previous_cost_cny, "carbon_kg",
+		                       s->previous_carbon_kg, "moves", (json_int_t)s->previous_moves,
+		                       "cost_rate_cny_per_day",
+		                       rates ? json_real(s->previous_cost_rate_cny_per_day) : json_null(),
+		                       "carbon_rate_kg_per_day",
+		                       rates ? json_real(s->previous_carbon_rate_kg_per_day) : json_null(),
+		                       "cost_rate_change_cny_per_day",
+		                       rates ? json_real(s->cost_rate_cny_per_day -
+		                                         s->previous_cost_rate_cny_per_day)
+		                             : json_null(),
+		                       "carbon_rate_change_kg_per_day",
+		                       rates ? json_real(s->carbon_rate_kg_per_day -
+		                                         s->previous_carbon_rate_kg_per_day)
+		                             : json_null())
+		           : json_null();
+	}
 	ewc_time_format(s->now, when, sizeof when);
 	root = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:f, "
-	                 "s:f, s:f, s:f, s:b, s:o, s:o, s:o}",
+	                 "s:f, s:f, s:f, s:b, s:f, s:f, s:o, s:o, s:o}",
 	                 "format", "ewc.rebalance/1", "at", when, "mode", ewc_mode_name(s->mode), "carbon_price_cny_per_t",
 	                 s->carbon_price, "margin", s->margin, "jobs", (json_int_t)s->jobs,
 	                 "moved", (json_int_t)s->moves, "run",
@@ -216,7 +237,9 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	                 "baseline", totals_json(&s->baseline), "migration_cny", s->migration_cny,
 	                 "saving_cny", s->saving_cny, "carbon_avoided_kg", s->carbon_avoided_kg,
 	                 "objective", s->objective, "lower_bound", s->lower_bound, "gap", s->gap,
-	                 "proven", s->proven, "previous", prev, "moves", moves, "not_moved",
+	                 "proven", s->proven, "cost_rate_cny_per_day", s->cost_rate_cny_per_day,
+	                 "carbon_rate_kg_per_day", s->carbon_rate_kg_per_day,
+	                 "previous", prev, "moves", moves, "not_moved",
 	                 skipped);
 	if (!root)
 		return NULL;

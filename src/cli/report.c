@@ -586,7 +586,7 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
 	xmlNodePtr body, sec, kp;
 	trend t;
-	char when[32], buf[64], b2[64];
+	char when[32], buf[64], b2[64], buf2[64], b3[64];
 
 	if (!doc)
 		return NULL;
@@ -635,13 +635,22 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg", 1, 1);
 	kpi(kp, "kpi-vs-baseline", "saved vs running near the origin",
 	    s.baseline.cost_cny - s.after.cost_cny, "CNY", 2, 1);
-	if (s.have_previous) {
-		kpi(kp, "kpi-vs-previous", "cost change since the previous run",
-		    s.after.cost_cny - s.previous_cost_cny, "CNY", 2, 0);
-		elf(sec, "p", "The previous run, #%lld (%s, %.10s), stood at %s CNY and %s kg.",
-		    s.previous_run, s.previous_kind, s.previous_at,
-		    money(buf, sizeof buf, s.previous_cost_cny),
-		    tool_fmt(b2, sizeof b2, s.previous_carbon_kg, 1));
+	if (s.have_previous && isfinite(s.previous_cost_rate_cny_per_day)) {
+		/* rates: a night with no moves and no changed figure shows 0 */
+		double d = s.cost_rate_cny_per_day - s.previous_cost_rate_cny_per_day;
+		kpi(kp, "kpi-vs-previous", "cost a day, change since the previous run",
+		    fabs(d) < 0.005 ? 0.0 : d, "CNY/day", 2, 0);
+		elf(sec, "p", "The running set costs %s CNY and emits %s kg CO2 a day; after the "
+		    "previous run, #%lld (%s, %.10s), it cost %s CNY and emitted %s kg a day.",
+		    money(buf, sizeof buf, s.cost_rate_cny_per_day),
+		    tool_fmt(b2, sizeof b2, s.carbon_rate_kg_per_day, 1), s.previous_run,
+		    s.previous_kind, s.previous_at,
+		    money(buf2, sizeof buf2, s.previous_cost_rate_cny_per_day),
+		    tool_fmt(b3, sizeof b3, s.previous_carbon_rate_kg_per_day, 1));
+	} else if (s.have_previous) {
+		elf(sec, "p", "The previous run, #%lld (%s, %.10s), was recorded without daily "
+		    "rates: nothing to compare with.", s.previous_run, s.previous_kind,
+		    s.previous_at);
 	} else {
 		el(sec, "p", "No earlier run in the database to compare with.");
 	}

@@ -747,7 +747,7 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
                        const ewc_rebalance_options *opts);
 void ewc_rebalance_free(ewc_rebalance *rb);
 
-#define EWC_REBALANCE_SUMMARY_VERSION 1
+#define EWC_REBALANCE_SUMMARY_VERSION 2
 /* Totals over the remaining hours of the jobs considered. `before` is every
  * job staying, `after` the plan with its moves (cost_cny includes the
  * migration), `baseline` each job near its origin (the baseline of docs/formats.md).
@@ -780,11 +780,21 @@ typedef struct ewc_rebalance_summary {
 	double previous_cost_cny;
 	double previous_carbon_kg;
 	long previous_moves;
+	/* version 2: like with like. What the running set costs and emits per
+	 * day with the moves (one-time data transfer and migration not included,
+	 * market-based carbon), and
+	 * the same of the previous run (NAN when it was recorded before these
+	 * were kept): a night with no moves and no changed figures shows no
+	 * change. */
+	double cost_rate_cny_per_day;
+	double carbon_rate_kg_per_day;
+	double previous_cost_rate_cny_per_day;
+	double previous_carbon_rate_kg_per_day;
 } ewc_rebalance_summary;
 #define EWC_REBALANCE_SUMMARY_INIT                                                    \
 	{ EWC_REBALANCE_SUMMARY_VERSION, 0, 0, 0, 0, EWC_TOTALS_INIT, EWC_TOTALS_INIT,   \
 	  EWC_TOTALS_INIT, 0, 0, 0, 0, 0, 0, 0, EWC_MODE_BALANCED, 0, 0, 0, 0, NULL, NULL, \
-	  0, 0, 0 }
+	  0, 0, 0, 0, 0, 0, 0 }
 
 int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out);
 
@@ -851,7 +861,7 @@ int ewc_rebalance_skipped(const ewc_rebalance *rb, size_t i, const char **job,
 int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *source,
                             long long *run_out);
 
-#define EWC_DB_RUN_VERSION 1
+#define EWC_DB_RUN_VERSION 2
 /* A run in the database (a committed plan or rebalancing). Strings live
  * until the callback returns. Fields a place run does not have are 0. */
 typedef struct ewc_db_run {
@@ -874,8 +884,13 @@ typedef struct ewc_db_run {
 	long moves;
 	double gpu_hours_east;
 	double gpu_hours_west;
+	/* version 2: what the placed set costs and emits per day it runs
+	 * (one-time data transfer and migration not included; market-based
+	 * carbon); NAN for runs recorded before these were kept */
+	double cost_rate_cny_per_day;
+	double carbon_rate_kg_per_day;
 } ewc_db_run;
-#define EWC_DB_RUN_INIT { EWC_DB_RUN_VERSION, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define EWC_DB_RUN_INIT { EWC_DB_RUN_VERSION, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef int (*ewc_db_run_fn)(void *user, const ewc_db_run *run);
 

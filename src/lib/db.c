@@ -13,7 +13,7 @@
 
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
-#define EWC_DB_SCHEMA 3
+#define EWC_DB_SCHEMA 4
 #define EWC__STR2(x) #x
 #define EWC__STR(x) EWC__STR2(x)
 
@@ -106,6 +106,12 @@ static const char *const schema_v3 =
 	"  http_status INTEGER NOT NULL,"
 	"  attempts INTEGER NOT NULL,"
 	"  message TEXT NOT NULL);";
+
+/* Schema version 4: each run's rates, CNY and kg CO2 per day of its placed
+ * set (migration not included), so that runs compare like with like. */
+static const char *const schema_v4 =
+	"ALTER TABLE runs ADD COLUMN cost_rate_cny_day REAL;"
+	"ALTER TABLE runs ADD COLUMN carbon_rate_kg_day REAL;";
 
 static int db_err(ewc_db *db, int code, const char *what)
 {
@@ -284,6 +290,7 @@ static int prepare(ewc_db *db)
 	rc = (version < 1 && exec(db, schema_v1, "cannot create the schema")) ||
 	     (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
 	     (version < 3 && exec(db, schema_v3, "cannot migrate the schema to version 3")) ||
+	     (version < 4 && exec(db, schema_v4, "cannot migrate the schema to version 4")) ||
 	     exec(db, "PRAGMA application_id = " EWC__STR(EWC_DB_APP_ID),
 	          "cannot mark the database") ||
 	     exec(db, "PRAGMA user_version = " EWC__STR(EWC_DB_SCHEMA),
@@ -454,8 +461,9 @@ static int insert_run(ewc_db *db, const ewc__db_run *r, long long snapshot, long
 	                       "cost_cny, carbon_kg, energy_kwh, objective, lower_bound, gap, "
 	                       "placed, unplaced, base_cost_cny, base_carbon_kg, base_objective, "
 	                       "moves, before_cost_cny, before_carbon_kg, migration_cny, "
-	                       "gpu_hours_east, gpu_hours_west) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-	                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+	                       "gpu_hours_east, gpu_hours_west, cost_rate_cny_day, "
+	                       "carbon_rate_kg_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
 	                       NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return db_err(db, EWC_EIO, "cannot prepare");
@@ -479,6 +487,8 @@ static int insert_run(ewc_db *db, const ewc__db_run *r, long long snapshot, long
 	sqlite3_bind_double(st, 20, r->migration);
 	sqlite3_bind_double(st, 21, r->t->gpu_hours_east);
 	sqlite3_bind_double(st, 22, r->t->gpu_hours_west);
+	bind_opt_double(st, 23, r->cost_rate, isfinite(r->cost_rate));
+	bind_opt_double(st, 24, r->carbon_rate, isfinite(r->carbon_rate));
 	if (step_done(st))
 		rc = db_err(db, EWC_EIO, "cannot record the run");
 	else
@@ -841,7 +851,8 @@ int ewc_db_runs(ewc_db *db, long limit, ewc_db_run_fn fn, void *user)
 	                       "SELECT * FROM (SELECT id, at, kind, mode, cost_cny, carbon_kg, "
 	                       "energy_kwh, gap, placed, unplaced, base_cost_cny, base_carbon_kg, "
 	                       "before_cost_cny, before_carbon_kg, migration_cny, moves, "
-	                       "gpu_hours_east, gpu_hours_west FROM runs ORDER BY id DESC LIMIT ?) "
+	                       "gpu_hours_east, gpu_hours_west, cost_rate_cny_day, "
+	                       "carbon_rate_kg_day FROM runs ORDER BY id DESC LIMIT ?) "
 	                       "ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return db_err(db, EWC_EIO, "cannot list runs");
 	sqlite3_bind_int64(st, 1, limit > 0 ? (sqlite3_int64)limit : -1);
@@ -865,6 +876,10 @@ int ewc_db_runs(ewc_db *db, long limit, ewc_db_run_fn fn, void *user)
 		r.moves = (long)sqlite3_column_int64(st, 15);
 		r.gpu_hours_east = sqlite3_column_double(st, 16);
 		r.gpu_hours_west = sqlite3_column_double(st, 17);
+		r.cost_rate_cny_per_day = sqlite3_column_type(st, 18) == SQLITE_NULL
+		                          ? NAN : sqlite3_column_double(st, 18);
+		r.carbon_rate_kg_per_day = sqlite3_column_type(st, 19) == SQLITE_NULL
+		                           ? NAN : sqlite3_column_double(st, 19);
 		if (fn(user, &r) != 0) {
 			rc = SQLITE_DONE;
 			break;

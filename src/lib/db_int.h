@@ -25,6 +25,8 @@ typedef struct ewc__db_run {
 	 * skipped), sorted by strcmp; the running set must still be these */
 	const char *const *seen;
 	size_t nseen;
+	/* CNY and kg CO2 per day of the placed set (NAN: not known) */
+	double cost_rate, carbon_rate;
 } ewc__db_run;
 
 /* One job of a placement run: the job as listed, the id of the region it

@@ -184,6 +184,8 @@ static int previous(void *user, const ewc_db_run *run)
 	s->previous_cost_cny = run->cost_cny;
 	s->previous_carbon_kg = run->carbon_kg;
 	s->previous_moves = run->moves;
+	s->previous_cost_rate_cny_per_day = run->cost_rate_cny_per_day;
+	s->previous_carbon_rate_kg_per_day = run->carbon_rate_kg_per_day;
 	return 0;
 }
 
@@ -213,6 +215,19 @@ static void summarize(ewc_rebalance *rb)
 	s->moves = 0;
 	for (size_t j = 0; j < p->njobs; j++)
 		s->moves += p->choice[j] >= 0 && p->choice[j] != p->stay[j];
+	/* per day of the running set: what it costs as it runs, the one-time
+	 * data transfer and migration aside, so that nights compare */
+	s->cost_rate_cny_per_day = s->carbon_rate_kg_per_day = 0;
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__cost *c;
+		if (p->choice[j] < 0)
+			continue;
+		c = &p->opt_cost[p->choice[j]];
+		if (c->hours > 0) {
+			s->cost_rate_cny_per_day += 24.0 * (c->cost_cny - c->transfer_cny) / c->hours;
+			s->carbon_rate_kg_per_day += 24.0 * c->carbon_kg / c->hours;
+		}
+	}
 }
 
 int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now,
@@ -310,10 +325,16 @@ int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out)
 {
 	if (!rb || !out)
 		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_summarize: NULL argument");
-	if (out->version != EWC_REBALANCE_SUMMARY_VERSION)
+	if (out->version < 1 || out->version > EWC_REBALANCE_SUMMARY_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_rebalance_summarize: struct version %u not "
 		                   "supported", out->version);
-	*out = rb->sum;
+	if (out->version == 1) {
+		/* a version 1 struct ends before the rates */
+		memcpy(out, &rb->sum, offsetof(ewc_rebalance_summary, cost_rate_cny_per_day));
+		out->version = 1;
+	} else {
+		*out = rb->sum;
+	}
 	return 0;
 }
 

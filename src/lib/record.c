@@ -34,10 +34,18 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 			rows[j].gpus = p->opt_cost[c].gpus;
 		}
 	}
+	double crate = 0, krate = 0;
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__cost *c = p->choice[j] >= 0 ? &p->opt_cost[p->choice[j]] : NULL;
+		if (c && c->hours > 0) {
+			crate += 24.0 * (c->cost_cny - c->transfer_cny) / c->hours;
+			krate += 24.0 * c->carbon_kg / c->hours;
+		}
+	}
 	ewc__db_run run = { when, "place", source ? source : "", ewc_mode_name(p->opts.mode),
 	                    p->opts.carbon_price, &p->totals, &p->base_totals,
 	                    p->totals.objective, p->totals.lower_bound, p->totals.gap,
-	                    0, 0, 0, 0, &p->w, NULL, NULL, 0 };
+	                    0, 0, 0, 0, &p->w, NULL, NULL, 0, crate, krate };
 	rc = ewc__db_record_place(db, &run, rows, p->njobs, run_out);
 	free(rows);
 	return rc;
@@ -82,7 +90,8 @@ int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *sou
 	                    &s->after, &s->baseline, s->objective, s->lower_bound, s->gap,
 	                    s->before.cost_cny, s->before.carbon_kg, s->migration_cny,
 	                    (long)s->moves, &rb->plan->w, rb->held, seen,
-	                    rb->jobs_n + rb->nskip };
+	                    rb->jobs_n + rb->nskip, s->cost_rate_cny_per_day,
+	                    s->carbon_rate_kg_per_day };
 	rc = ewc__db_record_rebalance(db, &run, moves, rb->jobs_n, run_out);
 	free(seen);
 	free(moves);
