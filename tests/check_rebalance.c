@@ -133,6 +133,20 @@ START_TEST(test_moves_by_hand)
 	b = job_of(rb, "B");
 	ck_assert_int_eq(b.moved, 0);
 	ck_assert_str_eq(b.to_region, "east1");
+	/* why: the east price doubled since night 0 (and east1's 8 free A100
+	 * are gone); A's move names the price, B stays */
+	ck_assert_int_eq(ewc_rebalance_compared(rb), 1);
+	ck_assert_uint_eq(ewc_rebalance_change_count(rb), 2);
+	ck_assert_str_eq(ewc_rebalance_change(rb, 0), "east1 A100 price 5.00 -> 10.00 CNY/GPU-h");
+	ck_assert_str_eq(ewc_rebalance_change(rb, 1), "east1 A100 free GPUs 8 -> 0");
+	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
+		ewc_move m = EWC_MOVE_INIT;
+		ewc_rebalance_job(rb, i, &m);
+		if (strcmp(m.job, "A") == 0)
+			ck_assert_str_eq(ewc_rebalance_why(rb, i), "east1 A100 price 5.00 -> 10.00 CNY/GPU-h");
+		else
+			ck_assert_ptr_null(ewc_rebalance_why(rb, i));
+	}
 	ck_assert_near(b.from_hours, 2);
 	ck_assert_near(b.cost_stay_cny, 82);
 	/* totals: before 3690 + 82, after 2936.84 + 42 + 82 */
@@ -219,6 +233,29 @@ START_TEST(test_service_moves_to_faster_type)
 	/* the database holds what it holds now: 4 X2 for 90 h */
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT gpus * 1000 + round(hours) FROM placements "
 	                                   "WHERE job = 'S' AND gpu_type = 'X2'"), 4090);
+	ewc_db_free(db);
+}
+END_TEST
+
+/* A night on the figures of night 0, nothing changed: no change named, no
+ * move, and the daily rate of the running set equal to night 0's. */
+START_TEST(test_nothing_changed)
+{
+	ewc_db *db = night0();
+	ewc_ctx *ctx;
+	ewc_rebalance *rb = rebalance(db, &ctx, regions(5, 8, 16), NOW + 1 * H, 0.2, -1);
+	ewc_rebalance_summary s = EWC_REBALANCE_SUMMARY_INIT;
+
+	ck_assert_int_eq(ewc_rebalance_summarize(rb, &s), 0);
+	ck_assert_int_eq(ewc_rebalance_compared(rb), 1);
+	ck_assert_uint_eq(ewc_rebalance_change_count(rb), 0);
+	ck_assert_uint_eq(s.moves, 0);
+	/* A and B east at 5: 21 CNY an hour each, 1,008 a day, as at night 0 */
+	ck_assert_near(s.cost_rate_cny_per_day, 1008);
+	ck_assert_near(s.previous_cost_rate_cny_per_day, 1008);
+	ck_assert_near(s.carbon_rate_kg_per_day, s.previous_carbon_rate_kg_per_day);
+	ewc_rebalance_free(rb);
+	ewc_ctx_free(ctx);
 	ewc_db_free(db);
 }
 END_TEST
@@ -531,6 +568,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, t_db_setup, t_db_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_moves_by_hand);
+	tcase_add_test(tc, test_nothing_changed);
 	tcase_add_test(tc, test_service_moves_to_faster_type);
 	tcase_add_test(tc, test_high_margin_nothing_moves);
 	tcase_add_test(tc, test_max_moves);

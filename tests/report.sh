@@ -106,7 +106,7 @@ document.getElementById('f').addEventListener('load', function () {
 HTML
 browse --allow-file-access-from-files --virtual-time-budget=10000 \
 	--dump-dom "file://$T/harness.html" > "$T/dom.html"
-sed -n '/<pre id="out">/,/<\/pre>/p' "$T/dom.html" | sed 's/<[^>]*>//g; s/&amp;/\&/g' > "$T/got"
+sed -n '/<pre id="out">/,/<\/pre>/p' "$T/dom.html" | sed 's/<[^>]*>//g; s/&gt;/>/g; s/&lt;/</g; s/&amp;/\&/g' > "$T/got"
 
 # Night 2, by hand (see test_three_nights): A, 66 h left on west1, moves
 # back east: 264 GPU-hours at 5.25 plus 100 GB at 0.1 = 1396 CNY, migration
@@ -132,7 +132,7 @@ kpi-cost 1436.00 1,436.00 CNY
 kpi-moves 1.00 1
 kpi-saving 714.02 714.02 CNY
 kpi-vs-previous -1261.82 -1,261.82 CNY/day
-move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7
+move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7 | east1 A100 price 10.00 -> 5.00 CNY/GPU-h
 trend 1 2 3
 external 0
 clipped none

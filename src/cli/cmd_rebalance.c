@@ -71,10 +71,33 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 			        tool_fmt(b3, sizeof b3, m.saving_cny, 2),
 			        tool_fmt(b4, sizeof b4, m.carbon_avoided_kg, 1));
 		}
-		fputs("(hours left on the new type; migration, saving in CNY; carbon avoided in kg)\n\n",
+		fputs("(hours left on the new type; migration, saving in CNY; carbon avoided in kg)\n",
 		      f);
+		/* why each moved: the figure that drove it */
+		for (size_t i = 0; i < n; i++) {
+			ewc_move m = EWC_MOVE_INIT;
+			ewc_rebalance_job(rb, i, &m);
+			if (!m.moved)
+				continue;
+			const char *why = ewc_rebalance_why(rb, i);
+			fprintf(f, "why %s: %s\n", m.job,
+			        why ? why : "no figure changed since the previous run: the move pays "
+			                    "at the figures as they were");
+		}
+		fputs("\n", f);
 	} else {
 		fputs("No job gains enough from moving: everything stays.\n\n", f);
+	}
+	if (ewc_rebalance_compared(rb)) {
+		size_t nc = ewc_rebalance_change_count(rb);
+		if (nc == 0)
+			fputs("No region figure changed since the previous run.\n\n", f);
+		else {
+			fprintf(f, "Changed since the previous run (%zu):\n", nc);
+			for (size_t i = 0; i < nc; i++)
+				fprintf(f, "  %s\n", ewc_rebalance_change(rb, i));
+			fputs("\n", f);
+		}
 	}
 	fprintf(f, "%-34s %18s %18s %18s\n", "over the remaining hours", "everyone stays",
 	        "with the moves", "near origin");
@@ -169,6 +192,19 @@ static json_t *totals_json(const ewc_totals *t)
 	                 (json_int_t)t->unplaced);
 }
 
+/* The figures changed since the previous run; null when there was none. */
+static json_t *changes_json(const ewc_rebalance *rb)
+{
+	json_t *a;
+
+	if (!ewc_rebalance_compared(rb))
+		return json_null();
+	a = json_array();
+	for (size_t i = 0; a && i < ewc_rebalance_change_count(rb); i++)
+		json_array_append_new(a, json_string(ewc_rebalance_change(rb, i)));
+	return a ? a : json_null();
+}
+
 static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
                      long long run)
 {
@@ -195,6 +231,11 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 				          "restart_cny", m.restart_cny, "cost_stay_cny", m.cost_stay_cny,
 				          "cost_to_cny", m.cost_to_cny, "saving_cny", m.saving_cny,
 				          "carbon_avoided_kg", m.carbon_avoided_kg));
+		if (m.moved) {
+			const char *why = ewc_rebalance_why(rb, i);
+			json_object_set_new(json_array_get(moves, json_array_size(moves) - 1), "why",
+			                    why ? json_string(why) : json_null());
+		}
 		else if (!m.to_region)
 			json_array_append_new(skipped, json_pack("{s:s, s:s}", "job", m.job, "reason",
 			                                         m.reason));
@@ -228,7 +269,7 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	}
 	ewc_time_format(s->now, when, sizeof when);
 	root = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o, s:f, s:f, s:f, "
-	                 "s:f, s:f, s:f, s:b, s:f, s:f, s:o, s:o, s:o}",
+	                 "s:f, s:f, s:f, s:b, s:f, s:f, s:o, s:o, s:o, s:o}",
 	                 "format", "ewc.rebalance/1", "at", when, "mode", ewc_mode_name(s->mode), "carbon_price_cny_per_t",
 	                 s->carbon_price, "margin", s->margin, "jobs", (json_int_t)s->jobs,
 	                 "moved", (json_int_t)s->moves, "run",
@@ -239,7 +280,7 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	                 "objective", s->objective, "lower_bound", s->lower_bound, "gap", s->gap,
 	                 "proven", s->proven, "cost_rate_cny_per_day", s->cost_rate_cny_per_day,
 	                 "carbon_rate_kg_per_day", s->carbon_rate_kg_per_day,
-	                 "previous", prev, "moves", moves, "not_moved",
+	                 "previous", prev, "changes", changes_json(rb), "moves", moves, "not_moved",
 	                 skipped);
 	if (!root)
 		return NULL;

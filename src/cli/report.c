@@ -439,6 +439,7 @@ static void move_table(xmlNodePtr sec, const ewc_rebalance *rb)
 	th(tr, "migration (CNY)", 1);
 	th(tr, "saving (CNY)", 1);
 	th(tr, "carbon avoided (kg)", 1);
+	th(tr, "why", 0);
 	table = el(table, "tbody", NULL);
 	for (size_t i = 0; i < n; i++) {
 		ewc_move m = EWC_MOVE_INIT;
@@ -461,6 +462,22 @@ static void move_table(xmlNodePtr sec, const ewc_rebalance *rb)
 		td(tr, money(buf, sizeof buf, m.migration_cny), 1);
 		td(tr, money(buf, sizeof buf, m.saving_cny), 1);
 		td(tr, tool_fmt(buf, sizeof buf, m.carbon_avoided_kg, 1), 1);
+		td(tr, ewc_rebalance_why(rb, i) ? ewc_rebalance_why(rb, i)
+		                                : "no figure changed: it paid already", 0);
+	}
+	/* what changed since the previous run's figures */
+	if (ewc_rebalance_compared(rb)) {
+		size_t nc = ewc_rebalance_change_count(rb);
+		xmlNodePtr h = el(sec, "h3", "Changed since the previous run");
+		attr(h, "id", "changes");
+		if (nc == 0) {
+			el(sec, "p", "No region figure changed.");
+		} else {
+			xmlNodePtr ul = el(sec, "ul", NULL);
+			attr(ul, "id", "change-list");
+			for (size_t i = 0; i < nc; i++)
+				el(ul, "li", ewc_rebalance_change(rb, i));
+		}
 	}
 }
 

@@ -848,6 +848,18 @@ typedef struct ewc_move {
 size_t ewc_rebalance_count(const ewc_rebalance *rb);
 int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out);
 
+/* What changed since the previous run's figures (its stored snapshot):
+ * each region figure that differs, in words ("east1 A100 price 5.00 ->
+ * 10.00 CNY/GPU-h"); ewc_rebalance_compared() is 0 when there was no run
+ * to compare with. ewc_rebalance_why() names the change that drove job i's
+ * move (a figure that made where it ran dearer, dirtier or fuller, else one
+ * that made where it goes cheaper, greener or roomier), or NULL when it
+ * stays or no figure changed (the move paid already). Strings belong to rb. */
+size_t ewc_rebalance_change_count(const ewc_rebalance *rb);
+const char *ewc_rebalance_change(const ewc_rebalance *rb, size_t i);
+int ewc_rebalance_compared(const ewc_rebalance *rb);
+const char *ewc_rebalance_why(const ewc_rebalance *rb, size_t i);
+
 /* Running jobs left out: the job's id and why. */
 size_t ewc_rebalance_skipped_count(const ewc_rebalance *rb);
 int ewc_rebalance_skipped(const ewc_rebalance *rb, size_t i, const char **job,

@@ -1259,3 +1259,25 @@ int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user)
 	free(rows);
 	return rc;
 }
+
+int ewc__db_last_snapshot(ewc_db *db, char **json)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	*json = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT s.regions FROM runs r JOIN region_snapshots s "
+	                       "ON s.id = r.snapshot ORDER BY r.id DESC LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot read the snapshots");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*json = ewc__strdup(col_text(st, 0) ? col_text(st, 0) : "[]");
+		if (!*json)
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	} else if (step != SQLITE_DONE) {
+		rc = db_err(db, EWC_EIO, "cannot read the snapshots");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

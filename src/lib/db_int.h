@@ -59,6 +59,9 @@ typedef int (*ewc__running_fn)(void *user, const ewc_job *job, const char *added
                                const char *region, const char *type, double hours,
                                const char *started_at);
 int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user);
+/* The regions JSON of the newest run's snapshot (caller frees), or NULL
+ * when there is no run. 0, EWC_EIO or EWC_ENOMEM. */
+int ewc__db_last_snapshot(ewc_db *db, char **json);
 
 /* The newest stored snapshot of one feed (all zero when none). */
 typedef struct ewc__feed_state {

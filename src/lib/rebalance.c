@@ -34,6 +34,10 @@ void ewc_rebalance_free(ewc_rebalance *rb)
 	free(rb->skip_reason);
 	free(rb->prev_kind);
 	free(rb->prev_at);
+	for (size_t i = 0; i < rb->nchange; i++)
+		free(rb->change[i]);
+	free(rb->change);
+	free(rb->why);
 	free(rb);
 }
 
@@ -308,6 +312,9 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 		}
 	}
 	summarize(rb);
+	rc = ewc__rebalance_why(rb, db);
+	if (rc)
+		goto fail;
 	free(cur_r);
 	free(cur_t);
 	free(give);

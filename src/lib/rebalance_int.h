@@ -30,6 +30,16 @@ struct ewc_rebalance {
 	ewc_rebalance_summary sum;
 	char *prev_kind;
 	char *prev_at;
+	/* what changed since the previous run's figures (why.c) */
+	char **change;           /* [nchange] in words */
+	size_t nchange;
+	int have_snapshot;       /* 0: no earlier run to compare with */
+	int *why;                /* [jobs_n] the change that drove the job's move, or -1 */
 };
+
+/* Compare the regions now (the plan's, GPUs of the running jobs taken
+ * back off) with the previous run's snapshot, and name for each move the
+ * change that drove it (why.c). 0 or EWC_ENOMEM/EWC_EIO. */
+int ewc__rebalance_why(ewc_rebalance *rb, ewc_db *db);
 
 #endif /* EWC_REBALANCE_INT_H */
