@@ -673,6 +673,13 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 		p->stay = malloc((p->njobs ? p->njobs : 1) * sizeof *p->stay);
 		if (!p->stay)
 			return -1;
+		if (rb->hold)
+			for (size_t r = 0; r < p->w.nregions; r++)
+				for (size_t k = 0; k < p->w.regions[r].ngpus; k++) {
+					ewc__rgpu *G = &p->w.regions[r].gpus[k];
+					long h = rb->hold[r * p->w.ngpus + (size_t)G->type];
+					G->free = h < G->free ? G->free - h : 0;
+				}
 		for (size_t j = 0; j < p->njobs; j++) {
 			int r = rb->cur_region[j], t = rb->cur_type[j], k;
 			p->stay[j] = -1;

@@ -69,6 +69,10 @@ typedef struct ewc__rebal {
 	 * before the figures were taken) and are given back; 0: the count has
 	 * them already (the ledger). NULL: all given back. */
 	const unsigned char *give_back;
+	/* [regions x catalog] GPUs held by running jobs left out of the
+	 * rebalancing (past their hours, not yet finished), taken off the free
+	 * counts; NULL: none */
+	const long *hold;
 	double margin;
 	double restart_hours;
 	long max_moves;

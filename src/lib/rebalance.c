@@ -38,6 +38,7 @@ void ewc_rebalance_free(ewc_rebalance *rb)
 		free(rb->change[i]);
 	free(rb->change);
 	free(rb->why);
+	free(rb->skip_hold);
 	free(rb);
 }
 
@@ -149,6 +150,36 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 	}
 	return 0;
 skipped:
+	/* a job left out still holds its GPUs until it is marked finished: if
+	 * it started after its region's figures were taken, those count them
+	 * as free, and the rebalancing must not hand them out */
+	if (started_at && region && type) {
+		double st;
+		ewc__lock(ctx);
+		int sr = ewc__region_find(&ctx->w, region), stt = ewc__gpu_find(&ctx->w, type);
+		int sf = ewc__gpu_find(&ctx->w, job->gpu_type ? job->gpu_type : "");
+		if (sf < 0 && job->gpu_type) {
+			char ftype[64];
+			snprintf(ftype, sizeof ftype, "%.*s", (int)strcspn(job->gpu_type, "|"),
+			         job->gpu_type);
+			sf = ewc__gpu_find(&ctx->w, ftype);
+		}
+		if (sr >= 0 && stt >= 0 && ewc_time_parse(started_at, &st) == 0 &&
+		    st > ctx->w.regions[sr].as_of) {
+			size_t np = ctx->w.nregions * ctx->w.ngpus;
+			if (!rb->skip_hold)
+				rb->skip_hold = calloc(np ? np : 1, sizeof *rb->skip_hold);
+			if (rb->skip_hold) {
+				double g = (double)job->gpus;
+				if (job->kind == EWC_KIND_INFER && sf >= 0 && sf != stt) {
+					g *= ctx->w.gpus[sf].perf / ctx->w.gpus[stt].perf;
+					g = ceil(g - 1e-9 * g);
+				}
+				rb->skip_hold[(size_t)sr * ctx->w.ngpus + (size_t)stt] += (long)g;
+			}
+		}
+		ewc__unlock(ctx);
+	}
 	if (skip(rb, job->id, why) == 0)
 		return 0;
 oom:
@@ -290,8 +321,8 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	}
 	ewc__unlock(ctx);
 	{
-		ewc__rebal spec = { cur_r, cur_t, give, opts->margin, opts->restart_hours,
-		                    opts->max_moves };
+		ewc__rebal spec = { cur_r, cur_t, give, rb->skip_hold, opts->margin,
+		                    opts->restart_hours, opts->max_moves };
 		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL, 0);
 	}
 	if (rc)

@@ -24,6 +24,8 @@ struct ewc_rebalance {
 	ewc__running *run;       /* [jobs_n] */
 	size_t jobs_n;           /* entries of run, = jobs in the list */
 	long *held;              /* [pools] GPUs of the jobs considered, added back */
+	long *skip_hold;         /* [regions x catalog of ctx] GPUs that skipped jobs
+	                          * still hold and the free counts do not know of */
 	char **skip_job;         /* [nskip] */
 	char **skip_reason;
 	size_t nskip;
