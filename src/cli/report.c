@@ -760,6 +760,18 @@ static int save(const char *path, htmlDocPtr doc)
 /* ---- the frontier report ----------------------------------------------------- */
 
 /* Carbon (y) against cost (x), both axes from the frontier's own range. */
+/* Point i's carbon on the frontier's basis (the curve's axis). */
+static double basis_kg(const ewc_frontier *f, size_t i, const ewc_frontier_pt *p)
+{
+	const ewc_plan *pl = ewc_frontier_plan(f, i);
+	ewc_totals t = EWC_TOTALS_INIT;
+
+	if (ewc_plan_carbon_basis(pl) != EWC_BASIS_LOCATION)
+		return p->carbon_kg;
+	ewc_plan_totals(pl, &t);
+	return t.carbon_location_kg;
+}
+
 static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 {
 	const double W = CHART_W, H = 360, l = 90, r = 30, top = 20, bottom = 50;
@@ -772,7 +784,11 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 	ewc_frontier_point(f, 0, &lo);
 	ewc_frontier_point(f, n - 1, &hi);
 	double x0 = lo.cost_cny, x1 = hi.cost_cny > x0 ? hi.cost_cny : x0 + 1;
-	double y0 = hi.carbon_kg, y1 = lo.carbon_kg > y0 ? lo.carbon_kg : y0 + 1;
+	/* the curve on the basis it was made on: market-based by default,
+	 * location-based with --carbon-basis location */
+	int loc = ewc_plan_carbon_basis(ewc_frontier_plan(f, 0)) == EWC_BASIS_LOCATION;
+	double klo = basis_kg(f, 0, &lo), khi = basis_kg(f, n - 1, &hi);
+	double y0 = fmin(klo, khi), y1 = fmax(klo, khi) > y0 ? fmax(klo, khi) : y0 + 1;
 #define PX(v) (l + (W - l - r) * ((v) - x0) / (x1 - x0))
 #define PY(v) (H - bottom - (H - bottom - top) * ((v) - y0) / (y1 - y0))
 	s = svg(parent, "chart-frontier", W, H, "Carbon against cost, one dot per plan");
@@ -783,14 +799,15 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 	text_at(s, PX(x0), H - bottom + 16, "start", tool_fmt(buf, sizeof buf, x0, 0));
 	text_at(s, PX(x1), H - bottom + 16, "end", tool_fmt(buf, sizeof buf, x1, 0));
 	text_at(s, (l + W - r) / 2, H - 10, "middle", "cost, CNY");
-	xmlNodePtr yl = text_at(s, 16, (top + H - bottom) / 2, "middle", "carbon, kg CO2");
+	xmlNodePtr yl = text_at(s, 16, (top + H - bottom) / 2, "middle",
+	                        loc ? "location-based carbon, kg CO2" : "market-based carbon, kg CO2");
 	attr(yl, "transform", "rotate(-90 16 %.0f)", (top + H - bottom) / 2);
 	for (size_t i = 0; i < n; i++) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
 		ewc_frontier_point(f, i, &p);
 		if (used < sizeof pts)
 			used += (size_t)snprintf(pts + used, sizeof pts - used, "%s%.1f,%.1f",
-			                         i ? " " : "", PX(p.cost_cny), PY(p.carbon_kg));
+			                         i ? " " : "", PX(p.cost_cny), PY(basis_kg(f, i, &p)));
 	}
 	line = el(s, "polyline", NULL);
 	attr(line, "class", "line-frontier");
@@ -803,15 +820,15 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 		attr(c, "id", "point-%zu", i + 1);
 		attr(c, "class", "%s", p.knee ? "dot knee" : "dot dot-frontier");
 		attr(c, "cx", "%.1f", PX(p.cost_cny));
-		attr(c, "cy", "%.1f", PY(p.carbon_kg));
+		attr(c, "cy", "%.1f", PY(basis_kg(f, i, &p)));
 		attr(c, "r", "%s", p.knee ? "7" : "4");
 		attr(c, "data-cost", "%.2f", p.cost_cny);
-		attr(c, "data-carbon", "%.2f", p.carbon_kg);
+		attr(c, "data-carbon", "%.2f", basis_kg(f, i, &p));
 		elf(c, "title", "point %zu%s: %s CNY, %s kg", i + 1, p.knee ? " (knee)" : "",
 		    money(buf, sizeof buf, p.cost_cny), tool_fmt(b2, sizeof b2, p.carbon_kg, 1));
 		if (p.knee) {
-			xmlNodePtr t = text_at(s, PX(p.cost_cny) + 10, PY(p.carbon_kg) - 8, "start",
-			                       "knee");
+			xmlNodePtr t = text_at(s, PX(p.cost_cny) + 10, PY(basis_kg(f, i, &p)) - 8,
+			                       "start", "knee");
 			attr(t, "id", "knee-label");
 		}
 	}
