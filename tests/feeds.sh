@@ -256,6 +256,17 @@ else no "same-origin redirect: rc $rc" "$T/out"; fi
 kill $httpd2 2> /dev/null
 wait $httpd2 2> /dev/null
 
+feeds "cfe|/ok/cfe.csv|google-cfe" "ci|/ok/casdk.json|casdk" "em|/ok/em.json|electricitymaps" \
+	"vms|/ok/vms.csv|skypilot" "free|/etag/inventory.xml|ewc"
+# the first sync again, for programs, into a new database: one JSON
+# document, a feed each
+"$EWC" regions sync --feeds "$T/feeds.xml" --db "$T/json.db" $R $NOW --format json > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], len(d["feeds"]), sorted(set(f["status"] for f in d["feeds"])))' "$T/out")" = \
+	"ewc.sync/1 5 ['updated']" ] &&
+	ok "sync --format json: format ewc.sync/1, five feeds, each with its status" ||
+	no "sync json: rc $rc" "$T/out"
+
 # the feeds file: plain http only with insecure-http="loopback" and a loopback host
 printf '<feeds>\n<feed name="x" url="http://127.0.0.1:%s/ok/cfe.csv" format="google-cfe" map="%s/cfe-map.csv"/>\n</feeds>\n' "$port" "$F" > "$T/feeds.xml"
 lines=$(wc -l < "$T/http.log")

@@ -21,6 +21,7 @@ const char cmd_regions_help[] =
 	"       ewc regions import --from FORMAT FILE [--map MAP.csv] --output FILE\n"
 	"                          [--regions PATH]... [OPTIONS]\n"
 	"       ewc regions sync --feeds FEEDS.xml [--db FILE] [--regions PATH]...\n"
+	"                        [--format table|csv|json]\n"
 	"\n"
 	"list: one line per region with its power, both carbon factors (the grid's,\n"
 	"and after its contracted green share) and free GPUs; --type, --zone and\n"
@@ -438,12 +439,45 @@ out:
 	return rc;
 }
 
+/* sync --format json|csv: the feeds' outcomes gathered here */
+typedef struct sync_out {
+	const char *format;
+	json_t *arr;
+} sync_out;
+
 static void sync_report(void *user, const ewc_feed_result *r)
 {
 	static const char *const status[] = { "updated", "not modified", "FAILED" };
+	static const char *const status_id[] = { "updated", "not_modified", "failed" };
+	sync_out *so = user;
 	char when[32];
 
-	(void)user;
+	if (so && strcmp(so->format, "table") != 0) {
+		if (r->kept_taken_at > 0)
+			ewc_time_format(r->kept_taken_at, when, sizeof when);
+		if (strcmp(so->format, "csv") == 0) {
+			tool_csv_field(stdout, r->name, 0);
+			tool_csv_field(stdout, status_id[r->status], 0);
+			printf("%ld,%d,%zu,%zu,%zu,", r->http_status, r->attempts, r->settings,
+			       r->rows_used, r->rows_skipped);
+			tool_csv_field(stdout, r->message ? r->message : "", 0);
+			tool_csv_field(stdout, r->kept_taken_at > 0 ? when : "", 1);
+		} else if (so->arr) {
+			json_array_append_new(
+				so->arr,
+				json_pack("{s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:o, s:o}", "feed",
+				          r->name, "url", r->url ? r->url : "", "status",
+				          status_id[r->status], "http_status", (json_int_t)r->http_status,
+				          "attempts",
+				          r->attempts, "settings", (json_int_t)r->settings, "rows_used",
+				          (json_int_t)r->rows_used, "rows_skipped",
+				          (json_int_t)r->rows_skipped, "message",
+				          r->message ? json_string(r->message) : json_null(),
+				          "kept_snapshot_taken_at",
+				          r->kept_taken_at > 0 ? json_string(when) : json_null()));
+		}
+		return;
+	}
 	printf("%-16s %-12s http %3ld, %d attempt%s", r->name, status[r->status], r->http_status,
 	       r->attempts, r->attempts == 1 ? "" : "s");
 	if (r->status == EWC_FEED_UPDATED)
@@ -463,9 +497,10 @@ static void sync_report(void *user, const ewc_feed_result *r)
 
 static int sync_feeds(int argc, char **argv)
 {
-	enum { O_FEEDS = 1, O_DB, O_REGIONS, O_NOW, O_MAXAGE, O_HELP };
+	enum { O_FEEDS = 1, O_DB, O_REGIONS, O_NOW, O_MAXAGE, O_FMT, O_HELP };
 	static const struct option opts[] = {
 		{ "feeds", required_argument, NULL, O_FEEDS },
+		{ "format", required_argument, NULL, O_FMT },
 		{ "db", required_argument, NULL, O_DB },
 		{ "regions", required_argument, NULL, O_REGIONS },
 		{ "now", required_argument, NULL, O_NOW },
@@ -476,6 +511,7 @@ static int sync_feeds(int argc, char **argv)
 	tool_regions r = { { 0 }, 0 };
 	const char *feeds = NULL, *dbpath = NULL;
 	double now = (double)time(NULL), max_age = 48;
+	sync_out so = { "table", NULL };
 	ewc_ctx *ctx;
 	ewc_db *db = NULL;
 	int c, rc;
@@ -485,6 +521,12 @@ static int sync_feeds(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case O_FEEDS: feeds = optarg; break;
+		case O_FMT:
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return tool_usage("regions", "--format: use table, csv or json, not \"%s\"",
+				                  optarg);
+			so.format = optarg;
+			break;
 		case O_DB: dbpath = optarg; break;
 		case O_REGIONS:
 			if (tool_regions_add(&r, "regions", optarg))
@@ -519,7 +561,20 @@ static int sync_feeds(int argc, char **argv)
 		ewc_ctx_free(ctx);
 		return EXIT_ERR;
 	}
-	rc = ewc_feeds_sync(db, ctx, feeds, now, sync_report, NULL);
+	if (strcmp(so.format, "csv") == 0)
+		fputs("feed,status,http_status,attempts,settings,rows_used,rows_skipped,message,"
+		      "kept_snapshot_taken_at\n", stdout);
+	else if (strcmp(so.format, "json") == 0)
+		so.arr = json_array();
+	rc = ewc_feeds_sync(db, ctx, feeds, now, sync_report, &so);
+	if (so.arr) {
+		json_t *root = json_pack("{s:s, s:o}", "format", "ewc.sync/1", "feeds", so.arr);
+		char *text = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2)) : NULL;
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(root);
+	}
 	fflush(stdout);
 	if (rc == 0 || rc == EWC_EFEED || rc == EWC_EFEEDS) {
 		/* what place and rebalance will now see, and how old it is */

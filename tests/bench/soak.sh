@@ -1,7 +1,8 @@
 #!/bin/sh
 # soak.sh - many nights on one state database, with writers at the same
 # time. Usage (from the build folder): tests/bench/soak.sh [JOBS] [NIGHTS]
-# (make bench-soak: 100,000 running jobs, 30 nights).
+# (make bench-soak: 100,000 running jobs, 30 nights; LIMIT=S the solver's
+# seconds a rebalancing, default 30).
 #
 # A state of JOBS running jobs (tests/bench/gen.py, tightness 1.3, as of
 # 2026-11-20) is committed. Then, night after night, the power prices move
@@ -19,6 +20,7 @@ top_srcdir=${top_srcdir:-.}
 EWC=${EWC:-./src/ewc}
 N=${1:-100000}
 NIGHTS=${2:-30}
+LIMIT=${LIMIT:-30}   # seconds for each rebalancing's solver
 T=$(mktemp -d "${TMPDIR:-/tmp}/ewc-soak.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 python3 "$top_srcdir/tests/bench/gen.py" "$N" 1 1.3 "$T" > /dev/null
@@ -47,7 +49,7 @@ while [ "$night" -le "$NIGHTS" ]; do
 	done
 	victim=$(sqlite3 "$DB" "SELECT p.job FROM placements p JOIN jobs j ON j.id = p.job WHERE j.finished_at IS NULL ORDER BY p.rowid LIMIT 1 OFFSET $night")
 	( /usr/bin/time -f "%e" -o "$T/tr" "$EWC" rebalance --regions "$T/gpus.xml" --regions "$T/night.xml" \
-		--db "$DB" --now "$now" --commit --format csv --time-limit 30 > /dev/null 2> "$T/er"
+		--db "$DB" --now "$now" --commit --format csv --time-limit "$LIMIT" > /dev/null 2> "$T/er"
 	  echo $? > "$T/rr" ) &
 	for w in 1 2; do
 		( /usr/bin/time -f "%e" -o "$T/tw$w" "$EWC" place --regions "$T/gpus.xml" --regions "$T/night.xml" \
@@ -81,7 +83,7 @@ while [ "$night" -le "$NIGHTS" ]; do
 	# planned again, as an operator's retry would
 	if [ "$(cat "$T/rr")" = 1 ] && grep -q "state changed" "$T/er"; then
 		"$EWC" rebalance --regions "$T/gpus.xml" --regions "$T/night.xml" --db "$DB" --now "$now" \
-			--commit --format csv --time-limit 30 > /dev/null 2> "$T/er2"
+			--commit --format csv --time-limit "$LIMIT" > /dev/null 2> "$T/er2"
 		rc=$?
 		if [ $rc = 0 ] || [ $rc = 3 ]; then retried=$((retried + 1)); else
 			echo "night $night retry: exit $rc"; cat "$T/er2"; fi
