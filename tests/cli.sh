@@ -136,6 +136,14 @@ while read -r k; do grep -q "$k" "$T/out" || missing="$missing $k"; done < "$T/k
 [ -s "$T/keys" ] && [ -z "$missing" ] && ok "formats.md: every frontier field is written" ||
 	no "formats.md names fields a frontier lacks:$missing" "$T/out"
 
+# --- golden tables: one number format, headers in capitals, singular and plural ---
+run "regions list table" 0 "$EWC" regions list $R
+same "$S/regions-list.txt" "regions list table"
+run "frontier table" 0 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 3
+same "$S/frontier.txt" "frontier table, with the points left out and why"
+run "whatif table" 0 "$EWC" whatif $R --jobs "$S/jobs.csv" --set west1.A100.price=+1
+same "$S/whatif.txt" "whatif table: 800 CNY more, no job changes place"
+
 # --- frontier --point K: that point's plan, as place gives it, and recorded --------
 run "frontier --point 1 is the cost plan" 0 "$EWC" frontier $R --jobs "$S/jobs.csv" --points 3 --point 1 --format csv
 cp "$T/out" "$T/point1.csv"
@@ -247,6 +255,12 @@ printf '%s\n' "job,kind,state,region,gpu_type,gpus,hours,origin,started_at,finis
 	"T,train,running,west1,A100,8,100,city,2026-11-22T06:00:00Z," \
 	"I,infer,running,east1,A100,4,10,city,2026-11-22T06:00:00Z," > "$T/want"
 same "$T/want" "jobs list: both running where the plan put them"
+run "jobs list table" 0 "$EWC" jobs list --db "$DB"
+printf '%s\n' \
+	"JOB                      KIND  STATE    REGION                    GPUS   TYPE           HOURS    SINCE" \
+	"T                        train running  west1                        8 x A100             100 h  2026-11-22T06:00:00Z" \
+	"I                        infer running  east1                        4 x A100              10 h  2026-11-22T06:00:00Z" > "$T/want"
+same "$T/want" "jobs list table"
 run "jobs list as JSON" 0 "$EWC" jobs list --db "$DB" --format json
 [ "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["format"], [(j["job"], j["state"], j["region"], j["gpus"]) for j in d["jobs"]])' "$T/out")" = \
 	"ewc.jobs/1 [('T', 'running', 'west1', 8), ('I', 'running', 'east1', 4)]" ] &&

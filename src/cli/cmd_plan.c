@@ -140,16 +140,23 @@ static void frontier_table(FILE *f, const ewc_frontier *fr, size_t njobs)
 	lo.carbon_kg = point_kg(fr, 0);
 	hi.carbon_kg = point_kg(fr, n - 1);
 	{
-		size_t asked = 0, dom = 0, none = 0;
+		size_t asked = 0, dom = 0, none = 0, same = ewc_frontier_not_needed(fr);
 		ewc_frontier_left_out(fr, &asked, &dom, &none);
-		if (dom + none > 0) {
-			fprintf(f, "\n%zu points asked for, %zu on the curve:", asked, n);
-			if (dom)
-				fprintf(f, " %zu dropped as dearer and no greener than another", dom);
-			if (dom && none)
-				fprintf(f, ";");
+		if (dom + none + same > 0) {
+			const char *sep = "";
+			fprintf(f, "\n%zu point%s asked for, %zu on the curve:", asked,
+			        asked == 1 ? "" : "s", n);
+			if (same) {
+				fprintf(f, " %zu not made (the cheapest plan is also the greenest)", same);
+				sep = ";";
+			}
+			if (dom) {
+				fprintf(f, "%s %zu dropped as dearer and no greener than another", sep, dom);
+				sep = ";";
+			}
 			if (none)
-				fprintf(f, " %zu caps with no plan found in time", none);
+				fprintf(f, "%s %zu cap%s with no plan found in time", sep, none,
+				        none == 1 ? "" : "s");
 			fprintf(f, ".\n");
 		}
 	}
@@ -228,7 +235,9 @@ static json_t *frontier_json(const ewc_frontier *fr)
 	    json_object_set_new(root, "points", pts) || json_object_set_new(root, "knee", knee) ||
 	    json_object_set_new(root, "points_asked", json_integer((json_int_t)asked)) ||
 	    json_object_set_new(root, "points_dominated", json_integer((json_int_t)dom)) ||
-	    json_object_set_new(root, "points_without_plan", json_integer((json_int_t)none))) {
+	    json_object_set_new(root, "points_without_plan", json_integer((json_int_t)none)) ||
+	    json_object_set_new(root, "points_not_needed",
+	                        json_integer((json_int_t)ewc_frontier_not_needed(fr)))) {
 		json_decref(root);
 		return NULL;
 	}

@@ -508,6 +508,9 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
  * none. */
 int ewc_frontier_left_out(const ewc_frontier *f, size_t *asked, size_t *dominated,
                           size_t *no_plan);
+/* The points between not made at all: the cheapest plan is also the
+ * greenest, so there is no curve to sample. */
+size_t ewc_frontier_not_needed(const ewc_frontier *f);
 size_t ewc_frontier_count(const ewc_frontier *f);
 /* Point i, cheapest first. */
 int ewc_frontier_point(const ewc_frontier *f, size_t i, ewc_frontier_pt *out);

@@ -16,6 +16,7 @@ struct ewc_frontier {
 	size_t asked;           /* points asked for */
 	size_t no_plan;         /* caps under which no plan was found in time */
 	size_t dominated;       /* plans dropped: dearer and no greener than another */
+	size_t not_needed;      /* points between not made: the ends are one plan */
 };
 
 void ewc_frontier_free(ewc_frontier *f)
@@ -167,6 +168,8 @@ int ewc_frontier_make(ewc_frontier **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	}
 	f->basis = B;
 	f->asked = points;
+	if (!(span > 1e-9 * fmax(1.0, ewc__totals_kg(B, cheap))) && points > 2)
+		f->not_needed = points - 2;
 	{
 		size_t before = f->n;
 		prune(B, f->plans, f->cap, &f->n);
@@ -230,4 +233,9 @@ int ewc_frontier_left_out(const ewc_frontier *f, size_t *asked, size_t *dominate
 	if (no_plan)
 		*no_plan = f->no_plan;
 	return 0;
+}
+
+size_t ewc_frontier_not_needed(const ewc_frontier *f)
+{
+	return f ? f->not_needed : 0;
 }
