@@ -62,7 +62,7 @@ document.getElementById('f').addEventListener('load', function () {
     out.push('flow ' + p.getAttribute('data-from') + ' ' + p.getAttribute('data-to') + ' ' +
              p.getAttribute('data-value'));
   });
-  ['kpi-cost', 'kpi-moves', 'kpi-saving', 'kpi-vs-previous'].forEach(function (id) {
+  ['kpi-cost', 'kpi-moves', 'kpi-saving', 'kpi-cumulative', 'kpi-vs-previous'].forEach(function (id) {
     var k = d.getElementById(id);
     out.push(id + ' ' + k.getAttribute('data-value') + ' ' +
              k.querySelector('.value').textContent.trim());
@@ -74,6 +74,8 @@ document.getElementById('f').addEventListener('load', function () {
   out.push('trend ' + all('#chart-trend-cost circle').map(function (c) {
     return c.getAttribute('data-run'); }).join(' '));
   out.push('external ' + all('script, link, img, [src]').length);
+  out.push('ages ' + all('#ages tbody tr').map(function (tr) {
+    return tr.getAttribute('data-region') || tr.getAttribute('data-feed'); }).join(' '));
   // every label inside its chart: each text's box within its SVG's viewBox
   var clipped = [];
   all('svg').forEach(function (svg) {
@@ -114,7 +116,8 @@ sed -n '/<pre id="out">/,/<\/pre>/p' "$T/dom.html" | sed 's/<[^>]*>//g; s/&gt;/>
 # 2150.016, so the saving is 2150.016 - 1436 = 714.016. The previous run
 # (night 1) ran at 1765.82 CNY a day (A west: (2936.84 - 5) / 90 h, B east:
 # 41 an hour, one-time transfers aside); now A alone runs at 21 an hour,
-# 504 a day: -1261.82 CNY a day. Carbon goes up: 264 * (0.12 - 0.24) = -31.68
+# 504 a day: -1261.82 CNY a day. The two rebalancings saved 711.16 (night
+# 1, test_moves_by_hand) + 714.02 = 1425.18 CNY. Carbon goes up: 264 * (0.12 - 0.24) = -31.68
 # kg avoided, cheaper power outweighing it at 100 CNY/t. The cost bar of east1, the only region with a
 # cost, is the full 380 px; west1, left empty, has none.
 cat > "$T/want" <<'WANT'
@@ -131,10 +134,12 @@ flow east east 264.00
 kpi-cost 1436.00 1,436.00 CNY
 kpi-moves 1.00 1
 kpi-saving 714.02 714.02 CNY
+kpi-cumulative 1425.18 1,425.18 CNY
 kpi-vs-previous -1261.82 -1,261.82 CNY/day
 move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7 | east1 A100 price 10.00 -> 5.00 CNY/GPU-h
 trend 1 2 3
 external 0
+ages east1 west1
 clipped none
 WANT
 if cmp -s "$T/want" "$T/got"; then

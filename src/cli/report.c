@@ -115,12 +115,35 @@ static int take_run(void *user, const ewc_db_run *r)
 
 	if (t->n >= TREND_RUNS)
 		return 1;
+	/* like with like: the running set's rates; a run recorded before they
+	 * were kept has none and is not drawn */
+	if (!isfinite(r->cost_rate_cny_per_day))
+		return 0;
 	p = &t->pt[t->n++];
 	p->run = r->id;
 	snprintf(p->at, sizeof p->at, "%s", r->at);
 	snprintf(p->kind, sizeof p->kind, "%s", r->kind);
-	p->cost = r->cost_cny;
-	p->carbon = r->carbon_kg;
+	p->cost = r->cost_rate_cny_per_day;
+	p->carbon = r->carbon_rate_kg_per_day;
+	return 0;
+}
+
+/* What every rebalancing so far saved: against everyone staying,
+ * migration paid. */
+typedef struct saved {
+	double cny, kg;
+	size_t n;
+} saved;
+
+static int sum_saved(void *user, const ewc_db_run *r)
+{
+	saved *v = user;
+
+	if (strcmp(r->kind, "rebalance") == 0) {
+		v->cny += r->before_cost_cny - r->cost_cny;
+		v->kg += r->before_carbon_kg - r->carbon_kg;
+		v->n++;
+	}
 	return 0;
 }
 
@@ -623,8 +646,8 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 		t.pt[t.n].run = 0;
 		snprintf(t.pt[t.n].at, sizeof t.pt[t.n].at, "%s", when);
 		snprintf(t.pt[t.n].kind, sizeof t.pt[t.n].kind, "rebalance");
-		t.pt[t.n].cost = s.after.cost_cny;
-		t.pt[t.n].carbon = s.after.carbon_kg;
+		t.pt[t.n].cost = s.cost_rate_cny_per_day;
+		t.pt[t.n].carbon = s.carbon_rate_kg_per_day;
 		t.n++;
 	}
 
@@ -649,6 +672,21 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	    s.after.carbon_location_kg, "kg", 1, 0);
 	kpi(kp, "kpi-moves", "jobs moved", (double)s.moves, "", 0, 0);
 	kpi(kp, "kpi-saving", "saved vs everyone staying", s.saving_cny, "CNY", 2, 1);
+	{
+		/* cumulative: every rebalancing in the database, this one too */
+		saved v = { 0, 0, 0 };
+		char lab[96];
+		if (ewc_db_runs(db, 0, sum_saved, &v) == 0) {
+			if (!run) {
+				v.cny += s.saving_cny;
+				v.kg += s.carbon_avoided_kg;
+				v.n++;
+			}
+			snprintf(lab, sizeof lab, "saved by all %zu rebalancing%s so far", v.n,
+			         v.n == 1 ? "" : "s");
+			kpi(kp, "kpi-cumulative", lab, v.cny, "CNY", 2, 1);
+		}
+	}
 	kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg", 1, 1);
 	kpi(kp, "kpi-vs-baseline", "saved vs running near the origin",
 	    s.baseline.cost_cny - s.after.cost_cny, "CNY", 2, 1);
@@ -696,10 +734,51 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 	sec = el(body, "section", NULL);
 	attr(sec, "id", "trend");
 	elf(sec, "h2", "The last %d runs", t.n);
-	el(sec, "p", "Each run's cost and carbon as recorded: a plan's over its jobs' hours, a "
-	             "rebalancing's over the hours left to the jobs then running.");
-	trend_chart(sec, "chart-trend-cost", "Cost per run, CNY", "CNY", &t, 0);
-	trend_chart(sec, "chart-trend-carbon", "Carbon per run, kg CO2", "kg", &t, 1);
+	el(sec, "p", "What the running set cost and emitted per day after each run (one-time "
+	             "data transfer and migration aside), so that runs compare like with like.");
+	trend_chart(sec, "chart-trend-cost", "Cost a day of the running set, per run, CNY", "CNY",
+	            &t, 0);
+	trend_chart(sec, "chart-trend-carbon", "Carbon a day of the running set, per run, kg CO2",
+	            "kg", &t, 1);
+
+	/* how old each figure is: the regions' as of their source, the feeds'
+	 * as of their last confirmation */
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "data-age");
+	el(sec, "h2", "How old the figures are");
+	{
+		xmlNodePtr table = el(sec, "table", NULL), tr;
+		attr(table, "id", "ages");
+		tr = el(el(table, "thead", NULL), "tr", NULL);
+		th(tr, "region or feed", 0);
+		th(tr, "figures as of", 0);
+		th(tr, "age (h)", 1);
+		xmlNodePtr tb = el(table, "tbody", NULL);
+		for (size_t i = 0; i < ewc_region_count(ctx); i++) {
+			ewc_region_info ri = EWC_REGION_INFO_INIT;
+			char at[32];
+			ewc_region_get(ctx, i, &ri);
+			ewc_time_format(ri.as_of, at, sizeof at);
+			tr = el(tb, "tr", NULL);
+			attr(tr, "data-region", "%s", ri.id);
+			td(tr, ri.id, 0);
+			td(tr, at, 0);
+			td(tr, tool_fmt(buf, sizeof buf, fmax(0.0, (s.now - ri.as_of) / 3600), 1), 1);
+		}
+		for (size_t i = 0; i < tool_feed_count(); i++) {
+			const char *name;
+			double checked;
+			char at[32], lab[160];
+			tool_feed_get(i, &name, &checked);
+			ewc_time_format(checked, at, sizeof at);
+			snprintf(lab, sizeof lab, "feed %s", name);
+			tr = el(tb, "tr", NULL);
+			attr(tr, "data-feed", "%s", name);
+			td(tr, lab, 0);
+			td(tr, at, 0);
+			td(tr, tool_fmt(buf, sizeof buf, fmax(0.0, (s.now - checked) / 3600), 1), 1);
+		}
+	}
 	return doc;
 }
 

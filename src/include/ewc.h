@@ -82,7 +82,7 @@ typedef enum { EWC_ZONE_EAST = 0, EWC_ZONE_WEST = 1 } ewc_zone;
 /* Short name of a zone, "east" or "west". */
 const char *ewc_zone_name(ewc_zone zone);
 
-#define EWC_REGION_INFO_VERSION 1
+#define EWC_REGION_INFO_VERSION 2
 typedef struct ewc_region_info {
 	unsigned int version;
 	const char *id;
@@ -96,8 +96,12 @@ typedef struct ewc_region_info {
 	size_t links;        /* entries for ewc_region_link() */
 	const char *file;    /* where it was loaded from */
 	int line;
+	/* version 2: when its free counts were true (seconds since the epoch):
+	 * <regions as-of>, the file's time, the load's time for a buffer, or
+	 * the time of the feed that set them */
+	double as_of;
 } ewc_region_info;
-#define EWC_REGION_INFO_INIT { EWC_REGION_INFO_VERSION, NULL, NULL, EWC_ZONE_EAST, 0, 0, 0, 0, 0, 0, NULL, 0 }
+#define EWC_REGION_INFO_INIT { EWC_REGION_INFO_VERSION, NULL, NULL, EWC_ZONE_EAST, 0, 0, 0, 0, 0, 0, NULL, 0, 0 }
 
 /* Regions loaded, in load order. */
 size_t ewc_region_count(const ewc_ctx *ctx);

@@ -261,7 +261,7 @@ int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
 
 	if (!ctx || !out || i >= ctx->w.nregions)
 		return ewc__seterr(EWC_EINVAL, "ewc_region_get: no region %zu", i);
-	if (out->version != EWC_REGION_INFO_VERSION)
+	if (out->version < 1 || out->version > EWC_REGION_INFO_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_region_get: struct version %u not supported",
 		                   out->version);
 	ewc__lock((ewc_ctx *)ctx);
@@ -277,6 +277,8 @@ int ewc_region_get(const ewc_ctx *ctx, size_t i, ewc_region_info *out)
 	out->links = r->nlinks;
 	out->file = r->file;
 	out->line = r->line;
+	if (out->version >= 2)
+		out->as_of = r->as_of;
 	ewc__unlock((ewc_ctx *)ctx);
 	return 0;
 }
