@@ -74,6 +74,12 @@ document.getElementById('f').addEventListener('load', function () {
   out.push('trend ' + all('#chart-trend-cost circle').map(function (c) {
     return c.getAttribute('data-run'); }).join(' '));
   out.push('external ' + all('script, link, img, [src]').length);
+  ['kpi-carbon-avoided', 'kpi-vs-previous'].forEach(function (id) {
+    var k = d.getElementById(id);
+    out.push('sense ' + id + ' ' + k.querySelector('.label').textContent.trim() + ' | ' +
+             k.querySelector('.value').textContent.trim() + ' | ' +
+             k.querySelector('.value').getAttribute('class'));
+  });
   out.push('ages ' + all('#ages tbody tr').map(function (tr) {
     return tr.getAttribute('data-region') || tr.getAttribute('data-feed'); }).join(' '));
   // every label inside its chart: each text's box within its SVG's viewBox
@@ -139,6 +145,8 @@ kpi-vs-previous -1261.82 -1,261.82 CNY/day
 move A | west1 (west, A100) | east1 (east, A100) | 4 | 66.0 | 40.00 | 714.02 | -31.7 | east1 A100 price 10.00 -> 5.00 CNY/GPU-h
 trend 1 2 3
 external 0
+sense kpi-carbon-avoided more carbon than everyone staying | 31.7 kg | value bad
+sense kpi-vs-previous cost a day, change since the previous run | -1,261.82 CNY/day | value good
 ages east1 west1
 clipped none
 WANT

@@ -395,9 +395,11 @@ static void kpi(xmlNodePtr parent, const char *id, const char *label, double val
 	attr(d, "data-value", "%.2f", value);
 	attr(el(d, "div", label), "class", "label");
 	v = elf(d, "div", "%s %s", tool_fmt(buf, sizeof buf, value, dec), unit);
-	if (signed_good && value > 0)
+	/* signed_good: 1, more is better; -1, more is worse (a cost change);
+	 * 0, neither. The colour follows what it means, not the sign. */
+	if (signed_good * value > 0)
 		attr(v, "class", "value good");
-	else if (signed_good && value < 0)
+	else if (signed_good * value < 0)
 		attr(v, "class", "value bad");
 	else
 		attr(v, "class", "value");
@@ -687,14 +689,20 @@ static htmlDocPtr build(const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
 			kpi(kp, "kpi-cumulative", lab, v.cny, "CNY", 2, 1);
 		}
 	}
-	kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg", 1, 1);
+	/* a negative avoidance is more carbon: said so, in red */
+	if (s.carbon_avoided_kg < 0)
+		kpi(kp, "kpi-carbon-avoided", "more carbon than everyone staying",
+		    -s.carbon_avoided_kg, "kg", 1, -1);
+	else
+		kpi(kp, "kpi-carbon-avoided", "carbon avoided vs staying", s.carbon_avoided_kg, "kg",
+		    1, 1);
 	kpi(kp, "kpi-vs-baseline", "saved vs running near the origin",
 	    s.baseline.cost_cny - s.after.cost_cny, "CNY", 2, 1);
 	if (s.have_previous && isfinite(s.previous_cost_rate_cny_per_day)) {
 		/* rates: a night with no moves and no changed figure shows 0 */
 		double d = s.cost_rate_cny_per_day - s.previous_cost_rate_cny_per_day;
 		kpi(kp, "kpi-vs-previous", "cost a day, change since the previous run",
-		    fabs(d) < 0.005 ? 0.0 : d, "CNY/day", 2, 0);
+		    fabs(d) < 0.005 ? 0.0 : d, "CNY/day", 2, -1);
 		elf(sec, "p", "The running set costs %s CNY and emits %s kg CO2 a day; after the "
 		    "previous run, #%lld (%s, %.10s), it cost %s CNY and emitted %s kg a day.",
 		    money(buf, sizeof buf, s.cost_rate_cny_per_day),
