@@ -195,6 +195,17 @@ static void axis(xmlNodePtr svg_el, double x1, double y1, double x2, double y2)
 
 /* Horizontal bars, one row per label; `before` (or NULL) is drawn as a
  * lighter bar under each. */
+/* A light gridline from (x0, y0) to (x1, y1), under what is drawn after. */
+static void gridline(xmlNodePtr s, double x0, double y0, double x1, double y1)
+{
+	xmlNodePtr g = el(s, "line", NULL);
+	attr(g, "class", "grid");
+	attr(g, "x1", "%.1f", x0);
+	attr(g, "y1", "%.1f", y0);
+	attr(g, "x2", "%.1f", x1);
+	attr(g, "y2", "%.1f", y1);
+}
+
 static void bar_chart(xmlNodePtr parent, const char *id, const char *label, const char *unit,
                       const char *const *labels, const ewc_zone *zones, const double *values,
                       const double *before, size_t n, int dec)
@@ -214,6 +225,12 @@ static void bar_chart(xmlNodePtr parent, const char *id, const char *label, cons
 	scale = max > 0 ? (CHART_W - LABEL_W - 110) / max : 0;
 	if (n == 0)
 		text_at(s, LABEL_W, 34, NULL, "nothing to show");
+	/* a few gridlines on the value axis, labelled on top */
+	for (int k = 0; max > 0 && k <= 3; k++) {
+		double x = LABEL_W + (CHART_W - LABEL_W - 110) * k / 3.0;
+		gridline(s, x, 16, x, h - 8);
+		text_at(s, x, 12, k == 0 ? "start" : "middle", tool_fmt(buf, sizeof buf, max * k / 3, 0));
+	}
 	for (size_t i = 0; i < n; i++) {
 		double y = 20 + ROW_H * (double)i;
 		const char *zone = ewc_zone_name(zones[i]);
@@ -345,7 +362,12 @@ static void trend_chart(xmlNodePtr parent, const char *id, const char *label, co
 		max = 1;
 	step = t->n > 1 ? (W - l - r) / (t->n - 1) : 0;
 	axis(s, l, H - bottom, W - r, H - bottom);
-	text_at(s, l - 6, top + 4, "end", tool_fmt(buf, sizeof buf, max, 0));
+	/* gridlines at a third, two thirds and the top, labelled on the left */
+	for (int k = 1; k <= 3; k++) {
+		double y = H - bottom - (H - bottom - top) * k / 3.0;
+		gridline(s, l, y, W - r, y);
+		text_at(s, l - 6, y + 4, "end", tool_fmt(buf, sizeof buf, max * k / 3, 0));
+	}
 	text_at(s, l - 6, H - bottom, "end", "0");
 	for (int i = 0; i < t->n; i++) {
 		double v = carbon ? t->pt[i].carbon : t->pt[i].cost;
@@ -879,6 +901,11 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 #define PX(v) (l + (W - l - r) * ((v) - x0) / (x1 - x0))
 #define PY(v) (H - bottom - (H - bottom - top) * ((v) - y0) / (y1 - y0))
 	s = svg(parent, "chart-frontier", W, H, "Carbon against cost, one dot per plan");
+	for (int k = 1; k <= 2; k++) {
+		/* gridlines at thirds of both ranges */
+		gridline(s, l, PY(y0 + (y1 - y0) * k / 3), W - r, PY(y0 + (y1 - y0) * k / 3));
+		gridline(s, PX(x0 + (x1 - x0) * k / 3), top, PX(x0 + (x1 - x0) * k / 3), H - bottom);
+	}
 	axis(s, l, H - bottom, W - r, H - bottom);
 	axis(s, l, top, l, H - bottom);
 	text_at(s, l - 6, PY(y1) + 4, "end", tool_fmt(buf, sizeof buf, y1, 0));
