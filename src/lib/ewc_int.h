@@ -264,7 +264,7 @@ struct ewc_jobs {
 	size_t n, cap;
 };
 
-/* Cost model of SPEC section 4 for job j on region r, GPU type t. */
+/* The cost model (docs/formats.md) for job j on region r, GPU type t. */
 typedef struct ewc__cost {
 	long gpus;          /* held on type t */
 	double hours;       /* on type t */

@@ -1,4 +1,4 @@
-/* json.c - the plan as SPEC section 5 JSON, written with jansson */
+/* json.c - the plan as JSON (docs/formats.md), written with jansson */
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +51,7 @@ static json_t *totals_json(const ewc_plan *p, const ewc_totals *t, int full, int
 	}
 	put_int(o, "placed", (long long)t->placed, bad);
 	put_int(o, "unplaced", (long long)t->unplaced, bad);
-	/* additions beyond SPEC */
+	/* additions beyond the documented core */
 	if (!full) {
 		put_real(o, "carbon_location_kg", t->carbon_location_kg, bad);
 		put_real(o, "energy_kwh", t->energy_kwh, bad);

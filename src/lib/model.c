@@ -1,4 +1,4 @@
-/* model.c - the cost model of SPEC section 4 and the eligibility rules */
+/* model.c - the cost model (docs/formats.md) and the eligibility rules */
 /* SPDX-License-Identifier: MIT */
 #include <math.h>
 #include <string.h>

@@ -140,7 +140,7 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 	return 0;
 }
 
-/* SPEC's baseline: input order, each job to the eligible region nearest
+/* The baseline (docs/formats.md): input order, each job to the eligible region nearest
  * its origin with room for its first-listed type (ties: lower objective). */
 static int baseline(ewc_plan *p)
 {
@@ -396,7 +396,7 @@ int ewc_place_from(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	return ewc__place_ex(out, ctx, jobs, opts, NULL, from, 0);
 }
 
-/* The policy rows of the model (SPEC-free: ewc's own), after any rows
+/* The policy rows of the model (ewc's own), after any rows
  * already in p->side. 0 or -1 (out of memory). */
 static int add_side(ewc_plan *p, int kind, int region, double lo, double hi, int in_phase1)
 {
