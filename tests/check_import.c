@@ -174,26 +174,21 @@ START_TEST(electricitymaps)
 	ewc_ctx *ctx = hubs();
 	ewc_import *im = fixture(ctx, "electricitymaps", "em.json", "em-map.csv", NULL);
 
-	/* green share only where the map asks (CN-NM: renewable 30 %) */
-	ck_assert_str_eq(settings(im), "gansu.power.green-share=0.3 gansu.power.grid-factor=0.62 "
-	                               "shanghai.power.grid-factor=0.55");
-	rows_are(im, 3, 2);
-	ck_assert_str_eq(ewc_import_skipped(im, 0),
-	                 "data: [2]: zone \"CN-GZ\" has no carbonIntensity");
-	ck_assert_ptr_nonnull(strstr(ewc_import_skipped(im, 1), "no green share from zone \"CN-SH\""));
+	/* the grid factor only: the grid's renewable and fossil-free shares are
+	 * in its carbon intensity already, never in green-share */
+	ck_assert_str_eq(settings(im), "gansu.power.grid-factor=0.62 shanghai.power.grid-factor=0.55");
 	ck_assert_str_eq(ewc_import_unchanged(im, 0), "guizhou");
-	/* a grid's renewables in green-share: the report warns */
-	ck_assert_ptr_nonnull(ewc_import_note(im, 0));
-	ck_assert_ptr_nonnull(strstr(ewc_import_note(im, 0), "counts them twice"));
 	ewc_import_free(im);
 
-	/* one response alone, and the fossil-free share */
+	/* a map that asks for them is refused, saying why */
 	ck_assert_int_eq(imp(ctx, &im, "electricitymaps",
 	                     "{\"zone\":\"CN-SH\",\"fossilFreePercentage\":40,"
 	                     "\"renewablePercentage\":15}",
-	                     "external,region,green-share\nCN-SH,shanghai,fossil-free\n", NULL), 0);
-	ck_assert_str_eq(settings(im), "shanghai.power.green-share=0.4");
-	ewc_import_free(im);
+	                     "external,region,green-share\nCN-SH,shanghai,fossil-free\n", NULL),
+	                 EWC_EINPUT);
+	ck_assert_ptr_nonnull(strstr(ewc_errmsg(), "map.csv:2: green-share: \"fossil-free\" is the "
+	                                           "grid's own share, which its carbon intensity "
+	                                           "already counts"));
 	ewc_ctx_free(ctx);
 }
 END_TEST
@@ -329,7 +324,7 @@ START_TEST(bad_numbers)
 	refused("electricitymaps", "{\"zone\":\"CN-NM\",\"carbonIntensity\":-5}",
 	        "external,region\nCN-NM,gansu\n", "data.carbonIntensity: must be a number >= 0");
 	refused("electricitymaps", "{\"zone\":\"CN-NM\",\"renewablePercentage\":101}",
-	        "external,region,green-share\nCN-NM,gansu,renewable\n",
+	        "external,region\nCN-NM,gansu\n",
 	        "data.renewablePercentage: must be a number from 0 to 100");
 	refused("ewc", "<regions><region id=\"gansu\">\n<gpu type=\"A100\" free=\"-1\"/></region>"
 	        "</regions>", NULL, "data:2: gpu@free: must be a whole number");

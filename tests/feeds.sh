@@ -39,7 +39,7 @@ else no "import skypilot: placement" "$T/p.csv"; fi
 
 n=0
 for spec in "google-cfe cfe.csv cfe-map.csv 4 1" "casdk casdk.json casdk-map.csv 3 2" \
-	"electricitymaps em.json em-map.csv 3 2" "ewc inventory.xml - 3 1"; do
+	"electricitymaps em.json em-map.csv 2 3" "ewc inventory.xml - 3 1"; do
 	set -- $spec
 	map=; [ "$3" = - ] || map="--map $F/$3"
 	"$EWC" regions import --from "$1" "$F/$2" $map $R --output "$T/i.xml" > "$T/out" 2>&1 &&

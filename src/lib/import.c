@@ -234,15 +234,18 @@ static int map_read(map *m, const ewc__world *w, const ewc_buffer *buf, ewc__dia
 		}
 		if (!*g)
 			e->green = GREEN_NONE;
-		else if (strcmp(g, "renewable") == 0)
-			e->green = GREEN_RENEWABLE;
-		else if (strcmp(g, "fossil-free") == 0)
-			e->green = GREEN_FOSSIL_FREE;
-		else if (strcmp(g, "procured") == 0)
+		else if (strcmp(g, "renewable") == 0 || strcmp(g, "fossil-free") == 0) {
+			/* a grid's share: its carbon intensity counts it already */
+			ewc__diag_add(d, "%s:%ld: green-share: \"%s\" is the grid's own share, which its "
+			              "carbon intensity already counts; green-share takes only a data "
+			              "centre's own procurement (procured), else leave it empty", name,
+			              r->line, g);
+			bad = 1;
+		} else if (strcmp(g, "procured") == 0)
 			e->green = GREEN_PROCURED;
 		else {
-			ewc__diag_add(d, "%s:%ld: green-share: must be procured, renewable, fossil-free or "
-			              "empty, got \"%.100s\"", name, r->line, g);
+			ewc__diag_add(d, "%s:%ld: green-share: must be procured or empty, got \"%.100s\"",
+			              name, r->line, g);
 			bad = 1;
 		}
 		for (size_t k = 0; k < m->n && !bad; k++)
@@ -666,8 +669,8 @@ static void read_em_one(reader *R, json_t *e, const char *where)
 	else if (ci)
 		skip(R, "%s: zone \"%.100s\" has no carbonIntensity", where, z);
 	else
-		skip(R, "%s: the map takes no green share from zone \"%.100s\" (or it is null)",
-		     where, z);
+		skip(R, "%s: zone \"%.100s\" has no carbonIntensity (its renewable and fossil-free "
+		     "percentages are the grid's, in its carbon intensity already: not used)", where, z);
 }
 
 static void read_em(reader *R, const char *data, size_t len)
