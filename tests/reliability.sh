@@ -69,6 +69,9 @@ else no "symlinked output" "$T/target.json"; fi
 ln -s nowhere.json "$T/dangling.json"
 refused "--output a dangling symlink" "dangling.json is a symlink to nothing" \
 	"$EWC" place $SR --jobs "$S/jobs.csv" --output "$T/dangling.json"
+refused "regions import --output a device" "is a character device; an output must be a regular file" \
+	"$EWC" regions import --from ewc "$top_srcdir/examples/inventory.xml" \
+	--regions "$top_srcdir/regions" --output "$dev"
 cp "$S/jobs.csv" "$T/j.csv"
 refused "--output names the job list" "is the file --jobs reads" \
 	"$EWC" place $SR --jobs "$T/j.csv" --output "$T/j.csv"

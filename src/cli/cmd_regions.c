@@ -381,6 +381,15 @@ static int import(int argc, char **argv)
 		return tool_usage("regions", "--window is for --from casdk");
 	if ((io.spot || io.currency_rate != 1) && strcmp(io.format, "skypilot") != 0)
 		return tool_usage("regions", "--spot and --currency-rate are for --from skypilot");
+	/* the output before any work, as for every command; and never the
+	 * file or map read */
+	if (tool_output_check("regions", "--output", output) != 0)
+		return EXIT_ERR;
+	if (tool_same_file(output, file) || (mapf && tool_same_file(output, mapf))) {
+		tool_error("--output %s is a file the import reads: refused, so that it is not "
+		           "overwritten", output);
+		return EXIT_ERR;
+	}
 
 	ctx = tool_load(&r);
 	if (!ctx)
