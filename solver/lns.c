@@ -13,7 +13,9 @@
  * priority its jobs hold now) is small, and GLPK's branch-and-cut solves
  * it from the plan in hand, in a fraction of a second. A better answer,
  * checked in exact arithmetic, replaces the plan; passes over the
- * neighbourhoods go on while one of them improves it.
+ * neighbourhoods go on while one of them improves it. At national scale a
+ * pool holds thousands of placed jobs, too many to free at once: a window
+ * of them is freed, moving on at each visit, and the rest keep their GPUs.
  */
 #include <limits.h>
 #include <math.h>
@@ -64,6 +66,7 @@ typedef struct lns {
 	double *have;     /* [nt] */
 	double *target;   /* [nt] */
 	int priority;     /* phase 1's search: the most priority, not the least cost */
+	size_t rot;       /* where the next window of a full pool's jobs starts */
 } lns;
 
 static int cmp_pair(const void *x, const void *y)
@@ -162,14 +165,44 @@ static int solve_pair(lns *L, int a, int b)
 	}
 	for (size_t i = 0; i < n; i++)
 		L->cand[L->jobs[i].job] = 0;
-	if (nu == 0 || placed_cols > MAX_COLS)
-		return 0; /* nobody to let in, or too big even without them */
+	if (nu == 0)
+		return 0; /* nobody to let in */
 	/* the placed first (key -1), then the unplaced */
 	qsort(L->jobs, n, sizeof *L->jobs, cmp_cand_job);
+	/* pools too full of placed jobs to free them all (national scale):
+	 * a window of them, moving on each time, is freed; the others stay
+	 * and keep their GPUs */
+	size_t np = 0, w0 = 0, wn;
+	long fixed_a = 0, fixed_b = 0;
+	while (np < n && L->choice[L->jobs[np].job] >= 0)
+		np++;
+	wn = np;
+	if (placed_cols > MAX_COLS / 2 && np > 0) {
+		size_t cols = 0;
+		w0 = L->rot++ % np;
+		for (wn = 0; wn < np; wn++) {
+			size_t j = (size_t)L->jobs[(w0 + wn) % np].job, k = count_cols(L, j, a, b);
+			if (cols + k > MAX_COLS / 2)
+				break;
+			cols += k;
+		}
+		for (size_t i = wn; i < np; i++) {
+			int j = L->jobs[(w0 + i) % np].job, c = L->choice[j];
+			if (m->opt_pool[c] == a)
+				fixed_a += m->opt_gpus[c];
+			else
+				fixed_b += m->opt_gpus[c];
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
-		size_t j = (size_t)L->jobs[i].job, k = count_cols(L, j, a, b);
-		if (L->choice[j] < 0) {
-			if (nc + k > MAX_COLS)
+		size_t j;
+		if (i < np) {
+			if (i >= wn)
+				continue; /* fixed */
+			j = (size_t)L->jobs[(w0 + i) % np].job;
+		} else {
+			j = (size_t)L->jobs[i].job;
+			if (nc + count_cols(L, j, a, b) > MAX_COLS)
 				break;
 			let_in++;
 		}
@@ -237,7 +270,8 @@ static int solve_pair(lns *L, int a, int b)
 			}
 		int r = glp_add_rows(P, 1);
 		glp_set_mat_row(P, r, len, L->ind, L->val);
-		glp_set_row_bnds(P, r, GLP_UP, 0.0, (double)m->pool_cap[p]);
+		glp_set_row_bnds(P, r, GLP_UP, 0.0,
+		                 (double)(m->pool_cap[p] - (side ? fixed_b : fixed_a)));
 	}
 	for (int t = 0; t < L->nt; t++) {
 		int len = 0;
@@ -291,7 +325,7 @@ static int solve_pair(lns *L, int a, int b)
 			L->have[L->tier[j]] += m->job_priority[j];
 			after += m->opt_obj[o];
 		}
-		if (use_a > m->pool_cap[a] || (a != b && use_b > m->pool_cap[b]))
+		if (use_a + fixed_a > m->pool_cap[a] || (a != b && use_b + fixed_b > m->pool_cap[b]))
 			goto done;
 		int more = 0;
 		for (int t = 0; t < L->nt; t++) {
