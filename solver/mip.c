@@ -11,6 +11,7 @@
 
 #include "ewc.h"
 #include "solver.h"
+#include "glp_int.h"
 
 /* Seconds a MIP must have left to spend on cutting planes. */
 #define CUTS_MIN_S 2.0
@@ -65,12 +66,8 @@ static int better(glp_prob *P, const double *x, int minimize, size_t nopts)
 	return minimize ? found <= start + tol : found >= start - tol;
 }
 
-/* Run one MIP on P from a feasible start. Fills choice from the best plan
- * GLPK found, or leaves it when GLPK found none better. Returns 1 when the
- * phase ended proven (tree exhausted or gap reached), 0 when stopped by the
- * time limit. */
-static int run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadline,
-                     int *choice, double *x, double *bound_out, int start_ok, int *nofeas)
+int ewc__run_phase(const ewc__mip *m, glp_prob *P, int minimize, double deadline,
+                   int *choice, double *x, double *bound_out, int start_ok, int *nofeas)
 {
 	glp_smcp sm;
 	glp_iocp io;
@@ -157,7 +154,7 @@ static void set_names(const ewc__mip *m, glp_prob *P, const int *job_row, const 
 
 /* glp_write_lp() into a temporary beside the target, then rename, so a
  * failure never leaves a half-written model file. */
-static int write_lp(const ewc__mip *m, glp_prob *P, char *err, size_t errlen)
+int ewc__write_lp(const ewc__mip *m, glp_prob *P, char *err, size_t errlen)
 {
 	size_t n = strlen(m->write_lp);
 	char *tmp = malloc(n + 16);
@@ -232,7 +229,7 @@ static int work_init(work *w, const ewc__mip *m)
 	return 0;
 }
 
-static void side_bounds(glp_prob *P, int r, const ewc__side *sd)
+void ewc__side_bounds(glp_prob *P, int r, const ewc__side *sd)
 {
 	int lo = sd->lo > -HUGE_VAL, hi = sd->hi < HUGE_VAL;
 
@@ -316,7 +313,7 @@ static int build(const ewc__mip *m, work *w, char *err, size_t errlen)
 				w->val[len] = sd->coef[o];
 			}
 		glp_set_mat_row(P, r, len, w->ind, w->val);
-		side_bounds(P, r, sd);
+		ewc__side_bounds(P, r, sd);
 		snprintf(name, sizeof name, "side%zu", k + 1);
 		glp_set_row_name(P, r, name);
 		w->side_row[k] = r;
@@ -342,7 +339,7 @@ static int set_phase2(const ewc__mip *m, work *w, int all_placeable, const int *
 	for (size_t o = 0; o < m->nopts; o++)
 		glp_set_obj_coef(P, (int)o + 1, m->opt_obj[o]);
 	for (size_t k = 0; k < m->nside; k++)
-		side_bounds(P, w->side_row[k], &m->side[k]);
+		ewc__side_bounds(P, w->side_row[k], &m->side[k]);
 	if (all_placeable) {
 		for (size_t j = 0; j < m->njobs; j++) {
 			size_t k = w->first[j + 1] - w->first[j];
@@ -388,7 +385,7 @@ static int write_named(const ewc__mip *m, work *w, char *err, size_t errlen)
 {
 	set_names(m, w->P, w->job_row, w->pool_row);
 	glp_set_obj_name(w->P, "objective");
-	return write_lp(m, w->P, err, errlen);
+	return ewc__write_lp(m, w->P, err, errlen);
 }
 
 /* Everything that can longjmp lives here; `w` is owned by the caller. */
@@ -438,7 +435,7 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 	if (m->nopts) {
 		double b2;
 		int nofeas = 0;
-		proven2 = run_phase(m, P, 1, deadline, res->choice, w->x, &b2,
+		proven2 = ewc__run_phase(m, P, 1, deadline, res->choice, w->x, &b2,
 		                    ewc__sides_hold(m, res->choice), &nofeas);
 		res->phases++;
 		if (b2 > bound)
@@ -481,7 +478,7 @@ static int solve_guarded(const ewc__mip *m, direct *d, work *w, char *err, size_
 		}
 		glp_set_mat_row(P, r, (int)m->nopts, w->ind, w->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0, lim);
-		run_phase(m, P, 1, until, res->choice, w->x, &b3, 1, NULL);
+		ewc__run_phase(m, P, 1, until, res->choice, w->x, &b3, 1, NULL);
 		res->phases++;
 		res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 		if (res->bound > res->objective)
@@ -669,7 +666,7 @@ static int duals_fn(const ewc__mip *m, void *arg, work *w, char *err, size_t err
 			}
 		int r = glp_add_rows(P, 1);
 		glp_set_mat_row(P, r, len, w->ind, w->val);
-		side_bounds(P, r, &m->side[k]);
+		ewc__side_bounds(P, r, &m->side[k]);
 		w->side_row[k] = r;
 	}
 	/* The plan itself is a basis, and a feasible one: each placed job's

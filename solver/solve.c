@@ -6,6 +6,8 @@
 
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
+	if (m->nslots)
+		return ewc__mip_time(m, res, err, errlen);
 	if (m->nside && !m->sides_bind) {
 		/* Without the side rows first: when that plan meets them all, none
 		 * binds, and the plan and its bound hold with them too (the rows

@@ -59,7 +59,17 @@ typedef struct ewc__mip {
 	/* called after each improvement of a long solve, or NULL */
 	void (*progress)(void *user, const char *phase, double objective, double bound);
 	void *progress_user;
-	/* names for the LP file: kind 'x' option, 'j' job row, 'c' pool row */
+	/* Time (time.c). With nslots > 0 the plan is over slots 0 .. nslots - 1
+	 * of a horizon: option o holds opt_gpus[o] on its pool in slots
+	 * opt_start[o] .. opt_start[o] + opt_len[o] - 1 (opt_len >= 1, within
+	 * the horizon), and pool p has slot_cap[p * nslots + s] GPUs in slot s
+	 * (pool_cap is then unused). Solved by ewc__mip_time() alone. */
+	size_t nslots;
+	const int *opt_start;        /* [nopts] */
+	const int *opt_len;          /* [nopts] */
+	const long *slot_cap;        /* [npools * nslots] */
+	/* names for the LP file: kind 'x' option, 'j' job row, 'c' pool row
+	 * (with time: index p * nslots + s, the pool's row of slot s) */
 	void (*name)(void *user, char kind, size_t index, char *buf, size_t len);
 	void *name_user;
 } ewc__mip;
@@ -162,6 +172,11 @@ int ewc__mip_duals(const ewc__mip *m, const int *choice, double *pool_dual,
  * or a negative EWC_E* code with a message in err (EWC_ESOLVER for a
  * solver failure, EWC_EIO for write_lp). */
 int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
+
+/* The time-indexed model (time.c): the direct model with a capacity row
+ * per pool and slot; phase 1 tier by tier on it, then phase 2 and the
+ * tie-break. Same contract as ewc__mip_solve(); side rows included. */
+int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
 
 /* The direct model (mip.c) and the decomposition (lagr.c); same contract. */
 int ewc__mip_direct(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen);
