@@ -74,9 +74,9 @@ START_TEST(test_header_errors)
 {
 	expect_error("id,kind,gpu_type,gpus,hours,origin,slo,colour\n",
 	             "jobs.csv:1: header: unknown column \"slo\" (known: id, kind, gpu_type, gpus, "
-	             "hours, origin, slo_ms, data_gb, priority, pin, avoid, checkpoint_gb, deadline_h)\n"
+	             "hours, origin, slo_ms, data_gb, priority, pin, avoid, checkpoint_gb, deadline_h, earliest_h)\n"
 	             "jobs.csv:1: header: unknown column \"colour\" (known: id, kind, gpu_type, gpus, "
-	             "hours, origin, slo_ms, data_gb, priority, pin, avoid, checkpoint_gb, deadline_h)");
+	             "hours, origin, slo_ms, data_gb, priority, pin, avoid, checkpoint_gb, deadline_h, earliest_h)");
 	expect_error("id,kind,gpu_type,gpus,hours,hours\n",
 	             "jobs.csv:1: header: column \"hours\" appears twice\n"
 	             "jobs.csv:1: header: required column \"origin\" is missing");

@@ -12,7 +12,7 @@
 
 enum { O_REGIONS = 256, O_JOBS, O_JOB, O_SOLVE, O_FORMAT, O_OUTPUT, O_LP, O_DB, O_MAXAGE,
        O_COMMIT, O_NOW, O_DUALS, O_POLICY, O_POINTS, O_POINT, O_REPORT, O_METRICS, O_SET, O_MAXMOVES, O_MARGIN,
-       O_RESTART, O_HELP };
+       O_RESTART, O_HORIZON, O_START, O_HELP };
 
 /* Every option of the planning commands, with the ARG_* bit that selects it. */
 static const struct {
@@ -48,6 +48,8 @@ static const struct {
 	{ { "max-moves", required_argument, NULL, O_MAXMOVES }, ARG_MOVES },
 	{ { "margin", required_argument, NULL, O_MARGIN }, ARG_MOVES },
 	{ { "restart-hours", required_argument, NULL, O_RESTART }, ARG_MOVES },
+	{ { "horizon", required_argument, NULL, O_HORIZON }, ARG_TIME },
+	{ { "start", required_argument, NULL, O_START }, ARG_TIME },
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
@@ -184,6 +186,21 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 			if (a->rebal.restart_hours < 0)
 				return tool_usage(cmd, "--restart-hours: must be >= 0, got %s", optarg);
 			break;
+		case O_HORIZON:
+			if (tool_number(cmd, "--horizon", optarg, &v))
+				return EXIT_USAGE;
+			if (v < 1 || v > EWC_HORIZON_MAX || v != floor(v))
+				return tool_usage(cmd, "--horizon: want whole hours from 1 to %d, got %s",
+				                  EWC_HORIZON_MAX, optarg);
+			a->opts.horizon_h = (int)v;
+			break;
+		case O_START:
+			if (ewc_time_parse_offset(optarg, &a->opts.start_time) != 0 ||
+			    fmod(a->opts.start_time, 3600.0) != 0 || a->opts.start_time <= 0)
+				return tool_usage(cmd, "--start: want a whole hour as ISO 8601, like "
+				                  "2026-12-07T00:00:00+08:00, got \"%s\"", optarg);
+			a->start_set = 1;
+			break;
 		case O_HELP:
 			fputs(help, stdout);
 			return -1;
@@ -197,6 +214,11 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		return tool_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
 	if ((which & ARG_JOBS) && !a->jobs)
 		return tool_usage(cmd, "--jobs FILE is required");
+	if (a->start_set && !a->opts.horizon_h)
+		return tool_usage(cmd, "--start needs --horizon HOURS");
+	if (a->opts.horizon_h && (a->commit || a->show_duals))
+		return tool_usage(cmd, "--horizon plans start times, which --commit and --show-duals "
+		                  "do not handle yet");
 	{
 		/* outputs are checked before anything is read or written: a
 		 * device or a missing folder, or an output that is one of the

@@ -30,7 +30,8 @@ typedef struct cmd_args {
 	size_t nsets;           /* whatif: --set */
 	ewc_rebalance_options rebal;  /* rebalance: --margin, --restart-hours,
 	                               * --max-moves (its .place is opts) */
-	ewc_place_options opts;
+	ewc_place_options opts;  /* with --horizon/--start (place) */
+	int start_set;           /* --start given */
 } cmd_args;
 
 /* The options of the table, by the commands that take them. */
@@ -39,11 +40,12 @@ enum {
 	ARG_CPRICE = 1u << 4, ARG_FORMAT = 1u << 5, ARG_OUTPUT = 1u << 6, ARG_SOLVE = 1u << 7,
 	ARG_LP = 1u << 8, ARG_DB = 1u << 9, ARG_COMMIT = 1u << 10, ARG_DUALS = 1u << 11,
 	ARG_POLICY = 1u << 12, ARG_POINTS = 1u << 13, ARG_REPORT = 1u << 14, ARG_SET = 1u << 15,
-	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17, ARG_METRICS = 1u << 18, ARG_POINT = 1u << 19
+	ARG_MOVES = 1u << 16, ARG_BASIS = 1u << 17, ARG_METRICS = 1u << 18, ARG_POINT = 1u << 19,
+	ARG_TIME = 1u << 20
 };
 #define ARGS_PLACE (ARG_REGIONS | ARG_JOBS | ARG_MODE | ARG_CPRICE | ARG_FORMAT | ARG_OUTPUT | \
                     ARG_SOLVE | ARG_LP | ARG_DB | ARG_COMMIT | ARG_DUALS | ARG_POLICY | ARG_BASIS | \
-                    ARG_METRICS)
+                    ARG_METRICS | ARG_TIME)
 #define ARGS_EXPLAIN (ARG_REGIONS | ARG_JOBS | ARG_JOB | ARG_MODE | ARG_CPRICE | ARG_SOLVE | \
                       ARG_POLICY | ARG_BASIS | ARG_FORMAT | ARG_OUTPUT)
 #define ARGS_FRONTIER (ARG_REGIONS | ARG_JOBS | ARG_POINTS | ARG_POINT | ARG_COMMIT | ARG_DB | \

@@ -47,6 +47,10 @@ const char cmd_place_help[] =
 	"                       capacity, or a looser policy, would save\n"
 	"\n"
 	"policy (each must hold, or the command fails naming it):\n"
+	"  --horizon H          plan when as well as where: H hourly slots (up to\n"
+	"                       8,784); training may wait for cheaper hours\n"
+	"  --start TIME         the first slot, a whole hour (default: this hour),\n"
+	"                       as 2026-12-07T00:00:00+08:00\n"
 	"  --policy FILE        <policy carbon-budget-kg=\"\" min-green-share=\"\"\n"
 	"                       max-region-share=\"\"/>, the options below override it\n"
 	"  --carbon-budget KG   total carbon of the plan at most KG\n"
@@ -144,21 +148,53 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 	ewc_plan_baseline(plan, &b);
 	ewc_plan_compare(plan, &c);
 
-	fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6s %9s %14s %12s  %s\n", "JOB", "KIND", "REGION",
-	        "ZONE", "TYPE", "GPUS", "HOURS", "COST CNY", "CARBON KG", "NEAR-ORIGIN PLAN");
+	ewc_time_split sp = EWC_TIME_SPLIT_INIT;
+	size_t waits = 0;
+
+	ewc_plan_time_split(plan, &sp);
+	if (sp.horizon_h)
+		fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6s %9s %-16s %-16s %14s %12s  %s\n", "JOB",
+		        "KIND", "REGION", "ZONE", "TYPE", "GPUS", "HOURS", "START (UTC+8)", "END",
+		        "COST CNY", "CARBON KG", "NEAR-ORIGIN PLAN");
+	else
+		fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6s %9s %14s %12s  %s\n", "JOB", "KIND",
+		        "REGION", "ZONE", "TYPE", "GPUS", "HOURS", "COST CNY", "CARBON KG",
+		        "NEAR-ORIGIN PLAN");
 	for (size_t i = 0; i < njobs; i++) {
 		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		const char *near;
 		ewc_plan_assignment(plan, i, &a);
 		if (!a.region) {
 			unplaced++;
 			continue;
 		}
+		near = !a.baseline_region ? "(unplaced)" :
+		       strcmp(a.baseline_region, a.region) == 0 ? "same" : a.baseline_region;
+		if (sp.horizon_h) {
+			char t1[40], t2[40];
+			tool_clock(a.start_time, t1, sizeof t1);
+			tool_clock(a.end_time, t2, sizeof t2);
+			waits += a.wait != NULL;
+			fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6ld %9s %-16s %-16s %14s %12s  %s\n",
+			        a.job, ewc_kind_name(a.kind), a.region, ewc_zone_name(a.zone),
+			        a.gpu_type, a.gpus, tool_fmt(n1, sizeof n1, a.hours, 1), t1, t2,
+			        tool_fmt(n2, sizeof n2, a.cost_cny, 2),
+			        tool_fmt(n3, sizeof n3, a.carbon_kg, 1), near);
+			continue;
+		}
 		fprintf(f, "%-20s %-5s %-20s %-4s %-5s %6ld %9s %14s %12s  %s\n", a.job,
 		        ewc_kind_name(a.kind), a.region, ewc_zone_name(a.zone), a.gpu_type, a.gpus,
 		        tool_fmt(n1, sizeof n1, a.hours, 1), tool_fmt(n2, sizeof n2, a.cost_cny, 2),
-		        tool_fmt(n3, sizeof n3, a.carbon_kg, 1),
-		        !a.baseline_region ? "(unplaced)" :
-		        strcmp(a.baseline_region, a.region) == 0 ? "same" : a.baseline_region);
+		        tool_fmt(n3, sizeof n3, a.carbon_kg, 1), near);
+	}
+	if (waits) {
+		fprintf(f, "\nstarting later (%zu):\n", waits);
+		for (size_t i = 0; i < njobs; i++) {
+			ewc_assignment a = EWC_ASSIGNMENT_INIT;
+			ewc_plan_assignment(plan, i, &a);
+			if (a.region && a.wait)
+				fprintf(f, "  %-20s %s\n", a.job, a.wait);
+		}
 	}
 	if (unplaced) {
 		fprintf(f, "\nunplaced (%zu):\n", unplaced);
@@ -204,6 +240,19 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 		        c.cost_saved_pct >= 0 ? c.cost_saved_pct : -c.cost_saved_pct);
 	if (b.carbon_kg > 0 || b.carbon_location_kg > 0)
 		carbon_lines(f, &t, &b);
+	if (sp.horizon_h) {
+		char t0[40], c1[32], c2[32], c3[32], c4[32], c5[32], c6[32];
+		tool_clock(sp.start_time, t0, sizeof t0);
+		fprintf(f, "Horizon: %d h from %s (UTC+8). Of the saving against near-origin at "
+		        "once, the choice of region earned %s CNY, %s kg CO2 market-based, %s kg "
+		        "location-based; the choice of time %s CNY, %s kg and %s kg.\n",
+		        sp.horizon_h, t0, tool_fmt(c1, sizeof c1, sp.where_cost_cny, 2),
+		        tool_fmt(c2, sizeof c2, sp.where_carbon_kg, 1),
+		        tool_fmt(c3, sizeof c3, sp.where_carbon_location_kg, 1),
+		        tool_fmt(c4, sizeof c4, sp.when_cost_cny, 2),
+		        tool_fmt(c5, sizeof c5, sp.when_carbon_kg, 1),
+		        tool_fmt(c6, sizeof c6, sp.when_carbon_location_kg, 1));
+	}
 	fprintf(f, "Data transfer: %s CNY %s than near the origin; GPU rental and power: %s CNY %s.\n",
 	        tool_fmt(n1, sizeof n1, c.transfer_extra_cny >= 0 ? c.transfer_extra_cny : -c.transfer_extra_cny, 2),
 	        c.transfer_extra_cny >= 0 ? "more" : "less",
@@ -256,8 +305,12 @@ static void print_table(FILE *f, ewc_plan *plan, size_t njobs, int duals)
 
 static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 {
+	ewc_time_split sp = EWC_TIME_SPLIT_INIT;
+
+	ewc_plan_time_split(plan, &sp);
 	fputs("job,kind,origin,region,zone,gpu_type,gpus,hours,cost_cny,transfer_cny,"
-	      "energy_kwh,carbon_kg,carbon_location_kg,objective,baseline_region,reason\n", f);
+	      "energy_kwh,carbon_kg,carbon_location_kg,objective,baseline_region,", f);
+	fputs(sp.horizon_h ? "start,end,baseline_start,reason\n" : "reason\n", f);
 	for (size_t i = 0; i < njobs; i++) {
 		ewc_assignment a = EWC_ASSIGNMENT_INIT;
 		ewc_plan_assignment(plan, i, &a);
@@ -280,7 +333,21 @@ static void print_csv(FILE *f, ewc_plan *plan, size_t njobs)
 			fputs(",,,,,,,", f);
 		}
 		tool_csv_field(f, a.baseline_region, 0);
-		tool_csv_field(f, a.reason, 1);
+		if (sp.horizon_h) {
+			char t1[40] = "", t2[40] = "", t3[40] = "";
+			if (a.start_time >= 0) {
+				ewc_time_format_offset(a.start_time, EWC_PLAN_TZ_MIN, t1, sizeof t1);
+				ewc_time_format_offset(a.end_time, EWC_PLAN_TZ_MIN, t2, sizeof t2);
+			}
+			if (a.baseline_start_time >= 0)
+				ewc_time_format_offset(a.baseline_start_time, EWC_PLAN_TZ_MIN, t3, sizeof t3);
+			tool_csv_field(f, t1, 0);
+			tool_csv_field(f, t2, 0);
+			tool_csv_field(f, t3, 0);
+			tool_csv_field(f, a.reason ? a.reason : a.wait, 1);
+		} else {
+			tool_csv_field(f, a.reason, 1);
+		}
 	}
 }
 

@@ -593,6 +593,21 @@ const char *tool_db_path(const char *given)
 	return env && *env ? env : "ewc.db";
 }
 
+void tool_clock(double t, char *buf, size_t len)
+{
+	char iso[40];
+
+	/* 2026-12-07T08:00:00+08:00 -> 2026-12-07 08:00 */
+	ewc_time_format_offset(t, EWC_PLAN_TZ_MIN, iso, sizeof iso);
+	if (strlen(iso) < 16) {
+		snprintf(buf, len, "%s", iso);
+		return;
+	}
+	iso[10] = ' ';
+	iso[16] = '\0';
+	snprintf(buf, len, "%s", iso);
+}
+
 int tool_time(const char *cmd, const char *opt, const char *text, double *out)
 {
 	if (ewc_time_parse(text, out) != 0)

@@ -125,6 +125,8 @@ ewc_db *tool_db_existing(const char *path);
 
 /* Parse a UTC time, "YYYY-MM-DDTHH:MM:SSZ" (the Z may be left out), into
  * seconds since the epoch; prints a usage error on failure. */
+/* A plan's time in China Standard Time, "2026-12-07 08:00". */
+void tool_clock(double t, char *buf, size_t len);
 int tool_time(const char *cmd, const char *opt, const char *text, double *out);
 
 /* --max-age: hours, "48", "48h" or "2d"; prints a usage error on failure. */

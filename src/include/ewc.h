@@ -134,7 +134,7 @@ typedef enum { EWC_KIND_TRAIN = 0, EWC_KIND_INFER = 1 } ewc_kind;
 /* Short name of a job kind, "train" or "infer". */
 const char *ewc_kind_name(ewc_kind kind);
 
-#define EWC_JOB_VERSION 1
+#define EWC_JOB_VERSION 2
 /* A job as in docs/formats.md, "Jobs". Unset optional numbers keep the INIT values:
  * slo_ms and deadline_h < 0 mean "none". */
 typedef struct ewc_job {
@@ -152,8 +152,10 @@ typedef struct ewc_job {
 	const char *avoid;     /* region ids joined by '|', or NULL */
 	double checkpoint_gb;
 	double deadline_h;
+	/* version 2; a version 1 struct ends above and gets 0 */
+	double earliest_h;     /* hours after the plan's start before which it cannot start */
 } ewc_job;
-#define EWC_JOB_INIT { EWC_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, -1, 0, 1, NULL, NULL, 0, -1 }
+#define EWC_JOB_INIT { EWC_JOB_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, -1, 0, 1, NULL, NULL, 0, -1, 0 }
 
 /* Create an empty job list bound to ctx (its catalog and regions are used to
  * check GPU types and region ids, so load them first; reloading the regions
@@ -231,7 +233,7 @@ typedef enum ewc_solver {
 typedef void (*ewc_progress_fn)(void *user, const char *phase, double objective,
                                 double bound);
 
-#define EWC_PLACE_OPTIONS_VERSION 4
+#define EWC_PLACE_OPTIONS_VERSION 5
 typedef struct ewc_place_options {
 	unsigned int version;
 	ewc_mode mode;
@@ -251,10 +253,17 @@ typedef struct ewc_place_options {
 	double max_region_share;   /* GPUs placed in one region / all placed, 0..1 */
 	/* version 4; older structs get EWC_BASIS_MARKET */
 	ewc_carbon_basis carbon_basis; /* the carbon that mode, price and budget use */
+	/* version 5: planning over time (docs/formats.md, "Time"). With
+	 * horizon_h > 0 the plan also chooses each job's start: hourly slots
+	 * from start_time (seconds since the epoch, whole hours; 0: the
+	 * current hour), at most EWC_HORIZON_MAX of them. 0: the static plan. */
+	int horizon_h;
+	double start_time;
 } ewc_place_options;
+#define EWC_HORIZON_MAX 8784 /* a leap year of hours */
 #define EWC_PLACE_OPTIONS_INIT \
 	{ EWC_PLACE_OPTIONS_VERSION, EWC_MODE_BALANCED, 100.0, 1e-4, 60.0, NULL, \
-	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1, EWC_BASIS_MARKET }
+	  EWC_SOLVER_AUTO, NULL, NULL, -1, -1, -1, EWC_BASIS_MARKET, 0, 0 }
 
 /* Place every job of `jobs` on the context's regions (docs/formats.md, "Cost model"): the
  * plan first maximises the total priority placed, then minimises the mode's
@@ -404,7 +413,7 @@ int ewc_plan_shadow(const ewc_plan *plan, size_t i, ewc_shadow *out);
 /* The LP objective the shadow prices come from (<= the plan's objective). */
 double ewc_plan_lp_objective(const ewc_plan *plan);
 
-#define EWC_ASSIGNMENT_VERSION 1
+#define EWC_ASSIGNMENT_VERSION 2
 /* One job's line of a plan. region is NULL when the job is unplaced, and
  * then `reason` says why. baseline_region is where the baseline put it
  * (NULL if nowhere). */
@@ -428,8 +437,28 @@ typedef struct ewc_assignment {
 	const char *reason;
 	const char *baseline_region;
 	const char *baseline_gpu_type;
+	/* version 2: a plan over time (else start_time and end_time < 0) */
+	double start_time;     /* seconds since the epoch */
+	double end_time;       /* start_time + hours */
+	double baseline_start_time;
+	const char *wait;      /* why it starts later than it could, or NULL */
 } ewc_assignment;
-#define EWC_ASSIGNMENT_INIT { EWC_ASSIGNMENT_VERSION, NULL, EWC_KIND_TRAIN, NULL, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, -1, NULL, NULL, NULL }
+#define EWC_ASSIGNMENT_INIT { EWC_ASSIGNMENT_VERSION, NULL, EWC_KIND_TRAIN, NULL, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, 0, -1, NULL, NULL, NULL, -1, -1, -1, NULL }
+
+/* What a plan over time saved against the baseline (near the origin, each
+ * job at its earliest start with room), split: WHERE is the baseline less
+ * the plan's regions and types run at the baseline's start times; WHEN is
+ * the rest. where + when is the whole saving. */
+#define EWC_TIME_SPLIT_VERSION 1
+typedef struct ewc_time_split {
+	unsigned int version;
+	int horizon_h;         /* 0: a static plan, nothing below is set */
+	double start_time;     /* seconds since the epoch */
+	double where_cost_cny, where_carbon_kg, where_carbon_location_kg, where_objective;
+	double when_cost_cny, when_carbon_kg, when_carbon_location_kg, when_objective;
+} ewc_time_split;
+#define EWC_TIME_SPLIT_INIT { EWC_TIME_SPLIT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+int ewc_plan_time_split(const ewc_plan *plan, ewc_time_split *out);
 
 /* Assignment of job `i` (input order). Strings belong to the plan. */
 int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
@@ -629,6 +658,17 @@ int ewc_time_parse(const char *text, double *out);
 /* Format seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (at least 21
  * bytes); an empty string when t is out of range. */
 void ewc_time_format(double t, char *buf, size_t len);
+
+/* Parse an ISO 8601 time with its offset ("2026-12-07T00:00:00+08:00",
+ * "...Z", or none: UTC) into seconds since the epoch. 0 or EWC_EINVAL. */
+int ewc_time_parse_offset(const char *text, double *out);
+
+/* Format t at an offset of tz_min minutes east of UTC,
+ * "2026-12-07T08:00:00+08:00" (at least 26 bytes); "...Z" at 0. */
+void ewc_time_format_offset(double t, int tz_min, char *buf, size_t len);
+
+/* Plans over time show their times in China Standard Time. */
+#define EWC_PLAN_TZ_MIN (8 * 60)
 
 /* Free memory the library handed to the caller. */
 void ewc_free(void *p);

@@ -8,6 +8,68 @@
 
 #include "ewc_int.h"
 
+/* A region's figures over time (when.c reads them). */
+void ewc__when_free(ewc__when *t)
+{
+	if (!t)
+		return;
+	free(t->price.v);
+	free(t->grid.v);
+	free(t->green.v);
+	for (size_t k = 0; k < t->nfree; k++)
+		free(t->free[k].v);
+	free(t->free);
+	free(t->free_type);
+	free(t);
+}
+
+static int series_copy(ewc__series *dst, const ewc__series *src)
+{
+	dst->n = src->n;
+	dst->v = NULL;
+	if (!src->n)
+		return 0;
+	dst->v = malloc(src->n * sizeof *dst->v);
+	if (!dst->v)
+		return -1;
+	memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+	return 0;
+}
+
+ewc__when *ewc__when_copy(const ewc__when *t)
+{
+	ewc__when *c;
+	int bad;
+
+	if (!t)
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	*c = *t;
+	c->price.v = c->grid.v = c->green.v = NULL;
+	c->free = NULL;
+	c->free_type = NULL;
+	c->nfree = 0;
+	bad = series_copy(&c->price, &t->price) || series_copy(&c->grid, &t->grid) ||
+	      series_copy(&c->green, &t->green);
+	if (!bad && t->nfree) {
+		c->free = calloc(t->nfree, sizeof *c->free);
+		c->free_type = malloc(t->nfree * sizeof *c->free_type);
+		bad = !c->free || !c->free_type;
+		for (size_t k = 0; !bad && k < t->nfree; k++) {
+			c->free_type[k] = t->free_type[k];
+			bad = series_copy(&c->free[k], &t->free[k]);
+			c->nfree = k + 1;
+		}
+	}
+	if (bad) {
+		ewc__when_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void ewc__world_free(ewc__world *w)
 {
 	for (size_t i = 0; i < w->ngpus; i++)
@@ -20,6 +82,7 @@ void ewc__world_free(ewc__world *w)
 		free(r->file);
 		free(r->gpus);
 		free(r->links);
+		ewc__when_free(r->when);
 	}
 	free(w->regions);
 	for (size_t i = 0; i < w->nsites; i++)
@@ -58,7 +121,8 @@ int ewc__world_copy(ewc__world *dst, const ewc__world *src)
 		b->file = ewc__strdup(a->file);
 		b->gpus = malloc((a->ngpus ? a->ngpus : 1) * sizeof *b->gpus);
 		b->links = malloc((a->nlinks ? a->nlinks : 1) * sizeof *b->links);
-		if (!b->id || !b->name || !b->file || !b->gpus || !b->links) {
+		b->when = ewc__when_copy(a->when);
+		if (!b->id || !b->name || !b->file || !b->gpus || !b->links || (a->when && !b->when)) {
 			dst->nregions++; /* so that world_free frees what was copied */
 			goto oom;
 		}

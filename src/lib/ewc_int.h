@@ -126,6 +126,27 @@ typedef struct ewc__link {
 	double gbps;   /* 0 when not given */
 } ewc__link;
 
+/* A region's figures over time (when.c): a time-of-use tariff and hourly
+ * series, from <tariff> and <hourly>. */
+enum { EWC__FLAT = 0, EWC__PEAK = 1, EWC__VALLEY = 2 };
+typedef struct ewc__series {
+	double *v;
+	size_t n;
+} ewc__series;
+typedef struct ewc__when {
+	int has_tariff;
+	unsigned char period[24];  /* EWC__FLAT/PEAK/VALLEY by local hour */
+	double peak_ratio, valley_ratio;
+	int tz_min;                /* the tariff's local time: minutes east of UTC */
+	int has_hourly;
+	double start;              /* seconds since the epoch */
+	double step_h;             /* hours a value holds */
+	ewc__series price, grid, green;
+	ewc__series *free;         /* [nfree] GPUs free of type free_type[k] */
+	int *free_type;            /* catalog indices */
+	size_t nfree;
+} ewc__when;
+
 typedef struct ewc__region {
 	char *id;
 	char *name;
@@ -140,10 +161,28 @@ typedef struct ewc__region {
 	size_t ngpus;
 	ewc__link *links;
 	size_t nlinks;
+	ewc__when *when; /* NULL: the same figures at every hour */
 	double as_of;  /* when its free counts were true (seconds since the
 	                * epoch): <regions as-of>, the file's time, the load's
 	                * time for a buffer, or a feed's when it set them */
 } ewc__region;
+
+void ewc__when_free(ewc__when *t);
+/* A deep copy, or NULL (for NULL, or out of memory). */
+ewc__when *ewc__when_copy(const ewc__when *t);
+/* The figures of region R in the hour starting at T (seconds since the
+ * epoch): the tariff's period and price, then any hourly series. */
+typedef struct ewc__slot {
+	int period;
+	double price;
+	double grid_factor;
+	double green_share;
+} ewc__slot;
+void ewc__when_slot(const ewc__region *R, double T, ewc__slot *out);
+int ewc__when_period(const ewc__when *t, double T);
+/* GPUs free of R's entry k at T: its hourly <free> series, less the
+ * ledger's, or gpus[k].free. */
+long ewc__when_free_at(const ewc__region *R, int k, double T);
 
 /* Everything loaded by one ewc_ctx_load_regions() call; swapped into the
  * context whole. */
@@ -240,6 +279,7 @@ typedef struct ewc__job {
 	int navoid;
 	double checkpoint_gb;
 	double deadline_h;        /* < 0: none */
+	double earliest_h;        /* >= 0 */
 	int line;                 /* CSV line, 0 when added through the API */
 } ewc__job;
 
@@ -274,6 +314,7 @@ typedef struct ewc__cost {
 	double power_cny;
 	double transfer_cny;
 	double cost_cny;
+	double green_kwh;   /* energy covered by contracted green supply */
 	double carbon_kg;
 	double carbon_location_kg;
 	double latency_ms;  /* < 0: no link from origin */
@@ -281,6 +322,8 @@ typedef struct ewc__cost {
 
 void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t,
                     ewc__cost *out);
+/* Hours to move job j's data over link l: 0 without data or bandwidth. */
+double ewc__transfer_hours(const ewc__job *j, const ewc__link *l);
 /* The GPUs job j holds on type t: its own for training and on its first
  * type; for a service, ceil(gpus x perf(first) / perf(t)). */
 long ewc__job_gpus(const ewc__world *w, const ewc__job *j, int t);

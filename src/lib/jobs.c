@@ -14,12 +14,12 @@
 
 enum col {
 	C_ID, C_KIND, C_GPU_TYPE, C_GPUS, C_HOURS, C_ORIGIN, C_SLO_MS, C_DATA_GB,
-	C_PRIORITY, C_PIN, C_AVOID, C_CHECKPOINT_GB, C_DEADLINE_H, C_COUNT
+	C_PRIORITY, C_PIN, C_AVOID, C_CHECKPOINT_GB, C_DEADLINE_H, C_EARLIEST_H, C_COUNT
 };
 
 static const char *const col_name[C_COUNT] = {
 	"id", "kind", "gpu_type", "gpus", "hours", "origin", "slo_ms", "data_gb",
-	"priority", "pin", "avoid", "checkpoint_gb", "deadline_h"
+	"priority", "pin", "avoid", "checkpoint_gb", "deadline_h", "earliest_h"
 };
 #define C_REQUIRED 6 /* the first six columns */
 
@@ -75,7 +75,7 @@ int ewc_jobs_get(const ewc_jobs *jobs, size_t i, ewc_job *out)
 
 	if (!jobs || !out || i >= jobs->n)
 		return ewc__seterr(EWC_EINVAL, "ewc_jobs_get: no job %zu", i);
-	if (out->version != EWC_JOB_VERSION)
+	if (out->version < 1 || out->version > EWC_JOB_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_jobs_get: job struct version %u not supported",
 		                   out->version);
 	j = &jobs->v[i];
@@ -92,6 +92,8 @@ int ewc_jobs_get(const ewc_jobs *jobs, size_t i, ewc_job *out)
 	out->avoid = j->avoid_text;
 	out->checkpoint_gb = j->checkpoint_gb;
 	out->deadline_h = j->deadline_h;
+	if (out->version >= 2)
+		out->earliest_h = j->earliest_h;
 	return 0;
 }
 
@@ -301,6 +303,12 @@ static int check_job(const ewc__world *w, const ewc_jobs *jobs, const staging *s
 	out->deadline_h = in->deadline_h;
 	if (in->deadline_h >= 0 || isnan(in->deadline_h))
 		check_num(d, where, raw, C_DEADLINE_H, in->deadline_h, EWC__R_GT0);
+	out->earliest_h = in->version >= 2 ? in->earliest_h : 0;
+	if (in->version >= 2)
+		check_num(d, where, raw, C_EARLIEST_H, in->earliest_h, EWC__R_GE0);
+	if (out->deadline_h > 0 && out->earliest_h >= out->deadline_h)
+		ewc__diag_add(d, "%s: earliest_h: must be before deadline_h (%g), got %g", where,
+		              out->deadline_h, out->earliest_h);
 
 	if (in->pin && *in->pin) {
 		out->pin = ewc__region_find(w, in->pin);
@@ -405,7 +413,7 @@ int ewc__job_check(const ewc__world *w, const ewc_job *job, ewc__job *out)
 	ewc__diag d = { 0 };
 	char where[300];
 
-	if (job->version != EWC_JOB_VERSION)
+	if (job->version < 1 || job->version > EWC_JOB_VERSION)
 		return ewc__seterr(EWC_EVERSION, "job struct version %u not supported", job->version);
 	snprintf(where, sizeof where, "job \"%s\"", job->id ? job->id : "");
 	if (!check_job(w, NULL, NULL, job, NULL, where, &d, out))
@@ -424,7 +432,7 @@ int ewc_jobs_add(ewc_jobs *jobs, const ewc_job *job)
 		return ewc__seterr(EWC_EINVAL, "ewc_jobs_add: NULL argument");
 	if (jobs->generation != jobs->ctx->generation)
 		return ewc__seterr(EWC_EINVAL, "job list made before the regions were reloaded");
-	if (job->version != EWC_JOB_VERSION)
+	if (job->version < 1 || job->version > EWC_JOB_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_jobs_add: job struct version %u not supported",
 		                   job->version);
 	snprintf(where, sizeof where, "job \"%s\"", job->id ? job->id : "");
@@ -467,7 +475,7 @@ static void header(reader *R)
 		if (c < 0)
 			ewc__diag_add(&R->d, "%s:%ld: header: unknown column \"%s\" (known: id, kind, "
 			              "gpu_type, gpus, hours, origin, slo_ms, data_gb, priority, pin, "
-			              "avoid, checkpoint_gb, deadline_h)", R->name, R->c.row_line, f);
+			              "avoid, checkpoint_gb, deadline_h, earliest_h)", R->name, R->c.row_line, f);
 		else if (R->map[c] >= 0)
 			ewc__diag_add(&R->d, "%s:%ld: header: column \"%s\" appears twice", R->name,
 			              R->c.row_line, f);
@@ -544,6 +552,7 @@ static void row(reader *R)
 	num_field(R, where, raw, C_PRIORITY, &in.priority, &bad);
 	num_field(R, where, raw, C_CHECKPOINT_GB, &in.checkpoint_gb, &bad);
 	num_field(R, where, raw, C_DEADLINE_H, &in.deadline_h, &bad);
+	num_field(R, where, raw, C_EARLIEST_H, &in.earliest_h, &bad);
 	/* an explicit value must pass its range check even where a negative
 	 * number would otherwise mean "not given" */
 	if (raw[C_SLO_MS] && *raw[C_SLO_MS] && in.slo_ms < 0)

@@ -198,6 +198,30 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 		put_int(cmp, "placed_diff", c.placed_diff, &bad);
 	}
 	put(root, "comparison", cmp, &bad);
+	if (p->nslots) {
+		json_t *h = json_object(), *wh = json_object(), *wn = json_object();
+		char t0[40];
+		ewc_time_format_offset(p->t0, EWC_PLAN_TZ_MIN, t0, sizeof t0);
+		if (h && wh && wn) {
+			put_str(h, "start", t0, &bad);
+			put_int(h, "hours", (long)p->nslots, &bad);
+			put_real(wh, "cost_cny", p->split.where_cost_cny, &bad);
+			put_real(wh, "carbon_kg", p->split.where_carbon_kg, &bad);
+			put_real(wh, "carbon_location_kg", p->split.where_carbon_location_kg, &bad);
+			put_real(wh, "objective", p->split.where_objective, &bad);
+			put_real(wn, "cost_cny", p->split.when_cost_cny, &bad);
+			put_real(wn, "carbon_kg", p->split.when_carbon_kg, &bad);
+			put_real(wn, "carbon_location_kg", p->split.when_carbon_location_kg, &bad);
+			put_real(wn, "objective", p->split.when_objective, &bad);
+			put(h, "saved_by_where", wh, &bad);
+			put(h, "saved_by_when", wn, &bad);
+		} else {
+			json_decref(wh);
+			json_decref(wn);
+			bad = 1;
+		}
+		put(root, "horizon", h, &bad);
+	}
 	if (p->opts.carbon_budget_kg >= 0 || p->opts.min_green_share >= 0 ||
 	    p->opts.max_region_share >= 0)
 		put(root, "policy", policy_json(p, &bad), &bad);
@@ -230,6 +254,21 @@ int ewc_plan_to_json(const ewc_plan *p, int indent, char **out)
 			put_real(o, "carbon_location_kg", a.carbon_location_kg, &bad);
 			put_real(o, "objective", a.objective, &bad);
 			put_str(o, "baseline_region", a.baseline_region, &bad);
+			if (p->nslots) {
+				char t1[40], t2[40], t3[40];
+				ewc_time_format_offset(a.start_time, EWC_PLAN_TZ_MIN, t1, sizeof t1);
+				ewc_time_format_offset(a.end_time, EWC_PLAN_TZ_MIN, t2, sizeof t2);
+				put_str(o, "start", t1, &bad);
+				put_str(o, "end", t2, &bad);
+				put_int(o, "start_h", (long)p->opt_start[p->choice[i]], &bad);
+				if (a.baseline_start_time >= 0) {
+					ewc_time_format_offset(a.baseline_start_time, EWC_PLAN_TZ_MIN, t3,
+					                       sizeof t3);
+					put_str(o, "baseline_start", t3, &bad);
+				}
+				if (a.wait)
+					put_str(o, "wait", a.wait, &bad);
+			}
 			if (json_array_append_new(arr, o) != 0)
 				bad = 1;
 		} else {

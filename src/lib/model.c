@@ -43,6 +43,7 @@ void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t, ewc__c
 	out->cost_cny = out->gpu_cny + out->power_cny + out->transfer_cny;
 	out->carbon_location_kg = out->energy_kwh * R->grid_factor;
 	out->carbon_kg = out->carbon_location_kg * (1.0 - R->green_share);
+	out->green_kwh = out->energy_kwh * R->green_share;
 	out->latency_ms = l ? l->latency_ms : -1;
 }
 
@@ -59,7 +60,7 @@ double ewc__objective(ewc_mode mode, double carbon_price, ewc_carbon_basis basis
 }
 
 /* Hours to move the job's data over the link, 0 when no bandwidth is known. */
-static double transfer_hours(const ewc__job *j, const ewc__link *l)
+double ewc__transfer_hours(const ewc__job *j, const ewc__link *l)
 {
 	if (!l || j->data_gb <= 0 || l->gbps <= 0)
 		return 0;
@@ -103,7 +104,7 @@ int ewc__eligible(const ewc__world *w, const ewc__job *j, int r, int t, long fre
 	if (j->deadline_h > 0) {
 		double h = j->kind == EWC_KIND_INFER
 		           ? j->hours : j->hours * w->gpus[j->types[0]].perf / w->gpus[t].perf;
-		double th = transfer_hours(j, l);
+		double th = ewc__transfer_hours(j, l);
 		if (h + th > j->deadline_h) {
 			if (th > 0)
 				snprintf(why, whylen, "deadline: %.4g h run + %.4g h transfer > %g h",

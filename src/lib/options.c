@@ -64,6 +64,8 @@ void ewc__options_copy(ewc_place_options *dst, const ewc_place_options *src)
 		memcpy(dst, src, offsetof(ewc_place_options, carbon_budget_kg));
 	else if (src->version == 3)
 		memcpy(dst, src, offsetof(ewc_place_options, carbon_basis));
+	else if (src->version == 4)
+		memcpy(dst, src, offsetof(ewc_place_options, horizon_h));
 	else
 		*dst = *src;
 	dst->version = EWC_PLACE_OPTIONS_VERSION;
@@ -84,6 +86,12 @@ int ewc__check_options(const ewc_place_options *opts, const char *who)
 	    opts->carbon_basis != EWC_BASIS_LOCATION)
 		return ewc__seterr(EWC_EINVAL, "%s: unknown carbon basis %d", who,
 		                   (int)opts->carbon_basis);
+	if (opts->version >= 5 &&
+	    (opts->horizon_h < 0 || opts->horizon_h > EWC_HORIZON_MAX ||
+	     !isfinite(opts->start_time) || opts->start_time < 0 ||
+	     fmod(opts->start_time, 3600.0) != 0))
+		return ewc__seterr(EWC_EINVAL, "%s: the horizon must be 0 to %d hours from a whole "
+		                   "hour", who, EWC_HORIZON_MAX);
 	if (!(isfinite(opts->carbon_price) && opts->carbon_price >= 0 &&
 	      opts->carbon_price <= EWC__FIGURE_MAX))
 		return ewc__seterr(EWC_EINVAL, "carbon price must be a number from 0 to 1e+12");

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ewc_int.h"
 #include "plan_int.h"
@@ -35,6 +36,15 @@ void ewc_plan_free(ewc_plan *p)
 	free(p->side_region);
 	free(p->side_coef);
 	free(p->shadow);
+	free(p->opt_start);
+	free(p->opt_len);
+	free(p->slot_cap);
+	free(p->slot);
+	free(p->no_window);
+	if (p->wait)
+		for (size_t j = 0; j < p->njobs; j++)
+			free(p->wait[j]);
+	free(p->wait);
 	if (p->reason)
 		for (size_t j = 0; j < p->njobs; j++)
 			free(p->reason[j]);
@@ -72,7 +82,62 @@ static double migration(const ewc__world *w, const ewc__job *J, int r, int t,
 	                    R->gpus[ewc__region_gpu(R, t)].price;
 }
 
-/* Every eligible (job, region, type), grouped by job. */
+/* The most GPUs pool (r, t) has free in any slot of the horizon. */
+static long region_free_max(const ewc_plan *p, int r, int t)
+{
+	long most = 0;
+
+	if (!p->nslots)
+		return region_free(&p->w.regions[r], t);
+	for (size_t s = 0; s < p->nslots; s++)
+		if (p->slot_cap[(size_t)pool_of(&p->w, r, t) * p->nslots + s] > most)
+			most = p->slot_cap[(size_t)pool_of(&p->w, r, t) * p->nslots + s];
+	return most;
+}
+
+/* The slots a job may start in on option cost c: from its earliest hour
+ * (its data moved first) to the last start that ends by its deadline and
+ * within the horizon; a service only at the first. *s0 > *s1: none. */
+static void start_window(const ewc_plan *p, const ewc__job *J, int r, const ewc__cost *c,
+                         int *s0, int *s1)
+{
+	const ewc__link *L = J->site >= 0 ? ewc__region_link(&p->w.regions[r], J->site) : NULL;
+	double limit = (double)p->nslots, first;
+
+	if (J->deadline_h > 0 && J->deadline_h < limit)
+		limit = J->deadline_h;
+	first = ceil(J->earliest_h + ewc__transfer_hours(J, L) - 1e-9);
+	*s0 = first > 1e9 ? 1000000000 : (int)first;
+	*s1 = (int)floor(limit - c->hours + 1e-9);
+	if (J->kind == EWC_KIND_INFER && *s1 > *s0)
+		*s1 = *s0;
+}
+
+/* Cost c of the option on region r starting at slot s: its power, carbon
+ * and green energy summed over the slots it runs (the last one in part). */
+static void slot_cost(const ewc_plan *p, int r, int s, ewc__cost *c)
+{
+	const ewc__slot *S = &p->slot[(size_t)r * p->nslots];
+	double per_h = c->hours > 0 ? c->energy_kwh / c->hours : 0, left = c->hours;
+
+	c->power_cny = c->carbon_kg = c->carbon_location_kg = c->green_kwh = 0;
+	for (size_t k = (size_t)s; left > 1e-12 && k < p->nslots; k++, left -= 1) {
+		double e = per_h * fmin(1.0, left);
+		c->power_cny += e * S[k].price;
+		c->carbon_location_kg += e * S[k].grid_factor;
+		c->carbon_kg += e * S[k].grid_factor * (1 - S[k].green_share);
+		c->green_kwh += e * S[k].green_share;
+	}
+	c->cost_cny = c->gpu_cny + c->power_cny + c->transfer_cny;
+}
+
+static int slots_of(double hours)
+{
+	return (int)ceil(hours - 1e-9);
+}
+
+/* Every eligible (job, region, type), grouped by job; over time, one per
+ * start slot too. */
 static int build_options(ewc_plan *p, const ewc__rebal *rb)
 {
 	const ewc__world *w = &p->w;
@@ -92,12 +157,21 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 				double mig = 0;
 				/* a running job may always stay: the rules were met when it
 				 * started, and its GPUs are counted back into the free ones */
+				int s0 = 0, s1 = 0;
+				ewc__cost base;
 				if (stay ? ewc__region_gpu(&w->regions[r], t) < 0
-				         : !ewc__eligible(w, J, (int)r, t, region_free(&w->regions[r], t),
+				         : !ewc__eligible(w, J, (int)r, t, region_free_max(p, (int)r, t),
 				                          why, sizeof why))
 					continue;
 				if (rb && !stay && (mig = migration(w, J, (int)r, t, rb)) < 0)
 					continue;
+				ewc__cost_eval(w, J, (int)r, t, &base);
+				if (p->nslots) {
+					start_window(p, J, (int)r, &base, &s0, &s1);
+					if (s0 > s1)
+						p->no_window[j] = 1;
+				}
+				for (int s = s0; s <= s1; s++) {
 				if (p->nopts == cap) {
 					size_t nc = cap ? 2 * cap : 256;
 					int *a = realloc(p->opt_job, nc * sizeof *a);
@@ -112,7 +186,11 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 					if (e) p->opt_obj = e;
 					double *f = rb ? realloc(p->opt_mig, nc * sizeof *f) : NULL;
 					if (f) p->opt_mig = f;
-					if (!a || !b || !c || !d || !e || (rb && !f))
+					int *g = p->nslots ? realloc(p->opt_start, nc * sizeof *g) : NULL;
+					if (g) p->opt_start = g;
+					int *h = p->nslots ? realloc(p->opt_len, nc * sizeof *h) : NULL;
+					if (h) p->opt_len = h;
+					if (!a || !b || !c || !d || !e || (rb && !f) || (p->nslots && (!g || !h)))
 						return -1;
 					cap = nc;
 				}
@@ -120,7 +198,12 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 				p->opt_job[o] = (int)j;
 				p->opt_region[o] = (int)r;
 				p->opt_type[o] = t;
-				ewc__cost_eval(w, J, (int)r, t, &p->opt_cost[o]);
+				p->opt_cost[o] = base;
+				if (p->nslots) {
+					p->opt_start[o] = s;
+					p->opt_len[o] = slots_of(base.hours);
+					slot_cost(p, (int)r, s, &p->opt_cost[o]);
+				}
 				if (stay) {
 					/* the data moved when the job started: sunk */
 					p->opt_cost[o].cost_cny -= p->opt_cost[o].transfer_cny;
@@ -134,6 +217,7 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 					if (p->opts.mode != EWC_MODE_CARBON)
 						p->opt_obj[o] += (1 + rb->margin) * mig;
 				}
+				}
 			}
 	}
 	p->first[p->njobs] = p->nopts;
@@ -142,6 +226,49 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 
 /* The baseline (docs/formats.md): input order, each job to the eligible region nearest
  * its origin with room for its first-listed type (ties: lower objective). */
+static int baseline_time(ewc_plan *p)
+{
+	size_t ncells = p->w.nregions * p->w.ngpus * p->nslots;
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+
+	if (!left)
+		return -1;
+	memcpy(left, p->slot_cap, ncells * sizeof *left);
+	for (size_t j = 0; j < p->njobs; j++) {
+		const ewc__job *J = &p->jobs->v[j];
+		int best = -1;
+		p->base[j] = -1;
+		for (size_t o = p->first[j]; o < p->first[j + 1]; o++) {
+			const ewc__cost *c = &p->opt_cost[o];
+			long *l = left + (size_t)pool_of(&p->w, p->opt_region[o], p->opt_type[o]) *
+			                 p->nslots + (size_t)p->opt_start[o];
+			int fits = 1;
+			if (p->opt_type[o] != J->types[0] || c->latency_ms < 0)
+				continue;
+			if (best >= 0 &&
+			    (p->opt_start[o] > p->opt_start[best] ||
+			     (p->opt_start[o] == p->opt_start[best] &&
+			      (c->latency_ms > p->opt_cost[best].latency_ms ||
+			       (c->latency_ms == p->opt_cost[best].latency_ms &&
+			        p->opt_obj[o] >= p->opt_obj[best])))))
+				continue;
+			for (int k = 0; k < p->opt_len[o] && fits; k++)
+				fits = l[k] >= c->gpus;
+			if (fits)
+				best = (int)o;
+		}
+		if (best >= 0) {
+			long *l = left + (size_t)pool_of(&p->w, p->opt_region[best], p->opt_type[best]) *
+			                 p->nslots + (size_t)p->opt_start[best];
+			p->base[j] = best;
+			for (int k = 0; k < p->opt_len[best]; k++)
+				l[k] -= p->opt_cost[best].gpus;
+		}
+	}
+	free(left);
+	return 0;
+}
+
 static int baseline(ewc_plan *p)
 {
 	const ewc__world *w = &p->w;
@@ -200,7 +327,7 @@ static void totals_of(const ewc_plan *p, const int *choice, ewc_totals *t)
 		t->carbon_location_kg += c->carbon_location_kg;
 		t->energy_kwh += c->energy_kwh;
 		t->gpu_hours += c->gpu_hours;
-		t->green_kwh += c->energy_kwh * w->regions[p->opt_region[o]].green_share;
+		t->green_kwh += c->green_kwh;
 		if (w->gpus[p->opt_type[o]].domestic)
 			t->gpu_hours_domestic += c->gpu_hours;
 		if (w->regions[p->opt_region[o]].zone == EWC_ZONE_EAST) {
@@ -240,14 +367,23 @@ static void solver_name(void *user, char kind, size_t i, char *buf, size_t len)
 		a = p->jobs->v[p->opt_job[i]].id;
 		b = w->regions[p->opt_region[i]].id;
 		c = w->gpus[p->opt_type[i]].type;
-		snprintf(buf, len, "x_%zu_%s_%s_%s", i + 1, a, b, c);
+		if (p->nslots)
+			snprintf(buf, len, "x_%zu_%s_%s_%s_h%d", i + 1, a, b, c, p->opt_start[i]);
+		else
+			snprintf(buf, len, "x_%zu_%s_%s_%s", i + 1, a, b, c);
 		break;
 	case 'j':
 		snprintf(buf, len, "job_%zu_%s", i + 1, p->jobs->v[i].id);
 		break;
 	default:
-		snprintf(buf, len, "cap_%s_%s", w->regions[i / w->ngpus].id,
-		         w->gpus[i % w->ngpus].type);
+		if (p->nslots) {
+			size_t pool = i / p->nslots;
+			snprintf(buf, len, "cap_%s_%s_h%zu", w->regions[pool / w->ngpus].id,
+			         w->gpus[pool % w->ngpus].type, i % p->nslots);
+		} else {
+			snprintf(buf, len, "cap_%s_%s", w->regions[i / w->ngpus].id,
+			         w->gpus[i % w->ngpus].type);
+		}
 		break;
 	}
 	/* CPLEX LP names: letters, digits and a few marks; no '-' or spaces */
@@ -350,6 +486,154 @@ static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char 
 	}
 }
 
+/* Over time: the GPUs option o finds free through every slot it runs. */
+static long window_free(const ewc_plan *p, const long *left, size_t o)
+{
+	const long *l = left + (size_t)p->pool[o] * p->nslots + (size_t)p->opt_start[o];
+	long least = l[0];
+
+	for (int k = 1; k < p->opt_len[o]; k++)
+		if (l[k] < least)
+			least = l[k];
+	return least;
+}
+
+/* Why job j, with options over time, is not in the plan: a start that
+ * fits and was left out, or each (region, type) with the most GPUs free
+ * through any start it can take. */
+static void reason_time(const ewc_plan *p, size_t j, const long *left, char *why, size_t len)
+{
+	const ewc__world *w = &p->w;
+	int proven = p->totals.priority_bound <= p->totals.priority_placed +
+	                                             1e-9 * fmax(1.0, p->totals.priority_placed);
+	size_t used = 0, shown = 0;
+
+	for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
+		if (window_free(p, left, o) >= p->opt_cost[o].gpus) {
+			snprintf(why, len, "fits in %s %s starting at hour %d (needs %ld GPUs) but was "
+			         "left out: %s", w->regions[p->opt_region[o]].id,
+			         w->gpus[p->opt_type[o]].type, p->opt_start[o], p->opt_cost[o].gpus,
+			         proven ? "the policy constraints keep it out"
+			                : "not proven, the search stopped at the time limit");
+			return;
+		}
+	used += (size_t)snprintf(why, len, "capacity: ");
+	for (size_t o = p->first[j]; o < p->first[j + 1] && used < len;) {
+		size_t e = o;
+		long most = 0;
+		/* one (region, type): its starts are consecutive options */
+		while (e < p->first[j + 1] && p->opt_region[e] == p->opt_region[o] &&
+		       p->opt_type[e] == p->opt_type[o]) {
+			long f = window_free(p, left, e);
+			if (f > most)
+				most = f;
+			e++;
+		}
+		if (shown == 3) {
+			used += (size_t)snprintf(why + used, len - used, "; and more");
+			break;
+		}
+		used += (size_t)snprintf(why + used, len - used, "%s%s %s has at most %ld GPUs free "
+		                         "through any start from hour %d to %d, needs %ld",
+		                         shown ? "; " : "", w->regions[p->opt_region[o]].id,
+		                         w->gpus[p->opt_type[o]].type, most, p->opt_start[o],
+		                         p->opt_start[e - 1], p->opt_cost[o].gpus);
+		shown++;
+		o = e;
+	}
+	if (used < len) {
+		char n1[32], n2[32];
+		snprintf(n1, sizeof n1, "%.10g", p->totals.priority_placed);
+		snprintf(n2, sizeof n2, "%.10g", p->totals.priority_bound);
+		if (proven)
+			snprintf(why + used, len - used, "; no plan places more priority with it "
+			         "(%s placed, the most any plan can)", n1);
+		else
+			snprintf(why + used, len - used, "; not proven: a plan with it may place more "
+			         "priority (%s placed, bound %s)", n1, n2);
+	}
+}
+
+/* Why no start fits job J anywhere it may run. */
+static void reason_window(const ewc_plan *p, const ewc__job *J, char *why, size_t len)
+{
+	if (J->deadline_h > 0 && J->deadline_h < (double)p->nslots)
+		snprintf(why, len, "deadline: no region it may use can run its %.4g h from hour "
+		         "%g (its data moved first) and end by hour %g", J->hours, J->earliest_h,
+		         J->deadline_h);
+	else
+		snprintf(why, len, "horizon: no region it may use can run its %.4g h from hour %g "
+		         "(its data moved first) and end within the %zu h horizon", J->hours,
+		         J->earliest_h, p->nslots);
+}
+
+/* Why placed job j starts later than its earliest start on the same
+ * region and type: starting then costs more, or had no room. */
+static int wait_reason(ewc_plan *p, size_t j, const long *left)
+{
+	int o = p->choice[j], o0 = -1;
+	char why[256];
+
+	for (size_t k = p->first[j]; k < p->first[j + 1]; k++)
+		if (p->opt_region[k] == p->opt_region[o] && p->opt_type[k] == p->opt_type[o]) {
+			o0 = (int)k;
+			break;
+		}
+	if (o0 < 0 || p->opt_start[o0] >= p->opt_start[o])
+		return 0;
+	if (p->opt_obj[o0] > p->opt_obj[o] + 1e-9 * fmax(1.0, p->opt_obj[o])) {
+		const ewc__slot *S = &p->slot[(size_t)p->opt_region[o] * p->nslots];
+		int valley = S[p->opt_start[o]].period == EWC__VALLEY &&
+		             S[p->opt_start[o0]].period != EWC__VALLEY;
+		snprintf(why, sizeof why, "waits %d h%s: starting at hour %d would cost %.2f more "
+		         "(%s)", p->opt_start[o] - p->opt_start[o0], valley ? " for the valley" : "",
+		         p->opt_start[o0], p->opt_obj[o0] - p->opt_obj[o],
+		         p->opts.mode == EWC_MODE_CARBON ? "kg CO2" : "CNY");
+	} else {
+		(void)left;
+		snprintf(why, sizeof why, "waits %d h: the GPUs it needs are taken before hour %d",
+		         p->opt_start[o] - p->opt_start[o0], p->opt_start[o]);
+	}
+	p->wait[j] = ewc__strdup(why);
+	return p->wait[j] ? 0 : -1;
+}
+
+static int reasons_time(ewc_plan *p)
+{
+	size_t ncells = p->w.nregions * p->w.ngpus * p->nslots;
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	char why[1024];
+	int rc = 0;
+
+	if (!left)
+		return -1;
+	memcpy(left, p->slot_cap, ncells * sizeof *left);
+	for (size_t j = 0; j < p->njobs; j++) {
+		int o = p->choice[j];
+		if (o >= 0)
+			for (int k = 0; k < p->opt_len[o]; k++)
+				left[(size_t)p->pool[o] * p->nslots + (size_t)(p->opt_start[o] + k)] -=
+					p->opt_cost[o].gpus;
+	}
+	for (size_t j = 0; j < p->njobs && !rc; j++) {
+		if (p->choice[j] >= 0) {
+			rc = wait_reason(p, j, left);
+			continue;
+		}
+		if (p->first[j + 1] > p->first[j])
+			reason_time(p, j, left, why, sizeof why);
+		else if (p->no_window[j])
+			reason_window(p, &p->jobs->v[j], why, sizeof why);
+		else
+			ewc__explain_none(&p->w, &p->jobs->v[j], why, sizeof why);
+		p->reason[j] = ewc__strdup(why);
+		if (!p->reason[j])
+			rc = -1;
+	}
+	free(left);
+	return rc;
+}
+
 static int reasons(ewc_plan *p)
 {
 	const ewc__world *w = &p->w;
@@ -358,6 +642,8 @@ static int reasons(ewc_plan *p)
 	char why[1024];
 
 	p->reason = calloc(p->njobs ? p->njobs : 1, sizeof *p->reason);
+	if (p->nslots)
+		return p->reason ? reasons_time(p) : -1;
 	left = malloc((npools ? npools : 1) * sizeof *left);
 	if (!p->reason || !left) {
 		free(left);
@@ -456,8 +742,7 @@ static int build_sides(ewc_plan *p, const ewc__rebal *rb)
 			return -1;
 		for (size_t q = 0; q < p->nopts; q++)
 			side_row(p, p->nside - 1)[q] =
-				(p->w.regions[p->opt_region[q]].green_share - o->min_green_share) *
-				p->opt_cost[q].energy_kwh;
+				p->opt_cost[q].green_kwh - o->min_green_share * p->opt_cost[q].energy_kwh;
 	}
 	if (o->max_region_share >= 0 && o->max_region_share < 1) {
 		/* per region: its GPUs <= s x all GPUs placed */
@@ -654,7 +939,37 @@ static int plan_new(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	}
 	if (p->opts.mode == EWC_MODE_COST)
 		p->opts.carbon_price = 0;
+	if (p->opts.horizon_h > 0) {
+		p->nslots = (size_t)p->opts.horizon_h;
+		p->t0 = p->opts.start_time > 0 ? p->opts.start_time
+		                               : floor((double)time(NULL) / 3600.0) * 3600.0;
+	}
 	*out = p;
+	return 0;
+}
+
+/* Over time: each region's figures and each pool's free GPUs by slot. */
+static int time_setup(ewc_plan *p)
+{
+	const ewc__world *w = &p->w;
+	size_t H = p->nslots, nr = w->nregions * H, nc = w->nregions * w->ngpus * H;
+
+	p->slot = malloc((nr ? nr : 1) * sizeof *p->slot);
+	p->slot_cap = calloc(nc ? nc : 1, sizeof *p->slot_cap);
+	p->no_window = calloc(p->njobs ? p->njobs : 1, 1);
+	p->wait = calloc(p->njobs ? p->njobs : 1, sizeof *p->wait);
+	if (!p->slot || !p->slot_cap || !p->no_window || !p->wait)
+		return -1;
+	for (size_t r = 0; r < w->nregions; r++) {
+		const ewc__region *R = &w->regions[r];
+		for (size_t s = 0; s < H; s++) {
+			double T = p->t0 + 3600.0 * (double)s;
+			ewc__when_slot(R, T, &p->slot[r * H + s]);
+			for (size_t k = 0; k < R->ngpus; k++)
+				p->slot_cap[(size_t)pool_of(w, (int)r, R->gpus[k].type) * H + s] =
+					ewc__when_free_at(R, (int)k, T);
+		}
+	}
 	return 0;
 }
 
@@ -690,7 +1005,10 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 				p->w.regions[r].gpus[k].free += ewc__job_gpus(&p->w, &jobs->v[j], t);
 		}
 	}
-	return build_options(p, rb) != 0 || baseline(p) != 0 ? -1 : 0;
+	if (p->nslots && time_setup(p) != 0)
+		return -1;
+	return build_options(p, rb) != 0 || (p->nslots ? baseline_time(p) : baseline(p)) != 0
+	       ? -1 : 0;
 }
 
 /* Stage 3: the solver's model over the options: pools and their
@@ -762,6 +1080,66 @@ static int plan_model(ewc_plan *p, const ewc__rebal *rb)
 	m->name_user = p;
 	m->side = p->side;
 	m->nside = p->nside;
+	if (p->nslots) {
+		m->nslots = p->nslots;
+		m->opt_start = p->opt_start;
+		m->opt_len = p->opt_len;
+		m->slot_cap = p->slot_cap;
+	}
+	return 0;
+}
+
+/* The saving against the baseline, split (ewc_time_split): each placed
+ * job's region and type run at the baseline's start (when it may start
+ * then there; else as planned) is the plan without the choice of time. */
+static void time_split(ewc_plan *p)
+{
+	ewc_time_split *t = &p->split;
+	double x_cost = 0, x_kg = 0, x_loc = 0, x_obj = 0;
+
+	memset(t, 0, sizeof *t);
+	t->version = EWC_TIME_SPLIT_VERSION;
+	t->horizon_h = (int)p->nslots;
+	t->start_time = p->t0;
+	for (size_t j = 0; j < p->njobs; j++) {
+		int o = p->choice[j], b = p->base[j], x = o;
+		if (o < 0)
+			continue;
+		if (b >= 0)
+			for (size_t k = p->first[j]; k < p->first[j + 1]; k++)
+				if (p->opt_region[k] == p->opt_region[o] && p->opt_type[k] == p->opt_type[o] &&
+				    p->opt_start[k] == p->opt_start[b]) {
+					x = (int)k;
+					break;
+				}
+		x_cost += p->opt_cost[x].cost_cny;
+		x_kg += p->opt_cost[x].carbon_kg;
+		x_loc += p->opt_cost[x].carbon_location_kg;
+		x_obj += p->opt_obj[x];
+	}
+	t->where_cost_cny = p->base_totals.cost_cny - x_cost;
+	t->where_carbon_kg = p->base_totals.carbon_kg - x_kg;
+	t->where_carbon_location_kg = p->base_totals.carbon_location_kg - x_loc;
+	t->where_objective = p->base_totals.objective - x_obj;
+	t->when_cost_cny = x_cost - p->totals.cost_cny;
+	t->when_carbon_kg = x_kg - p->totals.carbon_kg;
+	t->when_carbon_location_kg = x_loc - p->totals.carbon_location_kg;
+	t->when_objective = x_obj - p->totals.objective;
+}
+
+int ewc_plan_time_split(const ewc_plan *p, ewc_time_split *out)
+{
+	if (!p || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_time_split: NULL argument");
+	if (out->version != EWC_TIME_SPLIT_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_plan_time_split: struct version %u not supported",
+		                   out->version);
+	if (!p->nslots) {
+		memset(out, 0, sizeof *out);
+		out->version = EWC_TIME_SPLIT_VERSION;
+		return 0;
+	}
+	*out = p->split;
 	return 0;
 }
 
@@ -812,6 +1190,8 @@ static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, u
 	if (p->totals.gap < 0)
 		p->totals.gap = 0;
 	totals_of(p, p->base, &p->base_totals);
+	if (p->nslots)
+		time_split(p);
 	p->base_totals.lower_bound = p->base_totals.objective;
 	p->base_totals.priority_bound = p->totals.priority_bound;
 	if (reasons(p) != 0)
@@ -833,6 +1213,11 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	rc = plan_new(&p, ctx, jobs, opts ? opts : &def);
 	if (rc)
 		return rc;
+	if (p->nslots && (rb || from)) {
+		ewc_plan_free(p);
+		return ewc__seterr(EWC_EINVAL, "planning over a horizon is for ewc_place(): "
+		                   "rebalancing and frontier points plan the snapshot");
+	}
 	if (plan_options(p, rb) != 0 || plan_model(p, rb) != 0)
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 	else
@@ -937,12 +1322,25 @@ int ewc_plan_assignment(const ewc_plan *p, size_t i, ewc_assignment *out)
 
 	if (!p || !out || i >= p->njobs)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_assignment: no job %zu", i);
-	if (check_version(out->version, EWC_ASSIGNMENT_VERSION, "ewc_plan_assignment"))
-		return EWC_EVERSION;
+	unsigned int version = out->version;
+	if (version < 1 || version > EWC_ASSIGNMENT_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_plan_assignment: struct version %u not "
+		                   "supported", version);
 	w = &p->w;
 	J = &p->jobs->v[i];
-	memset(out, 0, sizeof *out);
-	out->version = EWC_ASSIGNMENT_VERSION;
+	memset(out, 0, version == 1 ? offsetof(ewc_assignment, start_time) : sizeof *out);
+	out->version = version;
+	if (version >= 2) {
+		out->start_time = out->end_time = out->baseline_start_time = -1;
+		if (p->nslots && p->choice[i] >= 0) {
+			int o = p->choice[i];
+			out->start_time = p->t0 + 3600.0 * p->opt_start[o];
+			out->end_time = out->start_time + 3600.0 * p->opt_cost[o].hours;
+			out->wait = p->wait[i];
+		}
+		if (p->nslots && p->base[i] >= 0)
+			out->baseline_start_time = p->t0 + 3600.0 * p->opt_start[p->base[i]];
+	}
 	out->job = J->id;
 	out->kind = J->kind;
 	out->origin = J->origin;
@@ -1081,6 +1479,9 @@ int ewc_plan_compute_shadow_prices(ewc_plan *p, size_t *count)
 
 	if (!p || !count)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_compute_shadow_prices: NULL argument");
+	if (p->nslots)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_compute_shadow_prices: not for a plan over "
+		                   "a horizon");
 	if (p->have_shadow) {
 		*count = p->nshadow;
 		return 0;

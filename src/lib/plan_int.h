@@ -47,6 +47,16 @@ struct ewc_plan {
 	int *side_region; /* [nside] region of a share row, else -1 */
 	double *side_coef;/* [nside * nopts] */
 	size_t nside;
+	/* planning over time (opts.horizon_h > 0), else nslots 0 and NULL */
+	size_t nslots;
+	double t0;        /* the first slot's start, seconds since the epoch */
+	int *opt_start;   /* [nopts] start slot */
+	int *opt_len;     /* [nopts] slots held */
+	long *slot_cap;   /* [npools * nslots] */
+	ewc__slot *slot;  /* [nregions * nslots] each region's figures by slot */
+	unsigned char *no_window; /* [njobs] 1: eligible somewhere, no start fits */
+	char **wait;      /* [njobs] why a placed job starts after it could, or NULL */
+	ewc_time_split split;
 	/* shadow prices, once computed */
 	int have_shadow;
 	ewc_shadow *shadow;

@@ -17,6 +17,9 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 
 	if (!db || !plan || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: bad arguments");
+	if (p->nslots)
+		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: a plan over a horizon cannot be "
+		                   "recorded yet (the database holds running jobs, not start times)");
 	ewc_time_format(now, when, sizeof when);
 	rows = calloc(p->njobs ? p->njobs : 1, sizeof *rows);
 	if (!rows)

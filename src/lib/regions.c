@@ -380,6 +380,7 @@ static void free_region(ewc__region *r)
 	free(r->file);
 	free(r->gpus);
 	free(r->links);
+	ewc__when_free(r->when);
 }
 
 static void load_region(loader *L, const doc *dc, xmlNodePtr n)
@@ -430,6 +431,10 @@ static void load_region(loader *L, const doc *dc, xmlNodePtr n)
 			load_region_gpu(L, dc, c, &r);
 		else if (is_elem(c, "link"))
 			load_link(L, dc, c, &r);
+		else if (is_elem(c, "tariff"))
+			ewc__when_load_tariff(&L->d, dc->name, c, &r);
+		else if (is_elem(c, "hourly"))
+			ewc__when_load_hourly(&L->d, dc->name, c, &r, &L->w);
 		else
 			ewc__diag_add(&L->d, "%s:%ld: <%s>: unknown element in <region>", dc->name,
 			              xmlGetLineNo(c), (const char *)c->name);

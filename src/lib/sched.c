@@ -186,6 +186,9 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 
 	if (!p)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_commit: NULL plan");
+	if (p->nslots)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_commit: a plan over a horizon holds GPUs "
+		                   "for intervals, which reservations cannot yet express");
 	ctx = p->ctx;
 	npools = p->w.nregions * p->w.ngpus;
 	need = calloc(npools ? npools : 1, sizeof *need);

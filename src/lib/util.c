@@ -259,6 +259,30 @@ int ewc_time_parse(const char *text, double *out)
 	return 0;
 }
 
+int ewc_time_parse_offset(const char *text, double *out)
+{
+	if (!text || !out || ewc__time_parse_iso(text, out) != 0)
+		return ewc__seterr(EWC_EINVAL, "want an ISO 8601 time like 2026-12-07T00:00:00+08:00 "
+		                   "or 2026-12-06T16:00:00Z, got \"%s\"", text ? text : "");
+	return 0;
+}
+
+void ewc_time_format_offset(double t, int tz_min, char *buf, size_t len)
+{
+	int a = tz_min < 0 ? -tz_min : tz_min;
+	char base[32];
+
+	if (!buf || len == 0)
+		return;
+	ewc_time_format(t + 60.0 * tz_min, base, sizeof base);
+	if (!*base || tz_min == 0) {
+		snprintf(buf, len, "%s", base);
+		return;
+	}
+	base[strlen(base) - 1] = '\0'; /* the Z */
+	snprintf(buf, len, "%s%c%02d:%02d", base, tz_min < 0 ? '-' : '+', a / 60, a % 60);
+}
+
 void ewc_time_format(double t, char *buf, size_t len)
 {
 	time_t s = (time_t)floor(t);

@@ -36,6 +36,11 @@ int ewc__xml_is_elem(xmlNodePtr n, const char *name);
  * error in d; comments and processing instructions are welcome. */
 void ewc__xml_check_content(ewc__diag *d, const char *file, xmlNodePtr n, const char *where);
 
+/* <tariff> and <hourly> of region r into r->when (when.c); problems in d. */
+void ewc__when_load_tariff(ewc__diag *d, const char *file, xmlNodePtr n, ewc__region *r);
+void ewc__when_load_hourly(ewc__diag *d, const char *file, xmlNodePtr n, ewc__region *r,
+                           const ewc__world *w);
+
 /* Silence libxml2's generic error output on this thread between begin and
  * end, restoring the application's handler after. */
 typedef struct ewc__xml_quiet {

@@ -1,0 +1,310 @@
+/* when.c - a region's figures over time: time-of-use tariffs and hourly series */
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "ewc_int.h"
+#include "xml_int.h"
+
+/* "10-12,14-19": hours [10, 12) and [14, 19) of the local day, a range
+ * may wrap midnight ("22-2"). Marks mark[h] = kind; 0, or -1 with a
+ * message in why. */
+static int parse_periods(const char *s, unsigned char *mark, unsigned char kind, char *why,
+                         size_t len)
+{
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b;
+		if (end == p || *end != '-' || a < 0 || a > 23) {
+			snprintf(why, len, "must be hour ranges like \"10-12,14-19\" (hours 0-24), "
+			         "got \"%s\"", s);
+			return -1;
+		}
+		p = end + 1;
+		b = strtol(p, &end, 10);
+		if (end == p || (*end && *end != ',') || b < 0 || b > 24 || b == a) {
+			snprintf(why, len, "must be hour ranges like \"10-12,14-19\" (hours 0-24), "
+			         "got \"%s\"", s);
+			return -1;
+		}
+		for (long h = a; h != b; h = (h + 1) % 24) {
+			if (mark[h] && mark[h] != kind) {
+				snprintf(why, len, "hour %ld is both peak and valley", h);
+				return -1;
+			}
+			mark[h] = kind;
+			if (b == 24 && h == 23)
+				break;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* "+08:00", "-05:30", "Z": minutes east of UTC. 0 or -1. */
+static int parse_tz(const char *s, int *out)
+{
+	int h, m, n = 0;
+
+	if (strcmp(s, "Z") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if ((s[0] != '+' && s[0] != '-') || sscanf(s + 1, "%2d:%2d%n", &h, &m, &n) != 2 ||
+	    s[1 + n] || n != 5 || h > 14 || m > 59)
+		return -1;
+	*out = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+	return 0;
+}
+
+static ewc__when *when_of(ewc__diag *d, ewc__region *r)
+{
+	if (!r->when && !(r->when = calloc(1, sizeof *r->when)))
+		d->oom = 1;
+	return r->when;
+}
+
+void ewc__when_load_tariff(ewc__diag *d, const char *file, xmlNodePtr n, ewc__region *r)
+{
+	static const char *const allowed[] = { "peak", "valley", "peak-ratio", "valley-ratio",
+	                                       "tz", NULL };
+	ewc__when *t = when_of(d, r);
+	char *peak, *valley, *tz, why[200];
+	long line = xmlGetLineNo(n);
+
+	if (!t)
+		return;
+	if (t->has_tariff) {
+		ewc__diag_add(d, "%s:%ld: <tariff>: region \"%s\" has more than one", file, line, r->id);
+		return;
+	}
+	ewc__xml_check_attrs(d, file, n, allowed);
+	t->has_tariff = 1;
+	t->peak_ratio = t->valley_ratio = 1;
+	t->tz_min = 8 * 60; /* China Standard Time */
+	memset(t->period, 0, sizeof t->period);
+	peak = ewc__xml_attr(d, file, n, "peak", 0);
+	valley = ewc__xml_attr(d, file, n, "valley", 0);
+	tz = ewc__xml_attr(d, file, n, "tz", 0);
+	if (peak && parse_periods(peak, t->period, EWC__PEAK, why, sizeof why) != 0)
+		ewc__diag_add(d, "%s:%ld: tariff@peak: %s", file, line, why);
+	if (valley && parse_periods(valley, t->period, EWC__VALLEY, why, sizeof why) != 0)
+		ewc__diag_add(d, "%s:%ld: tariff@valley: %s", file, line, why);
+	if (tz && parse_tz(tz, &t->tz_min) != 0)
+		ewc__diag_add(d, "%s:%ld: tariff@tz: must be an offset like \"+08:00\" or \"Z\", "
+		              "got \"%s\"", file, line, tz);
+	ewc__xml_attr_num(d, file, n, "peak-ratio", peak != NULL, EWC__R_GT0, &t->peak_ratio);
+	ewc__xml_attr_num(d, file, n, "valley-ratio", valley != NULL, EWC__R_GT0,
+	                  &t->valley_ratio);
+	xmlFree(peak);
+	xmlFree(valley);
+	xmlFree(tz);
+}
+
+/* Space-separated numbers into s, each within range r. 0, or -1 (the
+ * problem in d). */
+static int load_series(ewc__diag *d, const char *file, xmlNodePtr n, const char *what,
+                       ewc__range r, ewc__series *s)
+{
+	xmlChar *text = xmlNodeGetContent(n);
+	const char *p = (const char *)text;
+	size_t cap = 0;
+	long line = xmlGetLineNo(n);
+	int rc = 0;
+
+	if (!text) {
+		d->oom = 1;
+		return -1;
+	}
+	while (*p) {
+		char buf[64];
+		size_t k = 0;
+		double v;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			if (k + 1 < sizeof buf)
+				buf[k++] = *p++;
+			else
+				p++;
+		buf[k] = '\0';
+		if (ewc__parse_double(buf, &v) != 0 || !ewc__in_range(v, r)) {
+			ewc__diag_add(d, "%s:%ld: <%s>: value %zu must be a number %s, got \"%s\"", file,
+			              line, what, s->n + 1, ewc__range_text(r), buf);
+			rc = -1;
+			break;
+		}
+		if (s->n == cap) {
+			size_t nc = cap ? 2 * cap : 32;
+			double *a = realloc(s->v, nc * sizeof *a);
+			if (!a) {
+				d->oom = 1;
+				rc = -1;
+				break;
+			}
+			s->v = a;
+			cap = nc;
+		}
+		s->v[s->n++] = v;
+	}
+	if (!rc && !s->n) {
+		ewc__diag_add(d, "%s:%ld: <%s>: no values", file, line, what);
+		rc = -1;
+	}
+	xmlFree(text);
+	return rc;
+}
+
+void ewc__when_load_hourly(ewc__diag *d, const char *file, xmlNodePtr n, ewc__region *r,
+                           const ewc__world *w)
+{
+	static const char *const allowed[] = { "start", "step-h", NULL };
+	ewc__when *t = when_of(d, r);
+	long line = xmlGetLineNo(n);
+	char *start;
+
+	if (!t)
+		return;
+	if (t->has_hourly) {
+		ewc__diag_add(d, "%s:%ld: <hourly>: region \"%s\" has more than one", file, line,
+		              r->id);
+		return;
+	}
+	ewc__xml_check_attrs(d, file, n, allowed);
+	t->has_hourly = 1;
+	t->step_h = 1;
+	start = ewc__xml_attr(d, file, n, "start", 1);
+	if (start && ewc__time_parse_iso(start, &t->start) != 0)
+		ewc__diag_add(d, "%s:%ld: hourly@start: must be an ISO 8601 time like "
+		              "\"2026-12-01T00:00:00+08:00\", got \"%s\"", file, line, start);
+	xmlFree(start);
+	ewc__xml_attr_num(d, file, n, "step-h", 0, EWC__R_GT0, &t->step_h);
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		long cl = xmlGetLineNo(c);
+		if (c->type != XML_ELEMENT_NODE) {
+			ewc__xml_check_content(d, file, c, "hourly");
+		} else if (ewc__xml_is_elem(c, "price") || ewc__xml_is_elem(c, "grid-factor") ||
+		           ewc__xml_is_elem(c, "green-share")) {
+			int green = ewc__xml_is_elem(c, "green-share");
+			ewc__series *s = ewc__xml_is_elem(c, "price") ? &t->price
+			                 : green ? &t->green : &t->grid;
+			ewc__xml_check_attrs(d, file, c, (const char *const[]){ NULL });
+			if (s->n)
+				ewc__diag_add(d, "%s:%ld: <%s>: given twice in <hourly>", file, cl,
+				              (const char *)c->name);
+			else
+				load_series(d, file, c, (const char *)c->name,
+				            green ? EWC__R_01 : EWC__R_GE0, s);
+		} else if (ewc__xml_is_elem(c, "free")) {
+			static const char *const fa[] = { "type", NULL };
+			char *type = ewc__xml_attr(d, file, c, "type", 1);
+			int ty = type ? ewc__gpu_find(w, type) : -1;
+			ewc__xml_check_attrs(d, file, c, fa);
+			if (type && ty < 0)
+				ewc__diag_add(d, "%s:%ld: free@type: \"%s\" is not in the GPU catalog", file,
+				              cl, type);
+			for (size_t k = 0; ty >= 0 && k < t->nfree; k++)
+				if (t->free_type[k] == ty) {
+					ewc__diag_add(d, "%s:%ld: <free type=\"%s\">: given twice", file, cl,
+					              type);
+					ty = -1;
+				}
+			if (ty >= 0) {
+				ewc__series *a = realloc(t->free, (t->nfree + 1) * sizeof *a);
+				int *b = a ? realloc(t->free_type, (t->nfree + 1) * sizeof *b) : NULL;
+				if (a)
+					t->free = a;
+				if (b)
+					t->free_type = b;
+				if (!a || !b) {
+					d->oom = 1;
+				} else {
+					ewc__series *s = &t->free[t->nfree];
+					s->v = NULL;
+					s->n = 0;
+					t->free_type[t->nfree++] = ty;
+					if (load_series(d, file, c, "free", EWC__R_GE0, s) == 0)
+						for (size_t i = 0; i < s->n; i++)
+							if (s->v[i] != floor(s->v[i]) || s->v[i] > EWC__FIGURE_MAX) {
+								ewc__diag_add(d, "%s:%ld: <free>: value %zu must be a "
+								              "whole number of GPUs, got %g", file, cl,
+								              i + 1, s->v[i]);
+								break;
+							}
+				}
+			}
+			xmlFree(type);
+		} else {
+			ewc__diag_add(d, "%s:%ld: <%s>: unknown element in <hourly>", file, cl,
+			              (const char *)c->name);
+		}
+	}
+}
+
+/* The value of series s at time T (seconds), or dflt before it starts;
+ * past its end the last value repeats. */
+static double at(const ewc__when *t, const ewc__series *s, double T, double dflt)
+{
+	double i;
+
+	if (!t->has_hourly || !s->n || T < t->start)
+		return dflt;
+	i = floor((T - t->start) / (3600.0 * t->step_h) + 1e-9);
+	return s->v[i >= (double)s->n ? s->n - 1 : (size_t)i];
+}
+
+int ewc__when_period(const ewc__when *t, double T)
+{
+	double local;
+	long h;
+
+	if (!t || !t->has_tariff)
+		return EWC__FLAT;
+	local = T + 60.0 * t->tz_min;
+	h = (long)floor(fmod(local / 3600.0, 24.0) + 1e-9);
+	if (h < 0)
+		h += 24;
+	return t->period[h % 24];
+}
+
+void ewc__when_slot(const ewc__region *R, double T, ewc__slot *out)
+{
+	const ewc__when *t = R->when;
+	int period = ewc__when_period(t, T);
+
+	out->period = period;
+	out->price = R->power_price;
+	if (t && t->has_tariff)
+		out->price *= period == EWC__PEAK ? t->peak_ratio
+		              : period == EWC__VALLEY ? t->valley_ratio : 1.0;
+	out->grid_factor = R->grid_factor;
+	out->green_share = R->green_share;
+	if (t) {
+		/* an hourly price is the slot's whole power price: no tariff on top */
+		out->price = at(t, &t->price, T, out->price);
+		out->grid_factor = at(t, &t->grid, T, out->grid_factor);
+		out->green_share = at(t, &t->green, T, out->green_share);
+	}
+}
+
+long ewc__when_free_at(const ewc__region *R, int k, double T)
+{
+	const ewc__when *t = R->when;
+	const ewc__rgpu *G = &R->gpus[k];
+
+	if (t)
+		for (size_t i = 0; i < t->nfree; i++)
+			if (t->free_type[i] == G->type) {
+				double v = at(t, &t->free[i], T, (double)G->free + (double)G->taken);
+				v -= (double)G->taken;
+				return v > 0 ? (long)v : 0;
+			}
+	return G->free;
+}
