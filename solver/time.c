@@ -146,6 +146,108 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 	return 0;
 }
 
+/* Each placed job in turn to its cheapest option (by cost) that fits with
+ * the others where they are, then each unplaced job in where it fits;
+ * passes until nothing changes or the deadline. Priority only grows, the
+ * cost only falls for the same jobs. 0, or -1 when out of memory. */
+static int time_improve(const ewc__mip *m, const size_t *first, const double *cost,
+                        int *choice, double deadline)
+{
+	size_t ncells = m->npools * m->nslots;
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	int changed = 1;
+
+	if (!left)
+		return -1;
+	plan_fits(m, choice, left);
+	for (int pass = 0; changed && pass < 50 && ewc__now_s() < deadline; pass++) {
+		changed = 0;
+		for (size_t j = 0; j < m->njobs; j++) {
+			int o = choice[j], best = -1;
+			if ((j & 63) == 0 && ewc__now_s() >= deadline)
+				break;
+			if (o >= 0)
+				hold(m, left, (size_t)o, -1);
+			for (size_t k = first[j]; k < first[j + 1]; k++)
+				if ((best < 0 || cost[k] < cost[best]) && fits(m, left, k))
+					best = (int)k;
+			if (o >= 0 && best >= 0 && cost[best] >= cost[o] - 1e-9 * fmax(1.0, fabs(cost[o])))
+				best = o;
+			if (best >= 0) {
+				hold(m, left, (size_t)best, 1);
+				changed |= best != o;
+				choice[j] = best;
+			} else if (o >= 0) {
+				hold(m, left, (size_t)o, 1); /* cannot happen: its own option fits */
+			}
+		}
+	}
+	free(left);
+	return 0;
+}
+
+/* An unplaced job in for a placed one: placed jobs by falling cost, each
+ * taken out in turn while the unplaced job looks for its cheapest option
+ * that fits; kept when that gains priority (in the same tier or a higher
+ * one) or costs less for as much. 0, or -1 when out of memory. */
+static int time_swap(const ewc__mip *m, const size_t *first, const int *tier,
+                     const double *cost, int *choice, double deadline)
+{
+	size_t ncells = m->npools * m->nslots, np = 0;
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	item *placed = malloc((m->njobs ? m->njobs : 1) * sizeof *placed);
+	unsigned char *uses = malloc(m->npools ? m->npools : 1);
+
+	if (!left || !placed || !uses) {
+		free(left);
+		free(placed);
+		free(uses);
+		return -1;
+	}
+	plan_fits(m, choice, left);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0)
+			placed[np++] = (item){ 0, cost[choice[j]], (int)j };
+	qsort(placed, np, sizeof *placed, cmp_item);
+	for (size_t u = 0; u < m->njobs && ewc__now_s() < deadline; u++) {
+		double lo = HUGE_VAL;
+		if (choice[u] >= 0 || first[u + 1] == first[u])
+			continue;
+		memset(uses, 0, m->npools);
+		for (size_t o = first[u]; o < first[u + 1]; o++) {
+			uses[m->opt_pool[o]] = 1;
+			lo = fmin(lo, cost[o]);
+		}
+		for (size_t k = 0; k < np; k++) {
+			int pj = placed[k].job, po = choice[pj], best = -1;
+			double gain = m->job_priority[u] - m->job_priority[pj];
+			if (po < 0 || !uses[m->opt_pool[po]] || tier[u] > tier[pj] ||
+			    (tier[u] == tier[pj] && gain < 0))
+				continue;
+			if (gain <= 0 && cost[po] <= lo)
+				break; /* the rest cost less still */
+			if ((k & 15) == 0 && ewc__now_s() >= deadline)
+				break;
+			hold(m, left, (size_t)po, -1);
+			for (size_t o = first[u]; o < first[u + 1]; o++)
+				if ((best < 0 || cost[o] < cost[best]) && fits(m, left, o))
+					best = (int)o;
+			if (best >= 0 && (gain > 0 || cost[best] < cost[po] - 1e-9 * fmax(1.0, cost[po]))) {
+				hold(m, left, (size_t)best, 1);
+				choice[pj] = -1;
+				choice[u] = best;
+				placed[k] = (item){ 0, cost[best], (int)u };
+				break;
+			}
+			hold(m, left, (size_t)po, 1);
+		}
+	}
+	free(left);
+	free(placed);
+	free(uses);
+	return 0;
+}
+
 /* Whether choice meets the side rows that hold in phase 1. */
 static int phase1_sides_hold(const ewc__mip *m, const int *choice)
 {
@@ -466,6 +568,741 @@ static int solve_fn(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The start for branch-and-cut over the master's columns. */
+typedef struct cbdata_t {
+	const double *x;
+	int done;
+} cbdata_t;
+
+static void cg_callback(glp_tree *T, void *info)
+{
+	cbdata_t *c = info;
+
+	if (glp_ios_reason(T) == GLP_IHEUR && !c->done) {
+		c->done = 1;
+		glp_ios_heur_sol(T, c->x);
+	}
+}
+
+/* --- at scale: column generation ------------------------------------------
+ *
+ * A week of hourly starts gives each job hundreds of options: the direct
+ * model's LP alone outlasts any time limit from a few hundred jobs on. The
+ * LP is solved instead over a restricted set of columns (the plan in hand
+ * and each job's cheapest option to begin with), priced against the whole
+ * option set each round: an option's reduced cost is its objective less
+ * its GPUs times the capacity rows' duals over the slots it runs (prefix
+ * sums per pool: O(1) an option) and less its tier row's. Every round
+ * gives a Lagrangian bound that holds whether or not the pricing has
+ * converged: the capacity and tier rows' right-hand sides times their
+ * duals (signs clamped), plus each job's least reduced cost (at most 0
+ * where the job may stay out). The plans come from the columns generated:
+ * an LP-guided greedy, then GLPK's branch-and-cut on them from the best
+ * plan in hand. */
+
+/* The direct model up to this many options; column generation above. */
+#define TIME_DIRECT_MAX 6000
+
+typedef struct cg {
+	glp_prob *P;
+	int *col_of;        /* [nopts] the column, 0 when not generated */
+	int *opt_of;        /* [cap + 1] the option of column k */
+	size_t ncols, cap;
+	int *tier_row;      /* [nt] the tier's row, 0 while none */
+	double *tier_rhs;   /* [nt] */
+	double *pre;        /* [npools * (nslots + 1)] prefix sums of the cell duals */
+	double *ydual;      /* [nt] */
+	const double *cost; /* [nopts] the phase's objective per option */
+	int fixed;          /* job rows are = 1 */
+} cg;
+
+/* The phase's objective of option o. */
+static double cg_cost(const tw *w, const cg *g, size_t o)
+{
+	(void)w;
+	return g->cost[o];
+}
+
+static int cg_add(tw *w, cg *g, size_t o)
+{
+	const ewc__mip *m = w->m;
+	size_t c0 = (size_t)m->opt_pool[o] * m->nslots + (size_t)m->opt_start[o];
+	int len = 0, k, t = w->tier[m->opt_job[o]];
+
+	if (g->col_of[o])
+		return 0;
+	if (g->ncols == g->cap) {
+		size_t nc = g->cap ? 2 * g->cap : 1024;
+		int *a = realloc(g->opt_of, (nc + 1) * sizeof *a);
+		if (!a)
+			return -1;
+		g->opt_of = a;
+		g->cap = nc;
+	}
+	k = glp_add_cols(g->P, 1);
+	g->col_of[o] = k;
+	g->opt_of[k] = (int)o;
+	g->ncols++;
+	glp_set_col_bnds(g->P, k, GLP_DB, 0.0, 1.0);
+	glp_set_obj_coef(g->P, k, cg_cost(w, g, o));
+	w->ind[++len] = w->job_row[m->opt_job[o]];
+	w->val[len] = 1.0;
+	for (int s = 0; s < m->opt_len[o]; s++)
+		if (w->cell_row[c0 + (size_t)s]) {
+			w->ind[++len] = w->cell_row[c0 + (size_t)s];
+			w->val[len] = (double)m->opt_gpus[o];
+		}
+	if (t >= 0 && g->tier_row[t]) {
+		w->ind[++len] = g->tier_row[t];
+		w->val[len] = m->job_priority[m->opt_job[o]] / w->unit[t];
+	}
+	glp_set_mat_col(g->P, k, len, w->ind, w->val);
+	return 0;
+}
+
+/* The rows: one per job with an option, one per cell that can overflow;
+ * no columns yet. */
+static int cg_build(tw *w, cg *g)
+{
+	const ewc__mip *m = w->m;
+	size_t ncells = m->npools * m->nslots;
+	long *demand = calloc(ncells ? ncells : 1, sizeof *demand);
+
+	if (!demand)
+		return -1;
+	glp_set_prob_name(g->P, "ewc_time_cg");
+	glp_set_obj_dir(g->P, GLP_MIN);
+	for (size_t j = 0; j < m->njobs; j++) {
+		w->job_row[j] = 0;
+		if (w->first[j + 1] == w->first[j])
+			continue;
+		w->job_row[j] = glp_add_rows(g->P, 1);
+		glp_set_row_bnds(g->P, w->job_row[j], GLP_UP, 0.0, 1.0);
+	}
+	for (size_t o = 0; o < m->nopts; o++) {
+		long *d = cell(m, demand, o);
+		for (int s = 0; s < m->opt_len[o]; s++)
+			d[s] += m->opt_gpus[o];
+	}
+	for (size_t c = 0; c < ncells; c++) {
+		w->cell_row[c] = 0;
+		if (demand[c] > m->slot_cap[c]) {
+			w->cell_row[c] = glp_add_rows(g->P, 1);
+			glp_set_row_bnds(g->P, w->cell_row[c], GLP_UP, 0.0, (double)m->slot_cap[c]);
+		}
+	}
+	free(demand);
+	return 0;
+}
+
+static void cg_set_cost(tw *w, cg *g, const double *cost)
+{
+	g->cost = cost;
+	for (size_t k = 1; k <= g->ncols; k++)
+		glp_set_obj_coef(g->P, (int)k, cg_cost(w, g, (size_t)g->opt_of[k]));
+}
+
+/* Each job's plan option and cheapest option in the master. */
+static int cg_seed(tw *w, cg *g, const int *choice)
+{
+	const ewc__mip *m = w->m;
+
+	for (size_t j = 0; j < m->njobs; j++) {
+		size_t best = w->first[j];
+		if (w->first[j + 1] == w->first[j])
+			continue;
+		for (size_t o = w->first[j]; o < w->first[j + 1]; o++)
+			if (g->cost[o] < g->cost[best])
+				best = o;
+		if (cg_add(w, g, best) != 0 || (choice[j] >= 0 && cg_add(w, g, (size_t)choice[j]) != 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Column generation on the master to the deadline or convergence. The
+ * best Lagrangian bound seen (a lower bound on the phase's objective over
+ * all options, for the rows in the master) into *bound. 0, or -1 when out
+ * of memory. */
+static int cg_solve(tw *w, cg *g, double deadline, double *bound)
+{
+	const ewc__mip *m = w->m;
+	size_t H = m->nslots;
+	glp_smcp sm;
+
+	*bound = -HUGE_VAL;
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
+	sm.presolve = GLP_OFF;
+	for (int round = 0; ewc__now_s() < deadline; round++) {
+		double L = 0, scale = 1;
+		size_t added = 0;
+		sm.tm_lim = ewc__ms_left(deadline);
+		int ret = glp_simplex(g->P, &sm);
+		if (ret != 0 && ret != GLP_ETMLIM && ret != GLP_EITLIM) {
+			glp_std_basis(g->P);
+			ret = glp_simplex(g->P, &sm);
+		}
+		/* stopped short, the basis's duals still price the rows: any
+		 * multipliers of the right signs give a Lagrangian bound */
+		if ((ret != 0 && ret != GLP_ETMLIM && ret != GLP_EITLIM) ||
+		    glp_get_status(g->P) == GLP_UNDEF || glp_get_status(g->P) == GLP_NOFEAS)
+			return 0;
+		/* the duals, signs clamped: capacity rows <= 0, tier rows >= 0 */
+		for (size_t p = 0; p < m->npools; p++) {
+			double *pre = g->pre + p * (H + 1);
+			pre[0] = 0;
+			for (size_t s = 0; s < H; s++) {
+				int r = w->cell_row[p * H + s];
+				double d = r ? fmin(0.0, glp_get_row_dual(g->P, r)) : 0.0;
+				pre[s + 1] = pre[s] + d;
+				if (r)
+					L += d * (double)m->slot_cap[p * H + s];
+			}
+		}
+		for (int t = 0; t < w->nt; t++) {
+			g->ydual[t] = g->tier_row[t] ? fmax(0.0, glp_get_row_dual(g->P, g->tier_row[t])) : 0;
+			L += g->ydual[t] * g->tier_rhs[t];
+		}
+		for (size_t j = 0; j < m->njobs; j++) {
+			double best = HUGE_VAL, u;
+			size_t bo = 0;
+			int t = w->tier[j];
+			if (w->first[j + 1] == w->first[j])
+				continue;
+			u = glp_get_row_dual(g->P, w->job_row[j]);
+			for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+				const double *pre = g->pre + (size_t)m->opt_pool[o] * (H + 1);
+				double rc = g->cost[o] -
+				            (double)m->opt_gpus[o] *
+				                    (pre[m->opt_start[o] + m->opt_len[o]] - pre[m->opt_start[o]]) -
+				            (t >= 0 ? g->ydual[t] * m->job_priority[j] / w->unit[t] : 0);
+				if (rc < best) {
+					best = rc;
+					bo = o;
+				}
+			}
+			scale = fmax(scale, fabs(g->cost[bo]));
+			L += g->fixed ? best : fmin(0.0, best);
+			/* a column that prices out below the job's dual enters */
+			if (best - u < -1e-9 * fmax(1.0, fabs(g->cost[bo])) && !g->col_of[bo]) {
+				if (cg_add(w, g, bo) != 0)
+					return -1;
+				added++;
+			}
+		}
+		if (L > *bound)
+			*bound = L;
+		if (!added)
+			break; /* converged: L is the LP's value over every option */
+	}
+	return 0;
+}
+
+/* A plan from the master's LP: jobs by priority, then by their largest LP
+ * value; each on its generated option of most LP value that fits, else
+ * its cheapest option that fits. */
+static int cg_round(tw *w, cg *g, int *choice, int by_lp)
+{
+	const ewc__mip *m = w->m;
+	size_t ncells = m->npools * m->nslots;
+	item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	double *xv = calloc(m->njobs ? m->njobs : 1, sizeof *xv);
+
+	if (!ord || !left || !xv) {
+		free(ord);
+		free(left);
+		free(xv);
+		return -1;
+	}
+	for (size_t k = 1; k <= g->ncols; k++) {
+		int j = m->opt_job[g->opt_of[k]];
+		xv[j] = fmax(xv[j], glp_get_col_prim(g->P, (int)k));
+	}
+	/* the jobs the LP places whole first (it keeps each tier's priority
+	 * in sum, so they are the cheap ones), then by priority */
+	for (size_t j = 0; j < m->njobs; j++) {
+		ord[j].priority = by_lp ? floor(xv[j] * 8 + 1e-6) : m->job_priority[j];
+		ord[j].key = by_lp ? m->job_priority[j] : xv[j];
+		ord[j].job = (int)j;
+	}
+	qsort(ord, m->njobs, sizeof *ord, cmp_item);
+	memcpy(left, m->slot_cap, ncells * sizeof *left);
+	for (size_t k = 0; k < m->njobs; k++) {
+		int j = ord[k].job, best = -1;
+		double bx = 1e-6;
+		choice[j] = -1;
+		for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+			double x = g->col_of[o] ? glp_get_col_prim(g->P, g->col_of[o]) : 0;
+			if (x > bx && fits(m, left, o)) {
+				bx = x;
+				best = (int)o;
+			}
+		}
+		if (best < 0)
+			for (size_t o = w->first[j]; o < w->first[j + 1]; o++)
+				if ((best < 0 || g->cost[o] < g->cost[best]) && fits(m, left, o))
+					best = (int)o;
+		if (best >= 0) {
+			choice[j] = best;
+			hold(m, left, (size_t)best, 1);
+		}
+	}
+	free(ord);
+	free(left);
+	free(xv);
+	return 0;
+}
+
+/* Branch-and-cut over the generated columns from the plan choice (its
+ * columns in the master), least of the phase's objective; choice replaced
+ * by GLPK's plan when that is better. */
+static void cg_mip(tw *w, cg *g, double deadline, int *choice)
+{
+	const ewc__mip *m = w->m;
+	glp_iocp io;
+	cbdata_t cb = { 0 };
+	double *x = calloc(g->ncols + 1, sizeof *x), start = 0, found;
+	int ret, st;
+
+	if (!x)
+		return;
+	{
+		/* the columns added since the last LP: GLPK wants its root LP solved */
+		glp_smcp sm;
+		glp_init_smcp(&sm);
+		sm.msg_lev = GLP_MSG_OFF;
+		sm.tm_lim = ewc__ms_left(deadline);
+		if (glp_simplex(g->P, &sm) != 0 || glp_get_status(g->P) != GLP_OPT) {
+			free(x);
+			return;
+		}
+	}
+	for (size_t k = 1; k <= g->ncols; k++)
+		glp_set_col_kind(g->P, (int)k, GLP_BV);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0) {
+			x[g->col_of[choice[j]]] = 1;
+			start += g->cost[choice[j]];
+		}
+	cb.x = x;
+	glp_init_iocp(&io);
+	io.msg_lev = GLP_MSG_OFF;
+	io.presolve = GLP_OFF;
+	io.tm_lim = ewc__ms_left(deadline);
+	io.cb_func = cg_callback;
+	io.cb_info = &cb;
+	/* pseudocost branching's start-up alone outlasts short limits here */
+	io.br_tech = GLP_BR_DTH;
+	io.bt_tech = GLP_BT_BLB;
+	io.fp_heur = GLP_ON;
+	io.mip_gap = m->mip_gap;
+	ret = glp_intopt(g->P, &io);
+	st = glp_mip_status(g->P);
+	(void)ret;
+	if (st == GLP_OPT || st == GLP_FEAS) {
+		found = glp_mip_obj_val(g->P);
+		if (found < start - 1e-9 * fmax(1.0, fabs(start))) {
+			for (size_t j = 0; j < m->njobs; j++)
+				choice[j] = -1;
+			for (size_t k = 1; k <= g->ncols; k++)
+				if (glp_mip_col_val(g->P, (int)k) > 0.5)
+					choice[m->opt_job[g->opt_of[k]]] = g->opt_of[k];
+		}
+	}
+	for (size_t k = 1; k <= g->ncols; k++)
+		glp_set_col_kind(g->P, (int)k, GLP_CV);
+	free(x);
+}
+
+/* Whether plan a keeps every tier's priority of at least floor v (tier
+ * rows) and costs less than b by cost. */
+static int cg_better(const tw *w, const int *a, const int *b, const double *floor_v,
+                     const double *cost)
+{
+	const ewc__mip *m = w->m;
+	double ca = 0, cb = 0;
+
+	for (int t = 0; t < w->nt; t++)
+		if (floor_v && tier_sum(w, a, t) < floor_v[t] - 1e-9 * fmax(1.0, floor_v[t]))
+			return 0;
+	for (size_t j = 0; j < m->njobs; j++) {
+		if (a[j] >= 0)
+			ca += cost[a[j]];
+		if (b[j] >= 0)
+			cb += cost[b[j]];
+	}
+	return ca < cb - 1e-9 * fmax(1.0, fabs(cb));
+}
+
+/* Phase 2's bound and plans by Lagrangian relaxation (no LP): prices
+ * pi >= 0 on every (pool, slot) that can overflow and mu >= 0 on the tier
+ * rows, moved by subgradient steps (Polyak's rule on the best plan's
+ * cost). Each evaluation gives a bound (any such prices do):
+ *   L = - sum cap pi + sum rhs mu + sum_j min(0 unless fixed, min_o rc_o),
+ *   rc_o = cost_o + gpus_o * (pi over its slots) - mu_t * prio_o / unit_t.
+ * Every few steps a plan: jobs by priority, each on its option of least
+ * priced cost that fits; kept when it keeps each tier's floor and costs
+ * less. 0, or -1 when out of memory. */
+static int time_lagr(tw *w, const double *cost, const double *floor_v, const double *rhs,
+                     int fixed, double deadline, double *bound, int *choice)
+{
+	const ewc__mip *m = w->m;
+	size_t H = m->nslots, ncells = m->npools * H;
+	double *pi = calloc(ncells ? ncells : 1, sizeof *pi);
+	double *pre = malloc((m->npools + 1) * (H + 1) * sizeof *pre);
+	double *mu = calloc(w->nt ? (size_t)w->nt : 1, sizeof *mu);
+	double *gt = calloc(w->nt ? (size_t)w->nt : 1, sizeof *gt);
+	long *use = malloc((ncells ? ncells : 1) * sizeof *use);
+	long *dem = calloc(ncells ? ncells : 1, sizeof *dem);
+	int *best = malloc((m->njobs ? m->njobs : 1) * sizeof *best);
+	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	double theta = 1.0, ub = ewc__mip_sum(m, choice, cost, 0), lbest = -HUGE_VAL;
+	int stall = 0, rc = 0;
+
+	if (!pi || !pre || !mu || !gt || !use || !dem || !best || !trial || !ord || !left) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t o = 0; o < m->nopts; o++) {
+		long *d = cell(m, dem, o);
+		for (int s = 0; s < m->opt_len[o]; s++)
+			d[s] += m->opt_gpus[o];
+	}
+	for (int it = 0; ewc__now_s() < deadline; it++) {
+		double L = 0, norm = 0;
+		for (size_t p = 0; p < m->npools; p++) {
+			double *q = pre + p * (H + 1);
+			q[0] = 0;
+			for (size_t s = 0; s < H; s++) {
+				q[s + 1] = q[s] + pi[p * H + s];
+				L -= pi[p * H + s] * (double)m->slot_cap[p * H + s];
+			}
+		}
+		for (int t = 0; t < w->nt; t++) {
+			L += mu[t] * rhs[t];
+			gt[t] = rhs[t];
+		}
+		memset(use, 0, ncells * sizeof *use);
+		for (size_t j = 0; j < m->njobs; j++) {
+			double b = fixed ? HUGE_VAL : 0;
+			int t = w->tier[j];
+			best[j] = -1;
+			for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+				const double *q = pre + (size_t)m->opt_pool[o] * (H + 1);
+				double rc_o = cost[o] +
+				              (double)m->opt_gpus[o] *
+				                      (q[m->opt_start[o] + m->opt_len[o]] - q[m->opt_start[o]]) -
+				              (t >= 0 ? mu[t] * m->job_priority[j] / w->unit[t] : 0);
+				if (rc_o < b) {
+					b = rc_o;
+					best[j] = (int)o;
+				}
+			}
+			if (best[j] >= 0) {
+				L += b;
+				hold(m, use, (size_t)best[j], -1);
+				if (t >= 0)
+					gt[t] -= m->job_priority[j] / w->unit[t];
+			}
+		}
+		if (L > lbest) {
+			lbest = L;
+			stall = 0;
+		} else if (++stall >= 10) {
+			theta /= 2;
+			stall = 0;
+		}
+		/* a plan now and then, by the prices */
+		if (it % 5 == 4) {
+			for (size_t j = 0; j < m->njobs; j++) {
+				ord[j].priority = m->job_priority[j];
+				ord[j].key = best[j] >= 0 ? 1.0 : 0.0;
+				ord[j].job = (int)j;
+			}
+			qsort(ord, m->njobs, sizeof *ord, cmp_item);
+			memcpy(left, m->slot_cap, ncells * sizeof *left);
+			for (size_t k = 0; k < m->njobs; k++) {
+				int j = ord[k].job, bo = -1;
+				double bv = HUGE_VAL;
+				trial[j] = -1;
+				for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+					const double *q = pre + (size_t)m->opt_pool[o] * (H + 1);
+					double v = cost[o] + (double)m->opt_gpus[o] *
+					           (q[m->opt_start[o] + m->opt_len[o]] - q[m->opt_start[o]]);
+					if (v < bv && fits(m, left, o)) {
+						bv = v;
+						bo = (int)o;
+					}
+				}
+				if (bo >= 0) {
+					trial[j] = bo;
+					hold(m, left, (size_t)bo, 1);
+				}
+			}
+			if (time_improve(m, w->first, cost, trial, deadline) != 0) {
+				rc = -1;
+				goto out;
+			}
+			if (cg_better(w, trial, choice, floor_v, cost)) {
+				memcpy(choice, trial, m->njobs * sizeof *trial);
+				ub = ewc__mip_sum(m, choice, cost, 0);
+			}
+		}
+		/* the subgradient: each cell's use over its capacity, each tier's
+		 * floor over what the relaxed plan places */
+		for (size_t c = 0; c < ncells; c++)
+			if (dem[c] > m->slot_cap[c]) {
+				double g = (double)(-use[c]) - (double)m->slot_cap[c];
+				if (pi[c] > 0 || g > 0)
+					norm += g * g;
+			}
+		for (int t = 0; t < w->nt; t++)
+			if (mu[t] > 0 || gt[t] > 0)
+				norm += gt[t] * gt[t];
+		if (norm <= 0)
+			break; /* the relaxed plan fits: L is the optimum */
+		double step = theta * fmax(ub - L, 1e-6 * fmax(1.0, fabs(ub))) / norm;
+		for (size_t c = 0; c < ncells; c++)
+			if (dem[c] > m->slot_cap[c])
+				pi[c] = fmax(0.0, pi[c] + step * ((double)(-use[c]) - (double)m->slot_cap[c]));
+		for (int t = 0; t < w->nt; t++)
+			mu[t] = fmax(0.0, mu[t] + step * gt[t]);
+	}
+	*bound = lbest;
+out:
+	free(pi);
+	free(pre);
+	free(mu);
+	free(gt);
+	free(use);
+	free(dem);
+	free(best);
+	free(trial);
+	free(ord);
+	free(left);
+	return rc;
+}
+
+static int cg_fn(void *arg, char *err, size_t errlen)
+{
+	tw *w = arg;
+	const ewc__mip *m = w->m;
+	ewc__mip_result *res = w->res;
+	double started = ewc__now_s(), until1 = started + (w->deadline - started) * 0.35;
+	double *cost = malloc((m->nopts ? m->nopts : 1) * sizeof *cost);
+	double *floor_v = calloc(w->nt ? (size_t)w->nt : 1, sizeof *floor_v);
+	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
+	cg g = { 0 };
+	double total = 0, bound2 = -HUGE_VAL;
+	int unproven = 0, rc = 0;
+
+	g.P = glp_create_prob();
+	g.col_of = calloc(m->nopts ? m->nopts : 1, sizeof *g.col_of);
+	g.tier_row = calloc(w->nt ? (size_t)w->nt : 1, sizeof *g.tier_row);
+	g.tier_rhs = calloc(w->nt ? (size_t)w->nt : 1, sizeof *g.tier_rhs);
+	g.ydual = calloc(w->nt ? (size_t)w->nt : 1, sizeof *g.ydual);
+	g.pre = malloc((m->npools + 1) * (m->nslots + 1) * sizeof *g.pre);
+	if (!cost || !floor_v || !trial || !g.col_of || !g.tier_row || !g.tier_rhs || !g.ydual ||
+	    !g.pre || cg_build(w, &g) != 0) {
+		rc = EWC_ENOMEM;
+		goto out;
+	}
+	/* Phase 1, tier by tier (when the start leaves a job out) */
+	for (int t = 0; t < w->nt; t++) {
+		double b = -HUGE_VAL, v, bt;
+		int n = 0, proven = 0;
+		for (size_t o = 0; o < m->nopts; o++)
+			cost[o] = w->tier[m->opt_job[o]] == t
+			          ? -m->job_priority[m->opt_job[o]] / w->unit[t] : 0.0;
+		if (!w->all && ewc__now_s() < until1) {
+			double now = ewc__now_s(), tdl = now + (until1 - now) / (w->nt - t);
+			cg_set_cost(w, &g, cost);
+			if (cg_seed(w, &g, res->choice) != 0 ||
+			    cg_solve(w, &g, now + (tdl - now) * 0.75, &b) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+			res->phases++;
+			if (cg_round(w, &g, trial, 0) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+			if (cg_better(w, trial, res->choice, floor_v, cost))
+				memcpy(res->choice, trial, m->njobs * sizeof *trial);
+			for (size_t j = 0; j < m->njobs; j++)
+				if (res->choice[j] >= 0 && cg_add(w, &g, (size_t)res->choice[j]) != 0) {
+					rc = EWC_ENOMEM;
+					goto out;
+				}
+			cg_mip(w, &g, tdl, res->choice);
+		}
+		v = tier_sum(w, res->choice, t);
+		/* -b is an upper bound on the tier's priority, in units */
+		if (w->all || v >= w->pmax_t[t] - 1e-9 * fmax(1.0, v))
+			proven = 1, bt = v;
+		else {
+			bt = fmin(w->pmax_t[t], fmax(v, tier_bound(w, t, b > -HUGE_VAL ? -b : HUGE_VAL)));
+			proven = bt <= v + 1e-9 * fmax(1.0, v);
+		}
+		if (!unproven) {
+			total += bt;
+			if (!proven) {
+				unproven = 1;
+				for (int u = t + 1; u < w->nt; u++)
+					total += w->pmax_t[u];
+			}
+		}
+		floor_v[t] = v;
+		/* the tier keeps what it found */
+		g.tier_row[t] = glp_add_rows(g.P, 1);
+		g.tier_rhs[t] = v / w->unit[t] - 1e-6;
+		glp_set_row_bnds(g.P, g.tier_row[t], GLP_LO, g.tier_rhs[t], 0.0);
+		for (size_t k = 1; k <= g.ncols; k++) {
+			int j = m->opt_job[g.opt_of[k]];
+			if (w->tier[j] == t) {
+				w->ind[++n] = (int)k;
+				w->val[n] = m->job_priority[j] / w->unit[t];
+			}
+		}
+		glp_set_mat_row(g.P, g.tier_row[t], n, w->ind, w->val);
+	}
+	res->priority = ewc__mip_sum(m, res->choice, NULL, 1);
+	res->priority_bound = fmax(res->priority, total);
+	if (!w->all) {
+		int all = 1;
+		for (size_t j = 0; j < m->njobs && all; j++)
+			all = w->tier[j] < 0 || res->choice[j] >= 0;
+		w->all = all;
+	}
+	/* the whole phase-2 model, every option, for --write-lp */
+	if (m->write_lp) {
+		glp_prob *F = glp_create_prob();
+		int *keep_job = w->job_row, *keep_cell = w->cell_row;
+		int *jr = malloc((m->njobs ? m->njobs : 1) * sizeof *jr);
+		int *cr = malloc((m->npools * m->nslots + 1) * sizeof *cr);
+		if (!jr || !cr) {
+			free(jr);
+			free(cr);
+			glp_delete_prob(F);
+			rc = EWC_ENOMEM;
+			goto out;
+		}
+		w->job_row = jr;
+		w->cell_row = cr;
+		rc = build(w, F) != 0 ? EWC_ENOMEM : 0;
+		if (!rc) {
+			glp_set_obj_dir(F, GLP_MIN);
+			for (size_t o = 0; o < m->nopts; o++)
+				glp_set_obj_coef(F, (int)o + 1, m->opt_obj[o]);
+			for (int t = 0; t < w->nt; t++) {
+				int r = glp_add_rows(F, 1), n = 0;
+				char name[32];
+				for (size_t o = 0; o < m->nopts; o++)
+					if (w->tier[m->opt_job[o]] == t) {
+						w->ind[++n] = (int)o + 1;
+						w->val[n] = m->job_priority[m->opt_job[o]] / w->unit[t];
+					}
+				glp_set_mat_row(F, r, n, w->ind, w->val);
+				glp_set_row_bnds(F, r, GLP_LO, g.tier_rhs[t], 0.0);
+				snprintf(name, sizeof name, w->nt == 1 ? "priority" : "priority_tier%d", t + 1);
+				glp_set_row_name(F, r, name);
+			}
+			if (w->all)
+				for (size_t j = 0; j < m->njobs; j++)
+					if (w->job_row[j])
+						glp_set_row_bnds(F, w->job_row[j], GLP_FX, 1.0, 1.0);
+			set_names(w, F);
+			glp_set_obj_name(F, "objective");
+			rc = ewc__write_lp(m, F, err, errlen);
+		}
+		glp_delete_prob(F);
+		w->job_row = keep_job;
+		w->cell_row = keep_cell;
+		free(jr);
+		free(cr);
+		if (rc)
+			goto out;
+	}
+	/* Phase 2: the least objective, each tier kept */
+	memcpy(cost, m->opt_obj, m->nopts * sizeof *cost);
+	cg_set_cost(w, &g, cost);
+	if (w->all) {
+		g.fixed = 1;
+		for (size_t j = 0; j < m->njobs; j++)
+			if (w->job_row[j])
+				glp_set_row_bnds(g.P, w->job_row[j], GLP_FX, 1.0, 1.0);
+	}
+	{
+		double now = ewc__now_s(), lb = -HUGE_VAL;
+		double cgdl = now + (w->deadline - now) * 0.3;
+		if (time_lagr(w, cost, floor_v, g.tier_rhs, g.fixed, now + (w->deadline - now) * 0.4,
+		              &lb, res->choice) != 0) {
+			rc = EWC_ENOMEM;
+			goto out;
+		}
+		now = ewc__now_s();
+		cgdl = now + (w->deadline - now) * 0.4;
+		if (cg_seed(w, &g, res->choice) != 0 || cg_solve(w, &g, cgdl, &bound2) != 0) {
+			rc = EWC_ENOMEM;
+			goto out;
+		}
+		bound2 = fmax(bound2, lb);
+		res->phases++;
+		for (int by_lp = 0; by_lp < 2; by_lp++) {
+			if (cg_round(w, &g, trial, by_lp) != 0 ||
+			    time_improve(m, w->first, m->opt_obj, trial, w->deadline) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+			if (cg_better(w, trial, res->choice, floor_v, cost) &&
+			    (!w->all || ewc__mip_sum(m, trial, NULL, 1) >= res->priority - 1e-9 * res->priority))
+				memcpy(res->choice, trial, m->njobs * sizeof *trial);
+		}
+		for (size_t j = 0; j < m->njobs; j++)
+			if (res->choice[j] >= 0 && cg_add(w, &g, (size_t)res->choice[j]) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+		if (time_swap(m, w->first, w->tier, m->opt_obj, res->choice,
+		              ewc__now_s() + (w->deadline - ewc__now_s()) / 3) != 0 ||
+		    time_improve(m, w->first, m->opt_obj, res->choice,
+		                 ewc__now_s() + (w->deadline - ewc__now_s()) / 4) != 0) {
+			rc = EWC_ENOMEM;
+			goto out;
+		}
+		for (size_t j = 0; j < m->njobs; j++)
+			if (res->choice[j] >= 0 && cg_add(w, &g, (size_t)res->choice[j]) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+		cg_mip(w, &g, w->deadline, res->choice);
+		res->phases++;
+	}
+	res->feasible = 1;
+	res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
+	res->bound = fmin(fmax(bound2, 0.0), res->objective);
+	res->proven = !unproven && res->objective - res->bound <=
+	                                   m->mip_gap * fmax(1.0, fabs(res->objective)) + 1e-9;
+out:
+	if (rc == EWC_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	glp_delete_prob(g.P);
+	free(g.col_of);
+	free(g.opt_of);
+	free(g.tier_row);
+	free(g.tier_rhs);
+	free(g.ydual);
+	free(g.pre);
+	free(cost);
+	free(floor_v);
+	free(trial);
+	return rc;
+}
+
 int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t errlen)
 {
 	size_t nj = m->njobs ? m->njobs : 1, no = m->nopts + 1;
@@ -506,7 +1343,9 @@ int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t err
 			if (res->choice[j] < 0)
 				w.all = 0;
 		}
-	rc = ewc__glpk_run(solve_fn, &w, err, errlen);
+	/* sides need the direct model; so do lists it can prove */
+	rc = ewc__glpk_run(m->nside || m->nopts <= TIME_DIRECT_MAX ? solve_fn : cg_fn,
+	                   &w, err, errlen);
 out:
 	free(w.first);
 	free(w.tier);

@@ -1,5 +1,7 @@
 /* check_time.c - plans over a horizon: tariffs, windows, capacity by slot, the split */
 /* SPDX-License-Identifier: MIT */
+#include <unistd.h>
+
 #include "testutil.h"
 
 #define CAT "<gpus><gpu type=\"A100\" watts=\"400\" perf=\"1\"/></gpus>\n"
@@ -190,6 +192,55 @@ START_TEST(test_hourly_series_override)
 	ck_assert_near(a.carbon_location_kg, 1.6);
 	ck_assert_near(a.carbon_kg, 0.8);
 	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_running_job_blocks_until_its_end)
+{
+	/* the regions' figures from the day before; a job of all 8 GPUs
+	 * committed at 08:00 China time for 10 h holds them to 18:00 */
+	char xml[2048];
+	snprintf(xml, sizeof xml, "<regions as-of=\"2026-12-06T00:00:00Z\">%s", GD("") + 9);
+	ewc_ctx *ctx = t_ctx(CAT, xml);
+	ewc_jobs *run = t_jobs(ctx, HDR "r,train,A100,8,10,sz,,,,\n");
+	ewc_jobs *jobs = t_jobs(ctx, HDR "a,train,A100,8,4,sz,,15,,\n"
+	                                 "b,train,A100,8,4,sz,,12,,\n");
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	char dir[] = "/tmp/ewc-time.XXXXXX", path[64], cmd[96];
+	ewc_plan *plan = NULL;
+	ewc_db *db = NULL;
+	ewc_assignment a, b;
+	long taken = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_place(&plan, ctx, run, &o), 0);
+	ck_assert_int_eq(ewc_db_commit_plan(db, plan, at("2026-12-07T08:00:00+08:00"), "t", NULL), 0);
+	ewc_plan_free(plan);
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 8);
+	plan = plan_over(ctx, jobs, 24, "2026-12-07T08:00:00+08:00");
+	a = get(plan, 0);
+	b = get(plan, 1);
+	/* a must end by hour 15: it starts at 10 (18:00, flat) or 11 (19:00,
+	 * flat, cheaper than 18:00's peak): 320 + 4 x 4 = 336 CNY */
+	ck_assert_near(h_of(plan, a.start_time), 11);
+	ck_assert_near(a.cost_cny, 336);
+	ck_assert_msg(strstr(a.wait, "starting at hour 10, the first with room, would cost") != NULL,
+	              "%s", a.wait);
+	/* b would have to start by hour 8, while r still runs */
+	ck_assert_ptr_null(b.region);
+	ck_assert_str_eq(b.reason, "capacity: gd A100 has at most 0 GPUs free through any start "
+	                           "from hour 0 to 8, needs 8; no plan places more priority with "
+	                           "it (1 placed, the most any plan can)");
+	ewc_plan_free(plan);
+	ewc_db_free(db);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ewc_jobs_free(run);
 	ewc_jobs_free(jobs);
 	ewc_ctx_free(ctx);
 }
@@ -488,6 +539,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_service_cannot_wait);
 	tcase_add_test(tc, test_booked_slots_block);
 	tcase_add_test(tc, test_hourly_series_override);
+	tcase_add_test(tc, test_running_job_blocks_until_its_end);
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_bad_time_inputs);
 	tcase_add_loop_test(tc, test_matches_brute_force, 0, 3);

@@ -20,6 +20,9 @@ void ewc__when_free(ewc__when *t)
 		free(t->free[k].v);
 	free(t->free);
 	free(t->free_type);
+	free(t->rel_end);
+	free(t->rel_gpus);
+	free(t->rel_type);
 	free(t);
 }
 
@@ -51,6 +54,23 @@ ewc__when *ewc__when_copy(const ewc__when *t)
 	c->free = NULL;
 	c->free_type = NULL;
 	c->nfree = 0;
+	c->rel_end = NULL;
+	c->rel_gpus = NULL;
+	c->rel_type = NULL;
+	c->nrel = 0;
+	if (t->nrel) {
+		c->rel_end = malloc(t->nrel * sizeof *c->rel_end);
+		c->rel_gpus = malloc(t->nrel * sizeof *c->rel_gpus);
+		c->rel_type = malloc(t->nrel * sizeof *c->rel_type);
+		if (!c->rel_end || !c->rel_gpus || !c->rel_type) {
+			ewc__when_free(c);
+			return NULL;
+		}
+		memcpy(c->rel_end, t->rel_end, t->nrel * sizeof *c->rel_end);
+		memcpy(c->rel_gpus, t->rel_gpus, t->nrel * sizeof *c->rel_gpus);
+		memcpy(c->rel_type, t->rel_type, t->nrel * sizeof *c->rel_type);
+		c->nrel = t->nrel;
+	}
 	bad = series_copy(&c->price, &t->price) || series_copy(&c->grid, &t->grid) ||
 	      series_copy(&c->green, &t->green);
 	if (!bad && t->nfree) {

@@ -539,6 +539,63 @@ static int held_since(ewc_db *db, const ewc__world *w, long *held)
 	return 0;
 }
 
+/* What running jobs give back when they end, for plans over a horizon:
+ * each unfinished placement's GPUs at its start plus its hours, into its
+ * region's when (made when missing). A job past its hours and not marked
+ * finished holds its GPUs with no end known: it gives nothing back. 0, or
+ * EWC_EIO/EWC_ENOMEM. */
+static int releases(ewc_db *db, ewc__world *w)
+{
+	sqlite3_stmt *st = NULL;
+	int step, rc = 0;
+
+	for (size_t r = 0; r < w->nregions; r++)
+		if (w->regions[r].when)
+			w->regions[r].when->nrel = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT p.region, p.gpu_type, p.gpus, p.started_at, p.hours "
+	                       "FROM placements p JOIN jobs j ON j.id = p.job "
+	                       "WHERE j.finished_at IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, EWC_EIO, "cannot prepare");
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = ewc__region_find(w, col_text(st, 0));
+		int t = ewc__gpu_find(w, col_text(st, 1));
+		double started, end;
+		ewc__when *q;
+		if (r < 0 || t < 0 || ewc_time_parse(col_text(st, 3), &started) != 0)
+			continue;
+		end = started + 3600.0 * sqlite3_column_double(st, 4);
+		if (!(end > w->regions[r].as_of))
+			continue;
+		q = w->regions[r].when;
+		if (!q && !(q = w->regions[r].when = calloc(1, sizeof *q))) {
+			rc = EWC_ENOMEM;
+			break;
+		}
+		double *a = realloc(q->rel_end, (q->nrel + 1) * sizeof *a);
+		if (a)
+			q->rel_end = a;
+		long *b = a ? realloc(q->rel_gpus, (q->nrel + 1) * sizeof *b) : NULL;
+		if (b)
+			q->rel_gpus = b;
+		int *c = b ? realloc(q->rel_type, (q->nrel + 1) * sizeof *c) : NULL;
+		if (c)
+			q->rel_type = c;
+		if (!c) {
+			rc = EWC_ENOMEM;
+			break;
+		}
+		q->rel_end[q->nrel] = end;
+		q->rel_gpus[q->nrel] = (long)sqlite3_column_int64(st, 2);
+		q->rel_type[q->nrel++] = t;
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return ewc__seterr(rc, "out of memory");
+	if (step != SQLITE_DONE)
+		return db_err(db, EWC_EIO, "cannot read the placements");
+	return 0;
+}
+
 int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
 {
 	long *held;
@@ -558,6 +615,8 @@ int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	}
 	rc = held_since(db, w, held);
+	if (rc == 0)
+		rc = releases(db, w);
 	for (size_t r = 0; rc == 0 && r < w->nregions; r++)
 		for (size_t k = 0; k < w->regions[r].ngpus; k++) {
 			ewc__rgpu *G = &w->regions[r].gpus[k];

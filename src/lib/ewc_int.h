@@ -145,6 +145,12 @@ typedef struct ewc__when {
 	ewc__series *free;         /* [nfree] GPUs free of type free_type[k] */
 	int *free_type;            /* catalog indices */
 	size_t nfree;
+	/* GPUs that running jobs of the state database give back when they
+	 * end (ewc_db_ledger()): rel_gpus[k] of type rel_type[k] at rel_end[k] */
+	double *rel_end;
+	long *rel_gpus;
+	int *rel_type;
+	size_t nrel;
 } ewc__when;
 
 typedef struct ewc__region {

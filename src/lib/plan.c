@@ -568,10 +568,13 @@ static void reason_window(const ewc_plan *p, const ewc__job *J, char *why, size_
 }
 
 /* Why placed job j starts later than its earliest start on the same
- * region and type: starting then costs more, or had no room. */
-static int wait_reason(ewc_plan *p, size_t j, const long *left)
+ * region and type: no room before (the others where they are), or the
+ * first start with room costs more. left: every cell's free GPUs after
+ * the plan. */
+static int wait_reason(ewc_plan *p, size_t j, long *left)
 {
-	int o = p->choice[j], o0 = -1;
+	int o = p->choice[j], o0 = -1, e = -1;
+	long *mine = left + (size_t)p->pool[o] * p->nslots + (size_t)p->opt_start[o];
 	char why[256];
 
 	for (size_t k = p->first[j]; k < p->first[j + 1]; k++)
@@ -581,18 +584,26 @@ static int wait_reason(ewc_plan *p, size_t j, const long *left)
 		}
 	if (o0 < 0 || p->opt_start[o0] >= p->opt_start[o])
 		return 0;
-	if (p->opt_obj[o0] > p->opt_obj[o] + 1e-9 * fmax(1.0, p->opt_obj[o])) {
-		const ewc__slot *S = &p->slot[(size_t)p->opt_region[o] * p->nslots];
-		int valley = S[p->opt_start[o]].period == EWC__VALLEY &&
-		             S[p->opt_start[o0]].period != EWC__VALLEY;
-		snprintf(why, sizeof why, "waits %d h%s: starting at hour %d would cost %.2f more "
-		         "(%s)", p->opt_start[o] - p->opt_start[o0], valley ? " for the valley" : "",
-		         p->opt_start[o0], p->opt_obj[o0] - p->opt_obj[o],
-		         p->opts.mode == EWC_MODE_CARBON ? "kg CO2" : "CNY");
-	} else {
-		(void)left;
+	/* the first start with room, this job's own GPUs given back */
+	for (int k = 0; k < p->opt_len[o]; k++)
+		mine[k] += p->opt_cost[o].gpus;
+	for (int k = o0; k < o && e < 0; k++)
+		if (window_free(p, left, (size_t)k) >= p->opt_cost[k].gpus)
+			e = k;
+	for (int k = 0; k < p->opt_len[o]; k++)
+		mine[k] -= p->opt_cost[o].gpus;
+	if (e < 0) {
 		snprintf(why, sizeof why, "waits %d h: the GPUs it needs are taken before hour %d",
 		         p->opt_start[o] - p->opt_start[o0], p->opt_start[o]);
+	} else {
+		const ewc__slot *S = &p->slot[(size_t)p->opt_region[o] * p->nslots];
+		int valley = S[p->opt_start[o]].period == EWC__VALLEY &&
+		             S[p->opt_start[e]].period != EWC__VALLEY;
+		snprintf(why, sizeof why, "waits %d h%s: starting at hour %d%s would cost %.2f %s more",
+		         p->opt_start[o] - p->opt_start[o0], valley ? " for the valley" : "",
+		         p->opt_start[e], e == o0 ? "" : ", the first with room,",
+		         p->opt_obj[e] - p->opt_obj[o],
+		         p->opts.mode == EWC_MODE_CARBON ? "kg CO2" : "CNY");
 	}
 	p->wait[j] = ewc__strdup(why);
 	return p->wait[j] ? 0 : -1;

@@ -298,13 +298,20 @@ long ewc__when_free_at(const ewc__region *R, int k, double T)
 {
 	const ewc__when *t = R->when;
 	const ewc__rgpu *G = &R->gpus[k];
+	long v = G->free;
 
-	if (t)
-		for (size_t i = 0; i < t->nfree; i++)
-			if (t->free_type[i] == G->type) {
-				double v = at(t, &t->free[i], T, (double)G->free + (double)G->taken);
-				v -= (double)G->taken;
-				return v > 0 ? (long)v : 0;
-			}
-	return G->free;
+	if (!t)
+		return v;
+	for (size_t i = 0; i < t->nfree; i++)
+		if (t->free_type[i] == G->type) {
+			/* a series is the slot's whole count: the ledger's GPUs off it */
+			double f = at(t, &t->free[i], T, (double)G->free + (double)G->taken);
+			f -= (double)G->taken;
+			return f > 0 ? (long)f : 0;
+		}
+	/* without one: the free count, and what running jobs give back by T */
+	for (size_t i = 0; i < t->nrel; i++)
+		if (t->rel_type[i] == G->type && t->rel_end[i] <= T)
+			v += t->rel_gpus[i];
+	return v;
 }
