@@ -55,6 +55,27 @@ if command -v script > /dev/null; then
 	script -qec "$EWC place $R --jobs $S/jobs.csv --solver decompose --format csv" /dev/null > "$T/tty" 2>&1
 	grep -Eq 'ewc: (priority|prices|polish) +best .* bound .* gap ' "$T/tty" && ok "progress on a terminal" || no "progress on a terminal" "$T/tty"
 fi
+# --- place over a horizon: the valley, hand-computed (tests/check_time.c) -----
+TM="$top_srcdir/tests/cli/time"
+RT="--regions $TM/gpus.xml --regions $TM/gd.xml"
+run "place over 24 hours" 0 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 \
+	--start 2026-12-07T08:00:00+08:00
+same "$TM/place.txt" "place over time: table with starts, waits and the split"
+run "place over 24 hours, csv" 0 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 \
+	--start 2026-12-07T08:00:00+08:00 --format csv
+same "$TM/place.csv" "place over time: csv with start, end and baseline_start"
+run "--start without --horizon" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" \
+	--start 2026-12-07T08:00:00+08:00
+err_is "ewc: --start needs --horizon HOURS
+ewc: try 'ewc help place'" "--start without --horizon message"
+run "--start off the hour" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 \
+	--start 2026-12-07T08:30:00+08:00
+run "--horizon with --commit" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 --commit \
+	--db "$T/h.db"
+[ ! -e "$T/h.db" ] && ok "--horizon with --commit writes no database" || no "--horizon with --commit wrote a database"
+run "--report without --horizon" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --report "$T/r.html"
+run "--horizon past a leap year" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 9000
+
 run "bad solver" 2 "$EWC" place $R --jobs "$S/jobs.csv" --solver simplex
 err_is "ewc: --solver: use auto, direct or decompose, not \"simplex\"
 ewc: try 'ewc help place'" "bad solver message"

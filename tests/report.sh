@@ -203,6 +203,27 @@ got=$(grep -o '<pre id="out">[^<]*</pre>' "$T/dom2.html" | sed 's/<[^>]*>//g; s/
 [ "$got" = "labels true clipped none" ] && ok "frontier report: every label inside its chart" ||
 	{ echo "$got" > "$T/clip.out"; no "frontier report labels" "$T/clip.out"; }
 
+# The report of a plan over time (tests/cli/time: two jobs of all 8 GPUs
+# that the valley takes one after the other): a chart per region, every
+# label inside, the hand-computed starts in the table
+TM="$top_srcdir/tests/cli/time"
+"$EWC" place --regions "$TM/gpus.xml" --regions "$TM/gd.xml" --jobs "$TM/jobs.csv" \
+	--horizon 24 --start 2026-12-07T08:00:00+08:00 --report "$T/time.html" > /dev/null 2>&1
+sed 's/src="frontier.html"/src="time.html"/; s|document.getElementById(.out.).textContent =|var rows = Array.prototype.map.call(d.querySelectorAll("#jobs tr"), function (tr) { return Array.prototype.map.call(tr.cells, function (c) { return c.textContent.trim(); }).slice(0, 6).join(" \| "); }); var ch = d.getElementById("chart-occupancy-gd"); document.getElementById("out").textContent = "chart " + (ch \&\& ch.querySelectorAll("polygon.area-used").length) + "\\n" + rows.join("\\n") + "\\n" +|' \
+	"$T/clip.html" > "$T/clip-time.html"
+browse --allow-file-access-from-files --virtual-time-budget=10000 \
+	--dump-dom "file://$T/clip-time.html" > "$T/dom3.html"
+sed -n '/<pre id="out">/,/<\/pre>/p' "$T/dom3.html" | sed 's/<[^>]*>//g; s/&amp;/\&/g' > "$T/time.got"
+cat > "$T/time.want" <<'EOF2'
+chart 1
+job | region | type | GPUs | start | end
+a | gd | A100 | 8 | 2026-12-08 04:00 | 2026-12-08 08:00
+b | gd | A100 | 8 | 2026-12-08 00:00 | 2026-12-08 04:00
+labels true clipped none
+EOF2
+diff "$T/time.want" "$T/time.got" > "$T/time.diff" && ok "time report: chart, starts, every label inside" ||
+	no "time report" "$T/time.diff"
+
 shot="$top_builddir/tests/report.png"
 rm -f "$shot"
 browse --window-size=1200,3200 --screenshot="$shot" "file://$T/report.html" > /dev/null

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "cmds.h"
 #include "metrics.h"
+#include "report.h"
 
 const char cmd_place_help[] =
 	"usage: ewc place [--regions PATH]... --jobs FILE [OPTIONS]\n"
@@ -47,6 +48,8 @@ const char cmd_place_help[] =
 	"                       capacity, or a looser policy, would save\n"
 	"\n"
 	"policy (each must hold, or the command fails naming it):\n"
+	"  --report FILE.html   with --horizon: each region's GPUs in use by hour\n"
+	"                       against its power price, and when each job runs\n"
 	"  --horizon H          plan when as well as where: H hourly slots (up to\n"
 	"                       8,784); training may wait for cheaper hours\n"
 	"  --start TIME         the first slot, a whole hour (default: this hour),\n"
@@ -459,7 +462,7 @@ int place_output(const cmd_args *a, ewc_plan *plan, size_t njobs, double t0)
 	ewc_totals t = EWC_TOTALS_INIT;
 	char *data = NULL;
 	size_t len = 0;
-	tool_staged sm = { NULL, NULL };
+	tool_staged sm = { NULL, NULL }, sr = { NULL, NULL };
 	int rc;
 
 	ewc_plan_totals(plan, &t);
@@ -472,10 +475,14 @@ int place_output(const cmd_args *a, ewc_plan *plan, size_t njobs, double t0)
 	} else if (a->metrics && metrics_place(a->metrics, plan, njobs, tool_seconds() - t0,
 	                                       a->now, &sm) != 0) {
 		rc = EXIT_ERR;
+	} else if (a->report && report_time(a->report, a->jobs, plan, njobs, &sr) != 0) {
+		tool_stage_abort(&sm);
+		rc = EXIT_ERR;
 	} else if (a->commit ? commit(a, plan, &t, data, len, &sm) != 0
 	                     : (tool_write(a->output, data, len) != 0 ||
-	                        tool_stage_finish(&sm) != 0)) {
+	                        tool_stage_finish(&sm) != 0 || tool_stage_finish(&sr) != 0)) {
 		tool_stage_abort(&sm);
+		tool_stage_abort(&sr);
 		rc = EXIT_ERR;
 	}
 	free(data);

@@ -38,6 +38,9 @@ static const char *const css =
 	".line-carbon{stroke:#1a7f37;fill:none;stroke-width:2}.dot-carbon{fill:#1a7f37}"
 	".axis{stroke:#8c959f;stroke-width:1}"
 	".line-frontier{stroke:#2f6fb3;fill:none;stroke-width:2}.dot-frontier{fill:#2f6fb3}"
+	".area-used{fill:#2f6fb3;fill-opacity:.35;stroke:#2f6fb3;stroke-width:1}"
+	".line-capacity{stroke:#57606a;fill:none;stroke-width:1.5;stroke-dasharray:4 3}"
+	".line-price{stroke:#bc4c00;fill:none;stroke-width:1.5}"
 	".knee{fill:#cf222e}.grid{stroke:#eaeef2;stroke-width:1}"
 	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
 	"th,td{padding:.25rem .5rem;border-bottom:1px solid #eaeef2;text-align:left}"
@@ -378,7 +381,8 @@ static void trend_chart(xmlNodePtr parent, const char *id, const char *label, co
 	}
 	line = el(s, "polyline", NULL);
 	attr(line, "class", "line-%s", carbon ? "carbon" : "cost");
-	attr(line, "points", "%s", pts);
+	/* xmlSetProp: attr() holds 512 bytes, a long curve's points many more */
+	xmlSetProp(line, BAD_CAST "points", BAD_CAST pts);
 	for (int i = 0; i < t->n; i++) {
 		const trend_pt *p = &t->pt[i];
 		double v = carbon ? p->carbon : p->cost;
@@ -925,7 +929,8 @@ static void frontier_chart(xmlNodePtr parent, const ewc_frontier *f)
 	}
 	line = el(s, "polyline", NULL);
 	attr(line, "class", "line-frontier");
-	attr(line, "points", "%s", pts);
+	/* xmlSetProp: attr() holds 512 bytes, a long curve's points many more */
+	xmlSetProp(line, BAD_CAST "points", BAD_CAST pts);
 	for (size_t i = 0; i < n; i++) {
 		ewc_frontier_pt p = EWC_FRONTIER_PT_INIT;
 		char b2[64];
@@ -1021,4 +1026,210 @@ static htmlDocPtr build_frontier(const char *jobs, size_t njobs, const ewc_front
 int report_frontier(const char *path, const char *jobs, size_t njobs, const ewc_frontier *f)
 {
 	return save(path, build_frontier(jobs, njobs, f));
+}
+
+/* ---- the plan over time ------------------------------------------------------ */
+
+/* One region's GPUs in use by slot (an area) under its free GPUs (dashed),
+ * against its power price (the right-hand axis). */
+static void occupancy_chart(xmlNodePtr parent, const ewc_plan *plan, const char *region,
+                            size_t nslots)
+{
+	const double W = CHART_W, H = 220, l = 60, r = 70, top = 24, bottom = 36;
+	ewc_slot_info *si = calloc(nslots, sizeof *si);
+	double gmax = 1, pmax = 0, pmin = HUGE_VAL;
+	char id[160], buf[64], lab[200];
+	xmlNodePtr s, e;
+	tool_buf area = { 0 }, cap = { 0 }, price = { 0 };
+
+	if (!si)
+		return;
+	for (size_t k = 0; k < nslots; k++) {
+		si[k] = (ewc_slot_info)EWC_SLOT_INFO_INIT;
+		ewc_plan_slot(plan, region, k, &si[k]);
+		gmax = fmax(gmax, (double)fmax(si[k].free_gpus, si[k].used_gpus));
+		pmax = fmax(pmax, si[k].power_price);
+		pmin = fmin(pmin, si[k].power_price);
+	}
+	if (pmax <= 0)
+		pmax = 1;
+	/* headroom, so that a flat price and a full pool do not draw one line */
+	gmax *= 1.1;
+	pmax *= 1.25;
+#define PX(k) (l + (W - l - r) * (double)(k) / (double)nslots)
+#define PY(v) (H - bottom - (H - bottom - top) * (v) / gmax)
+#define PP(v) (H - bottom - (H - bottom - top) * (v) / pmax)
+	snprintf(id, sizeof id, "chart-occupancy-%s", region);
+	snprintf(lab, sizeof lab, "%s: GPUs in use by hour, against free GPUs and the power price",
+	         region);
+	s = svg(parent, id, W, H, lab);
+	attr(s, "data-region", "%s", region);
+	text_at(s, l, 14, "start", region);
+	for (size_t k = 0; k <= nslots; k += 24) {
+		char day[40];
+		gridline(s, PX(k), top, PX(k), H - bottom);
+		if (k + 12 <= nslots) {
+			tool_clock(si[k < nslots ? k : nslots - 1].start_time, day, sizeof day);
+			day[10] = '\0';
+			text_at(s, PX(k) + 2, H - bottom + 14, "start", day + 5);
+		}
+	}
+	axis(s, l, H - bottom, W - r, H - bottom);
+	axis(s, l, top, l, H - bottom);
+	axis(s, W - r, top, W - r, H - bottom);
+	text_at(s, l - 6, PY(gmax) + 4, "end", tool_fmt(buf, sizeof buf, gmax, 0));
+	text_at(s, l - 6, PY(0) + 4, "end", "0");
+	text_at(s, W - r + 6, PP(pmax) + 4, "start", tool_fmt(buf, sizeof buf, pmax, 2));
+	text_at(s, W - r + 6, PP(0) + 4, "start", "0");
+	e = text_at(s, 14, (top + H - bottom) / 2, "middle", "GPUs");
+	attr(e, "transform", "rotate(-90 14 %.0f)", (top + H - bottom) / 2);
+	e = text_at(s, W - 12, (top + H - bottom) / 2, "middle", "CNY/kWh");
+	attr(e, "transform", "rotate(90 %.0f %.0f)", W - 12, (top + H - bottom) / 2);
+	text_at(s, (l + W - r) / 2, H - 6, "middle", "day (China Standard Time)");
+	if (tool_buf_open(&area) != 0 || tool_buf_open(&cap) != 0 || tool_buf_open(&price) != 0)
+		goto out;
+	fprintf(area.f, "%.1f,%.1f", PX(0), PY(0));
+	for (size_t k = 0; k < nslots; k++) {
+		fprintf(area.f, " %.1f,%.1f %.1f,%.1f", PX(k), PY((double)si[k].used_gpus), PX(k + 1),
+		        PY((double)si[k].used_gpus));
+		fprintf(cap.f, "%s%.1f,%.1f %.1f,%.1f", k ? " " : "", PX(k),
+		        PY((double)si[k].free_gpus), PX(k + 1), PY((double)si[k].free_gpus));
+		fprintf(price.f, "%s%.1f,%.1f %.1f,%.1f", k ? " " : "", PX(k),
+		        PP(si[k].power_price), PX(k + 1), PP(si[k].power_price));
+	}
+	fprintf(area.f, " %.1f,%.1f", PX(nslots), PY(0));
+	if (tool_buf_close(&area) != 0 || tool_buf_close(&cap) != 0 || tool_buf_close(&price) != 0)
+		goto out;
+	e = el(s, "polygon", NULL);
+	attr(e, "class", "area-used");
+	xmlSetProp(e, BAD_CAST "points", BAD_CAST area.data);
+	e = el(s, "polyline", NULL);
+	attr(e, "class", "line-capacity");
+	xmlSetProp(e, BAD_CAST "points", BAD_CAST cap.data);
+	e = el(s, "polyline", NULL);
+	attr(e, "class", "line-price");
+	xmlSetProp(e, BAD_CAST "points", BAD_CAST price.data);
+	attr(e, "data-min", "%.4f", pmin);
+	attr(e, "data-max", "%.4f", pmax);
+out:
+	free(area.data);
+	free(cap.data);
+	free(price.data);
+	free(si);
+#undef PX
+#undef PY
+#undef PP
+}
+
+static htmlDocPtr build_time(const char *jobs, const ewc_plan *plan, size_t njobs)
+{
+	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	ewc_time_split sp = EWC_TIME_SPLIT_INIT;
+	ewc_totals t = EWC_TOTALS_INIT, b = EWC_TOTALS_INIT;
+	xmlNodePtr body, sec, kp, table, tr;
+	const char **regions = calloc(njobs ? njobs : 1, sizeof *regions);
+	size_t nreg = 0;
+	char buf[64], t0[40];
+
+	if (!doc || !regions || ewc_plan_time_split(plan, &sp) != 0 || !sp.horizon_h) {
+		if (doc)
+			xmlFreeDoc(doc);
+		free(regions);
+		return NULL;
+	}
+	ewc_plan_totals(plan, &t);
+	ewc_plan_baseline(plan, &b);
+	tool_clock(sp.start_time, t0, sizeof t0);
+	body = doc_start(doc, "ewc plan over time");
+	el(body, "h1", "Plan over time");
+	attr(elf(body, "p", "%zu jobs from %s over %d hours from %s (China Standard Time).", njobs,
+	         jobs, sp.horizon_h, t0), "class", "meta");
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "headline");
+	kp = el(sec, "div", NULL);
+	attr(kp, "class", "kpis");
+	kpi(kp, "kpi-cost", "plan cost", t.cost_cny, "CNY", 2, 0);
+	kpi(kp, "kpi-saving", "saved against near-origin at once", b.cost_cny - t.cost_cny, "CNY",
+	    2, 1);
+	kpi(kp, "kpi-where", "of it, by the choice of region", sp.where_cost_cny, "CNY", 2, 1);
+	kpi(kp, "kpi-when", "of it, by the choice of time", sp.when_cost_cny, "CNY", 2, 1);
+	kpi(kp, "kpi-carbon-when", "market-based carbon the choice of time avoids",
+	    sp.when_carbon_kg, "kg", 1, 1);
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "occupancy");
+	el(sec, "h2", "GPUs in use, by region");
+	el(sec, "p", "The blue area is the GPUs the plan's jobs hold in each hour, the dashed line "
+	             "the GPUs free, the orange line the power price (right-hand axis).");
+	for (size_t i = 0; i < njobs; i++) {
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		int seen = 0;
+		ewc_plan_assignment(plan, i, &a);
+		if (!a.region)
+			continue;
+		for (size_t k = 0; k < nreg && !seen; k++)
+			seen = strcmp(regions[k], a.region) == 0;
+		if (!seen)
+			regions[nreg++] = a.region;
+	}
+	for (size_t k = 0; k < nreg; k++)
+		occupancy_chart(sec, plan, regions[k], (size_t)sp.horizon_h);
+	sec = el(body, "section", NULL);
+	attr(sec, "id", "jobs");
+	el(sec, "h2", "When each job runs");
+	table = el(sec, "table", NULL);
+	tr = el(table, "tr", NULL);
+	th(tr, "job", 0);
+	th(tr, "region", 0);
+	th(tr, "type", 0);
+	th(tr, "GPUs", 1);
+	th(tr, "start", 0);
+	th(tr, "end", 0);
+	th(tr, "cost, CNY", 1);
+	th(tr, "why it waits", 0);
+	for (size_t i = 0; i < njobs; i++) {
+		ewc_assignment a = EWC_ASSIGNMENT_INIT;
+		char c1[40], c2[40];
+		ewc_plan_assignment(plan, i, &a);
+		tr = el(table, "tr", NULL);
+		td(tr, a.job, 0);
+		if (!a.region) {
+			td(tr, "unplaced", 0);
+			xmlNodePtr c = el(tr, "td", a.reason);
+			attr(c, "colspan", "6");
+			continue;
+		}
+		tool_clock(a.start_time, c1, sizeof c1);
+		tool_clock(a.end_time, c2, sizeof c2);
+		td(tr, a.region, 0);
+		td(tr, a.gpu_type, 0);
+		td(tr, tool_fmt(buf, sizeof buf, (double)a.gpus, 0), 1);
+		td(tr, c1, 0);
+		td(tr, c2, 0);
+		td(tr, money(buf, sizeof buf, a.cost_cny), 1);
+		td(tr, a.wait ? a.wait : "", 0);
+	}
+	free(regions);
+	return doc;
+}
+
+int report_time(const char *path, const char *jobs, const ewc_plan *plan, size_t njobs,
+                tool_staged *st)
+{
+	htmlDocPtr doc = build_time(jobs, plan, njobs);
+	xmlChar *mem = NULL;
+	int size = 0, rc;
+
+	if (!doc) {
+		tool_error("%s: cannot build the report: %s", path, ewc_errmsg());
+		return -1;
+	}
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 1);
+	xmlFreeDoc(doc);
+	if (!mem) {
+		tool_error("%s: out of memory", path);
+		return -1;
+	}
+	rc = tool_stage(st, path, (const char *)mem, (size_t)size);
+	xmlFree(mem);
+	return rc;
 }

@@ -4,6 +4,7 @@
 #define EWC_REPORT_H
 
 #include "ewc.h"
+#include "tool.h"
 
 /* Write the report of rb to `path` (atomically: a temporary file renamed
  * into place). `dbpath` is named in it; the trend comes from db's last 30
@@ -20,5 +21,12 @@ int report_write(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx
 int report_render(const char *path, const char *dbpath, ewc_db *db, const ewc_ctx *ctx,
                   const ewc_rebalance *rb, long long run, char **data, size_t *len);
 int report_frontier(const char *path, const char *jobs, size_t njobs, const ewc_frontier *f);
+
+/* The plan over time: the saving split, each region's GPUs in use by hour
+ * against its free GPUs and power price (SVG), and when each job runs.
+ * Staged in st (tool_stage()): the caller finishes it with the other
+ * outputs. 0, or -1 with the message printed. */
+int report_time(const char *path, const char *jobs, const ewc_plan *plan, size_t njobs,
+                tool_staged *st);
 
 #endif /* EWC_REPORT_H */

@@ -460,6 +460,23 @@ typedef struct ewc_time_split {
 #define EWC_TIME_SPLIT_INIT { EWC_TIME_SPLIT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 int ewc_plan_time_split(const ewc_plan *plan, ewc_time_split *out);
 
+/* Slot `slot` of region `region` in a plan over time: its figures and the
+ * GPUs of every type free in it and held by the plan's jobs. EWC_EINVAL
+ * for a static plan, an unknown region or a slot past the horizon. */
+#define EWC_SLOT_INFO_VERSION 1
+typedef struct ewc_slot_info {
+	unsigned int version;
+	double start_time;       /* seconds since the epoch */
+	int period;              /* the tariff's: 0 flat, 1 peak, 2 valley */
+	double power_price;      /* CNY/kWh in the slot */
+	double grid_factor;
+	double green_share;
+	long free_gpus;          /* all types */
+	long used_gpus;          /* by the plan's jobs, all types */
+} ewc_slot_info;
+#define EWC_SLOT_INFO_INIT { EWC_SLOT_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+int ewc_plan_slot(const ewc_plan *plan, const char *region, size_t slot, ewc_slot_info *out);
+
 /* Assignment of job `i` (input order). Strings belong to the plan. */
 int ewc_plan_assignment(const ewc_plan *plan, size_t i, ewc_assignment *out);
 

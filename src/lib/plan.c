@@ -1154,6 +1154,38 @@ int ewc_plan_time_split(const ewc_plan *p, ewc_time_split *out)
 	return 0;
 }
 
+int ewc_plan_slot(const ewc_plan *p, const char *region, size_t slot, ewc_slot_info *out)
+{
+	int r;
+	const ewc__slot *S;
+
+	if (!p || !region || !out)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_slot: NULL argument");
+	if (out->version != EWC_SLOT_INFO_VERSION)
+		return ewc__seterr(EWC_EVERSION, "ewc_plan_slot: struct version %u not supported",
+		                   out->version);
+	if (!p->nslots || slot >= p->nslots)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_slot: no slot %zu in this plan", slot);
+	if ((r = ewc__region_find(&p->w, region)) < 0)
+		return ewc__seterr(EWC_EINVAL, "ewc_plan_slot: unknown region \"%s\"", region);
+	S = &p->slot[(size_t)r * p->nslots + slot];
+	out->start_time = p->t0 + 3600.0 * (double)slot;
+	out->period = S->period;
+	out->power_price = S->price;
+	out->grid_factor = S->grid_factor;
+	out->green_share = S->green_share;
+	out->free_gpus = out->used_gpus = 0;
+	for (size_t t = 0; t < p->w.ngpus; t++)
+		out->free_gpus += p->slot_cap[(size_t)pool_of(&p->w, r, (int)t) * p->nslots + slot];
+	for (size_t j = 0; j < p->njobs; j++) {
+		int o = p->choice[j];
+		if (o >= 0 && p->opt_region[o] == r && (size_t)p->opt_start[o] <= slot &&
+		    slot < (size_t)(p->opt_start[o] + p->opt_len[o]))
+			out->used_gpus += p->opt_cost[o].gpus;
+	}
+	return 0;
+}
+
 /* Stage 4: solve from the best start there is (staying, for a
  * rebalancing; the `from` plan's choice, for a frontier point), then
  * reasons and totals. The model is kept for the shadow prices, without
