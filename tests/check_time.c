@@ -246,6 +246,60 @@ START_TEST(test_running_job_blocks_until_its_end)
 }
 END_TEST
 
+START_TEST(test_place_one_in_a_window)
+{
+	ewc_ctx *ctx = t_ctx(CAT, GD(""));
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_job job = EWC_JOB_INIT;
+	ewc_placement p1 = EWC_PLACEMENT_INIT, p2 = EWC_PLACEMENT_INIT, p3 = EWC_PLACEMENT_INIT;
+	ewc_placement p4 = EWC_PLACEMENT_INIT, now = EWC_PLACEMENT_INIT;
+	double t0 = at("2026-12-07T08:00:00+08:00");
+
+	job.id = "w";
+	job.gpu_type = "A100";
+	job.gpus = 8;
+	job.hours = 4;
+	job.origin = "sz";
+	job.earliest_h = 9;
+	o.horizon_h = 24;
+	o.start_time = t0;
+	/* the valley (hours 16-24) takes two of them one after the other,
+	 * each reserved for its four hours only */
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, EWC_RESERVE, &p1), 0);
+	ck_assert_int_eq(p1.placed, 1);
+	ck_assert_near((p1.start_time - t0) / 3600, 16);
+	ck_assert_near((p1.end_time - t0) / 3600, 20);
+	ck_assert_near(p1.cost_cny, 326.08);
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, EWC_RESERVE, &p2), 0);
+	ck_assert_near((p2.start_time - t0) / 3600, 20);
+	ck_assert_near(p2.cost_cny, 326.08);
+	/* the third: 19:00-23:00 (hour 11), four flat hours, 336 CNY; 20:00
+	 * costs the same and the earlier start wins */
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, EWC_RESERVE, &p3), 0);
+	ck_assert_near((p3.start_time - t0) / 3600, 11);
+	ck_assert_near(p3.cost_cny, 336);
+	/* nothing is left that ends within the horizon from hour 9 */
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, 0, &p4), 0);
+	ck_assert_int_eq(p4.placed, 0);
+	ck_assert_str_eq(p4.reason, "capacity: no start from hour 9 that ends in time has the GPUs "
+	                            "free (less reservations) in every hour it runs, anywhere it "
+	                            "may run");
+	/* the reservations hold their hours, not the pool: a job starting now
+	 * (days before them) finds all 8 GPUs */
+	job.earliest_h = 0;
+	ck_assert_int_eq(ewc_place_one(ctx, &job, NULL, 0, &now), 0);
+	ck_assert_int_eq(now.placed, 1);
+	ck_assert_double_lt(now.start_time, 0);
+	/* given back: the valley is free again */
+	ck_assert_int_eq(ewc_release(ctx, p1.reservation), 0);
+	job.earliest_h = 9;
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, 0, &p4), 0);
+	ck_assert_near((p4.start_time - t0) / 3600, 16);
+	ck_assert_int_eq(ewc_ctx_reservations(ctx), 2);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* east: near, flat 1 CNY; west: 30 ms, 0.5 CNY flat with a valley at
  * 0.2 from 00:00 to 08:00, grid 0.8, half green. */
 #define TWO \
@@ -540,6 +594,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_booked_slots_block);
 	tcase_add_test(tc, test_hourly_series_override);
 	tcase_add_test(tc, test_running_job_blocks_until_its_end);
+	tcase_add_test(tc, test_place_one_in_a_window);
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_bad_time_inputs);
 	tcase_add_loop_test(tc, test_matches_brute_force, 0, 3);

@@ -607,7 +607,7 @@ int ewc_plan_to_json(const ewc_plan *plan, int indent, char **out);
 /* ewc_place_one() flag: reserve the GPUs of the chosen option. */
 #define EWC_RESERVE 1u
 
-#define EWC_PLACEMENT_VERSION 1
+#define EWC_PLACEMENT_VERSION 2
 /* The answer of ewc_place_one(). `placed` is 0 when no option is eligible
  * now, and `reason` says why. Strings belong to the context and stay valid
  * until its next ewc_ctx_load_regions(). */
@@ -627,15 +627,25 @@ typedef struct ewc_placement {
 	double latency_ms;     /* < 0: no link from the origin */
 	unsigned long long reservation; /* with EWC_RESERVE; 0 otherwise */
 	char reason[256];
+	/* version 2: with opts->horizon_h > 0, when it runs (else both < 0) */
+	double start_time;     /* seconds since the epoch */
+	double end_time;
 } ewc_placement;
-#define EWC_PLACEMENT_INIT { EWC_PLACEMENT_VERSION, 0, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, -1, 0, "" }
+#define EWC_PLACEMENT_INIT { EWC_PLACEMENT_VERSION, 0, NULL, EWC_ZONE_EAST, NULL, 0, 0, 0, 0, 0, 0, 0, -1, 0, "", -1, -1 }
 
 /* The best (region, GPU type) for one job against the GPUs free now: the
  * exact argmin of the mode's objective over eligible options (ties: lower
  * cost, then load order). With EWC_RESERVE the GPUs are taken in the same
  * critical section, so concurrent callers never overbook. opts may be NULL;
  * its gap, time limit and write_lp are not used. Returns 0 (check
- * out->placed), EWC_EINPUT for a bad job, EWC_EINVAL or EWC_EVERSION. */
+ * out->placed), EWC_EINPUT for a bad job, EWC_EINVAL or EWC_EVERSION.
+ *
+ * With opts->horizon_h > 0 (options version 5) the best (region, type,
+ * start) within the job's window (docs/formats.md, "Time"), against the
+ * free GPUs of every hour it runs: the hourly series, less the GPUs that
+ * reservations of an interval hold then. A reservation made so holds its
+ * GPUs for [start_time, end_time) only; one made without a horizon holds
+ * them until released. Ties: lower cost, then the earlier start. */
 int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opts,
                   unsigned int flags, ewc_placement *out);
 

@@ -224,6 +224,8 @@ typedef struct ewc__resv {
 	long gpus;
 	unsigned int gen;   /* bumped each time the slot is reused */
 	int used;
+	double t0, t1;      /* held over [t0, t1) (seconds since the epoch); t1 <= 0:
+	                     * until released, taken off the free count */
 } ewc__resv;
 
 struct ewc_ctx {
@@ -328,6 +330,9 @@ typedef struct ewc__cost {
 
 void ewc__cost_eval(const ewc__world *w, const ewc__job *j, int r, int t,
                     ewc__cost *out);
+/* The cost c of running from T: power, carbon and green energy summed
+ * over each hour's figures (the last hour in part). */
+void ewc__when_cost(const ewc__region *R, double T, ewc__cost *c);
 /* Hours to move job j's data over link l: 0 without data or bandwidth. */
 double ewc__transfer_hours(const ewc__job *j, const ewc__link *l);
 /* The GPUs job j holds on type t: its own for training and on its first

@@ -1,9 +1,12 @@
 /* sched.c - live capacity: place one job, reserve, release, commit, update */
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plan_int.h"
 
@@ -37,7 +40,8 @@ static int resv_reserve_room(ewc_ctx *ctx, size_t more)
 }
 
 /* Take GPUs and record the reservation. Called locked, with room made. */
-static unsigned long long resv_take(ewc_ctx *ctx, int r, int t, long gpus)
+static unsigned long long resv_take(ewc_ctx *ctx, int r, int t, long gpus, double t0,
+                                    double t1)
 {
 	size_t slot;
 	int k = ewc__region_gpu(&ctx->w.regions[r], t);
@@ -46,7 +50,12 @@ static unsigned long long resv_take(ewc_ctx *ctx, int r, int t, long gpus)
 		slot = (size_t)ctx->free_slots[--ctx->nfree_slots];
 	else
 		slot = ctx->nresv++;
-	ctx->w.regions[r].gpus[k].free -= gpus;
+	/* a reservation of an interval is counted against the hours it
+	 * covers, not the free count */
+	if (t1 <= 0)
+		ctx->w.regions[r].gpus[k].free -= gpus;
+	ctx->resv[slot].t0 = t0;
+	ctx->resv[slot].t1 = t1;
 	ctx->resv[slot].region = r;
 	ctx->resv[slot].type = t;
 	ctx->resv[slot].gpus = gpus;
@@ -72,7 +81,8 @@ int ewc_release(ewc_ctx *ctx, unsigned long long reservation)
 	} else {
 		ewc__resv *v = &ctx->resv[slot];
 		int k = ewc__region_gpu(&ctx->w.regions[v->region], v->type);
-		ctx->w.regions[v->region].gpus[k].free += v->gpus;
+		if (v->t1 <= 0)
+			ctx->w.regions[v->region].gpus[k].free += v->gpus;
 		v->used = 0;
 		ctx->free_slots[ctx->nfree_slots++] = (int)slot;
 	}
@@ -95,6 +105,67 @@ size_t ewc_ctx_reservations(ewc_ctx *ctx)
 	return n;
 }
 
+/* Over a horizon: the best start of job J on pool (r, t) (entry g of the
+ * region), against each hour's free GPUs less what reservations of an
+ * interval hold then; replaces the best so far when better. Called
+ * locked. 0, or -1 when out of memory. */
+static int best_window(ewc_ctx *ctx, const ewc__job *J, int r, int t, int g, int horizon,
+                       double t0, const ewc_place_options *opts, double carbon_price,
+                       const ewc__cost *base, int *best_r, int *best_t, int *best_s,
+                       double *best_obj, ewc__cost *best_c, int *windows)
+{
+	const ewc__region *R = &ctx->w.regions[r];
+	const ewc__link *L = J->site >= 0 ? ewc__region_link(R, J->site) : NULL;
+	long *free_h = malloc((size_t)horizon * sizeof *free_h);
+	double limit = (double)horizon, first;
+	int s0, s1, len = (int)ceil(base->hours - 1e-9);
+
+	if (!free_h)
+		return -1;
+	for (int h = 0; h < horizon; h++)
+		free_h[h] = ewc__when_free_at(R, g, t0 + 3600.0 * h);
+	for (size_t q = 0; q < ctx->nresv; q++) {
+		const ewc__resv *v = &ctx->resv[q];
+		if (!v->used || v->t1 <= 0 || v->region != r || v->type != t)
+			continue;
+		for (int h = 0; h < horizon; h++) {
+			double a = t0 + 3600.0 * h;
+			if (v->t0 < a + 3600.0 && v->t1 > a)
+				free_h[h] -= v->gpus;
+		}
+	}
+	if (J->deadline_h > 0 && J->deadline_h < limit)
+		limit = J->deadline_h;
+	first = ceil(J->earliest_h + ewc__transfer_hours(J, L) - 1e-9);
+	s0 = first > horizon ? horizon : (int)first;
+	s1 = (int)floor(limit - base->hours + 1e-9);
+	if (J->kind == EWC_KIND_INFER && s1 > s0)
+		s1 = s0;
+	if (s0 <= s1)
+		*windows = 1;
+	for (int s = s0; s <= s1; s++) {
+		ewc__cost c = *base;
+		double obj;
+		int fits = 1;
+		for (int h = s; h < s + len && fits; h++)
+			fits = free_h[h] >= c.gpus;
+		if (!fits)
+			continue;
+		ewc__when_cost(R, t0 + 3600.0 * s, &c);
+		obj = ewc__objective(opts->mode, carbon_price, ewc__basis(opts), &c);
+		if (*best_r < 0 || obj < *best_obj ||
+		    (obj == *best_obj && c.cost_cny < best_c->cost_cny)) {
+			*best_r = r;
+			*best_t = t;
+			*best_s = s;
+			*best_obj = obj;
+			*best_c = c;
+		}
+	}
+	free(free_h);
+	return 0;
+}
+
 int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opts,
                   unsigned int flags, ewc_placement *out)
 {
@@ -105,9 +176,14 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 	int best_r = -1, best_t = -1, rc;
 	char why[256];
 
+	unsigned int version;
+	int horizon = 0, best_s = 0, eligible = 0, windows = 0;
+	double t0 = 0, now = (double)time(NULL);
+
 	if (!ctx || !job || !out)
 		return ewc__seterr(EWC_EINVAL, "ewc_place_one: NULL argument");
-	if (out->version != EWC_PLACEMENT_VERSION)
+	version = out->version;
+	if (version < 1 || version > EWC_PLACEMENT_VERSION)
 		return ewc__seterr(EWC_EVERSION, "ewc_place_one: placement version %u not supported",
 		                   out->version);
 	if (!opts)
@@ -118,9 +194,15 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 	if (rc)
 		return rc;
 	carbon_price = opts->mode == EWC_MODE_COST ? 0 : opts->carbon_price;
+	if (opts->version >= 5 && opts->horizon_h > 0) {
+		horizon = opts->horizon_h;
+		t0 = opts->start_time > 0 ? opts->start_time : floor(now / 3600.0) * 3600.0;
+	}
 
-	memset(out, 0, sizeof *out);
-	out->version = EWC_PLACEMENT_VERSION;
+	memset(out, 0, version == 1 ? offsetof(ewc_placement, start_time) : sizeof *out);
+	out->version = version;
+	if (version >= 2)
+		out->start_time = out->end_time = -1;
 	out->latency_ms = -1;
 	out->gpus = job->gpus;
 
@@ -136,21 +218,57 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 			int t = j.types[k], g = ewc__region_gpu(R, t);
 			ewc__cost c;
 			double obj;
-			if (g < 0 || !ewc__eligible(&ctx->w, &j, (int)r, t, R->gpus[g].free, why, sizeof why))
+			long held = 0;
+			if (g < 0)
 				continue;
+			if (!horizon) {
+				/* starting now: reservations of an interval it would
+				 * overlap hold their GPUs */
+				ewc__cost_eval(&ctx->w, &j, (int)r, t, &c);
+				for (size_t q = 0; q < ctx->nresv; q++)
+					if (ctx->resv[q].used && ctx->resv[q].t1 > now &&
+					    ctx->resv[q].t0 < now + 3600.0 * c.hours &&
+					    ctx->resv[q].region == (int)r && ctx->resv[q].type == t)
+						held += ctx->resv[q].gpus;
+				if (!ewc__eligible(&ctx->w, &j, (int)r, t, R->gpus[g].free - held, why,
+				                   sizeof why))
+					continue;
+				obj = ewc__objective(opts->mode, carbon_price, ewc__basis(opts), &c);
+				if (best_r < 0 || obj < best_obj ||
+				    (obj == best_obj && c.cost_cny < best_c.cost_cny)) {
+					best_r = (int)r;
+					best_t = t;
+					best_obj = obj;
+					best_c = c;
+				}
+				continue;
+			}
+			if (!ewc__eligible(&ctx->w, &j, (int)r, t, LONG_MAX, why, sizeof why))
+				continue;
+			eligible = 1;
 			ewc__cost_eval(&ctx->w, &j, (int)r, t, &c);
-			obj = ewc__objective(opts->mode, carbon_price, ewc__basis(opts), &c);
-			if (best_r < 0 || obj < best_obj ||
-			    (obj == best_obj && c.cost_cny < best_c.cost_cny)) {
-				best_r = (int)r;
-				best_t = t;
-				best_obj = obj;
-				best_c = c;
+			if (best_window(ctx, &j, (int)r, t, g, horizon, t0, opts, carbon_price, &c,
+			                &best_r, &best_t, &best_s, &best_obj, &best_c, &windows) != 0) {
+				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+				break;
 			}
 		}
 	}
-	if (best_r < 0) {
-		ewc__explain_none(&ctx->w, &j, out->reason, sizeof out->reason);
+	if (rc) {
+		/* out of memory: nothing placed */
+	} else if (best_r < 0) {
+		if (horizon && eligible && windows)
+			snprintf(out->reason, sizeof out->reason, "capacity: no start from hour %g "
+			         "that ends in time has the GPUs free (less reservations) in every hour "
+			         "it runs, anywhere it may run", j.earliest_h);
+		else if (horizon && eligible)
+			snprintf(out->reason, sizeof out->reason, "%s: no region it may use can run "
+			         "its %.4g h from hour %g and end %s", j.deadline_h > 0 &&
+			         j.deadline_h < horizon ? "deadline" : "horizon", j.hours, j.earliest_h,
+			         j.deadline_h > 0 && j.deadline_h < horizon ? "by its deadline"
+			                                                    : "within the horizon");
+		else
+			ewc__explain_none(&ctx->w, &j, out->reason, sizeof out->reason);
 	} else {
 		const ewc__region *R = &ctx->w.regions[best_r];
 		out->placed = 1;
@@ -165,11 +283,17 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 		out->carbon_kg = best_c.carbon_kg;
 		out->objective = best_obj;
 		out->latency_ms = best_c.latency_ms;
+		double s0 = horizon ? t0 + 3600.0 * best_s : 0, s1 = s0 + 3600.0 * best_c.hours;
+		if (horizon && version >= 2) {
+			out->start_time = s0;
+			out->end_time = s1;
+		}
 		if (flags & EWC_RESERVE) {
 			if (resv_reserve_room(ctx, 1) != 0)
 				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 			else
-				out->reservation = resv_take(ctx, best_r, best_t, best_c.gpus);
+				out->reservation = resv_take(ctx, best_r, best_t, best_c.gpus, s0,
+				                             horizon ? s1 : 0);
 		}
 	}
 	ewc__unlock(ctx);
@@ -236,7 +360,7 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		unsigned long long id;
 		if (o < 0)
 			continue;
-		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus);
+		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus, 0, 0);
 		if (reservations)
 			reservations[j] = id;
 	}

@@ -294,6 +294,23 @@ void ewc__when_slot(const ewc__region *R, double T, ewc__slot *out)
 	}
 }
 
+void ewc__when_cost(const ewc__region *R, double T, ewc__cost *c)
+{
+	double per_h = c->hours > 0 ? c->energy_kwh / c->hours : 0, left = c->hours;
+
+	c->power_cny = c->carbon_kg = c->carbon_location_kg = c->green_kwh = 0;
+	for (int k = 0; left > 1e-12; k++, left -= 1) {
+		ewc__slot S;
+		double e = per_h * fmin(1.0, left);
+		ewc__when_slot(R, T + 3600.0 * k, &S);
+		c->power_cny += e * S.price;
+		c->carbon_location_kg += e * S.grid_factor;
+		c->carbon_kg += e * S.grid_factor * (1 - S.green_share);
+		c->green_kwh += e * S.green_share;
+	}
+	c->cost_cny = c->gpu_cny + c->power_cny + c->transfer_cny;
+}
+
 long ewc__when_free_at(const ewc__region *R, int k, double T)
 {
 	const ewc__when *t = R->when;
