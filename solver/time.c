@@ -3,6 +3,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -936,6 +937,53 @@ static int cg_better(const tw *w, const int *a, const int *b, const double *floo
 	return ca < cb - 1e-9 * fmax(1.0, fabs(cb));
 }
 
+/* The least cost of a set of items of whole weights wt[] reaching at
+ * least W (a covering knapsack, by dynamic programming over exact sums up
+ * to W + the largest weight); take[i] receives 1 for the items of it.
+ * dp has room for W + max(wt) + 1 entries, bits for n rows of as many.
+ * Returns the cost, HUGE_VAL when the items cannot reach W. */
+static double cover_knap(size_t n, const long *wt, const double *c, long W, double *dp,
+                         uint8_t *bits, unsigned char *take)
+{
+	long wmax = 0, S, q, qb = -1;
+	double bestv = HUGE_VAL;
+
+	for (size_t i = 0; i < n; i++) {
+		take[i] = 0;
+		if (wt[i] > wmax)
+			wmax = wt[i];
+	}
+	if (W <= 0)
+		return 0;
+	S = W + wmax;
+	for (q = 0; q <= S; q++)
+		dp[q] = HUGE_VAL;
+	dp[0] = 0;
+	memset(bits, 0, (n * (size_t)(S + 1) + 7) / 8);
+	for (size_t i = 0; i < n; i++)
+		for (q = S; q >= wt[i]; q--)
+			if (dp[q - wt[i]] + c[i] < dp[q]) {
+				size_t b = i * (size_t)(S + 1) + (size_t)q;
+				dp[q] = dp[q - wt[i]] + c[i];
+				bits[b / 8] |= (uint8_t)(1u << (b % 8));
+			}
+	for (q = W; q <= S; q++)
+		if (dp[q] < bestv) {
+			bestv = dp[q];
+			qb = q;
+		}
+	if (qb < 0)
+		return HUGE_VAL;
+	for (size_t i = n; i-- > 0 && qb > 0;) {
+		size_t b = i * (size_t)(S + 1) + (size_t)qb;
+		if (bits[b / 8] & (1u << (b % 8))) {
+			take[i] = 1;
+			qb -= wt[i];
+		}
+	}
+	return bestv;
+}
+
 /* Phase 2's bound and plans by Lagrangian relaxation (no LP): prices
  * pi >= 0 on every (pool, slot) that can overflow and mu >= 0 on the tier
  * rows, moved by subgradient steps (Polyak's rule on the best plan's
@@ -961,11 +1009,46 @@ static int time_lagr(tw *w, const double *cost, const double *floor_v, const dou
 	item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
 	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
 	double theta = 1.0, ub = ewc__mip_sum(m, choice, cost, 0), lbest = -HUGE_VAL;
-	int stall = 0, rc = 0;
+	int stall = 0, rc = 0, knap = !fixed && floor_v;
+	/* the knapsack form: each tier's floor kept exactly over whole
+	 * priorities (a tier of priorities that are not whole multiples of its
+	 * unit falls back to the tier's price) */
+	long *wt = malloc((m->njobs ? m->njobs : 1) * sizeof *wt), *tw_ = NULL;
+	double *cj = malloc((m->njobs ? m->njobs : 1) * sizeof *cj), *dp = NULL, *ci = NULL;
+	size_t *tj = malloc((m->njobs ? m->njobs : 1) * sizeof *tj);
+	unsigned char *tk = malloc(m->njobs ? m->njobs : 1);
+	uint8_t *bits = NULL;
+	long Wmax = 0, wmax = 0;
 
-	if (!pi || !pre || !mu || !gt || !use || !dem || !best || !trial || !ord || !left) {
+	if (!pi || !pre || !mu || !gt || !use || !dem || !best || !trial || !ord || !left || !wt ||
+	    !cj || !tj || !tk) {
 		rc = -1;
 		goto out;
+	}
+	for (size_t j = 0; knap && j < m->njobs; j++) {
+		int t = w->tier[j];
+		double q;
+		if (t < 0)
+			continue;
+		q = m->job_priority[j] / w->unit[t];
+		if (fabs(q - floor(q + 0.5)) > 1e-9 || q > 1e6)
+			knap = 0;
+		wt[j] = (long)floor(q + 0.5);
+		wmax = wt[j] > wmax ? wt[j] : wmax;
+	}
+	for (int t = 0; knap && t < w->nt; t++) {
+		long W = (long)ceil(floor_v[t] / w->unit[t] - 1e-6);
+		Wmax = W > Wmax ? W : Wmax;
+	}
+	if (knap && (double)(Wmax + wmax + 1) * (double)(m->njobs + 1) > 8e9)
+		knap = 0; /* the table would not fit: the price form */
+	if (knap) {
+		dp = malloc((size_t)(Wmax + wmax + 1) * sizeof *dp);
+		ci = malloc((m->njobs ? m->njobs : 1) * sizeof *ci);
+		tw_ = malloc((m->njobs ? m->njobs : 1) * sizeof *tw_);
+		bits = malloc(((size_t)m->njobs * (size_t)(Wmax + wmax + 1) + 8) / 8 + 1);
+		if (!dp || !ci || !tw_ || !bits)
+			knap = 0; /* too big for memory: the price form */
 	}
 	for (size_t o = 0; o < m->nopts; o++) {
 		long *d = cell(m, dem, o);
@@ -987,7 +1070,45 @@ static int time_lagr(tw *w, const double *cost, const double *floor_v, const dou
 			gt[t] = rhs[t];
 		}
 		memset(use, 0, ncells * sizeof *use);
-		for (size_t j = 0; j < m->njobs; j++) {
+		if (knap) {
+			/* each job's least priced cost; per tier the cheapest set that
+			 * keeps its floor (the capacity priced, the rest exact) */
+			for (size_t j = 0; j < m->njobs; j++) {
+				double b = HUGE_VAL;
+				best[j] = -1;
+				for (size_t o = w->first[j]; o < w->first[j + 1]; o++) {
+					const double *q = pre + (size_t)m->opt_pool[o] * (H + 1);
+					double v = cost[o] + (double)m->opt_gpus[o] *
+					           (q[m->opt_start[o] + m->opt_len[o]] - q[m->opt_start[o]]);
+					if (v < b) {
+						b = v;
+						best[j] = (int)o;
+					}
+				}
+				cj[j] = b;
+			}
+			for (int t = 0; t < w->nt; t++) {
+				size_t n = 0;
+				long W = (long)ceil(floor_v[t] / w->unit[t] - 1e-6);
+				double v;
+				gt[t] = 0;
+				for (size_t j = 0; j < m->njobs; j++)
+					if (w->tier[j] == t && best[j] >= 0) {
+						tj[n] = j;
+						tw_[n] = wt[j];
+						ci[n++] = cj[j];
+					}
+				v = cover_knap(n, tw_, ci, W, dp, bits, tk);
+				L += v; /* HUGE_VAL only for a floor no set reaches: then no bound */
+				for (size_t i = 0; i < n; i++)
+					if (tk[i])
+						hold(m, use, (size_t)best[tj[i]], -1);
+			}
+			/* the tier rows are kept exactly: no price on them */
+			for (int t = 0; t < w->nt; t++)
+				L -= mu[t] * rhs[t];
+		}
+		for (size_t j = 0; !knap && j < m->njobs; j++) {
 			double b = fixed ? HUGE_VAL : 0;
 			int t = w->tier[j];
 			best[j] = -1;
@@ -1009,7 +1130,7 @@ static int time_lagr(tw *w, const double *cost, const double *floor_v, const dou
 					gt[t] -= m->job_priority[j] / w->unit[t];
 			}
 		}
-		if (L > lbest) {
+		if (L > lbest && L < HUGE_VAL) {
 			lbest = L;
 			stall = 0;
 		} else if (++stall >= 10) {
@@ -1056,7 +1177,7 @@ static int time_lagr(tw *w, const double *cost, const double *floor_v, const dou
 		 * floor over what the relaxed plan places */
 		for (size_t c = 0; c < ncells; c++)
 			if (dem[c] > m->slot_cap[c]) {
-				double g = (double)(-use[c]) - (double)m->slot_cap[c];
+				double g = (double)use[c] - (double)m->slot_cap[c];
 				if (pi[c] > 0 || g > 0)
 					norm += g * g;
 			}
@@ -1068,12 +1189,20 @@ static int time_lagr(tw *w, const double *cost, const double *floor_v, const dou
 		double step = theta * fmax(ub - L, 1e-6 * fmax(1.0, fabs(ub))) / norm;
 		for (size_t c = 0; c < ncells; c++)
 			if (dem[c] > m->slot_cap[c])
-				pi[c] = fmax(0.0, pi[c] + step * ((double)(-use[c]) - (double)m->slot_cap[c]));
+				pi[c] = fmax(0.0, pi[c] + step * ((double)use[c] - (double)m->slot_cap[c]));
 		for (int t = 0; t < w->nt; t++)
 			mu[t] = fmax(0.0, mu[t] + step * gt[t]);
 	}
 	*bound = lbest;
 out:
+	free(wt);
+	free(cj);
+	free(tj);
+	free(tk);
+	free(dp);
+	free(ci);
+	free(tw_);
+	free(bits);
 	free(pi);
 	free(pre);
 	free(mu);
