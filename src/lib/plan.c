@@ -171,6 +171,13 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 					if (s0 > s1)
 						p->no_window[j] = 1;
 				}
+				/* a long horizon multiplies the options: refuse what would
+				 * not fit in memory, before allocating it */
+				if (p->nslots && s1 >= s0 &&
+				    p->nopts + (size_t)(s1 - s0 + 1) > EWC__TIME_MAX_OPTS) {
+					p->too_many = 1;
+					return -1;
+				}
 				for (int s = s0; s <= s1; s++) {
 				if (p->nopts == cap) {
 					size_t nc = cap ? 2 * cap : 256;
@@ -1262,7 +1269,11 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		                   "rebalancing and frontier points plan the snapshot");
 	}
 	if (plan_options(p, rb) != 0 || plan_model(p, rb) != 0)
-		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		rc = p->too_many
+		     ? ewc__seterr(EWC_EINVAL, "the %zu-hour horizon gives the %zu jobs more than %d "
+		                   "(job, region, type, start) options: plan a shorter horizon or "
+		                   "fewer jobs at once", p->nslots, p->njobs, EWC__TIME_MAX_OPTS)
+		     : ewc__seterr(EWC_ENOMEM, "out of memory");
 	else
 		rc = plan_solve(p, rb, from, flags);
 	if (rc) {

@@ -6,6 +6,10 @@
 #include "ewc_int.h"
 #include "solver.h"
 
+/* Options a plan over time may have (about 170 bytes each in the plan and
+ * the solver: some 700 MB). */
+#define EWC__TIME_MAX_OPTS 4000000
+
 /* What a side row of the plan's model stands for. */
 enum { EWC__SIDE_MOVES, EWC__SIDE_BUDGET, EWC__SIDE_GREEN, EWC__SIDE_SHARE };
 
@@ -57,6 +61,7 @@ struct ewc_plan {
 	unsigned char *no_window; /* [njobs] 1: eligible somewhere, no start fits */
 	char **wait;      /* [njobs] why a placed job starts after it could, or NULL */
 	ewc_time_split split;
+	int too_many;     /* the options over time passed EWC__TIME_MAX_OPTS */
 	/* shadow prices, once computed */
 	int have_shadow;
 	ewc_shadow *shadow;
