@@ -278,6 +278,72 @@ START_TEST(write_back)
 }
 END_TEST
 
+/* Forecasts: an hourly grid-factor series per region, each hour the mean
+ * of its samples, a gap the hour before, a sample of two hours both. */
+START_TEST(forecasts)
+{
+	ewc_ctx *ctx = hubs(), *again = NULL;
+	ewc_import *im = NULL;
+	char *data = slurp("casdk-forecast.json"), *em = slurp("em-forecast.json");
+	char *xml = NULL, *cat = slurp("gpus.xml");
+	size_t len = 0;
+	ewc_jobs *jobs = NULL;
+	ewc_plan *plan = NULL;
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	static const double want[] = { 0.4, 0.2, 0.2, 0.1, 0.1, 0.1 };
+
+	ck_assert_int_eq(imp(ctx, &im, "casdk-forecast", data, "external,region\neastus,gansu\n",
+	                     NULL), 0);
+	ck_assert_str_eq(ewc_import_series(im, 0),
+	                 "gansu.hourly.grid-factor: 5 hours from 2026-12-07T00:00:00Z, 0.1 to 0.4");
+	ck_assert_ptr_null(ewc_import_series(im, 1));
+	ck_assert_str_eq(settings(im), "");
+	ck_assert_int_eq(ewc_import_to_xml(im, ctx, "a note", &xml, &len), 0);
+	ck_assert_ptr_nonnull(strstr(xml, "<grid-factor start=\"2026-12-07T00:00:00Z\">0.4 0.2 0.2 "
+	                                  "0.1 0.1</grid-factor>"));
+	/* the written file loads, and a plan over time reads the series */
+	ck_assert_int_eq(ewc_ctx_new(&again), 0);
+	ewc_buffer b[2] = { tbuf("gpus.xml", cat), { "new.xml", xml, len } };
+	ck_assert_msg(ewc_ctx_load_regions(again, NULL, 0, b, 2) == 0, "%s", ewc_errmsg());
+	ck_assert_int_eq(ewc_jobs_new(&jobs, again), 0);
+	ewc_job j = EWC_JOB_INIT;
+	j.id = "x";
+	j.gpu_type = "A100";
+	j.gpus = 1;
+	j.hours = 1;
+	j.origin = "city";
+	j.pin = "gansu";
+	ck_assert_msg(ewc_jobs_add(jobs, &j) == 0, "%s", ewc_errmsg());
+	o.horizon_h = 6;
+	ck_assert_int_eq(ewc_time_parse_offset("2026-12-07T00:00:00Z", &o.start_time), 0);
+	ck_assert_msg(ewc_place(&plan, again, jobs, &o) == 0, "%s", ewc_errmsg());
+	for (size_t k = 0; k < 6; k++) {
+		ewc_slot_info si = EWC_SLOT_INFO_INIT;
+		ck_assert_int_eq(ewc_plan_slot(plan, "gansu", k, &si), 0);
+		ck_assert_near(si.grid_factor, want[k]);
+	}
+	ewc_plan_free(plan);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(again);
+	/* applied in memory: the same series */
+	ck_assert_int_eq(ewc_import_apply(ctx, im), 0);
+	ewc_import_free(im);
+	im = NULL;
+	/* Electricity Maps: hourly, its life-cycle intensity noted */
+	ck_assert_int_eq(imp(ctx, &im, "electricitymaps-forecast", em,
+	                     "external,region\nCN-GD,shanghai\n", NULL), 0);
+	ck_assert_str_eq(ewc_import_series(im, 0), "shanghai.hourly.grid-factor: 3 hours from "
+	                                           "2026-12-07T00:00:00Z, 0.3 to 0.6");
+	ck_assert_ptr_nonnull(strstr(ewc_import_note(im, 0), "life-cycle"));
+	ewc_import_free(im);
+	ewc_free(xml);
+	free(cat);
+	free(data);
+	free(em);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* Each bad input: refused whole with the file, line and column named. */
 static void refused(const char *format, const char *data, const char *map, const char *expect)
 {
@@ -295,6 +361,29 @@ static void refused(const char *format, const char *data, const char *map, const
 #define CFE_MAP "external,region\nasia-east1,gansu\n"
 #define VMS_HEAD "InstanceType,AcceleratorName,AcceleratorCount,Price,Region\n"
 #define VMS_MAP "external,region\nus-east-1,gansu\n"
+
+START_TEST(bad_forecasts)
+{
+	refused("casdk-forecast", "[{\"location\": \"eastus\"}]", "external,region\neastus,gansu\n",
+	        "data: [0]: must have \"location\" (a string) and \"forecastData\" (an array)");
+	refused("casdk-forecast", "[{\"location\": \"eastus\", \"forecastData\": [{\"timestamp\": "
+	        "\"soon\", \"value\": 1}]}]", "external,region\neastus,gansu\n",
+	        "data: [0].forecastData[0].timestamp: must be an ISO 8601 time");
+	refused("casdk-forecast", "[{\"location\": \"eastus\", \"forecastData\": [{\"timestamp\": "
+	        "\"2026-12-07T00:00:00Z\", \"value\": -3}]}]", "external,region\neastus,gansu\n",
+	        "data: [0].forecastData[0].value: must be a number from 0 to 100000");
+	refused("casdk-forecast", "[{\"location\": \"eastus\", \"forecastData\": [{\"timestamp\": "
+	        "\"2026-12-07T00:00:00Z\", \"value\": 3, \"duration\": 0}]}]",
+	        "external,region\neastus,gansu\n",
+	        "data: [0].forecastData[0].duration: must be minutes, more than 0");
+	refused("electricitymaps-forecast", "{\"zone\": \"CN-GD\", \"forecast\": [{\"datetime\": "
+	        "\"2026-12-07T00:00:00Z\", \"carbonIntensity\": \"x\"}]}",
+	        "external,region\nCN-GD,gansu\n",
+	        "data.forecast[0].carbonIntensity: must be a number from 0 to 100000");
+	refused("electricitymaps-forecast", "{\"zone\": \"CN-GD\"}", "external,region\nCN-GD,gansu\n",
+	        "data: must have \"zone\" (a string) and \"forecast\" (an array)");
+}
+END_TEST
 
 START_TEST(bad_numbers)
 {
@@ -437,6 +526,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, skypilot);
 	tcase_add_test(tc, ewc_inventory);
 	tcase_add_test(tc, write_back);
+	tcase_add_test(tc, forecasts);
+	tcase_add_test(tc, bad_forecasts);
 	tcase_add_test(tc, bad_numbers);
 	tcase_add_test(tc, bad_text);
 	tcase_add_test(tc, hostile_xml);

@@ -33,7 +33,10 @@ const char cmd_regions_help[] =
 	"\n"
 	"import: read published data and write new region descriptors (never over\n"
 	"the ones read), with each replaced figure in a comment. FORMAT is\n"
-	"google-cfe, casdk, electricitymaps, skypilot or ewc (free GPUs); MAP is a\n"
+	"google-cfe, casdk, electricitymaps, skypilot or ewc (free GPUs), or a\n"
+	"forecast: casdk-forecast (the Carbon Aware SDK's emissions/forecasts) or\n"
+	"electricitymaps-forecast (carbon-intensity/forecast), which give each\n"
+	"region an hourly grid-factor series for plans over a horizon; MAP is a\n"
 	"CSV \"external,region[,green-share]\" naming the regions each external zone\n"
 	"feeds (not needed for ewc). Prints rows used and skipped, and why.\n"
 	"  --window HOURS|FROM/TO  casdk: the mean over the last HOURS (24h, 90m,\n"
@@ -333,7 +336,8 @@ static int import(int argc, char **argv)
 		case O_FROM:
 			if (!ewc_import_format_known(optarg))
 				return tool_usage("regions", "--from: use google-cfe, casdk, electricitymaps, "
-				                  "skypilot or ewc, not \"%s\"", optarg);
+				                  "skypilot, ewc, casdk-forecast or electricitymaps-forecast, "
+				                  "not \"%s\"", optarg);
 			io.format = optarg;
 			break;
 		case O_MAP: mapf = optarg; break;
@@ -426,6 +430,8 @@ static int import(int argc, char **argv)
 	fprintf(rep, "%s %s: %zu rows used, %zu skipped\n", io.format, file, used, skipped);
 	for (k = 0; ewc_import_setting(im, k); k++)
 		fprintf(rep, "  set %s\n", ewc_import_setting(im, k));
+	for (k = 0; ewc_import_series(im, k); k++)
+		fprintf(rep, "  set %s\n", ewc_import_series(im, k));
 	for (k = 0; ewc_import_note(im, k); k++)
 		fprintf(rep, "  note: %s\n", ewc_import_note(im, k));
 	for (k = 0; ewc_import_skipped(im, k); k++)

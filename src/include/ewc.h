@@ -1028,6 +1028,11 @@ void ewc_import_free(ewc_import *im);
 /* The i-th setting, i-th reason a row was skipped ("cfe.csv:7: ...") and
  * i-th region given no data, or NULL past the end. */
 const char *ewc_import_setting(const ewc_import *im, size_t i);
+/* The hourly series a forecast import sets, as a report shows them
+ * ("REGION.hourly.grid-factor: 48 hours from ..., 0.41 to 0.58"), or
+ * NULL past the last. ewc_import_apply() and ewc_import_to_xml() set them
+ * (an <hourly><grid-factor start="..."> in place of any before). */
+const char *ewc_import_series(const ewc_import *im, size_t i);
 const char *ewc_import_skipped(const ewc_import *im, size_t i);
 /* The i-th note on what the import did with a figure it read (a green
  * share left out, or taken from a grid figure), or NULL past the end. */

@@ -29,6 +29,8 @@ void ewc__when_free(ewc__when *t)
 static int series_copy(ewc__series *dst, const ewc__series *src)
 {
 	dst->n = src->n;
+	dst->start = src->start;
+	dst->step_h = src->step_h;
 	dst->v = NULL;
 	if (!src->n)
 		return 0;

@@ -132,6 +132,8 @@ enum { EWC__FLAT = 0, EWC__PEAK = 1, EWC__VALLEY = 2 };
 typedef struct ewc__series {
 	double *v;
 	size_t n;
+	double start;   /* when v[0] holds, seconds since the epoch */
+	double step_h;  /* hours each value holds */
 } ewc__series;
 typedef struct ewc__when {
 	int has_tariff;
@@ -176,6 +178,8 @@ typedef struct ewc__region {
 void ewc__when_free(ewc__when *t);
 /* A deep copy, or NULL (for NULL, or out of memory). */
 ewc__when *ewc__when_copy(const ewc__when *t);
+/* 1 when import format f reads forecasts into hourly series (import.c). */
+int ewc__import_forecast(const char *f);
 /* The figures of region R in the hour starting at T (seconds since the
  * epoch): the tariff's period and price, then any hourly series. */
 typedef struct ewc__slot {

@@ -134,7 +134,10 @@ static void read_feed(ewc__diag *d, const char *file, xmlNodePtr n, feed *f)
 		ewc__diag_add(d, "%s:%ld: feed@name: required, 1 to 64 characters", file, line);
 	if (!f->url)
 		ewc__diag_add(d, "%s:%ld: feed@url: required attribute is missing", file, line);
-	if (!f->format || !ewc_import_format_known(f->format))
+	if (f->format && ewc__import_forecast(f->format))
+		ewc__diag_add(d, "%s:%ld: feed@format: %s is for ewc regions import: a feed keeps "
+		              "figures, not hourly series, yet", file, line, f->format);
+	else if (!f->format || !ewc_import_format_known(f->format))
 		ewc__diag_add(d, "%s:%ld: feed@format: must be google-cfe, casdk, electricitymaps, "
 		              "skypilot or ewc, got \"%.64s\"", file, line, f->format ? f->format : "");
 	if (insecure && strcmp(insecure, "loopback") != 0)

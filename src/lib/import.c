@@ -21,6 +21,8 @@ typedef struct strv {
 } strv;
 
 struct ewc_import {
+	strv series;      /* "id\tstart\tv1 v2 ...": hourly grid factors (forecasts) */
+	strv series_shown;/* the same, as the report shows it */
 	strv settings;
 	strv notes;
 	strv skips;
@@ -306,6 +308,9 @@ typedef struct reader {
 	double *price;          /* per region x catalog type, NAN when none */
 	long *free;             /* per region x catalog type, -1 when none */
 	int green_left;         /* a green figure was read and not used */
+	/* forecasts: samples (region, time, hours, kg/kWh) bucketed by hour */
+	struct fcs { int region; double t, dur_h, v; } *fc;
+	size_t nfc, capfc;
 	int green_grid;         /* a grid's green percentage went into green-share */
 } reader;
 
@@ -771,6 +776,216 @@ out:
 	xmlFreeDoc(doc);
 }
 
+/* ---- forecasts: hourly grid factors ----------------------------------- */
+
+/* At most this many hours of a forecast are kept (31 days). */
+#define FORECAST_MAX_H 744
+
+static void fc_add(reader *R, const char *ext, double t, double dur_h, double v,
+                   const char *where)
+{
+	long m = map_next(&R->m, ext, 0);
+
+	if (m < 0) {
+		skip(R, "%s: \"%.100s\" is not in the map", where, ext);
+		return;
+	}
+	for (; m >= 0; m = map_next(&R->m, ext, (size_t)m + 1)) {
+		if (R->nfc == R->capfc) {
+			size_t nc = R->capfc ? 2 * R->capfc : 256;
+			struct fcs *a = realloc(R->fc, nc * sizeof *a);
+			if (!a) {
+				R->d.oom = 1;
+				return;
+			}
+			R->fc = a;
+			R->capfc = nc;
+		}
+		R->fc[R->nfc++] = (struct fcs){ R->m.e[m].region, t, dur_h, v };
+	}
+	R->im->used++;
+}
+
+/* The Carbon Aware SDK's forecasts (emissions/forecasts/current): an
+ * array of {"location", "forecastData": [{"timestamp", "duration"
+ * (minutes), "value" (g CO2/kWh)}]}. */
+static void read_casdk_forecast(reader *R, const char *data, size_t len)
+{
+	json_t *root = json_read(R, data, len);
+
+	if (!root)
+		return;
+	if (json_is_object(root)) {
+		json_t *a = json_array();
+		if (!a || json_array_append(a, root) != 0) {
+			json_decref(a);
+			R->d.oom = 1;
+			json_decref(root);
+			return;
+		}
+		json_decref(root);
+		root = a;
+	}
+	if (!json_is_array(root) || json_array_size(root) == 0) {
+		ewc__diag_add(&R->d, "%s: expected an array of forecasts, each with \"location\" "
+		              "and \"forecastData\"", R->name);
+		json_decref(root);
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(root) && !R->d.dropped; i++) {
+		json_t *f = json_array_get(root, i), *loc, *fd;
+		char where[300];
+		snprintf(where, sizeof where, "%s: [%zu]", R->name, i);
+		loc = json_is_object(f) ? json_object_get(f, "location") : NULL;
+		fd = json_is_object(f) ? json_object_get(f, "forecastData") : NULL;
+		if (!json_is_string(loc) || !*json_string_value(loc) || !json_is_array(fd)) {
+			ewc__diag_add(&R->d, "%s: must have \"location\" (a string) and \"forecastData\" "
+			              "(an array)", where);
+			continue;
+		}
+		for (size_t k = 0; k < json_array_size(fd); k++) {
+			json_t *e = json_array_get(fd, k), *ts, *du, *va;
+			double t, v, dur = 60;
+			char w2[340];
+			snprintf(w2, sizeof w2, "%s.forecastData[%zu]", where, k);
+			ts = json_object_get(e, "timestamp");
+			du = json_object_get(e, "duration");
+			va = json_object_get(e, "value");
+			if (!json_is_string(ts) || ewc__time_parse_iso(json_string_value(ts), &t) != 0) {
+				ewc__diag_add(&R->d, "%s.timestamp: must be an ISO 8601 time", w2);
+				continue;
+			}
+			if (!json_is_number(va) || !((v = json_number_value(va)) >= 0) || !isfinite(v) ||
+			    v > 1e5) {
+				ewc__diag_add(&R->d, "%s.value: must be a number from 0 to 100000 "
+				              "(g CO2 per kWh)", w2);
+				continue;
+			}
+			if (du && (!json_is_number(du) || !((dur = json_number_value(du)) > 0) ||
+			           dur > 24 * 60)) {
+				ewc__diag_add(&R->d, "%s.duration: must be minutes, more than 0 and at most "
+				              "a day", w2);
+				continue;
+			}
+			fc_add(R, json_string_value(loc), t, dur / 60.0, v / 1000.0, w2);
+		}
+	}
+	json_decref(root);
+}
+
+/* Electricity Maps' carbon-intensity/forecast: {"zone", "forecast":
+ * [{"carbonIntensity", "datetime"}]}, hourly; one or an array of them. */
+static void read_em_forecast(reader *R, const char *data, size_t len)
+{
+	json_t *root = json_read(R, data, len);
+	size_t n;
+
+	if (!root)
+		return;
+	n = json_is_array(root) ? json_array_size(root) : 1;
+	for (size_t i = 0; i < n && !R->d.dropped; i++) {
+		json_t *z = json_is_array(root) ? json_array_get(root, i) : root, *zone, *fc;
+		char where[300];
+		snprintf(where, sizeof where, json_is_array(root) ? "%s: [%zu]" : "%s", R->name, i);
+		zone = json_is_object(z) ? json_object_get(z, "zone") : NULL;
+		fc = json_is_object(z) ? json_object_get(z, "forecast") : NULL;
+		if (!json_is_string(zone) || !*json_string_value(zone) || !json_is_array(fc)) {
+			ewc__diag_add(&R->d, "%s: must have \"zone\" (a string) and \"forecast\" (an "
+			              "array): a carbon-intensity/forecast response", where);
+			continue;
+		}
+		for (size_t k = 0; k < json_array_size(fc); k++) {
+			json_t *e = json_array_get(fc, k), *ci, *dt;
+			double t, v;
+			char w2[340];
+			snprintf(w2, sizeof w2, "%s.forecast[%zu]", where, k);
+			ci = json_object_get(e, "carbonIntensity");
+			dt = json_object_get(e, "datetime");
+			if (!json_is_string(dt) || ewc__time_parse_iso(json_string_value(dt), &t) != 0) {
+				ewc__diag_add(&R->d, "%s.datetime: must be an ISO 8601 time", w2);
+				continue;
+			}
+			if (!json_is_number(ci) || !((v = json_number_value(ci)) >= 0) || !isfinite(v) ||
+			    v > 1e5) {
+				ewc__diag_add(&R->d, "%s.carbonIntensity: must be a number from 0 to 100000 "
+				              "(g CO2eq per kWh)", w2);
+				continue;
+			}
+			fc_add(R, json_string_value(zone), t, 1.0, v / 1000.0, w2);
+		}
+	}
+	json_decref(root);
+}
+
+/* Each region's samples into hourly means from the first whole hour, a
+ * gap filled with the hour before; into im->series. */
+static void fc_series(reader *R)
+{
+	double t0 = HUGE_VAL;
+	size_t beyond = 0;
+
+	if (!R->nfc)
+		return;
+	for (size_t i = 0; i < R->nfc; i++)
+		t0 = fmin(t0, R->fc[i].t);
+	t0 = floor(t0 / 3600.0) * 3600.0;
+	for (size_t r = 0; r < R->w->nregions; r++) {
+		acc h[FORECAST_MAX_H];
+		size_t last = 0, any = 0, used = 0;
+		char iso[40];
+		memset(h, 0, sizeof h);
+		for (size_t i = 0; i < R->nfc; i++) {
+			const struct fcs *f = &R->fc[i];
+			if (f->region != (int)r)
+				continue;
+			/* a sample covers the hours it lasts */
+			for (double a = f->t; a < f->t + 3600.0 * f->dur_h - 1e-6; a += 3600.0) {
+				size_t k = (size_t)floor((a - t0) / 3600.0 + 1e-9);
+				if (k >= FORECAST_MAX_H) {
+					beyond++;
+					break;
+				}
+				add(&h[k], f->v);
+				if (k + 1 > last)
+					last = k + 1;
+				any = 1;
+			}
+		}
+		if (!any)
+			continue;
+		{
+			size_t cap = 64 + last * 16;
+			char *txt = malloc(cap), *show;
+			double prev = NAN, lo = HUGE_VAL, hi = -HUGE_VAL;
+			if (!txt) {
+				R->d.oom = 1;
+				return;
+			}
+			ewc_time_format(t0, iso, sizeof iso);
+			used = (size_t)snprintf(txt, cap, "%s\t%s\t", R->w->regions[r].id, iso);
+			for (size_t k = 0; k < last; k++) {
+				double v = h[k].n ? h[k].sum / (double)h[k].n : prev;
+				if (isnan(v)) /* before the region's first sample: its next */
+					for (size_t q = k; q < last && isnan(v); q++)
+						if (h[q].n)
+							v = h[q].sum / (double)h[q].n;
+				prev = v;
+				lo = fmin(lo, v);
+				hi = fmax(hi, v);
+				used += (size_t)snprintf(txt + used, cap - used, "%s%.6g", k ? " " : "", v);
+			}
+			show = ewc__asprintf("%s.hourly.grid-factor: %zu hours from %s, %.4g to %.4g",
+			                     R->w->regions[r].id, last, iso, lo, hi);
+			if (strv_push(&R->im->series, txt) != 0 ||
+			    strv_push(&R->im->series_shown, show) != 0)
+				R->d.oom = 1;
+		}
+	}
+	if (beyond)
+		skip_n(R, beyond, "%s: %zu samples past the first %d hours of the forecast", R->name,
+		       beyond, FORECAST_MAX_H);
+}
+
 /* ---- the settings ------------------------------------------------------- */
 
 static void settings(reader *R)
@@ -796,18 +1011,27 @@ static void settings(reader *R)
 				bad |= strv_push(&im->settings, ewc__asprintf("%s.%s.free=%ld", id,
 				                 R->w->gpus[t].type, R->free[k]));
 		}
-		if (im->settings.n == before)
+		int has_series = 0;
+		for (size_t k = 0; k < im->series.n && !has_series; k++)
+			has_series = strncmp(im->series.v[k], id, strlen(id)) == 0 &&
+			             im->series.v[k][strlen(id)] == '\t';
+		if (im->settings.n == before && !has_series)
 			bad |= strv_push(&im->unchanged, ewc__strdup(id));
 		if (bad)
 			R->d.oom = 1;
 	}
 }
 
+int ewc__import_forecast(const char *f)
+{
+	return f && (strcmp(f, "casdk-forecast") == 0 || strcmp(f, "electricitymaps-forecast") == 0);
+}
+
 int ewc_import_format_known(const char *f)
 {
 	return f && (strcmp(f, "google-cfe") == 0 || strcmp(f, "casdk") == 0 ||
 	             strcmp(f, "electricitymaps") == 0 || strcmp(f, "skypilot") == 0 ||
-	             strcmp(f, "ewc") == 0);
+	             strcmp(f, "ewc") == 0 || ewc__import_forecast(f));
 }
 
 int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
@@ -825,7 +1049,8 @@ int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
 		                   opts->version, EWC_IMPORT_OPTIONS_VERSION);
 	if (!ewc_import_format_known(opts->format))
 		return ewc__seterr(EWC_EINVAL, "format \"%s\" is not known (use google-cfe, casdk, "
-		                   "electricitymaps, skypilot or ewc)",
+		                   "electricitymaps, skypilot, ewc, casdk-forecast or "
+		                   "electricitymaps-forecast)",
 		                   opts->format ? opts->format : "");
 	if (!(opts->currency_rate > 0) || !isfinite(opts->currency_rate))
 		return ewc__seterr(EWC_EINVAL, "currency rate must be a number > 0");
@@ -877,8 +1102,19 @@ int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
 			read_em(&R, p, data->len);
 		else if (strcmp(f, "skypilot") == 0)
 			read_skypilot(&R, p, data->len);
+		else if (strcmp(f, "casdk-forecast") == 0)
+			read_casdk_forecast(&R, p, data->len);
+		else if (strcmp(f, "electricitymaps-forecast") == 0)
+			read_em_forecast(&R, p, data->len);
 		else
 			read_ewc(&R, p, data->len);
+		if (R.d.n == 0 && !R.d.oom)
+			fc_series(&R);
+		if (R.d.n == 0 && !R.d.oom && strcmp(f, "electricitymaps-forecast") == 0 &&
+		    R.im->series.n)
+			note(&R, "Electricity Maps' carbon intensity is life-cycle by default: above the "
+			         "MEE's operational grid factors; ask for emissionFactorType=direct to "
+			         "compare like with like");
 	}
 	if (R.d.n == 0 && !R.d.oom && R.green_left)
 		note(&R, "Google CFE not taken as green-share: it is the grid's carbon-free share, "
@@ -896,6 +1132,7 @@ int ewc_import_read(ewc_import **out, ewc_ctx *ctx, const ewc_buffer *data,
 	free(R.grid);
 	free(R.price);
 	free(R.free);
+	free(R.fc);
 	if (R.d.oom && R.d.n == 0) {
 		ewc__diag_free(&R.d);
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
@@ -915,6 +1152,8 @@ void ewc_import_free(ewc_import *im)
 	if (!im)
 		return;
 	strv_free(&im->settings);
+	strv_free(&im->series);
+	strv_free(&im->series_shown);
 	strv_free(&im->skips);
 	strv_free(&im->notes);
 	strv_free(&im->unchanged);
@@ -924,6 +1163,11 @@ void ewc_import_free(ewc_import *im)
 const char *ewc_import_setting(const ewc_import *im, size_t i)
 {
 	return im && i < im->settings.n ? im->settings.v[i] : NULL;
+}
+
+const char *ewc_import_series(const ewc_import *im, size_t i)
+{
+	return im && i < im->series_shown.n ? im->series_shown.v[i] : NULL;
 }
 
 const char *ewc_import_note(const ewc_import *im, size_t i)
@@ -949,11 +1193,96 @@ void ewc_import_rows(const ewc_import *im, size_t *used, size_t *skipped)
 		*skipped = im ? im->skipped : 0;
 }
 
+/* Series entry k: its region (in w), start and values (malloc'd). 0 or -1. */
+static int series_parse(const char *e, const ewc__world *w, int *region, double *start,
+                        ewc__series *out)
+{
+	const char *a = strchr(e, '\t'), *b = a ? strchr(a + 1, '\t') : NULL;
+	char id[256], iso[64];
+	size_t cap = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!a || !b || (size_t)(a - e) >= sizeof id || (size_t)(b - a - 1) >= sizeof iso)
+		return -1;
+	memcpy(id, e, (size_t)(a - e));
+	id[a - e] = '\0';
+	memcpy(iso, a + 1, (size_t)(b - a - 1));
+	iso[b - a - 1] = '\0';
+	if ((*region = ewc__region_find(w, id)) < 0 || ewc__time_parse_iso(iso, start) != 0)
+		return -1;
+	for (const char *p = b + 1; *p;) {
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p)
+			return -1;
+		if (out->n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			double *q = realloc(out->v, nc * sizeof *q);
+			if (!q) {
+				free(out->v);
+				out->v = NULL;
+				return -1;
+			}
+			out->v = q;
+			cap = nc;
+		}
+		out->v[out->n++] = v;
+		p = *end ? end + 1 : end;
+	}
+	out->start = *start;
+	out->step_h = 1;
+	return 0;
+}
+
 int ewc_import_apply(ewc_ctx *ctx, const ewc_import *im)
 {
+	ewc__series *ser;
+	int *reg, rc = 0;
+	double st;
+
 	if (!ctx || !im)
 		return ewc__seterr(EWC_EINVAL, "ewc_import_apply: NULL argument");
-	return ewc__ctx_set_all(ctx, (const char *const *)im->settings.v, im->settings.n, 0, NULL);
+	if (!im->series.n)
+		return ewc__ctx_set_all(ctx, (const char *const *)im->settings.v, im->settings.n, 0,
+		                        NULL);
+	/* the hourly series too, all or nothing: every one parsed and every
+	 * region's when made before anything changes */
+	ser = calloc(im->series.n, sizeof *ser);
+	reg = calloc(im->series.n, sizeof *reg);
+	if (!ser || !reg) {
+		free(ser);
+		free(reg);
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	ewc__lock(ctx);
+	for (size_t k = 0; k < im->series.n && !rc; k++) {
+		if (series_parse(im->series.v[k], &ctx->w, &reg[k], &st, &ser[k]) != 0)
+			rc = ewc__seterr(EWC_EINVAL, "ewc_import_apply: the regions changed since the "
+			                 "import was read");
+		else if (!ctx->w.regions[reg[k]].when &&
+		         !(ctx->w.regions[reg[k]].when = calloc(1, sizeof(ewc__when))))
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	ewc__unlock(ctx);
+	if (!rc)
+		rc = ewc__ctx_set_all(ctx, (const char *const *)im->settings.v, im->settings.n, 0,
+		                      NULL);
+	if (!rc) {
+		ewc__lock(ctx);
+		for (size_t k = 0; k < im->series.n; k++) {
+			ewc__when *t = ctx->w.regions[reg[k]].when;
+			free(t->grid.v);
+			t->grid = ser[k];
+			ser[k].v = NULL;
+			t->has_hourly = 1;
+		}
+		ewc__unlock(ctx);
+	}
+	for (size_t k = 0; k < im->series.n; k++)
+		free(ser[k].v);
+	free(ser);
+	free(reg);
+	return rc;
 }
 
 /* ---- writing the descriptors back -------------------------------------- */
@@ -997,9 +1326,65 @@ static xmlNodePtr child_elem(xmlNodePtr n, const char *name, const char *type)
 
 /* Write the settings for region element `rn` into it. -1 when out of
  * memory or a setting names an element the file lacks. */
+/* The series of region rn: its <hourly> (made when missing) gets a
+ * <grid-factor start="..."> in place of any it had. 0 or -1. */
+static int rewrite_series(const ewc_import *im, xmlNodePtr rn, const char *id, const char *note)
+{
+	size_t idlen = strlen(id);
+
+	for (size_t k = 0; k < im->series.n; k++) {
+		const char *e = im->series.v[k], *a, *b;
+		char iso[64], *text;
+		xmlNodePtr h = NULL, g, c, ws;
+		if (strncmp(e, id, idlen) != 0 || e[idlen] != '\t')
+			continue;
+		a = e + idlen;
+		b = strchr(a + 1, '\t');
+		if (!b || (size_t)(b - a - 1) >= sizeof iso)
+			return -1;
+		memcpy(iso, a + 1, (size_t)(b - a - 1));
+		iso[b - a - 1] = '\0';
+		for (xmlNodePtr n = rn->children; n && !h; n = n->next)
+			if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "hourly") == 0)
+				h = n;
+		if (!h) {
+			if (!xmlAddChild(rn, xmlNewDocText(rn->doc, (const xmlChar *)"  ")) ||
+			    !(h = xmlNewChild(rn, NULL, (const xmlChar *)"hourly", NULL)) ||
+			    !xmlSetProp(h, (const xmlChar *)"start", (const xmlChar *)iso) ||
+			    !xmlAddChild(rn, xmlNewDocText(rn->doc, (const xmlChar *)"\n  ")))
+				return -1;
+		}
+		for (xmlNodePtr n = h->children, next; n; n = next) {
+			next = n->next;
+			if (n->type == XML_ELEMENT_NODE &&
+			    strcmp((const char *)n->name, "grid-factor") == 0) {
+				xmlUnlinkNode(n);
+				xmlFreeNode(n);
+			}
+		}
+		text = comment_text(" grid-factor by hour%s%s ", note ? ": " : "", note ? note : "");
+		if (!text)
+			return -1;
+		c = xmlNewDocComment(rn->doc, (const xmlChar *)text);
+		free(text);
+		ws = xmlNewDocText(rn->doc, (const xmlChar *)"\n      ");
+		if (!c || !ws || !xmlAddChild(h, ws) || !xmlAddChild(h, c) ||
+		    !xmlAddChild(h, xmlNewDocText(rn->doc, (const xmlChar *)"\n      ")))
+			return -1;
+		g = xmlNewChild(h, NULL, (const xmlChar *)"grid-factor", (const xmlChar *)(b + 1));
+		if (!g || !xmlSetProp(g, (const xmlChar *)"start", (const xmlChar *)iso) ||
+		    !xmlAddChild(h, xmlNewDocText(rn->doc, (const xmlChar *)"\n    ")))
+			return -1;
+	}
+	return 0;
+}
+
 static int rewrite_region(const ewc_import *im, xmlNodePtr rn, const char *id, const char *note)
 {
 	size_t idlen = strlen(id);
+
+	if (rewrite_series(im, rn, id, note) != 0)
+		return -1;
 
 	for (size_t i = 0; i < im->settings.n; i++) {
 		const char *s = im->settings.v[i], *dot, *eq;

@@ -109,9 +109,24 @@ void ewc__when_load_tariff(ewc__diag *d, const char *file, xmlNodePtr n, ewc__re
 /* Space-separated numbers into s, each within range r. 0, or -1 (the
  * problem in d). */
 static int load_series(ewc__diag *d, const char *file, xmlNodePtr n, const char *what,
-                       ewc__range r, ewc__series *s)
+                       ewc__range r, const ewc__when *t, ewc__series *s)
 {
-	xmlChar *text = xmlNodeGetContent(n);
+	xmlChar *text;
+	char *own = ewc__xml_attr(d, file, n, "start", 0);
+
+	/* a series may start at its own time (an import's forecast beside
+	 * hand-written series); else at its <hourly>'s */
+	s->start = t->start;
+	s->step_h = t->step_h;
+	if (own && ewc__time_parse_iso(own, &s->start) != 0) {
+		ewc__diag_add(d, "%s:%ld: %s@start: must be an ISO 8601 time like "
+		              "\"2026-12-01T00:00:00+08:00\", got \"%s\"", file, xmlGetLineNo(n),
+		              what, own);
+		xmlFree(own);
+		return -1;
+	}
+	xmlFree(own);
+	text = xmlNodeGetContent(n);
 	const char *p = (const char *)text;
 	size_t cap = 0;
 	long line = xmlGetLineNo(n);
@@ -195,15 +210,15 @@ void ewc__when_load_hourly(ewc__diag *d, const char *file, xmlNodePtr n, ewc__re
 			int green = ewc__xml_is_elem(c, "green-share");
 			ewc__series *s = ewc__xml_is_elem(c, "price") ? &t->price
 			                 : green ? &t->green : &t->grid;
-			ewc__xml_check_attrs(d, file, c, (const char *const[]){ NULL });
+			ewc__xml_check_attrs(d, file, c, (const char *const[]){ "start", NULL });
 			if (s->n)
 				ewc__diag_add(d, "%s:%ld: <%s>: given twice in <hourly>", file, cl,
 				              (const char *)c->name);
 			else
 				load_series(d, file, c, (const char *)c->name,
-				            green ? EWC__R_01 : EWC__R_GE0, s);
+				            green ? EWC__R_01 : EWC__R_GE0, t, s);
 		} else if (ewc__xml_is_elem(c, "free")) {
-			static const char *const fa[] = { "type", NULL };
+			static const char *const fa[] = { "type", "start", NULL };
 			char *type = ewc__xml_attr(d, file, c, "type", 1);
 			int ty = type ? ewc__gpu_find(w, type) : -1;
 			ewc__xml_check_attrs(d, file, c, fa);
@@ -230,7 +245,7 @@ void ewc__when_load_hourly(ewc__diag *d, const char *file, xmlNodePtr n, ewc__re
 					s->v = NULL;
 					s->n = 0;
 					t->free_type[t->nfree++] = ty;
-					if (load_series(d, file, c, "free", EWC__R_GE0, s) == 0)
+					if (load_series(d, file, c, "free", EWC__R_GE0, t, s) == 0)
 						for (size_t i = 0; i < s->n; i++)
 							if (s->v[i] != floor(s->v[i]) || s->v[i] > EWC__FIGURE_MAX) {
 								ewc__diag_add(d, "%s:%ld: <free>: value %zu must be a "
@@ -254,9 +269,10 @@ static double at(const ewc__when *t, const ewc__series *s, double T, double dflt
 {
 	double i;
 
-	if (!t->has_hourly || !s->n || T < t->start)
+	(void)t;
+	if (!s->n || T < s->start)
 		return dflt;
-	i = floor((T - t->start) / (3600.0 * t->step_h) + 1e-9);
+	i = floor((T - s->start) / (3600.0 * s->step_h) + 1e-9);
 	return s->v[i >= (double)s->n ? s->n - 1 : (size_t)i];
 }
 
