@@ -98,7 +98,7 @@ feeds() {
 			echo "$f" | awk -F'|' -v u="$U" -v m="$F" '{
 				map = ""
 				if ($3 == "google-cfe") map = " map=\"" m "/cfe-map.csv\""
-				if ($3 == "casdk") map = " map=\"" m "/casdk-map.csv\""
+				if ($3 == "casdk" || $3 == "casdk-forecast") map = " map=\"" m "/casdk-map.csv\""
 				if ($3 == "electricitymaps") map = " map=\"" m "/em-map.csv\""
 				if ($3 == "skypilot") map = " map=\"" m "/vms-map.csv\" currency-rate=\"7.2\""
 				r = index($4, "retries=") ? "" : " retries=\"2\""
@@ -148,6 +148,23 @@ if [ $? -eq 0 ] && grep -q "^ewc: feed vms: 4 settings, fetched 2026-11-22T06:00
 	[ "$(sqlite3 "$DB" "SELECT region FROM placements WHERE job = 't1'")" = guizhou ]; then
 	ok "rebalance lays the snapshots over the regions too, and place --commit planned on them"
 else no "rebalance overlay" "$T/err"; fi
+
+# a forecast feed: eastus's hourly grid factors (0.4 0.2 0.2 0.1 0.1 from
+# 2026-12-07T00:00Z) become shanghai's; a job of one A100 (0.5 kWh an
+# hour) for 2 h there, on location-based carbon, waits for the 0.1 hours:
+# 0.1 kg, where the descriptor's 0.6 would give 0.6 kg
+feeds "fc|/ok/casdk-forecast.json|casdk-forecast"
+"$EWC" regions sync --feeds "$T/feeds.xml" --db "$T/fc.db" $R $NOW > "$T/out" 2> "$T/err"
+rc1=$?
+printf 'id,kind,gpu_type,gpus,hours,origin,pin\nf1,train,A100,1,2,city,shanghai\n' > "$T/fjobs.csv"
+"$EWC" place $R --jobs "$T/fjobs.csv" --db "$T/fc.db" --horizon 6 --start 2026-12-07T00:00:00Z \
+	--mode carbon --carbon-basis location --max-age 30d --now=2026-12-07T00:00:00Z \
+	--format csv > "$T/p.csv" 2> "$T/err2"
+got=$(awk -F, 'NR == 2 { print $4, $13 }' "$T/p.csv")
+if [ $rc1 -eq 0 ] && grep -q "^fc  *updated  *http 200, 1 attempt, 1 setting from 4 rows (1 skipped)$" "$T/out" &&
+	[ "$got" = "shanghai 0.1" ]; then
+	ok "a forecast feed: stored, laid over the regions, and a plan over time waits for its low hours"
+else no "forecast feed: rc $rc1, got $got" "$T/out"; cat "$T/err2" >> "$T/out"; fi
 
 # ETag: the second sync asks If-None-Match and keeps the stored copy
 feeds "free|/etag/inventory.xml|ewc"

@@ -496,7 +496,8 @@ static void sync_report(void *user, const ewc_feed_result *r)
 	printf("%-16s %-12s http %3ld, %d attempt%s", r->name, status[r->status], r->http_status,
 	       r->attempts, r->attempts == 1 ? "" : "s");
 	if (r->status == EWC_FEED_UPDATED)
-		printf(", %zu settings from %zu rows (%zu skipped)", r->settings, r->rows_used,
+		printf(", %zu setting%s from %zu rows (%zu skipped)", r->settings,
+		       r->settings == 1 ? "" : "s", r->rows_used,
 		       r->rows_skipped);
 	printf("\n");
 	if (r->status == EWC_FEED_FAILED) {

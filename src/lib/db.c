@@ -1156,6 +1156,12 @@ int ewc__db_feed_store(ewc_db *db, const ewc__feed_store *f)
 				json_decref(arr);
 				arr = NULL;
 			}
+		/* hourly series ride along, told apart by their tabs */
+		for (size_t i = 0; arr && (s = ewc__import_series_raw(f->im, i)) != NULL; i++)
+			if (json_array_append_new(arr, json_string(s)) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
 		if (arr)
 			settings = json_dumps(arr, JSON_COMPACT);
 		json_decref(arr);
@@ -1298,10 +1304,18 @@ int ewc_db_overlay(ewc_db *db, ewc_ctx *ctx, ewc_overlay_fn fn, void *user)
 				if (!(v[k] = json_string_value(json_array_get(arr, k))))
 					rc = ewc__seterr(EWC_EIO, "%s: feed %s: the stored snapshot is damaged",
 					                 db->path, rows[i].feed);
+			/* figures first, then the hourly series (with a tab) */
+			size_t nset = 0;
+			for (size_t k = 0; k < m && rc == 0; k++)
+				if (!strchr(v[k], '\t')) {
+					const char *x = v[k];
+					memmove(v + 1 + nset, v + nset, (k - nset) * sizeof *v);
+					v[nset++] = x;
+				}
 			if (rc == 0)
-				rc = ewc__ctx_set_all(ctx, v, m, 1, &skipped);
+				rc = ewc__series_apply(ctx, v, nset, v + nset, m - nset, 1, &skipped);
 			if (rc == 0)
-				free_counts_as_of(ctx, v, m, rows[i].taken_at);
+				free_counts_as_of(ctx, v, nset, rows[i].taken_at);
 			o.applied = m - skipped;
 			o.skipped = skipped;
 			if (rc == 0 && fn)

@@ -180,6 +180,13 @@ void ewc__when_free(ewc__when *t);
 ewc__when *ewc__when_copy(const ewc__when *t);
 /* 1 when import format f reads forecasts into hourly series (import.c). */
 int ewc__import_forecast(const char *f);
+/* Import i's hourly series as stored: "REGION\tSTART\tv1 v2 ...", or NULL. */
+const char *ewc__import_series_raw(const ewc_import *im, size_t i);
+/* The settings (ewc__ctx_set_all()) and hourly series ("REGION\tSTART\t
+ * VALUES") applied together, all or nothing; lenient: those whose region
+ * or pool is not loaded are skipped and counted in *skipped. */
+int ewc__series_apply(ewc_ctx *ctx, const char *const *settings, size_t nset,
+                      const char *const *series, size_t n, int lenient, size_t *skipped);
 /* The figures of region R in the hour starting at T (seconds since the
  * epoch): the tariff's period and price, then any hourly series. */
 typedef struct ewc__slot {

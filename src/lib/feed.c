@@ -134,10 +134,7 @@ static void read_feed(ewc__diag *d, const char *file, xmlNodePtr n, feed *f)
 		ewc__diag_add(d, "%s:%ld: feed@name: required, 1 to 64 characters", file, line);
 	if (!f->url)
 		ewc__diag_add(d, "%s:%ld: feed@url: required attribute is missing", file, line);
-	if (f->format && ewc__import_forecast(f->format))
-		ewc__diag_add(d, "%s:%ld: feed@format: %s is for ewc regions import: a feed keeps "
-		              "figures, not hourly series, yet", file, line, f->format);
-	else if (!f->format || !ewc_import_format_known(f->format))
+	if (!f->format || !ewc_import_format_known(f->format))
 		ewc__diag_add(d, "%s:%ld: feed@format: must be google-cfe, casdk, electricitymaps, "
 		              "skypilot or ewc, got \"%.64s\"", file, line, f->format ? f->format : "");
 	if (insecure && strcmp(insecure, "loopback") != 0)
@@ -593,12 +590,14 @@ static int sync_one(ewc_db *db, ewc_ctx *ctx, const feed *f, double now, ewc_fee
 		if (ewc_import_read(&im, ctx, &data, f->map ? &map : NULL, &f->io) != 0) {
 			msg = ewc__asprintf("the response is not valid %s: %s", f->format,
 			                    ewc_errmsg());
-		} else if (!ewc_import_setting(im, 0)) {
+		} else if (!ewc_import_setting(im, 0) && !ewc_import_series(im, 0)) {
 			msg = ewc__strdup("the response gave no figure for any region of the map");
 		} else {
 			res.status = EWC_FEED_UPDATED;
 			ewc_import_rows(im, &res.rows_used, &res.rows_skipped);
 			while (ewc_import_setting(im, res.settings))
+				res.settings++;
+			for (size_t k = 0; ewc_import_series(im, k); k++)
 				res.settings++;
 		}
 		free(name);

@@ -1234,43 +1234,51 @@ static int series_parse(const char *e, const ewc__world *w, int *region, double 
 	return 0;
 }
 
-int ewc_import_apply(ewc_ctx *ctx, const ewc_import *im)
+int ewc__series_apply(ewc_ctx *ctx, const char *const *settings, size_t nset,
+                      const char *const *series, size_t n, int lenient, size_t *skipped)
 {
 	ewc__series *ser;
 	int *reg, rc = 0;
 	double st;
 
-	if (!ctx || !im)
-		return ewc__seterr(EWC_EINVAL, "ewc_import_apply: NULL argument");
-	if (!im->series.n)
-		return ewc__ctx_set_all(ctx, (const char *const *)im->settings.v, im->settings.n, 0,
-		                        NULL);
-	/* the hourly series too, all or nothing: every one parsed and every
-	 * region's when made before anything changes */
-	ser = calloc(im->series.n, sizeof *ser);
-	reg = calloc(im->series.n, sizeof *reg);
+	if (skipped)
+		*skipped = 0;
+	if (!n)
+		return ewc__ctx_set_all(ctx, settings, nset, lenient, skipped);
+	/* every series parsed and every region's when made before anything
+	 * changes; lenient: a region not loaded is skipped and counted */
+	ser = calloc(n, sizeof *ser);
+	reg = calloc(n, sizeof *reg);
 	if (!ser || !reg) {
 		free(ser);
 		free(reg);
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	}
 	ewc__lock(ctx);
-	for (size_t k = 0; k < im->series.n && !rc; k++) {
-		if (series_parse(im->series.v[k], &ctx->w, &reg[k], &st, &ser[k]) != 0)
-			rc = ewc__seterr(EWC_EINVAL, "ewc_import_apply: the regions changed since the "
-			                 "import was read");
-		else if (!ctx->w.regions[reg[k]].when &&
-		         !(ctx->w.regions[reg[k]].when = calloc(1, sizeof(ewc__when))))
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (series_parse(series[k], &ctx->w, &reg[k], &st, &ser[k]) != 0) {
+			reg[k] = -1;
+			if (!lenient)
+				rc = ewc__seterr(EWC_EINVAL, "an hourly series names a region not loaded, "
+				                 "or is damaged");
+		} else if (!ctx->w.regions[reg[k]].when &&
+		           !(ctx->w.regions[reg[k]].when = calloc(1, sizeof(ewc__when)))) {
 			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		}
 	}
 	ewc__unlock(ctx);
 	if (!rc)
-		rc = ewc__ctx_set_all(ctx, (const char *const *)im->settings.v, im->settings.n, 0,
-		                      NULL);
+		rc = ewc__ctx_set_all(ctx, settings, nset, lenient, skipped);
 	if (!rc) {
 		ewc__lock(ctx);
-		for (size_t k = 0; k < im->series.n; k++) {
-			ewc__when *t = ctx->w.regions[reg[k]].when;
+		for (size_t k = 0; k < n; k++) {
+			ewc__when *t;
+			if (reg[k] < 0) {
+				if (skipped)
+					++*skipped;
+				continue;
+			}
+			t = ctx->w.regions[reg[k]].when;
 			free(t->grid.v);
 			t->grid = ser[k];
 			ser[k].v = NULL;
@@ -1278,11 +1286,24 @@ int ewc_import_apply(ewc_ctx *ctx, const ewc_import *im)
 		}
 		ewc__unlock(ctx);
 	}
-	for (size_t k = 0; k < im->series.n; k++)
+	for (size_t k = 0; k < n; k++)
 		free(ser[k].v);
 	free(ser);
 	free(reg);
 	return rc;
+}
+
+const char *ewc__import_series_raw(const ewc_import *im, size_t i)
+{
+	return im && i < im->series.n ? im->series.v[i] : NULL;
+}
+
+int ewc_import_apply(ewc_ctx *ctx, const ewc_import *im)
+{
+	if (!ctx || !im)
+		return ewc__seterr(EWC_EINVAL, "ewc_import_apply: NULL argument");
+	return ewc__series_apply(ctx, (const char *const *)im->settings.v, im->settings.n,
+	                         (const char *const *)im->series.v, im->series.n, 0, NULL);
 }
 
 /* ---- writing the descriptors back -------------------------------------- */
