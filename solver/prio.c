@@ -834,6 +834,28 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The common divisor of n positive levels, within a relative tolerance
+ * (0.3 and 0.5 give 0.1); 0 when there is none above 1e-9 of the lowest. */
+static double level_gcd(const double *lv, size_t n)
+{
+	double g = lv[0], tol = lv[0] * 1e-9;
+
+	for (size_t k = 1; k < n; k++) {
+		double a = lv[k], b = g;
+		while (b > tol) {
+			double r = fmod(a, b);
+			if (r > b - tol)
+				r = 0;
+			a = b;
+			b = r;
+		}
+		g = a;
+		if (g <= tol)
+			return 0;
+	}
+	return g;
+}
+
 int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit)
 {
 	size_t n = 0, nl = 0;
@@ -863,12 +885,44 @@ int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit)
 		}
 		sum[nl - 1] += lv[i];
 	}
-	/* a level outweighing all below it starts a tier */
+	/* A level outweighing all below it may start a tier when the tier's
+	 * levels are whole multiples of a unit that outweighs everything below
+	 * too (their common divisor): then two sums of the tier differ by more
+	 * than all below, and the most priority tier by tier is the most in
+	 * total. Not so for 5 and 6 above four jobs of 1: 6 + 5 beats 5 + 5 in
+	 * the tier, yet 5 + 5 + 4 beats 6 + 5 in total; such a tier joins the
+	 * one below. 5e8 and 6e8 above them keep their tier, unit 1e8. A start
+	 * is dropped and the check repeated until every tier holds. */
+	double *lbelow = malloc((n ? n : 1) * sizeof *lbelow);
+	if (!lbelow) {
+		free(lv);
+		free(sum);
+		free(ltier);
+		return -1;
+	}
 	for (size_t i = 0; i < nl; i++) {
-		if (i > 0 && lv[i] > below)
+		lbelow[i] = below;
+		ltier[i] = i > 0 && lv[i] > below; /* 1: may start a tier */
+		below += sum[i];
+	}
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t a = 1; a < nl && !changed; a++) {
+			size_t b = a + 1;
+			if (ltier[a] != 1)
+				continue;
+			while (b < nl && ltier[b] != 1)
+				b++;
+			if (!(level_gcd(lv + a, b - a) > lbelow[a] * (1 + 1e-9))) {
+				ltier[a] = 0;
+				changed = 1;
+			}
+		}
+	}
+	for (size_t i = 0; i < nl; i++) {
+		if (i > 0 && ltier[i] == 1)
 			nt++;
 		ltier[i] = nt;
-		below += sum[i];
 	}
 	for (size_t j = 0; j < m->njobs; j++) {
 		tier[j] = -1;
@@ -877,12 +931,21 @@ int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit)
 		double *at = bsearch(&m->job_priority[j], lv, nl, sizeof *lv, cmp_double);
 		tier[j] = nt - (int)ltier[at - lv];
 	}
-	/* each tier's unit: its lowest level */
-	for (size_t i = nl; i-- > 0;)
-		unit[nt - (int)ltier[i]] = lv[i];
+	/* each tier's unit: its levels' common divisor (the lowest tier's,
+	 * when they have no sensible one, its lowest level) */
+	for (size_t i = nl; i-- > 0;) {
+		size_t e = i + 1;
+		if (i > 0 && ltier[i - 1] == ltier[i])
+			continue; /* not the tier's lowest level */
+		while (e < nl && ltier[e] == ltier[i])
+			e++;
+		double g = level_gcd(lv + i, e - i);
+		unit[nt - (int)ltier[i]] = g >= lv[i] * 1e-6 ? g : lv[i];
+	}
 	free(lv);
 	free(sum);
 	free(ltier);
+	free(lbelow);
 	return nl ? nt + 1 : 0;
 }
 

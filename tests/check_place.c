@@ -878,6 +878,51 @@ START_TEST(test_wide_priorities)
 }
 END_TEST
 
+/* Levels that outweigh everything below them but are not multiples of
+ * each other: 6 + 5 beats 5 + 5 in their tier, yet 5 + 5 and four jobs of
+ * 1 place more in total (14 against 11). The most total priority is
+ * placed and proven, by both solvers; at 1e8 times the scale too, where
+ * the top level's plan (1.1e9) is the most. */
+START_TEST(test_priority_levels_not_multiples)
+{
+	static const ewc_solver solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
+	static const char *const lists[2] = {
+		T_HEADER "A,train,A100,6,1,city,,,6,,\nB,train,A100,2,1,city,,,5,,\n"
+		"C,train,A100,2,1,city,,,5,,\nD1,train,A100,1,1,city,,,1,,\n"
+		"D2,train,A100,1,1,city,,,1,,\nD3,train,A100,1,1,city,,,1,,\n"
+		"D4,train,A100,1,1,city,,,1,,\n",
+		T_HEADER "A,train,A100,6,1,city,,,600000000,,\nB,train,A100,2,1,city,,,500000000,,\n"
+		"C,train,A100,2,1,city,,,500000000,,\nD1,train,A100,1,1,city,,,1,,\n"
+		"D2,train,A100,1,1,city,,,1,,\nD3,train,A100,1,1,city,,,1,,\n"
+		"D4,train,A100,1,1,city,,,1,,\n"
+	};
+	static const double want[2] = { 14, 1100000000.0 };
+	ewc_ctx *ctx = t_ctx(T_CATALOG, SOLO_POOL("8"));
+
+	for (int l = 0; l < 2; l++) {
+		ewc_jobs *jobs = t_jobs(ctx, lists[l]);
+		for (int k = 0; k < 2; k++) {
+			ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+			ewc_totals t = EWC_TOTALS_INIT;
+			ewc_plan *plan;
+			o.solver = solvers[k];
+			ck_assert_int_eq(ewc_place(&plan, ctx, jobs, &o), 0);
+			ewc_plan_totals(plan, &t);
+			ck_assert_msg(t.priority_placed == want[l], "list %d solver %d: %.10g", l, k,
+			              t.priority_placed);
+			/* the bound holds, and proves the plan within GLPK's rounding */
+			ck_assert_msg(t.priority_bound >= want[l] &&
+			              t.priority_bound <= want[l] * (1 + 1e-12),
+			              "list %d solver %d: bound %.17g", l, k, t.priority_bound);
+			ck_assert_int_eq(ewc_plan_proven(plan), 1);
+			ewc_plan_free(plan);
+		}
+		ewc_jobs_free(jobs);
+	}
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* Lists too large to enumerate: the direct model and the decomposition on
  * the same 40 jobs, capacity from short to ample, both asked for gap 0.
  * Each bound holds for the other's plan at the same priority, so the two
@@ -1037,6 +1082,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hand_computed_plan);
 	tcase_add_test(tc, test_greedy_leaves_out_what_fits);
 	tcase_add_test(tc, test_wide_priorities);
+	tcase_add_test(tc, test_priority_levels_not_multiples);
 	tcase_add_test(tc, test_bounds_hold_at_scale);
 	tcase_add_test(tc, test_explain_options);
 	tcase_add_test(tc, test_faster_type_hours);

@@ -504,12 +504,12 @@ START_TEST(test_matches_brute_force)
 		         "</regions>\n", cap[0][0], fr[0], cap[1][0], fr[1]);
 		used = (size_t)snprintf(csv, sizeof csv, "%s", HDR);
 		for (int j = 0; j < n; j++) {
-			static const double prios[] = { 1, 2, 5 };
+			static const double prios[] = { 1, 2, 5, 6 };
 			long g = 1 + (long)rnd(4);
 			int hours = 1 + (int)rnd(4), e = (int)rnd(4), infer = rnd(4) == 0;
 			int dl = rnd(3) == 0 ? e + hours + (int)rnd(3) : 0;
 			char dls[16] = "";
-			bprio[j] = prios[rnd(3)];
+			bprio[j] = prios[rnd(4)];
 			if (dl)
 				snprintf(dls, sizeof dls, "%d", dl);
 			used += (size_t)snprintf(csv + used, sizeof csv - used,
