@@ -75,6 +75,12 @@ run "--horizon with --commit" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon
 [ ! -e "$T/h.db" ] && ok "--horizon with --commit writes no database" || no "--horizon with --commit wrote a database"
 run "--report without --horizon" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --report "$T/r.html"
 run "--horizon past a leap year" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 9000
+# a long horizon over many regions is refused before its arrays are made
+awk 'BEGIN { print "<regions>"; for (i = 0; i < 1200; i++) printf "<region id=\"r%d\" zone=\"west\"><power price=\"1\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.2\"/><gpu type=\"A100\" free=\"8\" price=\"10\"/><link site=\"sz\" latency-ms=\"30\" price-per-gb=\"0\"/></region>\n", i; print "</regions>" }' > "$T/many.xml"
+run "a year over 1,200 regions" 1 "$EWC" place --regions "$TM/gpus.xml" --regions "$T/many.xml" \
+	--jobs "$TM/jobs.csv" --horizon 8784 --start 2026-12-07T00:00:00Z
+err_is "ewc: the 8784-hour horizon over 1200 regions and 1 GPU type is more than 10000000 pool-hours: plan a shorter horizon or on fewer regions" \
+	"a year over 1,200 regions: refused, naming the horizon and the regions"
 
 run "bad solver" 2 "$EWC" place $R --jobs "$S/jobs.csv" --solver simplex
 err_is "ewc: --solver: use auto, direct or decompose, not \"simplex\"

@@ -972,6 +972,13 @@ static int time_setup(ewc_plan *p)
 	const ewc__world *w = &p->w;
 	size_t H = p->nslots, nr = w->nregions * H, nc = w->nregions * w->ngpus * H;
 
+	/* the slots of every region and pool are arrays: refuse what would not
+	 * fit before allocating it */
+	if ((double)w->nregions * (double)(w->ngpus ? w->ngpus : 1) * (double)H >
+	    EWC__TIME_MAX_CELLS) {
+		p->too_many = 2;
+		return -1;
+	}
 	p->slot = malloc((nr ? nr : 1) * sizeof *p->slot);
 	p->slot_cap = calloc(nc ? nc : 1, sizeof *p->slot_cap);
 	p->no_window = calloc(p->njobs ? p->njobs : 1, 1);
@@ -1269,7 +1276,12 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		                   "rebalancing and frontier points plan the snapshot");
 	}
 	if (plan_options(p, rb) != 0 || plan_model(p, rb) != 0)
-		rc = p->too_many
+		rc = p->too_many == 2
+		     ? ewc__seterr(EWC_EINVAL, "the %zu-hour horizon over %zu regions and %zu GPU "
+		                   "type%s is more than %d pool-hours: plan a shorter horizon or on "
+		                   "fewer regions", p->nslots, p->w.nregions, p->w.ngpus,
+		                   p->w.ngpus == 1 ? "" : "s", EWC__TIME_MAX_CELLS)
+		     : p->too_many
 		     ? ewc__seterr(EWC_EINVAL, "the %zu-hour horizon gives the %zu jobs more than %d "
 		                   "(job, region, type, start) options: plan a shorter horizon or "
 		                   "fewer jobs at once", p->nslots, p->njobs, EWC__TIME_MAX_OPTS)

@@ -9,6 +9,9 @@
 /* Options a plan over time may have (about 170 bytes each in the plan and
  * the solver: some 700 MB). */
 #define EWC__TIME_MAX_OPTS 4000000
+/* (region, type, slot) cells a plan over time may have (some 60 bytes each
+ * in the plan and the solver: about 600 MB). */
+#define EWC__TIME_MAX_CELLS 10000000
 
 /* What a side row of the plan's model stands for. */
 enum { EWC__SIDE_MOVES, EWC__SIDE_BUDGET, EWC__SIDE_GREEN, EWC__SIDE_SHARE };
