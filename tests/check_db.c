@@ -46,7 +46,7 @@ START_TEST(test_new_database)
 
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_free(db);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 5);
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA application_id"), 0x45574331);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	                                "AND name IN ('jobs', 'placements', 'runs', "
@@ -64,7 +64,7 @@ START_TEST(test_new_database)
 	/* opened again: the same schema, nothing migrated twice */
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
 	ewc_db_free(db);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 5);
 }
 END_TEST
 
@@ -331,7 +331,7 @@ START_TEST(test_foreign_files)
 	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1163346737; "
 	                                 "PRAGMA user_version = 9", NULL, NULL, NULL), 0);
 	sqlite3_close(h);
-	refused(file, "schema version 9 is newer than this ewc knows (4); left untouched");
+	refused(file, "schema version 9 is newer than this ewc knows (5); left untouched");
 }
 END_TEST
 

@@ -538,8 +538,11 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 1);
 
 	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
-	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(t_sql_int(t_path, "PRAGMA user_version"), 5);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM placements"), 1);
+	/* version 5: a job's earliest hour, and what its hours count from */
+	ck_assert_int_eq(t_sql_int(t_path, "SELECT count(*) FROM jobs WHERE earliest_h = 0 AND "
+	                                   "window_from IS NULL"), 1);
 	ck_assert_int_eq(t_sql_int(t_path, "SELECT migration_cny + moves FROM runs"), 0);
 	{
 		runs_seen seen = { 0 };

@@ -246,6 +246,79 @@ START_TEST(test_running_job_blocks_until_its_end)
 }
 END_TEST
 
+/* Plans over a horizon are recorded with their planned starts; a plan
+ * commits only if, in every slot, it fits beside what runs committed after
+ * its ledger was read hold then. */
+START_TEST(test_commit_holds_planned_slots)
+{
+	char xml[2048];
+	snprintf(xml, sizeof xml, "<regions as-of=\"2026-12-06T00:00:00Z\">%s", GD("") + 9);
+	ewc_ctx *ctx = t_ctx(CAT, xml);
+	/* a within 08:00-16:00 China time; b and c from 00:00 the next day */
+	ewc_jobs *ja = t_jobs(ctx, HDR "a,train,A100,8,4,sz,0,8,,\n");
+	ewc_jobs *jb = t_jobs(ctx, HDR "b,train,A100,8,4,sz,16,,,\n");
+	ewc_jobs *jc = t_jobs(ctx, HDR "c,train,A100,8,4,sz,16,,,\n");
+	const char *t0 = "2026-12-07T08:00:00+08:00";
+	char dir[] = "/tmp/ewc-time.XXXXXX", path[64], cmd[96];
+	ewc_plan *pa, *pb, *pc;
+	ewc_db *db = NULL;
+	ewc_assignment a;
+	long taken = -1;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	ck_assert_int_eq(ewc_db_open(&db, path), 0);
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 0);
+	/* three plans on the same figures, each of all 8 GPUs */
+	pa = plan_over(ctx, ja, 24, t0);
+	pb = plan_over(ctx, jb, 24, t0);
+	pc = plan_over(ctx, jc, 24, t0);
+	ck_assert_near(h_of(pb, get(pb, 0).start_time), 16);
+	ck_assert_near(h_of(pc, get(pc, 0).start_time), 16);
+	/* a and b do not overlap: both land, though each holds the pool */
+	ck_assert_msg(ewc_db_commit_plan(db, pa, at(t0), "t", NULL) == 0, "%s", ewc_errmsg());
+	ck_assert_msg(ewc_db_commit_plan(db, pb, at(t0), "t", NULL) == 0, "%s", ewc_errmsg());
+	/* c wants b's valley hours: refused, nothing written */
+	ck_assert_int_eq(ewc_db_commit_plan(db, pc, at(t0), "t", NULL), EWC_ECAPACITY);
+	ck_assert_msg(strstr(ewc_errmsg(), "gd A100 had 8 free in the hour from "
+	                                   "2026-12-07T16:00:00Z; runs committed since the plan "
+	                                   "was made hold 8 of them and this plan needs 8") != NULL,
+	              "%s", ewc_errmsg());
+	ewc_plan_free(pc);
+	/* on the ledger read again, c takes the rest of the valley: hours
+	 * 20-24, 320 + 16 kWh x 0.38 = 326.08 CNY */
+	ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+	ck_assert_int_eq(taken, 8);
+	pc = plan_over(ctx, jc, 24, t0);
+	a = get(pc, 0);
+	ck_assert_near(h_of(pc, a.start_time), 20);
+	ck_assert_near(a.cost_cny, 326.08);
+	ck_assert_msg(ewc_db_commit_plan(db, pc, at(t0), "t", NULL) == 0, "%s", ewc_errmsg());
+	/* and a snapshot plan, which holds its GPUs from now on, finds none */
+	{
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+		ewc_plan *ps = NULL;
+		ewc_assignment d;
+		ck_assert_int_eq(ewc_db_ledger(db, ctx, &taken), 0);
+		ck_assert_int_eq(ewc_place(&ps, ctx, jc, &o), 0);
+		d = get(ps, 0);
+		ck_assert_ptr_null(d.region);
+		ewc_plan_free(ps);
+	}
+	ewc_plan_free(pa);
+	ewc_plan_free(pb);
+	ewc_plan_free(pc);
+	ewc_db_free(db);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ewc_jobs_free(ja);
+	ewc_jobs_free(jb);
+	ewc_jobs_free(jc);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_place_one_in_a_window)
 {
 	ewc_ctx *ctx = t_ctx(CAT, GD(""));
@@ -594,6 +667,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_booked_slots_block);
 	tcase_add_test(tc, test_hourly_series_override);
 	tcase_add_test(tc, test_running_job_blocks_until_its_end);
+	tcase_add_test(tc, test_commit_holds_planned_slots);
 	tcase_add_test(tc, test_place_one_in_a_window);
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_bad_time_inputs);

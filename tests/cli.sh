@@ -70,9 +70,38 @@ err_is "ewc: --start needs --horizon HOURS
 ewc: try 'ewc help place'" "--start without --horizon message"
 run "--start off the hour" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 \
 	--start 2026-12-07T08:30:00+08:00
-run "--horizon with --commit" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 --commit \
-	--db "$T/h.db"
-[ ! -e "$T/h.db" ] && ok "--horizon with --commit writes no database" || no "--horizon with --commit wrote a database"
+# committed over a horizon: each job at its planned start, holding its slots
+run "--horizon with --commit" 0 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 24 --commit \
+	--db "$T/h.db" --start 2026-12-07T08:00:00+08:00 --format csv
+err_is "ewc: recorded as run 1 in $T/h.db: 2 jobs placed at their planned starts" \
+	"--horizon with --commit: what was recorded"
+[ "$(sqlite3 "$T/h.db" "SELECT group_concat(job || ' ' || started_at || ' ' || hours, ', ') FROM (SELECT * FROM placements ORDER BY job)")" = \
+  "a 2026-12-07T20:00:00Z 4.0, b 2026-12-07T16:00:00Z 4.0" ] &&
+	ok "--horizon with --commit: planned starts recorded" || no "--horizon with --commit: planned starts recorded"
+# the valley is taken from 00:00 to 08:00: a third job takes the cheapest
+# hours left, 19:00-23:00 at the flat price (320 + 16 kWh x 1.00 = 336 CNY)
+printf 'id,kind,gpu_type,gpus,hours,origin\nc,train,A100,8,4,sz\n' > "$T/c.csv"
+run "a plan over the committed one" 0 "$EWC" place $RT --jobs "$T/c.csv" --horizon 24 \
+	--start 2026-12-07T08:00:00+08:00 --db "$T/h.db" --commit --format csv
+grep -q '^c,train,sz,gd,east,A100,8,4,336,.*,2026-12-07T19:00:00+08:00,2026-12-07T23:00:00+08:00,' "$T/out" &&
+	ok "a plan over the committed one keeps off its slots" || no "a plan over the committed one keeps off its slots" "$T/out"
+# b finished early: the nightly run moves c, not started yet, into the
+# freed valley: 336 - (320 + 16 x 0.38) = 9.92 CNY saved, no migration,
+# and --max-moves (running jobs) does not hold it back
+"$EWC" jobs finish b --db "$T/h.db" --now 2026-12-07T09:00:00Z 2> /dev/null
+run "rebalance over a horizon" 0 "$EWC" rebalance $RT --db "$T/h.db" --now 2026-12-07T09:00:00Z \
+	--horizon 24 --max-moves 0 --format csv --commit
+printf '%s\n' "job,kind,gpus,from_region,from_type,to_region,to_type,hours_left,migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg,waiting,from_start,to_start" \
+	"c,train,8,gd,A100,gd,A100,4,0,336,326.08,9.92000000000002,0,yes,2026-12-07T11:00:00Z,2026-12-07T16:00:00Z" > "$T/want"
+cmp -s "$T/want" "$T/out" && ok "rebalance over a horizon: c moves into the valley" || { diff "$T/want" "$T/out" > "$T/diff"; no "rebalance over a horizon: c moves into the valley" "$T/diff"; }
+err_is "ewc: recorded as run 3 in $T/h.db: 0 jobs moved, 1 not started yet given another place or slot" \
+	"rebalance over a horizon: what was recorded"
+[ "$(sqlite3 "$T/h.db" "SELECT started_at FROM placements WHERE job = 'c'")" = 2026-12-07T16:00:00Z ] &&
+	ok "rebalance over a horizon: the new planned start recorded" || no "rebalance over a horizon: the new planned start recorded"
+run "rebalance without --horizon" 0 "$EWC" rebalance $RT --db "$T/h.db" --now 2026-12-07T09:00:00Z
+grep -q '^Left out: c: planned to start at 2026-12-07T16:00:00Z: it keeps its place and slot (rebalance --horizon moves it in time)$' "$T/out" &&
+	ok "rebalance without --horizon leaves jobs not started alone" || no "rebalance without --horizon leaves jobs not started alone" "$T/out"
+run "rebalance --start" 2 "$EWC" rebalance $RT --db "$T/h.db" --horizon 24 --start 2026-12-07T08:00:00+08:00
 run "--report without --horizon" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --report "$T/r.html"
 run "--horizon past a leap year" 2 "$EWC" place $RT --jobs "$TM/jobs.csv" --horizon 9000
 # a long horizon over many regions is refused before its arrays are made

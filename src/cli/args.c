@@ -216,12 +216,15 @@ int args_parse(const char *cmd, unsigned which, const char *help, int argc, char
 		return tool_usage(cmd, "--jobs FILE is required");
 	if (a->start_set && !a->opts.horizon_h)
 		return tool_usage(cmd, "--start needs --horizon HOURS");
-	if ((which & ARG_TIME) && a->report && !a->opts.horizon_h)
+	if ((which & ARG_MOVES) && a->start_set)
+		return tool_usage(cmd, "--start is for place: a rebalancing plans from the hour of "
+		                  "--now");
+	if ((which & ARG_TIME) && !(which & ARG_MOVES) && a->report && !a->opts.horizon_h)
 		return tool_usage(cmd, "--report needs --horizon HOURS: the report draws the plan "
 		                  "over time");
-	if (a->opts.horizon_h && (a->commit || a->show_duals))
-		return tool_usage(cmd, "--horizon plans start times, which --commit and --show-duals "
-		                  "do not handle yet");
+	if (a->opts.horizon_h && a->show_duals)
+		return tool_usage(cmd, "--horizon plans start times, which --show-duals does not "
+		                  "handle yet");
 	{
 		/* outputs are checked before anything is read or written: a
 		 * device or a missing folder, or an output that is one of the

@@ -52,7 +52,8 @@ enum {
                        ARG_METRICS | ARG_REPORT | ARG_FORMAT | \
                        ARG_OUTPUT | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
 #define ARGS_REBALANCE (ARG_REGIONS | ARG_DB | ARG_COMMIT | ARG_MOVES | ARG_REPORT | ARG_METRICS | \
-                        ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE | ARG_BASIS)
+                        ARG_FORMAT | ARG_OUTPUT | ARG_MODE | ARG_CPRICE | ARG_SOLVE | ARG_BASIS | \
+                        ARG_TIME)
 #define ARGS_WHATIF (ARG_REGIONS | ARG_JOBS | ARG_SET | ARG_FORMAT | ARG_OUTPUT | ARG_MODE | \
                      ARG_CPRICE | ARG_SOLVE | ARG_POLICY | ARG_BASIS)
 

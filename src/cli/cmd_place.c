@@ -449,8 +449,9 @@ static int commit(const cmd_args *a, const ewc_plan *plan, const ewc_totals *t,
 	ewc_db_free(db);
 	{
 		char c[32];
-		fprintf(stderr, "ewc: recorded as run %lld in %s: %s job%s started\n", run, path,
-		        tool_fmt(c, sizeof c, (double)t->placed, 0), t->placed == 1 ? "" : "s");
+		fprintf(stderr, "ewc: recorded as run %lld in %s: %s job%s %s\n", run, path,
+		        tool_fmt(c, sizeof c, (double)t->placed, 0), t->placed == 1 ? "" : "s",
+		        a->opts.horizon_h ? "placed at their planned starts" : "started");
 	}
 	if (to_file)
 		return tool_stage_finish(&st);

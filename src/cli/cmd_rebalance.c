@@ -39,21 +39,70 @@ const char cmd_rebalance_help[] =
 	"  --format FMT         table (default), json or csv (the moves only)\n"
 	"  --output FILE        write there instead of standard output\n"
 	"  --commit             record the moves: the moved jobs restart now\n"
+	"  --horizon HOURS      plan over hourly slots from the hour of --now: jobs\n"
+	"                       placed over a horizon and not started yet may move to\n"
+	"                       another place or start slot (no migration, not counted\n"
+	"                       by --max-moves); without it they keep theirs\n"
 	"  --mode, --carbon-price, --carbon-basis, --gap, --time-limit, --solver\n"
 	"                       as for place\n"
 	"\n"
 	"exit status: 0 ok, 3 some job can neither stay nor move, 1 error,\n"
 	"2 usage error.\n";
 
-static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_summary *s)
+/* t as "2026-12-08 04:00" (UTC) */
+static void utc_hm(double t, char *b, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(b, n, "%Y-%m-%d %H:%M", &tm))
+		snprintf(b, n, "?");
+}
+
+static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_summary *s,
+                        int horizon)
 {
 	char when[32], b1[48], b2[48], b3[48], b4[48];
 	size_t n = ewc_rebalance_count(rb);
 
 	ewc_time_format(s->now, when, sizeof when);
-	fprintf(f, "Rebalancing at %s: %zu running job%s considered, %zu move%s "
-	        "(migration counted x%.3g).\n\n", when, s->jobs, s->jobs == 1 ? "" : "s", s->moves,
-	        s->moves == 1 ? "" : "s", 1 + s->margin);
+	if (horizon) {
+		size_t waiting = 0;
+		for (size_t i = 0; i < n; i++) {
+			ewc_move m = EWC_MOVE_INIT;
+			ewc_rebalance_job(rb, i, &m);
+			waiting += m.waiting;
+		}
+		fprintf(f, "Rebalancing at %s over %d hours: %zu job%s considered (%zu running, %zu "
+		        "planned to start later), %zu move%s (migration counted x%.3g), %zu moved "
+		        "in time or place before starting.\n\n", when, horizon, s->jobs,
+		        s->jobs == 1 ? "" : "s", s->jobs - waiting, waiting, s->moves,
+		        s->moves == 1 ? "" : "s", 1 + s->margin, s->rescheduled);
+	} else {
+		fprintf(f, "Rebalancing at %s: %zu running job%s considered, %zu move%s "
+		        "(migration counted x%.3g).\n\n", when, s->jobs, s->jobs == 1 ? "" : "s",
+		        s->moves, s->moves == 1 ? "" : "s", 1 + s->margin);
+	}
+	if (s->rescheduled) {
+		fprintf(f, "%-20s %-28s %-28s %5s %13s %11s\n", "not started yet", "planned",
+		        "now planned", "gpus", "saving", "carbon");
+		for (size_t i = 0; i < n; i++) {
+			ewc_move m = EWC_MOVE_INIT;
+			char from[96], to[96], t1[32], t2[32];
+			ewc_rebalance_job(rb, i, &m);
+			if (!m.moved || !m.waiting)
+				continue;
+			utc_hm(m.from_start, t1, sizeof t1);
+			utc_hm(m.to_start, t2, sizeof t2);
+			snprintf(from, sizeof from, "%s/%s %s", m.from_region, m.from_type, t1);
+			snprintf(to, sizeof to, "%s/%s %s", m.to_region, m.to_type, t2);
+			fprintf(f, "%-20s %-28s %-28s %5ld %13s %11s\n", m.job, from, to, m.gpus,
+			        tool_fmt(b3, sizeof b3, m.saving_cny, 2),
+			        tool_fmt(b4, sizeof b4, m.carbon_avoided_kg, 1));
+		}
+		fputs("(planned starts in UTC; saving in CNY, no migration; carbon avoided in kg)\n\n",
+		      f);
+	}
 	if (s->moves) {
 		fprintf(f, "%-20s %-22s %-22s %5s %9s %13s %13s %11s\n", "job", "from", "to", "gpus",
 		        "hours", "migration", "saving", "carbon");
@@ -61,7 +110,7 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 			ewc_move m = EWC_MOVE_INIT;
 			char from[96], to[96];
 			ewc_rebalance_job(rb, i, &m);
-			if (!m.moved)
+			if (!m.moved || m.waiting)
 				continue;
 			snprintf(from, sizeof from, "%s/%s", m.from_region, m.from_type);
 			snprintf(to, sizeof to, "%s/%s", m.to_region, m.to_type);
@@ -73,6 +122,8 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 		}
 		fputs("(hours left on the new type; migration, saving in CNY; carbon avoided in kg)\n",
 		      f);
+	}
+	if (s->moves || s->rescheduled) {
 		/* why each moved: the figure that drove it */
 		for (size_t i = 0; i < n; i++) {
 			ewc_move m = EWC_MOVE_INIT;
@@ -85,7 +136,7 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 			                    "at the figures as they were");
 		}
 		fputs("\n", f);
-	} else {
+	} else if (!s->rescheduled) {
 		fputs("No job gains enough from moving: everything stays.\n\n", f);
 	}
 	if (ewc_rebalance_compared(rb)) {
@@ -158,10 +209,11 @@ static void print_table(FILE *f, const ewc_rebalance *rb, const ewc_rebalance_su
 	}
 }
 
-static void print_csv(FILE *f, const ewc_rebalance *rb)
+static void print_csv(FILE *f, const ewc_rebalance *rb, int horizon)
 {
 	fputs("job,kind,gpus,from_region,from_type,to_region,to_type,hours_left,"
-	      "migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg\n", f);
+	      "migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg", f);
+	fputs(horizon ? ",waiting,from_start,to_start\n" : "\n", f);
 	for (size_t i = 0; i < ewc_rebalance_count(rb); i++) {
 		ewc_move m = EWC_MOVE_INIT;
 		ewc_rebalance_job(rb, i, &m);
@@ -179,7 +231,15 @@ static void print_csv(FILE *f, const ewc_rebalance *rb)
 		tool_csv_num(f, m.cost_stay_cny, 0);
 		tool_csv_num(f, m.cost_to_cny, 0);
 		tool_csv_num(f, m.saving_cny, 0);
-		tool_csv_num(f, m.carbon_avoided_kg, 1);
+		tool_csv_num(f, m.carbon_avoided_kg, !horizon);
+		if (horizon) {
+			char t1[32], t2[32];
+			ewc_time_format(m.from_start, t1, sizeof t1);
+			ewc_time_format(m.to_start, t2, sizeof t2);
+			fprintf(f, "%s,", m.waiting ? "yes" : "no");
+			tool_csv_field(f, t1, 0);
+			tool_csv_field(f, t2, 1);
+		}
 	}
 }
 
@@ -206,7 +266,7 @@ static json_t *changes_json(const ewc_rebalance *rb)
 }
 
 static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
-                     long long run)
+                     long long run, int horizon)
 {
 	json_t *moves = json_array(), *skipped = json_array(), *prev, *root;
 	char when[32];
@@ -233,8 +293,16 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 				          "carbon_avoided_kg", m.carbon_avoided_kg));
 		if (m.moved) {
 			const char *why = ewc_rebalance_why(rb, i);
-			json_object_set_new(json_array_get(moves, json_array_size(moves) - 1), "why",
-			                    why ? json_string(why) : json_null());
+			json_t *o = json_array_get(moves, json_array_size(moves) - 1);
+			json_object_set_new(o, "why", why ? json_string(why) : json_null());
+			if (horizon) {
+				char t1[32], t2[32];
+				ewc_time_format(m.from_start, t1, sizeof t1);
+				ewc_time_format(m.to_start, t2, sizeof t2);
+				json_object_set_new(o, "waiting", json_boolean(m.waiting));
+				json_object_set_new(o, "from_start", json_string(t1));
+				json_object_set_new(o, "to_start", json_string(t2));
+			}
 		}
 		else if (!m.to_region)
 			json_array_append_new(skipped, json_pack("{s:s, s:s}", "job", m.job, "reason",
@@ -284,6 +352,10 @@ static char *to_json(const ewc_rebalance *rb, const ewc_rebalance_summary *s,
 	                 skipped);
 	if (!root)
 		return NULL;
+	if (horizon) {
+		json_object_set_new(root, "horizon_h", json_integer(horizon));
+		json_object_set_new(root, "rescheduled", json_integer((json_int_t)s->rescheduled));
+	}
 	text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	return text;
@@ -298,7 +370,7 @@ static int render(const cmd_args *a, const ewc_rebalance *rb, const ewc_rebalanc
 	*data = NULL;
 	*len = 0;
 	if (strcmp(a->format, "json") == 0) {
-		char *json = to_json(rb, s, run);
+		char *json = to_json(rb, s, run, a->opts.horizon_h);
 		if (!json) {
 			tool_error("out of memory");
 			return -1;
@@ -311,9 +383,9 @@ static int render(const cmd_args *a, const ewc_rebalance *rb, const ewc_rebalanc
 	if (tool_buf_open(&out) != 0)
 		return -1;
 	if (strcmp(a->format, "csv") == 0)
-		print_csv(out.f, rb);
+		print_csv(out.f, rb, a->opts.horizon_h);
 	else
-		print_table(out.f, rb, s);
+		print_table(out.f, rb, s, a->opts.horizon_h);
 	if (tool_buf_close(&out) != 0)
 		return -1;
 	if (strcmp(a->format, "csv") == 0) {
@@ -399,8 +471,13 @@ int cmd_rebalance(int argc, char **argv)
 				tool_error("%s", ewc_errmsg());
 				ok = 0;
 			} else {
-				fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved\n", run,
-				        path, s.moves, s.moves == 1 ? "" : "s");
+				if (a.opts.horizon_h)
+					fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved, %zu "
+					        "not started yet given another place or slot\n", run, path,
+					        s.moves, s.moves == 1 ? "" : "s", s.rescheduled);
+				else
+					fprintf(stderr, "ewc: recorded as run %lld in %s: %zu job%s moved\n",
+					        run, path, s.moves, s.moves == 1 ? "" : "s");
 			}
 		}
 		if (!ok) {

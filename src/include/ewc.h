@@ -821,7 +821,7 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
                        const ewc_rebalance_options *opts);
 void ewc_rebalance_free(ewc_rebalance *rb);
 
-#define EWC_REBALANCE_SUMMARY_VERSION 2
+#define EWC_REBALANCE_SUMMARY_VERSION 3
 /* Totals over the remaining hours of the jobs considered. `before` is every
  * job staying, `after` the plan with its moves (cost_cny includes the
  * migration), `baseline` each job near its origin (the baseline of docs/formats.md).
@@ -864,15 +864,19 @@ typedef struct ewc_rebalance_summary {
 	double carbon_rate_kg_per_day;
 	double previous_cost_rate_cny_per_day;
 	double previous_carbon_rate_kg_per_day;
+	/* version 3: over a horizon (options.place.horizon_h), jobs whose
+	 * planned start lies ahead given another place or slot (they are not
+	 * in `moves`, which counts running jobs, nor in max_moves) */
+	size_t rescheduled;
 } ewc_rebalance_summary;
 #define EWC_REBALANCE_SUMMARY_INIT                                                    \
 	{ EWC_REBALANCE_SUMMARY_VERSION, 0, 0, 0, 0, EWC_TOTALS_INIT, EWC_TOTALS_INIT,   \
 	  EWC_TOTALS_INIT, 0, 0, 0, 0, 0, 0, 0, EWC_MODE_BALANCED, 0, 0, 0, 0, NULL, NULL, \
-	  0, 0, 0, 0, 0, 0, 0 }
+	  0, 0, 0, 0, 0, 0, 0, 0 }
 
 int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out);
 
-#define EWC_MOVE_VERSION 2
+#define EWC_MOVE_VERSION 3
 /* One running job in a rebalancing: where it runs (from) and where the plan
  * puts it (to; the same when it stays, NULL when it can stay nowhere and
  * nothing else fits: `reason` says why). Costs are over the remaining
@@ -912,11 +916,18 @@ typedef struct ewc_move {
 	/* version 2: the GPUs it holds at `from` (a service moved to another
 	 * type holds another number) */
 	long from_gpus;
+	/* version 3: over a horizon. waiting 1: the job's planned start lies
+	 * ahead (started_at is that start): moving it changes its place or its
+	 * slot, with no migration. from_start and to_start are the planned
+	 * start where it is and where it goes, seconds since the epoch (a
+	 * running job: its start, and the rebalancing's time when it moves) */
+	int waiting;
+	double from_start, to_start;
 } ewc_move;
 #define EWC_MOVE_INIT                                                                   \
 	{ EWC_MOVE_VERSION, NULL, EWC_KIND_TRAIN, NULL, 0, 0, NULL, EWC_ZONE_EAST, NULL, 0, \
 	  NULL, EWC_ZONE_EAST, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,         \
-	  EWC_ZONE_EAST, NULL, 0 }
+	  EWC_ZONE_EAST, NULL, 0, 0, 0, 0 }
 
 /* The jobs considered, in the database's order; strings belong to rb. */
 size_t ewc_rebalance_count(const ewc_rebalance *rb);

@@ -118,6 +118,7 @@ void ewc__world_free(ewc__world *w)
 int ewc__world_copy(ewc__world *dst, const ewc__world *src)
 {
 	memset(dst, 0, sizeof *dst);
+	dst->ledger_run = src->ledger_run;
 	dst->gpus = calloc(src->ngpus ? src->ngpus : 1, sizeof *dst->gpus);
 	dst->regions = calloc(src->nregions ? src->nregions : 1, sizeof *dst->regions);
 	dst->sites = calloc(src->nsites ? src->nsites : 1, sizeof *dst->sites);

@@ -13,7 +13,7 @@
 
 /* "EWC1": marks a database as ewc's, so a foreign one is never changed. */
 #define EWC_DB_APP_ID 0x45574331
-#define EWC_DB_SCHEMA 4
+#define EWC_DB_SCHEMA 5
 #define EWC__STR2(x) #x
 #define EWC__STR(x) EWC__STR2(x)
 
@@ -112,6 +112,13 @@ static const char *const schema_v3 =
 static const char *const schema_v4 =
 	"ALTER TABLE runs ADD COLUMN cost_rate_cny_day REAL;"
 	"ALTER TABLE runs ADD COLUMN carbon_rate_kg_day REAL;";
+
+/* Schema version 5: plans over a horizon. A job's earliest hour, and the
+ * time its earliest_h and deadline_h count from (NULL: added_at); a
+ * placement's started_at may lie ahead (a planned start). */
+static const char *const schema_v5 =
+	"ALTER TABLE jobs ADD COLUMN earliest_h REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN window_from TEXT;";
 
 static int db_err(ewc_db *db, int code, const char *what)
 {
@@ -291,6 +298,7 @@ static int prepare(ewc_db *db)
 	     (version < 2 && exec(db, schema_v2, "cannot migrate the schema to version 2")) ||
 	     (version < 3 && exec(db, schema_v3, "cannot migrate the schema to version 3")) ||
 	     (version < 4 && exec(db, schema_v4, "cannot migrate the schema to version 4")) ||
+	     (version < 5 && exec(db, schema_v5, "cannot migrate the schema to version 5")) ||
 	     exec(db, "PRAGMA application_id = " EWC__STR(EWC_DB_APP_ID),
 	          "cannot mark the database") ||
 	     exec(db, "PRAGMA user_version = " EWC__STR(EWC_DB_SCHEMA),
@@ -539,6 +547,31 @@ static int held_since(ewc_db *db, const ewc__world *w, long *held)
 	return 0;
 }
 
+/* One event of region r's release list: g GPUs of type t free from time T
+ * on (g < 0: taken). 0 or EWC_ENOMEM. */
+static int add_release(ewc__region *R, int t, double T, long g)
+{
+	ewc__when *q = R->when;
+
+	if (!q && !(q = R->when = calloc(1, sizeof *q)))
+		return EWC_ENOMEM;
+	double *a = realloc(q->rel_end, (q->nrel + 1) * sizeof *a);
+	if (a)
+		q->rel_end = a;
+	long *b = a ? realloc(q->rel_gpus, (q->nrel + 1) * sizeof *b) : NULL;
+	if (b)
+		q->rel_gpus = b;
+	int *c = b ? realloc(q->rel_type, (q->nrel + 1) * sizeof *c) : NULL;
+	if (c)
+		q->rel_type = c;
+	if (!c)
+		return EWC_ENOMEM;
+	q->rel_end[q->nrel] = T;
+	q->rel_gpus[q->nrel] = g;
+	q->rel_type[q->nrel++] = t;
+	return 0;
+}
+
 /* What running jobs give back when they end, for plans over a horizon:
  * each unfinished placement's GPUs at its start plus its hours, into its
  * region's when (made when missing). A job past its hours and not marked
@@ -560,33 +593,21 @@ static int releases(ewc_db *db, ewc__world *w)
 		int r = ewc__region_find(w, col_text(st, 0));
 		int t = ewc__gpu_find(w, col_text(st, 1));
 		double started, end;
-		ewc__when *q;
 		if (r < 0 || t < 0 || ewc_time_parse(col_text(st, 3), &started) != 0)
 			continue;
 		end = started + 3600.0 * sqlite3_column_double(st, 4);
 		if (!(end > w->regions[r].as_of))
 			continue;
-		q = w->regions[r].when;
-		if (!q && !(q = w->regions[r].when = calloc(1, sizeof *q))) {
-			rc = EWC_ENOMEM;
-			break;
-		}
-		double *a = realloc(q->rel_end, (q->nrel + 1) * sizeof *a);
-		if (a)
-			q->rel_end = a;
-		long *b = a ? realloc(q->rel_gpus, (q->nrel + 1) * sizeof *b) : NULL;
-		if (b)
-			q->rel_gpus = b;
-		int *c = b ? realloc(q->rel_type, (q->nrel + 1) * sizeof *c) : NULL;
-		if (c)
-			q->rel_type = c;
-		if (!c) {
-			rc = EWC_ENOMEM;
-			break;
-		}
-		q->rel_end[q->nrel] = end;
-		q->rel_gpus[q->nrel] = (long)sqlite3_column_int64(st, 2);
-		q->rel_type[q->nrel++] = t;
+		long g = (long)sqlite3_column_int64(st, 2);
+		rc = add_release(&w->regions[r], t, end, g);
+		/* a planned start after the figures: the GPUs are taken off them
+		 * (held_since) but are free in the slots before it. An event at
+		 * -inf gives them back, one just past the start of the slot before
+		 * the start takes them again (slots are hours from their start) */
+		if (rc == 0 && started > w->regions[r].as_of)
+			rc = add_release(&w->regions[r], t, -HUGE_VAL, g) ||
+			     add_release(&w->regions[r], t, started - 3600.0 + 1e-3, -g)
+			     ? EWC_ENOMEM : 0;
 	}
 	sqlite3_finalize(st);
 	if (rc)
@@ -617,6 +638,12 @@ int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
 	rc = held_since(db, w, held);
 	if (rc == 0)
 		rc = releases(db, w);
+	if (rc == 0) {
+		long long last = 0;
+		if (query_int(db, "SELECT coalesce(max(id), 0) FROM runs", &last) != SQLITE_OK)
+			rc = db_err(db, EWC_EIO, "cannot read the runs");
+		w->ledger_run = last;
+	}
 	for (size_t r = 0; rc == 0 && r < w->nregions; r++)
 		for (size_t k = 0; k < w->regions[r].ngpus; k++) {
 			ewc__rgpu *G = &w->regions[r].gpus[k];
@@ -625,6 +652,10 @@ int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
 			G->taken = h < base ? h : base;
 			G->free = base - G->taken;
 			total += G->taken;
+			/* more held than the figures had (jobs planned in turn over
+			 * a horizon): over time the excess counts too */
+			if (h > base && add_release(&w->regions[r], G->type, -HUGE_VAL, base - h))
+				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 		}
 	ewc__unlock(ctx);
 	free(held);
@@ -679,13 +710,89 @@ static int ledger_check(ewc_db *db, const ewc__world *w, const ewc__db_job *jobs
 	return rc;
 }
 
+/* The same over time: in every slot of the plan's horizon, what the plan
+ * holds in a pool and what runs committed after its ledger was read hold
+ * there (their planned intervals) must fit in the free GPUs the plan was
+ * made against. A slot is [t0 + 3600 s, t0 + 3600 (s + 1)). */
+static int ledger_check_time(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs,
+                             size_t n)
+{
+	const ewc__world *w = r->w;
+	size_t H = r->nslots, npools = w->nregions * w->ngpus;
+	long *mine = calloc(npools * H > 0 ? npools * H : 1, sizeof *mine);
+	long *theirs = calloc(npools * H > 0 ? npools * H : 1, sizeof *theirs);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (!mine || !theirs) {
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t j = 0; j < n; j++) {
+		int q0 = jobs[j].region ? ewc__region_find(w, jobs[j].region) : -1;
+		int t = jobs[j].region ? ewc__gpu_find(w, jobs[j].gpu_type) : -1;
+		if (q0 < 0 || t < 0)
+			continue;
+		double a = (jobs[j].start - r->t0) / 3600.0;
+		for (size_t s = a > 0 ? (size_t)floor(a + 1e-9) : 0;
+		     s < H && (double)s < a + jobs[j].hours - 1e-9; s++)
+			mine[((size_t)q0 * w->ngpus + (size_t)t) * H + s] += jobs[j].gpus;
+	}
+	if (sqlite3_prepare_v2(db->h, "SELECT p.region, p.gpu_type, p.gpus, p.started_at, p.hours "
+	                       "FROM placements p JOIN jobs j ON j.id = p.job "
+	                       "WHERE j.finished_at IS NULL AND p.run > ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = db_err(db, EWC_EIO, "cannot prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, w->ledger_run);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int q0 = ewc__region_find(w, col_text(st, 0)), t = ewc__gpu_find(w, col_text(st, 1));
+		double started, end;
+		if (q0 < 0 || t < 0 || ewc_time_parse(col_text(st, 3), &started) != 0)
+			continue;
+		end = started + 3600.0 * sqlite3_column_double(st, 4);
+		for (size_t s = 0; s < H; s++) {
+			double T = r->t0 + 3600.0 * (double)s;
+			if (T < end && T + 3600.0 > started)
+				theirs[((size_t)q0 * w->ngpus + (size_t)t) * H + s] +=
+					(long)sqlite3_column_int64(st, 2);
+		}
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_err(db, EWC_EIO, "cannot read the placements");
+		goto out;
+	}
+	for (size_t q = 0; rc == 0 && q < npools; q++)
+		for (size_t s = 0; s < H; s++) {
+			size_t c = q * H + s;
+			char at[32];
+			if (!mine[c] || mine[c] + theirs[c] <= r->slot_cap[c])
+				continue;
+			ewc_time_format(r->t0 + 3600.0 * (double)s, at, sizeof at);
+			rc = ewc__seterr(EWC_ECAPACITY,
+			                 "%s: capacity: %s %s had %ld free in the hour from %s; runs "
+			                 "committed since the plan was made hold %ld of them and this "
+			                 "plan needs %ld: nothing written (plan again: ewc place --db "
+			                 "takes what runs hold into account)", db->path,
+			                 w->regions[q / w->ngpus].id, w->gpus[q % w->ngpus].type,
+			                 r->slot_cap[c], at, theirs[c], mine[c]);
+			break;
+		}
+out:
+	sqlite3_finalize(st);
+	free(mine);
+	free(theirs);
+	return rc;
+}
+
 static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs, size_t n,
                       long long *run_out)
 {
 	commit_stmts s = { NULL, NULL, NULL };
 	long long snapshot, run;
 	const char *when = r->when;
-	int rc = ledger_check(db, r->w, jobs, n);
+	int rc = r->nslots ? ledger_check_time(db, r, jobs, n) : ledger_check(db, r->w, jobs, n);
 
 	if (rc == 0)
 		rc = insert_snapshot(db, r->w, r->held, when, r->source, &snapshot);
@@ -699,8 +806,9 @@ static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs,
 	                       -1, &s.running, NULL) ||
 	    sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO jobs (id, kind, gpu_type, gpus, "
 	                       "hours, origin, slo_ms, data_gb, priority, pin, avoid, "
-	                       "checkpoint_gb, deadline_h, added_at, finished_at) "
-	                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+	                       "checkpoint_gb, deadline_h, added_at, finished_at, earliest_h, "
+	                       "window_from) "
+	                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
 	                       -1, &s.job, NULL) ||
 	    sqlite3_prepare_v2(db->h, "INSERT INTO placements (job, region, gpu_type, gpus, hours, "
 	                       "started_at, run) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s.place,
@@ -735,6 +843,9 @@ static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs,
 		sqlite3_bind_double(s.job, 12, J->checkpoint_gb);
 		bind_opt_double(s.job, 13, J->deadline_h, J->deadline_h > 0);
 		sqlite3_bind_text(s.job, 14, when, -1, SQLITE_STATIC);
+		sqlite3_bind_double(s.job, 15, J->earliest_h);
+		if (jobs[j].window_from)
+			sqlite3_bind_text(s.job, 16, jobs[j].window_from, -1, SQLITE_STATIC);
 		if (step_done(s.job)) {
 			rc = db_err(db, EWC_EIO, "cannot record a job");
 			goto out;
@@ -746,7 +857,8 @@ static int place_body(ewc_db *db, const ewc__db_run *r, const ewc__db_job *jobs,
 		sqlite3_bind_text(s.place, 3, jobs[j].gpu_type, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s.place, 4, jobs[j].gpus);
 		sqlite3_bind_double(s.place, 5, jobs[j].hours);
-		sqlite3_bind_text(s.place, 6, when, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s.place, 6, jobs[j].started_at ? jobs[j].started_at : when, -1,
+		                  SQLITE_STATIC);
 		sqlite3_bind_int64(s.place, 7, run);
 		if (step_done(s.place)) {
 			rc = db_err(db, EWC_EIO, "cannot record a placement");
@@ -867,8 +979,9 @@ int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user)
 	if (sqlite3_prepare_v2(db->h,
 	                       "SELECT j.id, j.kind, j.gpu_type, j.gpus, j.hours, j.origin, "
 	                       "j.slo_ms, j.data_gb, j.priority, j.pin, j.avoid, j.checkpoint_gb, "
-	                       "j.deadline_h, j.added_at, p.region, p.gpu_type, p.hours, "
-	                       "p.started_at FROM jobs j JOIN placements p ON p.job = j.id "
+	                       "j.deadline_h, coalesce(j.window_from, j.added_at), p.region, "
+	                       "p.gpu_type, p.hours, p.started_at, j.earliest_h "
+	                       "FROM jobs j JOIN placements p ON p.job = j.id "
 	                       "WHERE j.finished_at IS NULL ORDER BY j.added_at, j.rowid", -1, &st,
 	                       NULL) != SQLITE_OK)
 		return db_err(db, EWC_EIO, "cannot list the running jobs");
@@ -889,6 +1002,7 @@ int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user)
 		j.checkpoint_gb = sqlite3_column_double(st, 11);
 		if (sqlite3_column_type(st, 12) != SQLITE_NULL)
 			j.deadline_h = sqlite3_column_double(st, 12);
+		j.earliest_h = sqlite3_column_double(st, 18);
 		if (fn(user, &j, col_text(st, 13), col_text(st, 14), col_text(st, 15),
 		       sqlite3_column_double(st, 16), col_text(st, 17)) != 0) {
 			rc = SQLITE_DONE;
@@ -1037,7 +1151,14 @@ static int rebalance_body(ewc_db *db, const ewc__db_run *r, const ewc_move *move
 		sqlite3_bind_text(q.update, 1, m.to_region, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q.update, 2, m.to_type, -1, SQLITE_STATIC);
 		sqlite3_bind_double(q.update, 3, m.to_hours);
-		sqlite3_bind_text(q.update, 4, when, -1, SQLITE_STATIC);
+		/* a job not started yet keeps a planned start: its new one */
+		char planned[32];
+		if (m.version >= 3 && m.waiting) {
+			ewc_time_format(m.to_start, planned, sizeof planned);
+			sqlite3_bind_text(q.update, 4, planned, -1, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_text(q.update, 4, when, -1, SQLITE_STATIC);
+		}
 		sqlite3_bind_int64(q.update, 5, run);
 		sqlite3_bind_int64(q.update, 6, m.gpus);
 		sqlite3_bind_text(q.update, 7, m.job, -1, SQLITE_STATIC);

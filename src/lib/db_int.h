@@ -27,6 +27,12 @@ typedef struct ewc__db_run {
 	size_t nseen;
 	/* CNY and kg CO2 per day of the placed set (NAN: not known) */
 	double cost_rate, carbon_rate;
+	/* a plan over a horizon: its nslots hourly slots from t0, and the free
+	 * GPUs of each pool by slot it was planned against ([pools x nslots]);
+	 * nslots 0: a snapshot plan */
+	size_t nslots;
+	double t0;
+	const long *slot_cap;
 } ewc__db_run;
 
 /* One job of a placement run: the job as listed, the id of the region it
@@ -38,6 +44,9 @@ typedef struct ewc__db_job {
 	const char *region, *gpu_type;
 	double hours;              /* on gpu_type */
 	long gpus;                 /* held on gpu_type */
+	const char *started_at;    /* its planned start, or NULL: the run's time */
+	double start;              /* the same in seconds (plans over a horizon) */
+	const char *window_from;   /* what earliest_h and deadline_h count from, or NULL */
 } ewc__db_job;
 
 /* Record a placement run and its n jobs in one transaction: all or
@@ -52,10 +61,12 @@ int ewc__db_record_place(ewc_db *db, const ewc__db_run *run, const ewc__db_job *
 int ewc__db_record_rebalance(ewc_db *db, const ewc__db_run *run, const ewc_move *moves,
                              size_t n, long long *run_out);
 
-/* The running jobs of the database with every field, in order of arrival.
- * ewc_job strings and the placement's live until fn returns; a non-zero
- * return stops. */
-typedef int (*ewc__running_fn)(void *user, const ewc_job *job, const char *added_at,
+/* The running jobs of the database with every field, in order of arrival,
+ * those whose planned start lies ahead too. `from` is the time the job's
+ * earliest_h and deadline_h count from (when a plan over a horizon placed
+ * it: that plan's start; else when it was added). ewc_job strings and the
+ * placement's live until fn returns; a non-zero return stops. */
+typedef int (*ewc__running_fn)(void *user, const ewc_job *job, const char *from,
                                const char *region, const char *type, double hours,
                                const char *started_at);
 int ewc__db_running(ewc_db *db, ewc__running_fn fn, void *user);

@@ -221,6 +221,9 @@ typedef struct ewc__world {
 	/* over regions[].id and sites[]: loading and lookups stay linear in
 	 * the number of regions (a million regions load in seconds) */
 	ewc__index region_ix, site_ix;
+	/* the newest run of the state database whose GPUs ewc_db_ledger() took
+	 * off the free counts (0: none) */
+	long long ledger_run;
 } ewc__world;
 
 /* Index entry i of w's regions (or sites): after appending it. On failure

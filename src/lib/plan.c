@@ -102,13 +102,19 @@ static void start_window(const ewc_plan *p, const ewc__job *J, int r, const ewc_
                          int *s0, int *s1)
 {
 	const ewc__link *L = J->site >= 0 ? ewc__region_link(&p->w.regions[r], J->site) : NULL;
-	double limit = (double)p->nslots, first;
+	double limit = (double)p->nslots, first, last;
 
+	if (p->open_end)
+		limit = HUGE_VAL;
 	if (J->deadline_h > 0 && J->deadline_h < limit)
 		limit = J->deadline_h;
 	first = ceil(J->earliest_h + ewc__transfer_hours(J, L) - 1e-9);
 	*s0 = first > 1e9 ? 1000000000 : (int)first;
-	*s1 = (int)floor(limit - c->hours + 1e-9);
+	last = floor(limit - c->hours + 1e-9);
+	/* a rebalancing's jobs may end after the horizon, not start after it */
+	if (p->open_end && last > (double)p->nslots - 1)
+		last = (double)p->nslots - 1;
+	*s1 = last < -1 ? -1 : (int)last;
 	if (J->kind == EWC_KIND_INFER && *s1 > *s0)
 		*s1 = *s0;
 }
@@ -121,12 +127,20 @@ static void slot_cost(const ewc_plan *p, int r, int s, ewc__cost *c)
 	double per_h = c->hours > 0 ? c->energy_kwh / c->hours : 0, left = c->hours;
 
 	c->power_cny = c->carbon_kg = c->carbon_location_kg = c->green_kwh = 0;
-	for (size_t k = (size_t)s; left > 1e-12 && k < p->nslots; k++, left -= 1) {
+	for (size_t k = (size_t)s; left > 1e-12; k++, left -= 1) {
 		double e = per_h * fmin(1.0, left);
-		c->power_cny += e * S[k].price;
-		c->carbon_location_kg += e * S[k].grid_factor;
-		c->carbon_kg += e * S[k].grid_factor * (1 - S[k].green_share);
-		c->green_kwh += e * S[k].green_share;
+		ewc__slot out;
+		const ewc__slot *X = &out;
+		/* past the horizon (a rebalancing's long jobs): the figures of
+		 * that hour all the same, the tariff and series as they go on */
+		if (k < p->nslots)
+			X = &S[k];
+		else
+			ewc__when_slot(&p->w.regions[r], p->t0 + 3600.0 * (double)k, &out);
+		c->power_cny += e * X->price;
+		c->carbon_location_kg += e * X->grid_factor;
+		c->carbon_kg += e * X->grid_factor * (1 - X->green_share);
+		c->green_kwh += e * X->green_share;
 	}
 	c->cost_cny = c->gpu_cny + c->power_cny + c->transfer_cny;
 }
@@ -153,32 +167,51 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 		for (size_t r = 0; r < w->nregions; r++)
 			for (int k = 0; k < J->ntypes; k++) {
 				int t = J->types[k];
-				int stay = rb && rb->cur_region[j] == (int)r && rb->cur_type[j] == t;
+				int stay_pool = rb && rb->cur_region[j] == (int)r && rb->cur_type[j] == t;
+				int waiting = rb && rb->waiting && rb->waiting[j];
+				int cs = rb && rb->cur_start ? rb->cur_start[j] : 0;
 				double mig = 0;
 				/* a running job may always stay: the rules were met when it
 				 * started, and its GPUs are counted back into the free ones */
 				int s0 = 0, s1 = 0;
 				ewc__cost base;
-				if (stay ? ewc__region_gpu(&w->regions[r], t) < 0
-				         : !ewc__eligible(w, J, (int)r, t, region_free_max(p, (int)r, t),
-				                          why, sizeof why))
+				if (stay_pool ? ewc__region_gpu(&w->regions[r], t) < 0
+				              : !ewc__eligible(w, J, (int)r, t,
+				                               region_free_max(p, (int)r, t), why,
+				                               sizeof why))
 					continue;
-				if (rb && !stay && (mig = migration(w, J, (int)r, t, rb)) < 0)
+				/* a job not started yet has nothing to migrate */
+				if (rb && !stay_pool && !waiting &&
+				    (mig = migration(w, J, (int)r, t, rb)) < 0)
 					continue;
 				ewc__cost_eval(w, J, (int)r, t, &base);
 				if (p->nslots) {
 					start_window(p, J, (int)r, &base, &s0, &s1);
-					if (s0 > s1)
+					/* a running job restarts at once or stays as it runs */
+					if (rb && !waiting && s1 >= s0)
+						s1 = s0;
+					if (stay_pool && !waiting)
+						s0 = s1 = 0;
+					if (s0 > s1 && !stay_pool)
 						p->no_window[j] = 1;
+				}
+				int lo = s0, hi = s1;
+				if (p->nslots && stay_pool && waiting) {
+					/* where it is planned: always a choice */
+					lo = s0 < cs && s0 <= s1 ? s0 : cs;
+					hi = s1 > cs && s0 <= s1 ? s1 : cs;
 				}
 				/* a long horizon multiplies the options: refuse what would
 				 * not fit in memory, before allocating it */
-				if (p->nslots && s1 >= s0 &&
-				    p->nopts + (size_t)(s1 - s0 + 1) > EWC__TIME_MAX_OPTS) {
+				if (p->nslots && hi >= lo &&
+				    p->nopts + (size_t)(hi - lo + 1) > EWC__TIME_MAX_OPTS) {
 					p->too_many = 1;
 					return -1;
 				}
-				for (int s = s0; s <= s1; s++) {
+				for (int s = lo; s <= hi; s++) {
+				int stay = stay_pool && (!p->nslots || s == cs);
+				if (p->nslots && !stay && (s < s0 || s > s1))
+					continue;
 				if (p->nopts == cap) {
 					size_t nc = cap ? 2 * cap : 256;
 					int *a = realloc(p->opt_job, nc * sizeof *a);
@@ -207,16 +240,19 @@ static int build_options(ewc_plan *p, const ewc__rebal *rb)
 				p->opt_type[o] = t;
 				p->opt_cost[o] = base;
 				if (p->nslots) {
+					int len = slots_of(base.hours);
 					p->opt_start[o] = s;
-					p->opt_len[o] = slots_of(base.hours);
+					/* capacity is planned within the horizon */
+					p->opt_len[o] = len < (int)p->nslots - s ? len : (int)p->nslots - s;
 					slot_cost(p, (int)r, s, &p->opt_cost[o]);
 				}
-				if (stay) {
+				if (stay && !waiting) {
 					/* the data moved when the job started: sunk */
 					p->opt_cost[o].cost_cny -= p->opt_cost[o].transfer_cny;
 					p->opt_cost[o].transfer_cny = 0;
-					p->stay[j] = (int)o;
 				}
+				if (stay)
+					p->stay[j] = (int)o;
 				p->opt_obj[o] = ewc__objective(p->opts.mode, p->opts.carbon_price,
 				                               p->opts.carbon_basis, &p->opt_cost[o]);
 				if (rb) {
@@ -745,8 +781,12 @@ static int build_sides(ewc_plan *p, const ewc__rebal *rb)
 	if (rb && rb->max_moves >= 0) {
 		if (add_side(p, EWC__SIDE_MOVES, -1, -HUGE_VAL, (double)rb->max_moves, 1))
 			return -1;
+		/* a job not started yet moves in time or place at no cost to
+		 * anyone: only running jobs count */
 		for (size_t q = 0; q < p->nopts; q++)
-			side_row(p, p->nside - 1)[q] = p->stay[p->opt_job[q]] != (int)q;
+			side_row(p, p->nside - 1)[q] =
+				p->stay[p->opt_job[q]] != (int)q &&
+				!(rb->waiting && rb->waiting[p->opt_job[q]]);
 	}
 	if (o->carbon_budget_kg >= 0) {
 		if (add_side(p, EWC__SIDE_BUDGET, -1, -HUGE_VAL, o->carbon_budget_kg, 0))
@@ -1270,11 +1310,12 @@ int ewc__place_ex(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 	rc = plan_new(&p, ctx, jobs, opts ? opts : &def);
 	if (rc)
 		return rc;
-	if (p->nslots && (rb || from)) {
+	if (p->nslots && from) {
 		ewc_plan_free(p);
-		return ewc__seterr(EWC_EINVAL, "planning over a horizon is for ewc_place(): "
-		                   "rebalancing and frontier points plan the snapshot");
+		return ewc__seterr(EWC_EINVAL, "planning over a horizon is for ewc_place() and "
+		                   "rebalancing: frontier points plan the snapshot");
 	}
+	p->open_end = rb != NULL;
 	if (plan_options(p, rb) != 0 || plan_model(p, rb) != 0)
 		rc = p->too_many == 2
 		     ? ewc__seterr(EWC_EINVAL, "the %zu-hour horizon over %zu regions and %zu GPU "

@@ -60,6 +60,7 @@ struct ewc_plan {
 	int *opt_start;   /* [nopts] start slot */
 	int *opt_len;     /* [nopts] slots held */
 	long *slot_cap;   /* [npools * nslots] */
+	int open_end;     /* a rebalancing: jobs may run past the horizon */
 	ewc__slot *slot;  /* [nregions * nslots] each region's figures by slot */
 	unsigned char *no_window; /* [njobs] 1: eligible somewhere, no start fits */
 	char **wait;      /* [njobs] why a placed job starts after it could, or NULL */
@@ -94,6 +95,12 @@ typedef struct ewc__rebal {
 	double margin;
 	double restart_hours;
 	long max_moves;
+	/* over a horizon: [njobs] 1 for a job whose planned start lies ahead
+	 * (it may move to another place or slot at no migration cost; only
+	 * running jobs count against max_moves), and the slot it is planned to
+	 * start in (0 for a running job); NULL: all running */
+	const unsigned char *waiting;
+	const int *cur_start;
 } ewc__rebal;
 
 /* ewc__place_ex() flags. KEEP_PRIORITY: place exactly the priority the

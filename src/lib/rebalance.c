@@ -90,6 +90,25 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 		snprintf(why, sizeof why, "its start time \"%s\" cannot be read", started_at);
 		goto skipped;
 	}
+	int waiting = start > rb->now + 1e-6, slot = 0;
+	if (waiting && !rb->opts.place.horizon_h) {
+		char at[32];
+		ewc_time_format(start, at, sizeof at);
+		snprintf(why, sizeof why, "planned to start at %s: it keeps its place and slot "
+		         "(rebalance --horizon moves it in time)", at);
+		goto skipped;
+	}
+	if (waiting) {
+		double s = floor((start - rb->t0) / 3600.0 + 1e-9);
+		if (s > (double)rb->opts.place.horizon_h - 1) {
+			char at[32];
+			ewc_time_format(start, at, sizeof at);
+			snprintf(why, sizeof why, "planned to start at %s, after the %d-hour horizon: "
+			         "it keeps its place and slot", at, rb->opts.place.horizon_h);
+			goto skipped;
+		}
+		slot = (int)s;
+	}
 	elapsed = fmax(0.0, (rb->now - start) / 3600.0);
 	remaining = hours - elapsed;
 	if (remaining < EWC__REMAINING_MIN) {
@@ -117,10 +136,21 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 	}
 	/* a service's hours are the same on every type */
 	j.hours = job->kind == EWC_KIND_INFER ? remaining : remaining * pt / pf;
+	/* over a horizon, hours count from the first slot; else from now */
+	double from_h = ((rb->opts.place.horizon_h ? rb->t0 : rb->now) - added) / 3600.0;
 	if (job->deadline_h > 0) {
-		/* the deadline counts from when the job was added */
-		double left = job->deadline_h - fmax(0.0, (rb->now - added) / 3600.0);
+		/* the deadline counts from when the job was added (or from the
+		 * start of the plan over a horizon that placed it) */
+		double left = job->deadline_h - fmax(0.0, from_h);
+		/* what it was planned to meet, it meets (hours rounded to slots) */
+		if (waiting && left < (double)slot + j.hours)
+			left = (double)slot + j.hours;
 		j.deadline_h = left > 0 ? left : 1e-9;
+	}
+	j.earliest_h = 0;
+	if (waiting) {
+		double e = job->earliest_h - from_h;
+		j.earliest_h = e > 0 ? e : 0;
 	}
 	if (ewc_jobs_add(rb->jobs, &j) != 0) {
 		snprintf(why, sizeof why, "%s", ewc_errmsg());
@@ -145,6 +175,8 @@ static int take(void *user, const ewc_job *job, const char *added_at, const char
 		R->remaining = remaining;
 		R->r = r;
 		R->t = t;
+		R->waiting = waiting;
+		R->start_slot = slot;
 		if (!R->region || !R->type || !R->started_at)
 			goto oom;
 	}
@@ -248,8 +280,15 @@ static void summarize(ewc_rebalance *rb)
 	s->gap = p->totals.gap;
 	s->proven = p->proven;
 	s->moves = 0;
-	for (size_t j = 0; j < p->njobs; j++)
-		s->moves += p->choice[j] >= 0 && p->choice[j] != p->stay[j];
+	rb->rescheduled = 0;
+	for (size_t j = 0; j < p->njobs; j++) {
+		int moved = p->choice[j] >= 0 && p->choice[j] != p->stay[j];
+		if (rb->run[j].waiting)
+			rb->rescheduled += moved;
+		else
+			s->moves += moved;
+	}
+	s->rescheduled = rb->rescheduled;
 	/* per day of the running set: what it costs as it runs, the one-time
 	 * data transfer and migration aside, so that nights compare */
 	s->cost_rate_cny_per_day = s->carbon_rate_kg_per_day = 0;
@@ -271,8 +310,8 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	ewc_rebalance_options def = EWC_REBALANCE_OPTIONS_INIT;
 	ewc_rebalance *rb;
 	collect c = { NULL, 0, 0 };
-	int *cur_r = NULL, *cur_t = NULL, rc;
-	unsigned char *give = NULL;
+	int *cur_r = NULL, *cur_t = NULL, *cur_s = NULL, rc;
+	unsigned char *give = NULL, *wait = NULL;
 
 	if (!out || !ctx || !db || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_rebalance_plan: bad arguments");
@@ -289,6 +328,11 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	rb->now = now;
 	rb->opts = *opts;
 	ewc__options_copy(&rb->opts.place, &opts->place);
+	/* over a horizon: hourly slots from the hour now is in */
+	rb->t0 = rb->opts.place.start_time > 0 ? rb->opts.place.start_time
+	                                       : floor(now / 3600.0) * 3600.0;
+	if (rb->opts.place.horizon_h)
+		rb->opts.place.start_time = rb->t0;
 	rc = ewc_jobs_new(&rb->jobs, ctx);
 	if (rc)
 		goto fail;
@@ -304,7 +348,9 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	cur_r = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_r);
 	cur_t = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_t);
 	give = malloc(rb->jobs_n ? rb->jobs_n : 1);
-	if (!cur_r || !cur_t || !give) {
+	cur_s = malloc((rb->jobs_n ? rb->jobs_n : 1) * sizeof *cur_s);
+	wait = malloc(rb->jobs_n ? rb->jobs_n : 1);
+	if (!cur_r || !cur_t || !give || !cur_s || !wait) {
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -313,6 +359,8 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 		double started = 0;
 		cur_r[j] = rb->run[j].r;
 		cur_t[j] = rb->run[j].t;
+		cur_s[j] = rb->run[j].start_slot;
+		wait[j] = (unsigned char)rb->run[j].waiting;
 		/* a job started after its region's figures were taken holds GPUs
 		 * those figures still count as free: nothing to give back */
 		ewc_time_parse(rb->run[j].started_at, &started);
@@ -322,7 +370,9 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 	ewc__unlock(ctx);
 	{
 		ewc__rebal spec = { cur_r, cur_t, give, rb->skip_hold, opts->margin,
-		                    opts->restart_hours, opts->max_moves };
+		                    opts->restart_hours, opts->max_moves,
+		                    rb->opts.place.horizon_h ? wait : NULL,
+		                    rb->opts.place.horizon_h ? cur_s : NULL };
 		rc = ewc__place_ex(&rb->plan, ctx, rb->jobs, &rb->opts.place, &spec, NULL, 0);
 	}
 	if (rc)
@@ -348,13 +398,17 @@ int ewc_rebalance_plan(ewc_rebalance **out, ewc_ctx *ctx, ewc_db *db, double now
 		goto fail;
 	free(cur_r);
 	free(cur_t);
+	free(cur_s);
 	free(give);
+	free(wait);
 	*out = rb;
 	return 0;
 fail:
 	free(cur_r);
 	free(cur_t);
+	free(cur_s);
 	free(give);
+	free(wait);
 	ewc_rebalance_free(rb);
 	return rc;
 }
@@ -370,6 +424,9 @@ int ewc_rebalance_summarize(const ewc_rebalance *rb, ewc_rebalance_summary *out)
 		/* a version 1 struct ends before the rates */
 		memcpy(out, &rb->sum, offsetof(ewc_rebalance_summary, cost_rate_cny_per_day));
 		out->version = 1;
+	} else if (out->version == 2) {
+		memcpy(out, &rb->sum, offsetof(ewc_rebalance_summary, rescheduled));
+		out->version = 2;
 	} else {
 		*out = rb->sum;
 	}
@@ -402,8 +459,9 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 	s = p->stay[i];
 	o = p->choice[i];
 	b = p->base[i];
-	/* a version 1 struct ends before from_gpus */
-	memset(out, 0, ver == 1 ? offsetof(ewc_move, from_gpus) : sizeof *out);
+	/* a version 1 struct ends before from_gpus, a version 2 before waiting */
+	memset(out, 0, ver == 1 ? offsetof(ewc_move, from_gpus)
+	               : ver == 2 ? offsetof(ewc_move, waiting) : sizeof *out);
 	out->version = ver;
 	out->job = J->id;
 	out->kind = J->kind;
@@ -422,6 +480,15 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 		out->cost_stay_cny = p->opt_cost[s].cost_cny;
 		out->carbon_stay_kg = p->opt_cost[s].carbon_kg;
 	}
+	if (ver >= 3) {
+		double st = 0;
+		ewc_time_parse(R->started_at, &st);
+		out->waiting = R->waiting;
+		out->from_start = st;
+		out->to_start = st;
+		if (o >= 0 && o != s)
+			out->to_start = R->waiting ? rb->t0 + 3600.0 * p->opt_start[o] : rb->now;
+	}
 	if (o >= 0) {
 		const ewc__region *T = &w->regions[p->opt_region[o]];
 		const ewc__rgpu *G = &T->gpus[ewc__region_gpu(T, p->opt_type[o])];
@@ -436,7 +503,8 @@ int ewc_rebalance_job(const ewc_rebalance *rb, size_t i, ewc_move *out)
 		out->migration_cny = p->opt_mig[o];
 		out->gpus = p->opt_cost[o].gpus;
 		out->restart_cny =
-			o != s ? rb->opts.restart_hours * (double)p->opt_cost[o].gpus * G->price : 0;
+			o != s && !R->waiting
+			? rb->opts.restart_hours * (double)p->opt_cost[o].gpus * G->price : 0;
 		out->checkpoint_cny = out->migration_cny - out->restart_cny;
 		if (out->checkpoint_cny < 0)
 			out->checkpoint_cny = 0;

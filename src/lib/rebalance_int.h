@@ -13,6 +13,8 @@ typedef struct ewc__running {
 	char *started_at;
 	int r, t;            /* indices in the plan's regions and catalog, or -1 */
 	double remaining;    /* hours left on that type */
+	int waiting;         /* 1: its planned start lies ahead of the rebalancing */
+	int start_slot;      /* over a horizon: the slot it is planned to start in */
 } ewc__running;
 
 struct ewc_rebalance {
@@ -21,6 +23,8 @@ struct ewc_rebalance {
 	ewc_plan *plan;
 	ewc_rebalance_options opts;
 	double now;
+	double t0;               /* over a horizon: the first slot's start */
+	size_t rescheduled;      /* jobs not started yet given another place or slot */
 	ewc__running *run;       /* [jobs_n] */
 	size_t jobs_n;           /* entries of run, = jobs in the list */
 	long *held;              /* [pools] GPUs of the jobs considered, added back */

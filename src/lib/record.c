@@ -17,13 +17,18 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 
 	if (!db || !plan || !isfinite(now))
 		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: bad arguments");
-	if (p->nslots)
-		return ewc__seterr(EWC_EINVAL, "ewc_db_commit_plan: a plan over a horizon cannot be "
-		                   "recorded yet (the database holds running jobs, not start times)");
 	ewc_time_format(now, when, sizeof when);
 	rows = calloc(p->njobs ? p->njobs : 1, sizeof *rows);
-	if (!rows)
+	/* over a horizon: each job's planned start, and the plan's start that
+	 * its earliest and deadline hours count from */
+	char (*starts)[32] = p->nslots ? calloc(p->njobs ? p->njobs : 1, sizeof *starts) : NULL;
+	char from[32];
+	if (!rows || (p->nslots && !starts)) {
+		free(rows);
+		free(starts);
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	}
+	ewc_time_format(p->t0, from, sizeof from);
 	for (size_t j = 0; j < p->njobs; j++) {
 		const ewc__job *J = &p->jobs->v[j];
 		int c = p->choice[j];
@@ -35,7 +40,14 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 			rows[j].gpu_type = p->w.gpus[p->opt_type[c]].type;
 			rows[j].hours = p->opt_cost[c].hours;
 			rows[j].gpus = p->opt_cost[c].gpus;
+			if (p->nslots) {
+				rows[j].start = p->t0 + 3600.0 * p->opt_start[c];
+				ewc_time_format(rows[j].start, starts[j], sizeof starts[j]);
+				rows[j].started_at = starts[j];
+			}
 		}
+		if (p->nslots)
+			rows[j].window_from = from;
 	}
 	double crate = 0, krate = 0;
 	for (size_t j = 0; j < p->njobs; j++) {
@@ -48,9 +60,11 @@ int ewc_db_commit_plan(ewc_db *db, const ewc_plan *plan, double now, const char 
 	ewc__db_run run = { when, "place", source ? source : "", ewc_mode_name(p->opts.mode),
 	                    p->opts.carbon_price, &p->totals, &p->base_totals,
 	                    p->totals.objective, p->totals.lower_bound, p->totals.gap,
-	                    0, 0, 0, 0, &p->w, NULL, NULL, 0, crate, krate };
+	                    0, 0, 0, 0, &p->w, NULL, NULL, 0, crate, krate,
+	                    p->nslots, p->t0, p->slot_cap };
 	rc = ewc__db_record_place(db, &run, rows, p->njobs, run_out);
 	free(rows);
+	free(starts);
 	return rc;
 }
 
@@ -94,7 +108,7 @@ int ewc_db_commit_rebalance(ewc_db *db, const ewc_rebalance *rb, const char *sou
 	                    s->before.cost_cny, s->before.carbon_kg, s->migration_cny,
 	                    (long)s->moves, &rb->plan->w, rb->held, seen,
 	                    rb->jobs_n + rb->nskip, s->cost_rate_cny_per_day,
-	                    s->carbon_rate_kg_per_day };
+	                    s->carbon_rate_kg_per_day, 0, 0, NULL };
 	rc = ewc__db_record_rebalance(db, &run, moves, rb->jobs_n, run_out);
 	free(seen);
 	free(moves);

@@ -346,5 +346,5 @@ long ewc__when_free_at(const ewc__region *R, int k, double T)
 	for (size_t i = 0; i < t->nrel; i++)
 		if (t->rel_type[i] == G->type && t->rel_end[i] <= T)
 			v += t->rel_gpus[i];
-	return v;
+	return v > 0 ? v : 0;
 }
