@@ -319,6 +319,52 @@ START_TEST(test_commit_holds_planned_slots)
 }
 END_TEST
 
+/* ewc_plan_commit() of a plan over a horizon reserves each job's hours:
+ * a plan made after it keeps off them, one made before it is refused,
+ * and releasing gives the hours back. */
+START_TEST(test_plan_commit_reserves_hours)
+{
+	ewc_ctx *ctx = t_ctx(CAT, GD(""));
+	ewc_jobs *two = t_jobs(ctx, HDR "a,train,A100,8,4,sz,9,,,\n"
+	                                "b,train,A100,8,4,sz,9,,,\n");
+	ewc_jobs *one = t_jobs(ctx, HDR "c,train,A100,8,4,sz,9,,,\n");
+	const char *t0 = "2026-12-07T08:00:00+08:00";
+	ewc_plan *before = plan_over(ctx, one, 24, t0);
+	ewc_plan *plan = plan_over(ctx, two, 24, t0), *after;
+	unsigned long long ids[2] = { 0, 0 }, id1 = 0;
+	ewc_assignment c;
+
+	/* c alone takes the valley (hour 16); a and b fill it */
+	ck_assert_near(h_of(before, get(before, 0).start_time), 16);
+	ck_assert_msg(ewc_plan_commit(plan, ids) == 0, "%s", ewc_errmsg());
+	ck_assert_uint_ne(ids[0], 0);
+	ck_assert_uint_ne(ids[1], 0);
+	ck_assert_uint_eq(ewc_ctx_reservations(ctx), 2);
+	/* the reservations hold hours, not the pool */
+	ck_assert_int_eq(ewc_plan_commit(before, &id1), EWC_ECAPACITY);
+	ck_assert_msg(strstr(ewc_errmsg(), "gd has 0 free A100 in the hour from "
+	                                   "2026-12-07T16:00:00Z, the plan needs 8") != NULL,
+	              "%s", ewc_errmsg());
+	/* a plan made now takes 19:00-23:00, four flat hours: 336 CNY */
+	after = plan_over(ctx, one, 24, t0);
+	c = get(after, 0);
+	ck_assert_near(h_of(after, c.start_time), 11);
+	ck_assert_near(c.cost_cny, 336);
+	ewc_plan_free(after);
+	/* released: the valley again */
+	ck_assert_int_eq(ewc_release(ctx, ids[0]), 0);
+	ck_assert_int_eq(ewc_release(ctx, ids[1]), 0);
+	after = plan_over(ctx, one, 24, t0);
+	ck_assert_near(h_of(after, get(after, 0).start_time), 16);
+	ewc_plan_free(after);
+	ewc_plan_free(before);
+	ewc_plan_free(plan);
+	ewc_jobs_free(two);
+	ewc_jobs_free(one);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_place_one_in_a_window)
 {
 	ewc_ctx *ctx = t_ctx(CAT, GD(""));
@@ -668,6 +714,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hourly_series_override);
 	tcase_add_test(tc, test_running_job_blocks_until_its_end);
 	tcase_add_test(tc, test_commit_holds_planned_slots);
+	tcase_add_test(tc, test_plan_commit_reserves_hours);
 	tcase_add_test(tc, test_place_one_in_a_window);
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_bad_time_inputs);

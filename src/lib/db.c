@@ -547,31 +547,6 @@ static int held_since(ewc_db *db, const ewc__world *w, long *held)
 	return 0;
 }
 
-/* One event of region r's release list: g GPUs of type t free from time T
- * on (g < 0: taken). 0 or EWC_ENOMEM. */
-static int add_release(ewc__region *R, int t, double T, long g)
-{
-	ewc__when *q = R->when;
-
-	if (!q && !(q = R->when = calloc(1, sizeof *q)))
-		return EWC_ENOMEM;
-	double *a = realloc(q->rel_end, (q->nrel + 1) * sizeof *a);
-	if (a)
-		q->rel_end = a;
-	long *b = a ? realloc(q->rel_gpus, (q->nrel + 1) * sizeof *b) : NULL;
-	if (b)
-		q->rel_gpus = b;
-	int *c = b ? realloc(q->rel_type, (q->nrel + 1) * sizeof *c) : NULL;
-	if (c)
-		q->rel_type = c;
-	if (!c)
-		return EWC_ENOMEM;
-	q->rel_end[q->nrel] = T;
-	q->rel_gpus[q->nrel] = g;
-	q->rel_type[q->nrel++] = t;
-	return 0;
-}
-
 /* What running jobs give back when they end, for plans over a horizon:
  * each unfinished placement's GPUs at its start plus its hours, into its
  * region's when (made when missing). A job past its hours and not marked
@@ -599,14 +574,14 @@ static int releases(ewc_db *db, ewc__world *w)
 		if (!(end > w->regions[r].as_of))
 			continue;
 		long g = (long)sqlite3_column_int64(st, 2);
-		rc = add_release(&w->regions[r], t, end, g);
+		rc = ewc__when_event(&w->regions[r], t, end, g);
 		/* a planned start after the figures: the GPUs are taken off them
 		 * (held_since) but are free in the slots before it. An event at
 		 * -inf gives them back, one just past the start of the slot before
 		 * the start takes them again (slots are hours from their start) */
 		if (rc == 0 && started > w->regions[r].as_of)
-			rc = add_release(&w->regions[r], t, -HUGE_VAL, g) ||
-			     add_release(&w->regions[r], t, started - 3600.0 + 1e-3, -g)
+			rc = ewc__when_event(&w->regions[r], t, -HUGE_VAL, g) ||
+			     ewc__when_event(&w->regions[r], t, started - 3600.0 + 1e-3, -g)
 			     ? EWC_ENOMEM : 0;
 	}
 	sqlite3_finalize(st);
@@ -654,7 +629,7 @@ int ewc_db_ledger(ewc_db *db, ewc_ctx *ctx, long *taken)
 			total += G->taken;
 			/* more held than the figures had (jobs planned in turn over
 			 * a horizon): over time the excess counts too */
-			if (h > base && add_release(&w->regions[r], G->type, -HUGE_VAL, base - h))
+			if (h > base && ewc__when_event(&w->regions[r], G->type, -HUGE_VAL, base - h))
 				rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 		}
 	ewc__unlock(ctx);

@@ -200,6 +200,9 @@ int ewc__when_period(const ewc__when *t, double T);
 /* GPUs free of R's entry k at T: its hourly <free> series, less the
  * ledger's, or gpus[k].free. */
 long ewc__when_free_at(const ewc__region *R, int k, double T);
+/* Add to R's events: g GPUs of type t free from time T on (g < 0: taken
+ * from then on; slots count what holds at their start). 0 or EWC_ENOMEM. */
+int ewc__when_event(ewc__region *R, int t, double T, long g);
 
 /* Everything loaded by one ewc_ctx_load_regions() call; swapped into the
  * context whole. */

@@ -38,6 +38,7 @@ void ewc_plan_free(ewc_plan *p)
 	free(p->shadow);
 	free(p->opt_start);
 	free(p->opt_len);
+	free(p->iresv);
 	free(p->slot_cap);
 	free(p->slot);
 	free(p->no_window);
@@ -990,6 +991,22 @@ static int plan_new(ewc_plan **out, ewc_ctx *ctx, const ewc_jobs *jobs,
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
 	else
 		rc = 0;
+	/* over a horizon: reservations of an interval (ewc_place_one(),
+	 * ewc_plan_commit()) hold their GPUs in the slots they cover; kept
+	 * for time_setup() */
+	for (size_t q = 0; rc == 0 && opts->horizon_h > 0 && q < ctx->nresv; q++) {
+		const ewc__resv *v = &ctx->resv[q];
+		ewc__resv *a;
+		if (!v->used || v->t1 <= 0)
+			continue;
+		a = realloc(p->iresv, (p->niresv + 1) * sizeof *a);
+		if (!a) {
+			rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+			break;
+		}
+		p->iresv = a;
+		p->iresv[p->niresv++] = *v;
+	}
 	ewc__unlock(ctx);
 	if (rc != 0) {
 		ewc_plan_free(p);
@@ -1033,6 +1050,15 @@ static int time_setup(ewc_plan *p)
 			for (size_t k = 0; k < R->ngpus; k++)
 				p->slot_cap[(size_t)pool_of(w, (int)r, R->gpus[k].type) * H + s] =
 					ewc__when_free_at(R, (int)k, T);
+		}
+	}
+	for (size_t q = 0; q < p->niresv; q++) {
+		const ewc__resv *v = &p->iresv[q];
+		for (size_t s = 0; s < H; s++) {
+			double T = p->t0 + 3600.0 * (double)s;
+			long *c = &p->slot_cap[(size_t)pool_of(w, v->region, v->type) * H + s];
+			if (v->t0 < T + 3600.0 && v->t1 > T)
+				*c = *c > v->gpus ? *c - v->gpus : 0;
 		}
 	}
 	return 0;

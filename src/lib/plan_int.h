@@ -61,6 +61,8 @@ struct ewc_plan {
 	int *opt_len;     /* [nopts] slots held */
 	long *slot_cap;   /* [npools * nslots] */
 	int open_end;     /* a rebalancing: jobs may run past the horizon */
+	ewc__resv *iresv; /* the context's reservations of an interval when the */
+	size_t niresv;    /* plan was made: off slot_cap */
 	ewc__slot *slot;  /* [nregions * nslots] each region's figures by slot */
 	unsigned char *no_window; /* [njobs] 1: eligible somewhere, no start fits */
 	char **wait;      /* [njobs] why a placed job starts after it could, or NULL */

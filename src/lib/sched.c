@@ -301,6 +301,80 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 	return rc;
 }
 
+/* A plan over a horizon: each placed job reserves its pool for the hours
+ * it runs. All or nothing: in every slot, what the plan holds must fit in
+ * the hour's free GPUs less what reservations of an interval hold then. */
+static int commit_over_time(ewc_plan *p, unsigned long long *reservations)
+{
+	ewc_ctx *ctx = p->ctx;
+	size_t H = p->nslots, npools = p->w.nregions * p->w.ngpus, placed = 0;
+	long *need = calloc(npools * H > 0 ? npools * H : 1, sizeof *need);
+	int rc = 0;
+
+	if (!need)
+		return ewc__seterr(EWC_ENOMEM, "out of memory");
+	for (size_t j = 0; j < p->njobs; j++) {
+		int o = p->choice[j];
+		if (reservations)
+			reservations[j] = 0;
+		if (o < 0)
+			continue;
+		for (int s = p->opt_start[o]; s < p->opt_start[o] + p->opt_len[o]; s++)
+			need[(size_t)p->pool[o] * H + (size_t)s] += p->opt_cost[o].gpus;
+		placed++;
+	}
+	ewc__lock(ctx);
+	if (p->committed)
+		rc = ewc__seterr(EWC_EALREADY, "ewc_plan_commit: this plan is committed already (its "
+		                 "reservations hold); release them or make a new plan");
+	else if (p->jobs->generation != ctx->generation)
+		rc = ewc__seterr(EWC_EINVAL, "the regions were reloaded after the plan was made");
+	for (size_t q = 0; rc == 0 && q < npools; q++) {
+		int r = (int)(q / p->w.ngpus), t = (int)(q % p->w.ngpus);
+		const ewc__region *R = &ctx->w.regions[r];
+		int k = ewc__region_gpu(R, t);
+		for (size_t s = 0; rc == 0 && s < H; s++) {
+			double T = p->t0 + 3600.0 * (double)s;
+			long room;
+			if (!need[q * H + s])
+				continue;
+			room = k >= 0 ? ewc__when_free_at(R, k, T) : 0;
+			for (size_t v = 0; v < ctx->nresv; v++) {
+				const ewc__resv *x = &ctx->resv[v];
+				if (x->used && x->t1 > 0 && x->region == r && x->type == t &&
+				    x->t0 < T + 3600.0 && x->t1 > T)
+					room -= x->gpus;
+			}
+			if (room < need[q * H + s]) {
+				char at[32];
+				ewc_time_format(T, at, sizeof at);
+				rc = ewc__seterr(EWC_ECAPACITY, "capacity changed since the plan was made: %s "
+				                 "has %ld free %s in the hour from %s, the plan needs %ld",
+				                 R->id, room > 0 ? room : 0L, ctx->w.gpus[t].type, at,
+				                 need[q * H + s]);
+			}
+		}
+	}
+	if (rc == 0 && resv_reserve_room(ctx, placed) != 0)
+		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
+	for (size_t j = 0; rc == 0 && j < p->njobs; j++) {
+		int o = p->choice[j];
+		unsigned long long id;
+		if (o < 0)
+			continue;
+		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus,
+		               p->t0 + 3600.0 * p->opt_start[o],
+		               p->t0 + 3600.0 * (p->opt_start[o] + p->opt_cost[o].hours));
+		if (reservations)
+			reservations[j] = id;
+	}
+	if (rc == 0)
+		p->committed = 1;
+	ewc__unlock(ctx);
+	free(need);
+	return rc;
+}
+
 int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 {
 	ewc_ctx *ctx;
@@ -310,10 +384,9 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 
 	if (!p)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_commit: NULL plan");
-	if (p->nslots)
-		return ewc__seterr(EWC_EINVAL, "ewc_plan_commit: a plan over a horizon holds GPUs "
-		                   "for intervals, which reservations cannot yet express");
 	ctx = p->ctx;
+	if (p->nslots)
+		return commit_over_time(p, reservations);
 	npools = p->w.nregions * p->w.ngpus;
 	need = calloc(npools ? npools : 1, sizeof *need);
 	if (!need)

@@ -348,3 +348,26 @@ long ewc__when_free_at(const ewc__region *R, int k, double T)
 			v += t->rel_gpus[i];
 	return v > 0 ? v : 0;
 }
+
+int ewc__when_event(ewc__region *R, int t, double T, long g)
+{
+	ewc__when *q = R->when;
+
+	if (!q && !(q = R->when = calloc(1, sizeof *q)))
+		return EWC_ENOMEM;
+	double *a = realloc(q->rel_end, (q->nrel + 1) * sizeof *a);
+	if (a)
+		q->rel_end = a;
+	long *b = a ? realloc(q->rel_gpus, (q->nrel + 1) * sizeof *b) : NULL;
+	if (b)
+		q->rel_gpus = b;
+	int *c = b ? realloc(q->rel_type, (q->nrel + 1) * sizeof *c) : NULL;
+	if (c)
+		q->rel_type = c;
+	if (!c)
+		return EWC_ENOMEM;
+	q->rel_end[q->nrel] = T;
+	q->rel_gpus[q->nrel] = g;
+	q->rel_type[q->nrel++] = t;
+	return 0;
+}
