@@ -563,6 +563,129 @@ START_TEST(test_migrate_v1)
 }
 END_TEST
 
+/* Over a horizon: plans committed in turn (the ledger read before each),
+ * one job finished early, then a rebalancing over the horizon committed.
+ * Read back from the database with SQLite: no pool holds more than its 8
+ * GPUs in any hour from then on, no job not started yet starts before its
+ * window or ends after it, and the rebalancing places at least the
+ * priority and costs no more than everyone keeping their place. */
+static unsigned long tr_state;
+static unsigned tr_rnd(unsigned n)
+{
+	tr_state = tr_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((tr_state >> 33) % n);
+}
+
+#define TR_REGIONS \
+	"<regions as-of=\"2026-12-06T00:00:00Z\">\n" \
+	"  <region id=\"gd\" zone=\"east\">\n" \
+	"    <power price=\"1.0\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.25\"/>\n" \
+	"    <tariff peak=\"10-12,14-19\" valley=\"0-8\" peak-ratio=\"1.7\"" \
+	" valley-ratio=\"0.38\" tz=\"+08:00\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"5\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"  <region id=\"nm\" zone=\"west\">\n" \
+	"    <power price=\"0.5\" green-share=\"0.3\" grid-factor=\"0.7\" pue=\"1.2\"/>\n" \
+	"    <tariff peak=\"17-22\" valley=\"23-7\" peak-ratio=\"1.5\"" \
+	" valley-ratio=\"0.45\" tz=\"+08:00\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"9.5\"/>\n" \
+	"    <link site=\"city\" latency-ms=\"40\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
+START_TEST(test_over_a_horizon_never_overbooks)
+{
+	const double t0 = 1796601600.0; /* 2026-12-07T00:00:00Z */
+	const double now = t0 + 3 * 3600.0;
+	ewc_ctx *ctx = t_ctx(T_CATALOG, TR_REGIONS), *fresh;
+	ewc_db *db = NULL;
+	ewc_rebalance *rb = NULL;
+	ewc_rebalance_options ro = EWC_REBALANCE_OPTIONS_INIT;
+	ewc_rebalance_summary sum = EWC_REBALANCE_SUMMARY_INIT;
+	char sql[2048], ids[16][16];
+	size_t nids = 0;
+
+	tr_state = 0x5eed + (unsigned long)_i * 7919;
+	ck_assert_int_eq(ewc_db_open(&db, t_path), 0);
+	for (int batch = 0; batch < 3; batch++) {
+		char csv[2048];
+		size_t len = (size_t)snprintf(csv, sizeof csv,
+		                              "id,kind,gpu_type,gpus,hours,origin,earliest_h,"
+		                              "deadline_h,priority\n");
+		ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+		ewc_plan *plan = NULL;
+		ewc_jobs *jobs;
+		for (int k = 0; k < 4; k++) {
+			unsigned h = 1 + tr_rnd(6), e = tr_rnd(10);
+			char dl[16] = "";
+			if (tr_rnd(2))
+				snprintf(dl, sizeof dl, "%u", e + h + tr_rnd(14));
+			snprintf(ids[nids], sizeof ids[nids], "b%dj%d", batch, k);
+			len += (size_t)snprintf(csv + len, sizeof csv - len,
+			                        "%s,train,A100,%u,%u,city,%u,%s,%u\n", ids[nids++],
+			                        1 + tr_rnd(8), h, e, dl, 1 + tr_rnd(3));
+		}
+		jobs = t_jobs(ctx, csv);
+		ck_assert_int_eq(ewc_db_ledger(db, ctx, NULL), 0);
+		o.horizon_h = 24;
+		o.start_time = t0;
+		ck_assert_msg(ewc_place(&plan, ctx, jobs, &o) == 0, "%s", ewc_errmsg());
+		ck_assert_msg(ewc_db_commit_plan(db, plan, t0, "t", NULL) == 0, "batch %d: %s", batch,
+		              ewc_errmsg());
+		ewc_plan_free(plan);
+		ewc_jobs_free(jobs);
+	}
+	/* one job ends early (finished, whether it ran or not) */
+	ck_assert_int_eq(ewc_db_job_finish(db, ids[tr_rnd((unsigned)nids)], now), 0);
+	/* the nightly run reads the figures as given, as `ewc rebalance` does */
+	fresh = t_ctx(T_CATALOG, TR_REGIONS);
+	ro.place.horizon_h = 24;
+	ro.margin = 0;
+	/* the operator marks the jobs past their hours finished first: until
+	 * then they hold their GPUs, and the plans after them may not fit */
+	ck_assert_msg(ewc_rebalance_plan(&rb, fresh, db, now, &ro) == 0, "%s", ewc_errmsg());
+	for (size_t i = 0; i < ewc_rebalance_skipped_count(rb); i++) {
+		const char *job, *why;
+		ck_assert_int_eq(ewc_rebalance_skipped(rb, i, &job, &why), 0);
+		ck_assert_msg(strncmp(why, "past its planned", 16) == 0, "%s: %s", job, why);
+		ck_assert_int_eq(ewc_db_job_finish(db, job, now), 0);
+	}
+	ewc_rebalance_free(rb);
+	ck_assert_msg(ewc_rebalance_plan(&rb, fresh, db, now, &ro) == 0, "%s", ewc_errmsg());
+	ck_assert_int_eq(ewc_rebalance_summarize(rb, &sum), 0);
+	ck_assert_uint_eq(sum.skipped, 0);
+	ck_assert_uint_eq(sum.after.unplaced, sum.before.unplaced);
+	ck_assert_msg(sum.after.objective <= sum.before.objective + 1e-6, "%g > %g",
+	              sum.after.objective, sum.before.objective);
+	ck_assert_msg(ewc_db_commit_rebalance(db, rb, "t", NULL) == 0, "%s", ewc_errmsg());
+	ewc_rebalance_free(rb);
+	ewc_db_free(db);
+	/* every hour from now: what the unfinished placements hold, per pool */
+	snprintf(sql, sizeof sql,
+	         "WITH RECURSIVE hrs(t) AS (SELECT %.0f UNION ALL SELECT t + 3600 FROM hrs "
+	         "WHERE t < %.0f) SELECT coalesce(max(u), 0) FROM (SELECT sum(p.gpus) AS u "
+	         "FROM hrs h, placements p JOIN jobs j ON j.id = p.job "
+	         "WHERE j.finished_at IS NULL AND CAST(strftime('%%s', p.started_at) AS REAL) < "
+	         "h.t + 3600 AND CAST(strftime('%%s', p.started_at) AS REAL) + 3600 * p.hours > "
+	         "h.t GROUP BY h.t, p.region, p.gpu_type)", now, now + 72 * 3600.0);
+	ck_assert_int_le(t_sql_int(t_path, sql), 8);
+	ck_assert_int_ge(t_sql_int(t_path, "SELECT count(*) FROM placements"), 1);
+	/* the windows: from its earliest hour (and not before now, unless it
+	 * had started), to its deadline */
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM placements p JOIN jobs j ON j.id = p.job "
+	         "WHERE j.finished_at IS NULL AND (CAST(strftime('%%s', p.started_at) AS REAL) < "
+	         "CAST(strftime('%%s', j.window_from) AS REAL) + 3600 * j.earliest_h - 1 OR "
+	         "(j.deadline_h IS NOT NULL AND CAST(strftime('%%s', p.started_at) AS REAL) + "
+	         "3600 * p.hours > CAST(strftime('%%s', j.window_from) AS REAL) + "
+	         "3600 * j.deadline_h + 1))");
+	ck_assert_int_eq(t_sql_int(t_path, sql), 0);
+	ewc_ctx_free(fresh);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("rebalance");
@@ -578,6 +701,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_three_nights);
 	tcase_add_test(tc, test_state_changed);
 	tcase_add_test(tc, test_state_grew);
+	tcase_add_loop_test(tc, test_over_a_horizon_never_overbooks, 0, 40);
 	tcase_add_test(tc, test_regions_changed);
 	tcase_add_test(tc, test_migrate_v1);
 	suite_add_tcase(s, tc);
