@@ -89,6 +89,13 @@ grep -q '^c,train,sz,gd,east,A100,8,4,336,.*,2026-12-07T19:00:00+08:00,2026-12-0
 # freed valley: 336 - (320 + 16 x 0.38) = 9.92 CNY saved, no migration,
 # and --max-moves (running jobs) does not hold it back
 "$EWC" jobs finish b --db "$T/h.db" --now 2026-12-07T09:00:00Z 2> /dev/null
+# the previous run's snapshot holds the figures as given, not net of the
+# ledger: nothing changed but a job finishing
+run "rebalance over a horizon, table" 0 "$EWC" rebalance $RT --db "$T/h.db" \
+	--now 2026-12-07T09:00:00Z --horizon 24
+grep -q '^No region figure changed since the previous run\.$' "$T/out" &&
+	ok "rebalance: the snapshot of a plan made on the ledger holds the figures as given" ||
+	no "rebalance: the snapshot of a plan made on the ledger holds the figures as given" "$T/out"
 run "rebalance over a horizon" 0 "$EWC" rebalance $RT --db "$T/h.db" --now 2026-12-07T09:00:00Z \
 	--horizon 24 --max-moves 0 --format csv --commit
 printf '%s\n' "job,kind,gpus,from_region,from_type,to_region,to_type,hours_left,migration_cny,cost_stay_cny,cost_to_cny,saving_cny,carbon_avoided_kg,waiting,from_start,to_start" \

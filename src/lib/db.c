@@ -376,7 +376,10 @@ static char *regions_json(const ewc__world *w, const long *held)
 			bad = json_array_append_new(
 				      gpus, json_pack("{s:s, s:I, s:f}", "type", w->gpus[R->gpus[k].type].type,
 				                      "free",
-				                      (json_int_t)(R->gpus[k].free -
+				                      /* the figures as given: the ledger's GPUs
+				                       * (taken) back on, a rebalancing's (held)
+				                       * back off */
+				                      (json_int_t)(R->gpus[k].free + R->gpus[k].taken -
 				                                   (held ? held[r * w->ngpus +
 				                                                (size_t)R->gpus[k].type] : 0)),
 				                      "price", R->gpus[k].price)) != 0;
