@@ -245,6 +245,13 @@ typedef struct ewc__resv {
 	                     * until released, taken off the free count */
 } ewc__resv;
 
+/* Whether reservation v is of an interval and holds GPUs in the hour from
+ * T (a slot: [T, T + 1 h)). */
+static inline int ewc__resv_in_hour(const ewc__resv *v, double T)
+{
+	return v->used && v->t1 > 0 && v->t0 < T + 3600.0 && v->t1 > T;
+}
+
 struct ewc_ctx {
 	/* Guards everything below: the regions (free GPUs and prices change
 	 * under schedulers' feet), the generation and the reservations. */

@@ -1055,9 +1055,8 @@ static int time_setup(ewc_plan *p)
 	for (size_t q = 0; q < p->niresv; q++) {
 		const ewc__resv *v = &p->iresv[q];
 		for (size_t s = 0; s < H; s++) {
-			double T = p->t0 + 3600.0 * (double)s;
 			long *c = &p->slot_cap[(size_t)pool_of(w, v->region, v->type) * H + s];
-			if (v->t0 < T + 3600.0 && v->t1 > T)
+			if (ewc__resv_in_hour(v, p->t0 + 3600.0 * (double)s))
 				*c = *c > v->gpus ? *c - v->gpus : 0;
 		}
 	}

@@ -105,6 +105,20 @@ size_t ewc_ctx_reservations(ewc_ctx *ctx)
 	return n;
 }
 
+/* The GPUs of pool (r, t), entry k of its region (-1: none), free in the
+ * hour from T: the hour's free count less what reservations of an
+ * interval hold then. Called locked. */
+static long hour_room(const ewc_ctx *ctx, int r, int t, int k, double T)
+{
+	long room = k >= 0 ? ewc__when_free_at(&ctx->w.regions[r], k, T) : 0;
+
+	for (size_t v = 0; v < ctx->nresv; v++)
+		if (ctx->resv[v].region == r && ctx->resv[v].type == t &&
+		    ewc__resv_in_hour(&ctx->resv[v], T))
+			room -= ctx->resv[v].gpus;
+	return room;
+}
+
 /* Over a horizon: the best start of job J on pool (r, t) (entry g of the
  * region), against each hour's free GPUs less what reservations of an
  * interval hold then; replaces the best so far when better. Called
@@ -123,17 +137,7 @@ static int best_window(ewc_ctx *ctx, const ewc__job *J, int r, int t, int g, int
 	if (!free_h)
 		return -1;
 	for (int h = 0; h < horizon; h++)
-		free_h[h] = ewc__when_free_at(R, g, t0 + 3600.0 * h);
-	for (size_t q = 0; q < ctx->nresv; q++) {
-		const ewc__resv *v = &ctx->resv[q];
-		if (!v->used || v->t1 <= 0 || v->region != r || v->type != t)
-			continue;
-		for (int h = 0; h < horizon; h++) {
-			double a = t0 + 3600.0 * h;
-			if (v->t0 < a + 3600.0 && v->t1 > a)
-				free_h[h] -= v->gpus;
-		}
-	}
+		free_h[h] = hour_room(ctx, r, t, g, t0 + 3600.0 * h);
 	if (J->deadline_h > 0 && J->deadline_h < limit)
 		limit = J->deadline_h;
 	first = ceil(J->earliest_h + ewc__transfer_hours(J, L) - 1e-9);
@@ -301,94 +305,21 @@ int ewc_place_one(ewc_ctx *ctx, const ewc_job *job, const ewc_place_options *opt
 	return rc;
 }
 
-/* A plan over a horizon: each placed job reserves its pool for the hours
- * it runs. All or nothing: in every slot, what the plan holds must fit in
- * the hour's free GPUs less what reservations of an interval hold then. */
-static int commit_over_time(ewc_plan *p, unsigned long long *reservations)
-{
-	ewc_ctx *ctx = p->ctx;
-	size_t H = p->nslots, npools = p->w.nregions * p->w.ngpus, placed = 0;
-	long *need = calloc(npools * H > 0 ? npools * H : 1, sizeof *need);
-	int rc = 0;
-
-	if (!need)
-		return ewc__seterr(EWC_ENOMEM, "out of memory");
-	for (size_t j = 0; j < p->njobs; j++) {
-		int o = p->choice[j];
-		if (reservations)
-			reservations[j] = 0;
-		if (o < 0)
-			continue;
-		for (int s = p->opt_start[o]; s < p->opt_start[o] + p->opt_len[o]; s++)
-			need[(size_t)p->pool[o] * H + (size_t)s] += p->opt_cost[o].gpus;
-		placed++;
-	}
-	ewc__lock(ctx);
-	if (p->committed)
-		rc = ewc__seterr(EWC_EALREADY, "ewc_plan_commit: this plan is committed already (its "
-		                 "reservations hold); release them or make a new plan");
-	else if (p->jobs->generation != ctx->generation)
-		rc = ewc__seterr(EWC_EINVAL, "the regions were reloaded after the plan was made");
-	for (size_t q = 0; rc == 0 && q < npools; q++) {
-		int r = (int)(q / p->w.ngpus), t = (int)(q % p->w.ngpus);
-		const ewc__region *R = &ctx->w.regions[r];
-		int k = ewc__region_gpu(R, t);
-		for (size_t s = 0; rc == 0 && s < H; s++) {
-			double T = p->t0 + 3600.0 * (double)s;
-			long room;
-			if (!need[q * H + s])
-				continue;
-			room = k >= 0 ? ewc__when_free_at(R, k, T) : 0;
-			for (size_t v = 0; v < ctx->nresv; v++) {
-				const ewc__resv *x = &ctx->resv[v];
-				if (x->used && x->t1 > 0 && x->region == r && x->type == t &&
-				    x->t0 < T + 3600.0 && x->t1 > T)
-					room -= x->gpus;
-			}
-			if (room < need[q * H + s]) {
-				char at[32];
-				ewc_time_format(T, at, sizeof at);
-				rc = ewc__seterr(EWC_ECAPACITY, "capacity changed since the plan was made: %s "
-				                 "has %ld free %s in the hour from %s, the plan needs %ld",
-				                 R->id, room > 0 ? room : 0L, ctx->w.gpus[t].type, at,
-				                 need[q * H + s]);
-			}
-		}
-	}
-	if (rc == 0 && resv_reserve_room(ctx, placed) != 0)
-		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
-	for (size_t j = 0; rc == 0 && j < p->njobs; j++) {
-		int o = p->choice[j];
-		unsigned long long id;
-		if (o < 0)
-			continue;
-		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus,
-		               p->t0 + 3600.0 * p->opt_start[o],
-		               p->t0 + 3600.0 * (p->opt_start[o] + p->opt_cost[o].hours));
-		if (reservations)
-			reservations[j] = id;
-	}
-	if (rc == 0)
-		p->committed = 1;
-	ewc__unlock(ctx);
-	free(need);
-	return rc;
-}
-
 int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 {
 	ewc_ctx *ctx;
 	long *need;
-	size_t npools, placed = 0;
+	size_t H, npools, placed = 0;
 	int rc = 0;
 
 	if (!p)
 		return ewc__seterr(EWC_EINVAL, "ewc_plan_commit: NULL plan");
 	ctx = p->ctx;
-	if (p->nslots)
-		return commit_over_time(p, reservations);
+	/* what each pool needs, by slot over a horizon (each job for the hours
+	 * it runs); a snapshot plan has one column, held until released */
+	H = p->nslots ? p->nslots : 1;
 	npools = p->w.nregions * p->w.ngpus;
-	need = calloc(npools ? npools : 1, sizeof *need);
+	need = calloc(npools * H > 0 ? npools * H : 1, sizeof *need);
 	if (!need)
 		return ewc__seterr(EWC_ENOMEM, "out of memory");
 	for (size_t j = 0; j < p->njobs; j++) {
@@ -397,8 +328,9 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 			reservations[j] = 0;
 		if (o < 0)
 			continue;
-		need[(size_t)p->opt_region[o] * p->w.ngpus + (size_t)p->opt_type[o]] +=
-			p->opt_cost[o].gpus;
+		int s0 = p->nslots ? p->opt_start[o] : 0, s1 = p->nslots ? s0 + p->opt_len[o] : 1;
+		for (int s = s0; s < s1; s++)
+			need[(size_t)p->pool[o] * H + (size_t)s] += p->opt_cost[o].gpus;
 		placed++;
 	}
 
@@ -412,19 +344,31 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		rc = ewc__seterr(EWC_EINVAL, "the regions were reloaded after the plan was made");
 		goto out;
 	}
-	/* check every pool first: all or nothing */
+	/* check every pool (and slot) first: all or nothing */
 	for (size_t q = 0; q < npools && rc == 0; q++) {
 		int r = (int)(q / p->w.ngpus), t = (int)(q % p->w.ngpus);
 		const ewc__region *R = &ctx->w.regions[r];
-		int k;
-		if (!need[q])
-			continue;
-		k = ewc__region_gpu(R, t);
-		if (k < 0 || R->gpus[k].free < need[q])
-			rc = ewc__seterr(EWC_ECAPACITY,
-			                 "capacity changed since the plan was made: %s has %ld free %s, "
-			                 "the plan needs %ld", R->id, k < 0 ? 0L : R->gpus[k].free,
-			                 ctx->w.gpus[t].type, need[q]);
+		int k = ewc__region_gpu(R, t);
+		for (size_t s = 0; s < H && rc == 0; s++) {
+			double T = p->t0 + 3600.0 * (double)s;
+			long room, n = need[q * H + s];
+			char at[32];
+			if (!n)
+				continue;
+			room = p->nslots ? hour_room(ctx, r, t, k, T) : k < 0 ? 0 : R->gpus[k].free;
+			if (room >= n)
+				continue;
+			if (!p->nslots) {
+				rc = ewc__seterr(EWC_ECAPACITY, "capacity changed since the plan was made: "
+				                 "%s has %ld free %s, the plan needs %ld", R->id, room,
+				                 ctx->w.gpus[t].type, n);
+				continue;
+			}
+			ewc_time_format(T, at, sizeof at);
+			rc = ewc__seterr(EWC_ECAPACITY, "capacity changed since the plan was made: %s has "
+			                 "%ld free %s in the hour from %s, the plan needs %ld", R->id,
+			                 room > 0 ? room : 0L, ctx->w.gpus[t].type, at, n);
+		}
 	}
 	if (rc == 0 && resv_reserve_room(ctx, placed) != 0)
 		rc = ewc__seterr(EWC_ENOMEM, "out of memory");
@@ -433,7 +377,12 @@ int ewc_plan_commit(ewc_plan *p, unsigned long long *reservations)
 		unsigned long long id;
 		if (o < 0)
 			continue;
-		id = resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus, 0, 0);
+		/* over a horizon: the interval it runs; else until released */
+		id = p->nslots
+		         ? resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus,
+		                     p->t0 + 3600.0 * p->opt_start[o],
+		                     p->t0 + 3600.0 * (p->opt_start[o] + p->opt_cost[o].hours))
+		         : resv_take(ctx, p->opt_region[o], p->opt_type[o], p->opt_cost[o].gpus, 0, 0);
 		if (reservations)
 			reservations[j] = id;
 	}
