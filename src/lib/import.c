@@ -806,6 +806,33 @@ static void fc_add(reader *R, const char *ext, double t, double dur_h, double v,
 	R->im->used++;
 }
 
+/* A forecast entry's time, field `field` of entry `where`: 0, or -1 with
+ * a diagnostic. */
+static int fc_time(reader *R, const json_t *v, const char *where, const char *field,
+                   double *t)
+{
+	if (json_is_string(v) && ewc__time_parse_iso(json_string_value(v), t) == 0)
+		return 0;
+	ewc__diag_add(&R->d, "%s.%s: must be an ISO 8601 time", where, field);
+	return -1;
+}
+
+/* A forecast entry's carbon intensity, in `unit` per kWh (0 to 100000): 0,
+ * or -1 with a diagnostic. */
+static int fc_intensity(reader *R, const json_t *v, const char *where, const char *field,
+                        const char *unit, double *out)
+{
+	double x;
+
+	if (json_is_number(v) && (x = json_number_value(v)) >= 0 && isfinite(x) && x <= 1e5) {
+		*out = x;
+		return 0;
+	}
+	ewc__diag_add(&R->d, "%s.%s: must be a number from 0 to 100000 (%s per kWh)", where,
+	              field, unit);
+	return -1;
+}
+
 /* The Carbon Aware SDK's forecasts (emissions/forecasts/current): an
  * array of {"location", "forecastData": [{"timestamp", "duration"
  * (minutes), "value" (g CO2/kWh)}]}. */
@@ -851,16 +878,9 @@ static void read_casdk_forecast(reader *R, const char *data, size_t len)
 			ts = json_object_get(e, "timestamp");
 			du = json_object_get(e, "duration");
 			va = json_object_get(e, "value");
-			if (!json_is_string(ts) || ewc__time_parse_iso(json_string_value(ts), &t) != 0) {
-				ewc__diag_add(&R->d, "%s.timestamp: must be an ISO 8601 time", w2);
+			if (fc_time(R, ts, w2, "timestamp", &t) != 0 ||
+			    fc_intensity(R, va, w2, "value", "g CO2", &v) != 0)
 				continue;
-			}
-			if (!json_is_number(va) || !((v = json_number_value(va)) >= 0) || !isfinite(v) ||
-			    v > 1e5) {
-				ewc__diag_add(&R->d, "%s.value: must be a number from 0 to 100000 "
-				              "(g CO2 per kWh)", w2);
-				continue;
-			}
 			if (du && (!json_is_number(du) || !((dur = json_number_value(du)) > 0) ||
 			           dur > 24 * 60)) {
 				ewc__diag_add(&R->d, "%s.duration: must be minutes, more than 0 and at most "
@@ -901,16 +921,9 @@ static void read_em_forecast(reader *R, const char *data, size_t len)
 			snprintf(w2, sizeof w2, "%s.forecast[%zu]", where, k);
 			ci = json_object_get(e, "carbonIntensity");
 			dt = json_object_get(e, "datetime");
-			if (!json_is_string(dt) || ewc__time_parse_iso(json_string_value(dt), &t) != 0) {
-				ewc__diag_add(&R->d, "%s.datetime: must be an ISO 8601 time", w2);
+			if (fc_time(R, dt, w2, "datetime", &t) != 0 ||
+			    fc_intensity(R, ci, w2, "carbonIntensity", "g CO2eq", &v) != 0)
 				continue;
-			}
-			if (!json_is_number(ci) || !((v = json_number_value(ci)) >= 0) || !isfinite(v) ||
-			    v > 1e5) {
-				ewc__diag_add(&R->d, "%s.carbonIntensity: must be a number from 0 to 100000 "
-				              "(g CO2eq per kWh)", w2);
-				continue;
-			}
 			fc_add(R, json_string_value(zone), t, 1.0, v / 1000.0, w2);
 		}
 	}
