@@ -470,6 +470,60 @@ START_TEST(test_split_adds_up)
 }
 END_TEST
 
+/* Seasons: from June to August the valley is at midday (11-17 at 0.3)
+ * and 18-22 is peak at 1.5; the rest of the year the valley is 0-8 at
+ * 0.5. 8 A100 for 4 h: 320 CNY of GPUs and 16 kWh. */
+#define SEASONS \
+	"<regions>\n" \
+	"  <region id=\"gd\" zone=\"east\">\n" \
+	"    <power price=\"1.0\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.25\"/>\n" \
+	"    <tariff valley=\"0-8\" valley-ratio=\"0.5\"/>\n" \
+	"    <tariff months=\"6-8\" peak=\"18-22\" valley=\"11-17\" peak-ratio=\"1.5\"" \
+	" valley-ratio=\"0.3\"/>\n" \
+	"    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n" \
+	"    <link site=\"sz\" latency-ms=\"5\" price-per-gb=\"0\"/>\n" \
+	"  </region>\n" \
+	"</regions>\n"
+
+START_TEST(test_tariff_by_season)
+{
+	ewc_ctx *ctx = t_ctx(CAT, SEASONS);
+	ewc_jobs *jobs = t_jobs(ctx, HDR "a,train,A100,8,4,sz,,,,\n");
+	ewc_jobs *late = t_jobs(ctx, HDR "a,train,A100,8,4,sz,,4,,\n");
+	ewc_plan *plan;
+	ewc_assignment a;
+
+	/* July: 4 h within 11:00-17:00 at 0.3: 320 + 16 x 0.3 */
+	plan = plan_over(ctx, jobs, 24, "2026-07-06T00:00:00+08:00");
+	a = get(plan, 0);
+	ck_assert_near(a.cost_cny, 324.8);
+	ck_assert_double_ge(h_of(plan, a.start_time), 11);
+	ck_assert_double_le(h_of(plan, a.end_time), 17);
+	ewc_plan_free(plan);
+	/* December: the night valley at 0.5: 320 + 16 x 0.5 */
+	plan = plan_over(ctx, jobs, 24, "2026-12-07T00:00:00+08:00");
+	a = get(plan, 0);
+	ck_assert_near(a.cost_cny, 328);
+	ck_assert_double_le(h_of(plan, a.end_time), 8);
+	ewc_plan_free(plan);
+	/* across 1 September: the night after 31 August is September's
+	 * valley (0.5); ending by midnight it pays August's evening, peak
+	 * 20-22 and flat 22-24: 320 + 4 x (1.5 + 1.5 + 1 + 1) */
+	plan = plan_over(ctx, jobs, 24, "2026-08-31T20:00:00+08:00");
+	a = get(plan, 0);
+	ck_assert_near(a.cost_cny, 328);
+	ck_assert_double_ge(h_of(plan, a.start_time), 4);
+	ewc_plan_free(plan);
+	plan = plan_over(ctx, late, 24, "2026-08-31T20:00:00+08:00");
+	a = get(plan, 0);
+	ck_assert_near(a.cost_cny, 340);
+	ewc_plan_free(plan);
+	ewc_jobs_free(late);
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(test_bad_time_inputs)
 {
 	ewc_ctx *ctx = NULL;
@@ -483,6 +537,15 @@ START_TEST(test_bad_time_inputs)
 		  "t.xml:7: tariff@peak: must be hour ranges like \"10-12,14-19\" (hours 0-24), "
 		  "got \"10-25\"" },
 		{ "<tariff peak=\"10-12\"/>", "t.xml:7: tariff@peak-ratio: required attribute is missing" },
+		{ "<tariff months=\"13\" valley=\"0-8\" valley-ratio=\"0.4\"/>",
+		  "t.xml:7: tariff@months: must be months like \"6-8\" or \"1-5,9-12\" (1-12), "
+		  "got \"13\"" },
+		{ "<tariff months=\"6-8\" valley=\"0-8\" valley-ratio=\"0.4\"/>"
+		  "<tariff months=\"12-2,8\" valley=\"0-8\" valley-ratio=\"0.5\"/>",
+		  "t.xml:7: tariff@months: month 8 of region \"gd\" is in an earlier <tariff> too" },
+		{ "<tariff valley=\"0-8\" valley-ratio=\"0.4\"/><tariff peak=\"9-10\" peak-ratio=\"2\"/>",
+		  "t.xml:7: <tariff>: region \"gd\" has more than one without months (give each "
+		  "season its months=\"...\")" },
 		{ "<tariff valley=\"0-8\" valley-ratio=\"0.4\" tz=\"CST\"/>",
 		  "t.xml:7: tariff@tz: must be an offset like \"+08:00\" or \"Z\", got \"CST\"" },
 		{ "<hourly start=\"tomorrow\"><price>1</price></hourly>",
@@ -717,6 +780,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_plan_commit_reserves_hours);
 	tcase_add_test(tc, test_place_one_in_a_window);
 	tcase_add_test(tc, test_split_adds_up);
+	tcase_add_test(tc, test_tariff_by_season);
 	tcase_add_test(tc, test_bad_time_inputs);
 	tcase_add_loop_test(tc, test_matches_brute_force, 0, 3);
 	suite_add_tcase(s, tc);

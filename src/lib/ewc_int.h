@@ -135,11 +135,17 @@ typedef struct ewc__series {
 	double start;   /* when v[0] holds, seconds since the epoch */
 	double step_h;  /* hours each value holds */
 } ewc__series;
-typedef struct ewc__when {
-	int has_tariff;
+/* One <tariff>: the periods and ratios of the months it covers. */
+typedef struct ewc__tariff {
+	unsigned months;           /* bit m-1 for month m; 0: every month no other covers */
 	unsigned char period[24];  /* EWC__FLAT/PEAK/VALLEY by local hour */
 	double peak_ratio, valley_ratio;
 	int tz_min;                /* the tariff's local time: minutes east of UTC */
+} ewc__tariff;
+typedef struct ewc__when {
+	int has_tariff;            /* ntariff > 0 */
+	ewc__tariff tariff[13];    /* seasons by month (at most 12) and one for the rest */
+	int ntariff;
 	int has_hourly;
 	double start;              /* seconds since the epoch */
 	double step_h;             /* hours a value holds */

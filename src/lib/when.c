@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/tree.h>
 
@@ -69,25 +70,84 @@ static ewc__when *when_of(ewc__diag *d, ewc__region *r)
 	return r->when;
 }
 
+/* "6-8", "1-5,9-12", "12-2" (wraps the year), "7": a bit per month
+ * (bit m-1 for month m). 0, or -1 with a message in why. */
+static int parse_months(const char *s, unsigned *out, char *why, size_t len)
+{
+	const char *p = s;
+
+	*out = 0;
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+		if (end == p || a < 1 || a > 12)
+			goto bad;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < 1 || b > 12)
+				goto bad;
+		}
+		if (*end && *end != ',')
+			goto bad;
+		for (long m = a;; m = m % 12 + 1) {
+			*out |= 1u << (m - 1);
+			if (m == b)
+				break;
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (*out)
+		return 0;
+bad:
+	snprintf(why, len, "must be months like \"6-8\" or \"1-5,9-12\" (1-12), got \"%s\"", s);
+	return -1;
+}
+
 void ewc__when_load_tariff(ewc__diag *d, const char *file, xmlNodePtr n, ewc__region *r)
 {
-	static const char *const allowed[] = { "peak", "valley", "peak-ratio", "valley-ratio",
-	                                       "tz", NULL };
-	ewc__when *t = when_of(d, r);
-	char *peak, *valley, *tz, why[200];
+	static const char *const allowed[] = { "months", "peak", "valley", "peak-ratio",
+	                                       "valley-ratio", "tz", NULL };
+	ewc__when *w = when_of(d, r);
+	ewc__tariff *t;
+	char *months, *peak, *valley, *tz, why[200];
 	long line = xmlGetLineNo(n);
+	unsigned m = 0;
 
-	if (!t)
+	if (!w)
 		return;
-	if (t->has_tariff) {
-		ewc__diag_add(d, "%s:%ld: <tariff>: region \"%s\" has more than one", file, line, r->id);
+	ewc__xml_check_attrs(d, file, n, allowed);
+	months = ewc__xml_attr(d, file, n, "months", 0);
+	if (months && parse_months(months, &m, why, sizeof why) != 0) {
+		ewc__diag_add(d, "%s:%ld: tariff@months: %s", file, line, why);
+		xmlFree(months);
 		return;
 	}
-	ewc__xml_check_attrs(d, file, n, allowed);
-	t->has_tariff = 1;
+	xmlFree(months);
+	for (int i = 0; i < w->ntariff; i++) {
+		unsigned both = w->tariff[i].months & m;
+		if (!m && !w->tariff[i].months) {
+			ewc__diag_add(d, "%s:%ld: <tariff>: region \"%s\" has more than one without "
+			              "months (give each season its months=\"...\")", file, line, r->id);
+			return;
+		}
+		if (both) {
+			int k = 0;
+			while (!(both & (1u << k)))
+				k++;
+			ewc__diag_add(d, "%s:%ld: tariff@months: month %d of region \"%s\" is in an "
+			              "earlier <tariff> too", file, line, k + 1, r->id);
+			return;
+		}
+	}
+	if (w->ntariff >= (int)(sizeof w->tariff / sizeof w->tariff[0]))
+		return; /* unreachable: twelve months and one default at most */
+	t = &w->tariff[w->ntariff++];
+	w->has_tariff = 1;
+	memset(t, 0, sizeof *t);
+	t->months = m;
 	t->peak_ratio = t->valley_ratio = 1;
 	t->tz_min = 8 * 60; /* China Standard Time */
-	memset(t->period, 0, sizeof t->period);
 	peak = ewc__xml_attr(d, file, n, "peak", 0);
 	valley = ewc__xml_attr(d, file, n, "valley", 0);
 	tz = ewc__xml_attr(d, file, n, "tz", 0);
@@ -276,37 +336,62 @@ static double at(const ewc__when *t, const ewc__series *s, double T, double dflt
 	return s->v[i >= (double)s->n ? s->n - 1 : (size_t)i];
 }
 
-int ewc__when_period(const ewc__when *t, double T)
+/* The tariff that holds at T: the one whose months hold T's local month,
+ * else the one without months; NULL for none (a flat price). *hour is
+ * T's hour of that tariff's local day. */
+static const ewc__tariff *tariff_at(const ewc__when *w, double T, int *hour)
 {
-	double local;
-	long h;
+	const ewc__tariff *dflt = NULL;
 
-	if (!t || !t->has_tariff)
-		return EWC__FLAT;
-	local = T + 60.0 * t->tz_min;
-	h = (long)floor(fmod(local / 3600.0, 24.0) + 1e-9);
-	if (h < 0)
-		h += 24;
-	return t->period[h % 24];
+	if (!w || !w->has_tariff || !isfinite(T))
+		return NULL;
+	for (int i = 0; i < w->ntariff; i++) {
+		const ewc__tariff *t = &w->tariff[i];
+		double local = T + 60.0 * t->tz_min;
+		if (t->months) {
+			time_t s = (time_t)floor(local + 1e-6);
+			struct tm tm;
+			if (!gmtime_r(&s, &tm) || !(t->months & (1u << tm.tm_mon)))
+				continue;
+		} else if (!dflt) {
+			dflt = t;
+			continue;
+		}
+		*hour = (int)(((long)floor(local / 3600.0 + 1e-9) % 24 + 24) % 24);
+		return t;
+	}
+	if (dflt)
+		*hour = (int)(((long)floor((T + 60.0 * dflt->tz_min) / 3600.0 + 1e-9) % 24 + 24) % 24);
+	return dflt;
+}
+
+int ewc__when_period(const ewc__when *w, double T)
+{
+	int h;
+	const ewc__tariff *t = tariff_at(w, T, &h);
+
+	return t ? t->period[h] : EWC__FLAT;
 }
 
 void ewc__when_slot(const ewc__region *R, double T, ewc__slot *out)
 {
-	const ewc__when *t = R->when;
-	int period = ewc__when_period(t, T);
+	const ewc__when *w = R->when;
+	int h = 0;
+	const ewc__tariff *t = tariff_at(w, T, &h);
+	int period = t ? t->period[h] : EWC__FLAT;
 
 	out->period = period;
 	out->price = R->power_price;
-	if (t && t->has_tariff)
+	if (t)
 		out->price *= period == EWC__PEAK ? t->peak_ratio
 		              : period == EWC__VALLEY ? t->valley_ratio : 1.0;
 	out->grid_factor = R->grid_factor;
 	out->green_share = R->green_share;
-	if (t) {
+	if (w) {
 		/* an hourly price is the slot's whole power price: no tariff on top */
-		out->price = at(t, &t->price, T, out->price);
-		out->grid_factor = at(t, &t->grid, T, out->grid_factor);
-		out->green_share = at(t, &t->green, T, out->green_share);
+		out->price = at(w, &w->price, T, out->price);
+		out->grid_factor = at(w, &w->grid, T, out->grid_factor);
+		out->green_share = at(w, &w->green, T, out->green_share);
 	}
 }
 
