@@ -28,7 +28,7 @@ awk 'BEGIN { print "id,kind,gpu_type,gpus,hours,origin,data_gb,checkpoint_gb"
 		       o[1 + i % 4], 50 * (i % 5) }' > "$T/jobs.csv"
 mkdir "$T/night1"
 cp "$HUBS/gpus.xml" "$T/night1/"
-sed 's/<power price="0.38" green-share="0.8457"/<power price="0.90" green-share="0.8457"/' \
+sed 's/<power price="0.38" green-share="0.58"/<power price="0.90" green-share="0.58"/' \
 	"$HUBS/hubs.xml" > "$T/night1/hubs.xml"
 cmp -s "$HUBS/hubs.xml" "$T/night1/hubs.xml" && no "the fixture changed no price"
 "$EWC" place --regions "$HUBS" --jobs "$T/jobs.csv" --commit --db "$T/old.db" \

@@ -16,7 +16,7 @@ trap 'rm -rf "$T"' EXIT
 R="--regions $top_srcdir/regions --jobs $top_srcdir/examples/jobs.csv"
 measure "14 jobs: place" place $R
 measure "14 jobs: place --show-duals" place $R --show-duals
-measure "14 jobs: place --carbon-budget 80000 (binds)" place $R --carbon-budget 80000
+measure "14 jobs: place --carbon-budget 200000 (binds)" place $R --carbon-budget 200000
 measure "14 jobs: whatif (2 settings)" whatif $R --set ningxia-zhongwei.A100.free=+2000 \
 	--set gansu-qingyang.power.price=0.30
 measure "14 jobs: frontier --points 11" frontier $R --points 11
