@@ -33,6 +33,7 @@ typedef struct tw {
 	int *side_row;      /* [nside] */
 	int *cell_row;      /* [npools * nslots] 0: cannot overflow */
 	double deadline;
+	int side_phase;     /* the side rows plans must meet: 1 those of phase 1, 2 all */
 } tw;
 
 static long *cell(const ewc__mip *m, long *v, size_t o)
@@ -249,6 +250,103 @@ static int time_swap(const ewc__mip *m, const size_t *first, const int *tier,
 	return 0;
 }
 
+/* How far the side row values v[] (sum of coef over the plan) lie outside
+ * their bounds, each relative to its scale sc[]. */
+static double side_viol(const ewc__mip *m, const double *v, const double *sc)
+{
+	double V = 0;
+	for (size_t q = 0; q < m->nside; q++) {
+		const ewc__side *sd = &m->side[q];
+		double tol = 1e-9 * sc[q];
+		if (v[q] < sd->lo - tol)
+			V += (sd->lo - v[q]) / sc[q];
+		else if (v[q] > sd->hi + tol)
+			V += (v[q] - sd->hi) / sc[q];
+	}
+	return V;
+}
+
+/* Moves the placed jobs of choice between their options, no job in or out
+ * (so every tier keeps its priority), until the plan meets every side row:
+ * passes over the jobs, each to the option of least cost plus mu times the
+ * violation it leaves, mu doubling while a pass leaves the rows unmet;
+ * then, the rows met, passes that only take moves which keep them met and
+ * cost less. Capacity holds throughout. 0, or -1 when out of memory. */
+static int side_repair(const tw *w, const double *cost, int *choice, double deadline)
+{
+	const ewc__mip *m = w->m;
+	size_t ncells = m->npools * m->nslots, nq = m->nside;
+	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+	double *v = calloc(nq ? nq : 1, sizeof *v), *sc = calloc(nq ? nq : 1, sizeof *sc);
+	double *nv = calloc(nq ? nq : 1, sizeof *nv), total = 0, mu, V;
+
+	if (!left || !v || !sc || !nv) {
+		free(left);
+		free(v);
+		free(sc);
+		free(nv);
+		return -1;
+	}
+	plan_fits(m, choice, left);
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0) {
+			total += fabs(cost[choice[j]]);
+			for (size_t q = 0; q < nq; q++) {
+				v[q] += m->side[q].coef[choice[j]];
+				sc[q] += fabs(m->side[q].coef[choice[j]]);
+			}
+		}
+	for (size_t q = 0; q < nq; q++)
+		sc[q] = fmax(sc[q], 1e-9);
+	V = side_viol(m, v, sc);
+	mu = fmax(1.0, 0.01 * total);
+	for (int pass = 0; pass < 200 && ewc__now_s() < deadline; pass++) {
+		int changed = 0, met = V <= 0;
+		for (size_t j = 0; j < m->njobs; j++) {
+			int o = choice[j], best = o;
+			double bs = 0, bV = V;
+			if (o < 0)
+				continue;
+			if ((j & 63) == 0 && ewc__now_s() >= deadline)
+				break;
+			hold(m, left, (size_t)o, -1);
+			for (size_t k = w->first[j]; k < w->first[j + 1]; k++) {
+				double dc = cost[k] - cost[o], nV, score;
+				if ((int)k == o || (met && dc >= -1e-9 * fmax(1.0, fabs(cost[o]))))
+					continue;
+				for (size_t q = 0; q < nq; q++)
+					nv[q] = v[q] - m->side[q].coef[o] + m->side[q].coef[k];
+				nV = side_viol(m, nv, sc);
+				if (met && nV > 0)
+					continue;
+				score = dc + (met ? 0 : mu * (nV - V));
+				if (score < bs - 1e-9 * fmax(1.0, fabs(cost[o])) && fits(m, left, k)) {
+					bs = score;
+					best = (int)k;
+					bV = nV;
+				}
+			}
+			hold(m, left, (size_t)best, 1);
+			if (best != o) {
+				for (size_t q = 0; q < nq; q++)
+					v[q] += m->side[q].coef[best] - m->side[q].coef[o];
+				choice[j] = best;
+				V = bV;
+				changed = 1;
+			}
+		}
+		if (V > 0)
+			mu *= 2;
+		else if (met && !changed)
+			break;
+	}
+	free(left);
+	free(v);
+	free(sc);
+	free(nv);
+	return 0;
+}
+
 /* Whether choice meets the side rows that hold in phase 1. */
 static int phase1_sides_hold(const ewc__mip *m, const int *choice)
 {
@@ -256,6 +354,14 @@ static int phase1_sides_hold(const ewc__mip *m, const int *choice)
 		if (m->side[k].in_phase1 && !ewc__side_holds(m, &m->side[k], choice))
 			return 0;
 	return 1;
+}
+
+/* Whether choice meets the side rows in force (w->side_phase). */
+static int sides_ok(const tw *w, const int *choice)
+{
+	if (w->side_phase == 1)
+		return phase1_sides_hold(w->m, choice);
+	return w->side_phase == 2 ? ewc__sides_hold(w->m, choice) : 1;
 }
 
 static void free_bounds(glp_prob *P, int r)
@@ -615,6 +721,8 @@ typedef struct cg {
 	double *ydual;      /* [nt] */
 	const double *cost; /* [nopts] the phase's objective per option */
 	int fixed;          /* job rows are = 1 */
+	int *side_row;      /* [nside] */
+	double *sdual;      /* [nside] */
 } cg;
 
 /* The phase's objective of option o. */
@@ -657,6 +765,11 @@ static int cg_add(tw *w, cg *g, size_t o)
 		w->ind[++len] = g->tier_row[t];
 		w->val[len] = m->job_priority[m->opt_job[o]] / w->unit[t];
 	}
+	for (size_t q = 0; q < m->nside; q++)
+		if (m->side[q].coef[o] != 0) {
+			w->ind[++len] = g->side_row[q];
+			w->val[len] = m->side[q].coef[o];
+		}
 	glp_set_mat_col(g->P, k, len, w->ind, w->val);
 	return 0;
 }
@@ -691,6 +804,11 @@ static int cg_build(tw *w, cg *g)
 			w->cell_row[c] = glp_add_rows(g->P, 1);
 			glp_set_row_bnds(g->P, w->cell_row[c], GLP_UP, 0.0, (double)m->slot_cap[c]);
 		}
+	}
+	/* the side rows, their bounds set per phase */
+	for (size_t q = 0; q < m->nside; q++) {
+		g->side_row[q] = glp_add_rows(g->P, 1);
+		free_bounds(g->P, g->side_row[q]);
 	}
 	free(demand);
 	return 0;
@@ -765,6 +883,23 @@ static int cg_solve(tw *w, cg *g, double deadline, double *bound)
 			g->ydual[t] = g->tier_row[t] ? fmax(0.0, glp_get_row_dual(g->P, g->tier_row[t])) : 0;
 			L += g->ydual[t] * g->tier_rhs[t];
 		}
+		/* a side row's dual, its sign clamped to the bounds it has: a
+		 * lower bound's >= 0, an upper bound's <= 0 */
+		for (size_t q = 0; q < m->nside; q++) {
+			int r = g->side_row[q], type = glp_get_row_type(g->P, r);
+			double d = glp_get_row_dual(g->P, r);
+			if (type == GLP_FR)
+				d = 0;
+			else if (type == GLP_LO)
+				d = fmax(0.0, d);
+			else if (type == GLP_UP)
+				d = fmin(0.0, d);
+			g->sdual[q] = d;
+			if (d > 0)
+				L += d * glp_get_row_lb(g->P, r);
+			else if (d < 0)
+				L += d * glp_get_row_ub(g->P, r);
+		}
 		for (size_t j = 0; j < m->njobs; j++) {
 			double best = HUGE_VAL, u;
 			size_t bo = 0;
@@ -778,6 +913,8 @@ static int cg_solve(tw *w, cg *g, double deadline, double *bound)
 				            (double)m->opt_gpus[o] *
 				                    (pre[m->opt_start[o] + m->opt_len[o]] - pre[m->opt_start[o]]) -
 				            (t >= 0 ? g->ydual[t] * m->job_priority[j] / w->unit[t] : 0);
+				for (size_t q = 0; q < m->nside; q++)
+					rc -= g->sdual[q] * m->side[q].coef[o];
 				if (rc < best) {
 					best = rc;
 					bo = o;
@@ -888,6 +1025,12 @@ static void cg_mip(tw *w, cg *g, double deadline, int *choice)
 			start += g->cost[choice[j]];
 		}
 	cb.x = x;
+	/* GLPK takes a heuristic plan as given: one that misses a side row in
+	 * force is no start (and any plan GLPK finds beats it) */
+	if (!sides_ok(w, choice)) {
+		cb.done = 1;
+		start = HUGE_VAL;
+	}
 	glp_init_iocp(&io);
 	io.msg_lev = GLP_MSG_OFF;
 	io.presolve = GLP_OFF;
@@ -918,7 +1061,8 @@ static void cg_mip(tw *w, cg *g, double deadline, int *choice)
 }
 
 /* Whether plan a keeps every tier's priority of at least floor v (tier
- * rows) and costs less than b by cost. */
+ * rows) and is better than b: it meets the side rows in force where b
+ * does not, or as many and costs less by cost. */
 static int cg_better(const tw *w, const int *a, const int *b, const double *floor_v,
                      const double *cost)
 {
@@ -928,6 +1072,11 @@ static int cg_better(const tw *w, const int *a, const int *b, const double *floo
 	for (int t = 0; t < w->nt; t++)
 		if (floor_v && tier_sum(w, a, t) < floor_v[t] - 1e-9 * fmax(1.0, floor_v[t]))
 			return 0;
+	if (m->nside) {
+		int ha = sides_ok(w, a), hb = sides_ok(w, b);
+		if (ha != hb)
+			return ha;
+	}
 	for (size_t j = 0; j < m->njobs; j++) {
 		if (a[j] >= 0)
 			ca += cost[a[j]];
@@ -1235,11 +1384,18 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 	g.tier_rhs = calloc(w->nt ? (size_t)w->nt : 1, sizeof *g.tier_rhs);
 	g.ydual = calloc(w->nt ? (size_t)w->nt : 1, sizeof *g.ydual);
 	g.pre = malloc((m->npools + 1) * (m->nslots + 1) * sizeof *g.pre);
+	g.side_row = calloc(m->nside ? m->nside : 1, sizeof *g.side_row);
+	g.sdual = calloc(m->nside ? m->nside : 1, sizeof *g.sdual);
 	if (!cost || !floor_v || !trial || !g.col_of || !g.tier_row || !g.tier_rhs || !g.ydual ||
-	    !g.pre || cg_build(w, &g) != 0) {
+	    !g.pre || !g.side_row || !g.sdual || cg_build(w, &g) != 0) {
 		rc = EWC_ENOMEM;
 		goto out;
 	}
+	/* the side rows of phase 1 (rebalancing's move limit) hold from here */
+	w->side_phase = 1;
+	for (size_t q = 0; q < m->nside; q++)
+		if (m->side[q].in_phase1)
+			ewc__side_bounds(g.P, g.side_row[q], &m->side[q]);
 	/* Phase 1, tier by tier (when the start leaves a job out) */
 	for (int t = 0; t < w->nt; t++) {
 		double b = -HUGE_VAL, v, bt;
@@ -1356,9 +1512,12 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 		if (rc)
 			goto out;
 	}
-	/* Phase 2: the least objective, each tier kept */
+	/* Phase 2: the least objective, each tier kept, every side row held */
 	memcpy(cost, m->opt_obj, m->nopts * sizeof *cost);
 	cg_set_cost(w, &g, cost);
+	w->side_phase = 2;
+	for (size_t q = 0; q < m->nside; q++)
+		ewc__side_bounds(g.P, g.side_row[q], &m->side[q]);
 	if (w->all) {
 		g.fixed = 1;
 		for (size_t j = 0; j < m->njobs; j++)
@@ -1381,9 +1540,22 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 		}
 		bound2 = fmax(bound2, lb);
 		res->phases++;
+		/* a plan that misses a side row: moved until it meets them */
+		if (m->nside && !sides_ok(w, res->choice)) {
+			memcpy(trial, res->choice, m->njobs * sizeof *trial);
+			if (side_repair(w, m->opt_obj, trial,
+			                ewc__now_s() + (w->deadline - ewc__now_s()) * 0.2) != 0) {
+				rc = EWC_ENOMEM;
+				goto out;
+			}
+			if (cg_better(w, trial, res->choice, floor_v, cost))
+				memcpy(res->choice, trial, m->njobs * sizeof *trial);
+		}
 		for (int by_lp = 0; by_lp < 2; by_lp++) {
 			if (cg_round(w, &g, trial, by_lp) != 0 ||
-			    time_improve(m, w->first, m->opt_obj, trial, w->deadline) != 0) {
+			    time_improve(m, w->first, m->opt_obj, trial, w->deadline) != 0 ||
+			    (m->nside && side_repair(w, m->opt_obj, trial,
+			                             ewc__now_s() + (w->deadline - ewc__now_s()) * 0.2) != 0)) {
 				rc = EWC_ENOMEM;
 				goto out;
 			}
@@ -1396,13 +1568,18 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 				rc = EWC_ENOMEM;
 				goto out;
 			}
-		if (time_swap(m, w->first, w->tier, m->opt_obj, res->choice,
+		/* moves and swaps know nothing of side rows: on a copy, kept when
+		 * it is better by cg_better's rule */
+		memcpy(trial, res->choice, m->njobs * sizeof *trial);
+		if (time_swap(m, w->first, w->tier, m->opt_obj, trial,
 		              ewc__now_s() + (w->deadline - ewc__now_s()) / 3) != 0 ||
-		    time_improve(m, w->first, m->opt_obj, res->choice,
+		    time_improve(m, w->first, m->opt_obj, trial,
 		                 ewc__now_s() + (w->deadline - ewc__now_s()) / 4) != 0) {
 			rc = EWC_ENOMEM;
 			goto out;
 		}
+		if (!m->nside || cg_better(w, trial, res->choice, floor_v, cost))
+			memcpy(res->choice, trial, m->njobs * sizeof *trial);
 		for (size_t j = 0; j < m->njobs; j++)
 			if (res->choice[j] >= 0 && cg_add(w, &g, (size_t)res->choice[j]) != 0) {
 				rc = EWC_ENOMEM;
@@ -1411,7 +1588,7 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 		cg_mip(w, &g, w->deadline, res->choice);
 		res->phases++;
 	}
-	res->feasible = 1;
+	res->feasible = ewc__sides_hold(m, res->choice);
 	res->objective = ewc__mip_sum(m, res->choice, m->opt_obj, 0);
 	res->bound = fmin(fmax(bound2, 0.0), res->objective);
 	res->proven = !unproven && res->objective - res->bound <=
@@ -1426,6 +1603,8 @@ out:
 	free(g.tier_rhs);
 	free(g.ydual);
 	free(g.pre);
+	free(g.side_row);
+	free(g.sdual);
 	free(cost);
 	free(floor_v);
 	free(trial);
@@ -1464,6 +1643,22 @@ int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t err
 		rc = EWC_ENOMEM;
 		goto out;
 	}
+	/* phase 1 counts the priority of the plan in hand: with side rows of
+	 * phase 1 (rebalancing's move limit) it must meet them. The given
+	 * start does (staying moves nothing) where a greedy plan of more
+	 * priority may not. */
+	if (m->nside && m->start && !phase1_sides_hold(m, res->choice) &&
+	    phase1_sides_hold(m, m->start)) {
+		long *left = malloc((ncells ? ncells : 1) * sizeof *left);
+		if (!left) {
+			snprintf(err, errlen, "out of memory");
+			rc = EWC_ENOMEM;
+			goto out;
+		}
+		if (plan_fits(m, m->start, left))
+			memcpy(res->choice, m->start, m->njobs * sizeof *res->choice);
+		free(left);
+	}
 	/* with side rows of phase 1 to meet, the greedy plan proves nothing */
 	w.all = phase1_sides_hold(m, res->choice);
 	for (size_t j = 0; j < m->njobs; j++)
@@ -1472,8 +1667,11 @@ int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t err
 			if (res->choice[j] < 0)
 				w.all = 0;
 		}
-	/* sides need the direct model; so do lists it can prove */
-	rc = ewc__glpk_run(m->nside || m->nopts <= TIME_DIRECT_MAX ? solve_fn : cg_fn,
+	/* the direct model for lists it can prove; column generation, side
+	 * rows and all, above */
+	rc = ewc__glpk_run(m->method == EWC__SOLVE_DIRECT ||
+	                           (m->method == EWC__SOLVE_AUTO && m->nopts <= TIME_DIRECT_MAX)
+	                   ? solve_fn : cg_fn,
 	                   &w, err, errlen);
 out:
 	free(w.first);

@@ -604,23 +604,27 @@ static unsigned rnd(unsigned n)
 
 #define BJ 5
 #define BO 40
-typedef struct bopt { int r, s, len; long g; double obj; } bopt;
+typedef struct bopt { int r, s, len; long g; double obj, kg; } bopt;
 static bopt bo[BJ][BO];
 static int nbo[BJ];
 static double bprio[BJ];
 static long bleft[2][12];
-static double best_p, best_obj;
+static double best_p, best_obj, best_kg;
+/* among the plans of priority best_p: the least carbon, and the least
+ * objective of those within kg_cap */
+static double kg_min, kg_cap, capped_obj;
 
-static void bsearch_plans(int j, int n, double p, double obj)
+static void bsearch_capped(int j, int n, double p, double obj, double kg)
 {
 	if (j == n) {
-		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
-			best_p = p;
-			best_obj = obj;
+		if (fabs(p - best_p) <= 1e-9) {
+			kg_min = fmin(kg_min, kg);
+			if (kg <= kg_cap && obj < capped_obj)
+				capped_obj = obj;
 		}
 		return;
 	}
-	bsearch_plans(j + 1, n, p, obj);
+	bsearch_capped(j + 1, n, p, obj, kg);
 	for (int k = 0; k < nbo[j]; k++) {
 		bopt *o = &bo[j][k];
 		int fits = 1;
@@ -630,7 +634,33 @@ static void bsearch_plans(int j, int n, double p, double obj)
 			continue;
 		for (int t = o->s; t < o->s + o->len; t++)
 			bleft[o->r][t] -= o->g;
-		bsearch_plans(j + 1, n, p + bprio[j], obj + o->obj);
+		bsearch_capped(j + 1, n, p + bprio[j], obj + o->obj, kg + o->kg);
+		for (int t = o->s; t < o->s + o->len; t++)
+			bleft[o->r][t] += o->g;
+	}
+}
+
+static void bsearch_plans(int j, int n, double p, double obj, double kg)
+{
+	if (j == n) {
+		if (p > best_p + 1e-9 || (fabs(p - best_p) <= 1e-9 && obj < best_obj)) {
+			best_p = p;
+			best_obj = obj;
+			best_kg = kg;
+		}
+		return;
+	}
+	bsearch_plans(j + 1, n, p, obj, kg);
+	for (int k = 0; k < nbo[j]; k++) {
+		bopt *o = &bo[j][k];
+		int fits = 1;
+		for (int t = o->s; t < o->s + o->len; t++)
+			fits &= bleft[o->r][t] >= o->g;
+		if (!fits)
+			continue;
+		for (int t = o->s; t < o->s + o->len; t++)
+			bleft[o->r][t] -= o->g;
+		bsearch_plans(j + 1, n, p + bprio[j], obj + o->obj, kg + o->kg);
 		for (int t = o->s; t < o->s + o->len; t++)
 			bleft[o->r][t] += o->g;
 	}
@@ -648,7 +678,12 @@ START_TEST(test_matches_brute_force)
 	static const double gpu_price[2] = { 10, 8 }, grid[2] = { 0.6, 0.8 };
 	static const double green[2] = { 0, 0.5 };
 	const int H = 8;
-	int short_rounds = 0;
+	/* loops 0-2: the solver the list's size picks (the direct model);
+	 * 3-5: the scalable one (column generation), with a carbon budget
+	 * between the least carbon at the most priority and the cheapest
+	 * plan's */
+	const int scal = _i >= 3;
+	int short_rounds = 0, bound_rounds = 0, missed = 0, optimal = 0;
 
 	for (int round = 0; round < 60; round++) {
 		char xml[4096], csv[2048], fr[2][64];
@@ -711,7 +746,7 @@ START_TEST(test_matches_brute_force)
 					}
 					bo[j][nbo[j]++] = (bopt){ r, s, hours, g,
 					                          (double)g * hours * gpu_price[r] + pw +
-					                                  100 * kg / 1000 };
+					                                  100 * kg / 1000, kg };
 					if (infer)
 						break;
 				}
@@ -719,24 +754,74 @@ START_TEST(test_matches_brute_force)
 		}
 		ewc_ctx *ctx = t_ctx(CAT, xml);
 		ewc_jobs *jobs = t_jobs(ctx, csv);
-		ewc_plan *plan = plan_over(ctx, jobs, H, "2026-12-07T00:00:00+08:00");
+		ewc_plan *plan = NULL;
 		ewc_totals t = EWC_TOTALS_INIT;
+		ewc_place_options po = EWC_PLACE_OPTIONS_INIT;
+		int prc;
 
 		for (int r = 0; r < 2; r++)
 			for (int h = 0; h < H; h++)
 				bleft[r][h] = cap[r][h];
 		best_p = -1;
 		best_obj = 0;
-		bsearch_plans(0, n, 0, 0);
+		bsearch_plans(0, n, 0, 0, 0);
+		/* the least carbon at the most priority, then a budget between
+		 * it and a cheapest plan's carbon, and the least objective within */
+		kg_min = HUGE_VAL;
+		kg_cap = HUGE_VAL;
+		capped_obj = HUGE_VAL;
+		bsearch_capped(0, n, 0, 0, 0);
+		kg_cap = kg_min + (best_kg - kg_min) * (double)rnd(1000) / 1000.0;
+		capped_obj = HUGE_VAL;
+		bsearch_capped(0, n, 0, 0, 0);
+		po.horizon_h = H;
+		po.start_time = at("2026-12-07T00:00:00+08:00");
+		if (scal) {
+			po.solver = EWC_SOLVER_DECOMPOSE;
+			po.carbon_budget_kg = kg_cap;
+			po.time_limit = 0.3;
+		}
+		prc = ewc_place(&plan, ctx, jobs, &po);
+		if (scal && prc != 0) {
+			/* no plan found within the budget: allowed of a heuristic only
+			 * when the message says so, and counted */
+			ck_assert_int_eq(prc, EWC_EPOLICY);
+			ck_assert_msg(strstr(ewc_errmsg(), "carbon budget") != NULL, "%s", ewc_errmsg());
+			missed++;
+			ewc_jobs_free(jobs);
+			ewc_ctx_free(ctx);
+			continue;
+		}
+		ck_assert_msg(prc == 0, "round %d: %s", round, ewc_errmsg());
 		ck_assert_int_eq(ewc_plan_totals(plan, &t), 0);
-		ck_assert_msg(fabs(t.priority_placed - best_p) < 1e-9, "round %d: priority %g, best %g\n%s",
-		              round, t.priority_placed, best_p, csv);
-		ck_assert_msg(fabs(t.objective - best_obj) <= 1e-6 * fmax(1, best_obj),
-		              "round %d: objective %.9g, best %.9g\n%s", round, t.objective, best_obj,
-		              csv);
-		ck_assert_double_le(t.lower_bound, best_obj + 1e-6 * fmax(1, best_obj));
+		if (!scal) {
+			ck_assert_msg(fabs(t.priority_placed - best_p) < 1e-9,
+			              "round %d: priority %g, best %g\n%s", round, t.priority_placed,
+			              best_p, csv);
+			ck_assert_msg(fabs(t.objective - best_obj) <= 1e-6 * fmax(1, best_obj),
+			              "round %d: objective %.9g, best %.9g\n%s", round, t.objective,
+			              best_obj, csv);
+			ck_assert_double_le(t.lower_bound, best_obj + 1e-6 * fmax(1, best_obj));
+			ck_assert_int_eq(ewc_plan_proven(plan), 1);
+		} else {
+			/* the budget holds; the bounds hold against the best plan at
+			 * the plan's priority within the budget; proven means best */
+			ck_assert_msg(t.carbon_kg <= kg_cap * (1 + 1e-7) + 1e-6,
+			              "round %d: %.9g kg over the budget %.9g", round, t.carbon_kg, kg_cap);
+			ck_assert_double_le(t.priority_placed, best_p + 1e-9);
+			if (fabs(t.priority_placed - best_p) < 1e-9) {
+				ck_assert_msg(t.lower_bound <= capped_obj + 1e-6 * fmax(1, capped_obj),
+				              "round %d: lower bound %.9g above the best %.9g\n%s", round,
+				              t.lower_bound, capped_obj, csv);
+				ck_assert_double_ge(t.objective, capped_obj - 1e-6 * fmax(1, capped_obj));
+				if (ewc_plan_proven(plan))
+					ck_assert_double_le(t.objective,
+					                    capped_obj + 1e-6 * fmax(1, capped_obj));
+				bound_rounds++;
+				optimal += t.objective <= capped_obj + 1e-6 * fmax(1, capped_obj);
+			}
+		}
 		ck_assert_double_ge(t.priority_bound, best_p - 1e-9);
-		ck_assert_int_eq(ewc_plan_proven(plan), 1);
 		short_rounds += t.unplaced > 0;
 		/* capacity holds in every slot, by the plan's own times */
 		for (int r = 0; r < 2; r++)
@@ -760,6 +845,14 @@ START_TEST(test_matches_brute_force)
 	}
 	/* the lists are short of capacity often enough to test the priority */
 	ck_assert_int_ge(short_rounds, 10);
+	if (scal) {
+		/* the scalable solver finds a plan within the budget on most */
+		ck_assert_msg(missed <= 6, "%d of 60 lists without a plan in the budget", missed);
+		ck_assert_int_ge(bound_rounds, 40);
+		/* and, on these small lists, the best one nearly always */
+		ck_assert_msg(optimal * 10 >= bound_rounds * 9, "%d of %d at the optimum", optimal,
+		              bound_rounds);
+	}
 }
 END_TEST
 
@@ -782,7 +875,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_tariff_by_season);
 	tcase_add_test(tc, test_bad_time_inputs);
-	tcase_add_loop_test(tc, test_matches_brute_force, 0, 3);
+	tcase_add_loop_test(tc, test_matches_brute_force, 0, 6);
 	suite_add_tcase(s, tc);
 	return s;
 }
