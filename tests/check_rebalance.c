@@ -594,11 +594,46 @@ static unsigned tr_rnd(unsigned n)
 	"  </region>\n" \
 	"</regions>\n"
 
+/* The same, gd's free GPUs given as an hourly series (the same 8 in every
+ * hour): the series is the slot's count as given, so what the ledger
+ * takes and what a rebalancing gives back count against it as against the
+ * free count. */
+static const char *tr_regions(int series)
+{
+	static char buf[4096];
+	char hours[512];
+	size_t u = 0;
+
+	if (!series)
+		return TR_REGIONS;
+	for (int h = 0; h < 120; h++)
+		u += (size_t)snprintf(hours + u, sizeof hours - u, "%s8", h ? " " : "");
+	snprintf(buf, sizeof buf,
+	         "<regions as-of=\"2026-12-06T00:00:00Z\">\n"
+	         "  <region id=\"gd\" zone=\"east\">\n"
+	         "    <power price=\"1.0\" green-share=\"0\" grid-factor=\"0.5\" pue=\"1.25\"/>\n"
+	         "    <tariff peak=\"10-12,14-19\" valley=\"0-8\" peak-ratio=\"1.7\""
+	         " valley-ratio=\"0.38\" tz=\"+08:00\"/>\n"
+	         "    <gpu type=\"A100\" free=\"8\" price=\"10\"/>\n"
+	         "    <link site=\"city\" latency-ms=\"5\" price-per-gb=\"0\"/>\n"
+	         "    <hourly start=\"2026-12-06T00:00:00Z\"><free type=\"A100\">%s</free></hourly>\n"
+	         "  </region>\n"
+	         "  <region id=\"nm\" zone=\"west\">\n"
+	         "    <power price=\"0.5\" green-share=\"0.3\" grid-factor=\"0.7\" pue=\"1.2\"/>\n"
+	         "    <tariff peak=\"17-22\" valley=\"23-7\" peak-ratio=\"1.5\""
+	         " valley-ratio=\"0.45\" tz=\"+08:00\"/>\n"
+	         "    <gpu type=\"A100\" free=\"8\" price=\"9.5\"/>\n"
+	         "    <link site=\"city\" latency-ms=\"40\" price-per-gb=\"0\"/>\n"
+	         "  </region>\n"
+	         "</regions>\n", hours);
+	return buf;
+}
+
 START_TEST(test_over_a_horizon_never_overbooks)
 {
 	const double t0 = 1796601600.0; /* 2026-12-07T00:00:00Z */
 	const double now = t0 + 3 * 3600.0;
-	ewc_ctx *ctx = t_ctx(T_CATALOG, TR_REGIONS), *fresh;
+	ewc_ctx *ctx = t_ctx(T_CATALOG, tr_regions(_i >= 40)), *fresh;
 	ewc_db *db = NULL;
 	ewc_rebalance *rb = NULL;
 	ewc_rebalance_options ro = EWC_REBALANCE_OPTIONS_INIT;
@@ -636,10 +671,14 @@ START_TEST(test_over_a_horizon_never_overbooks)
 		ewc_plan_free(plan);
 		ewc_jobs_free(jobs);
 	}
-	/* one job ends early (finished, whether it ran or not) */
-	ck_assert_int_eq(ewc_db_job_finish(db, ids[tr_rnd((unsigned)nids)], now), 0);
+	/* one job ends early (finished, whether it ran or not); a job its
+	 * batch left out is not recorded */
+	{
+		int rc = ewc_db_job_finish(db, ids[tr_rnd((unsigned)nids)], now);
+		ck_assert_msg(rc == 0 || rc == EWC_ENOTFOUND, "%d: %s", rc, ewc_errmsg());
+	}
 	/* the nightly run reads the figures as given, as `ewc rebalance` does */
-	fresh = t_ctx(T_CATALOG, TR_REGIONS);
+	fresh = t_ctx(T_CATALOG, tr_regions(_i >= 40));
 	ro.place.horizon_h = 24;
 	ro.margin = 0;
 	/* the operator marks the jobs past their hours finished first: until
@@ -701,7 +740,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_three_nights);
 	tcase_add_test(tc, test_state_changed);
 	tcase_add_test(tc, test_state_grew);
-	tcase_add_loop_test(tc, test_over_a_horizon_never_overbooks, 0, 40);
+	tcase_add_loop_test(tc, test_over_a_horizon_never_overbooks, 0, 60);
 	tcase_add_test(tc, test_regions_changed);
 	tcase_add_test(tc, test_migrate_v1);
 	suite_add_tcase(s, tc);

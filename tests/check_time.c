@@ -419,6 +419,41 @@ START_TEST(test_place_one_in_a_window)
 }
 END_TEST
 
+/* A reservation with no interval holds its GPUs in every hour, on a pool
+ * whose free GPUs are an hourly series as on one with a free count. */
+START_TEST(test_series_counts_reservations)
+{
+	ewc_ctx *ctx = t_ctx(CAT, GD("    <hourly start=\"2026-12-07T00:00:00+08:00\">"
+	                             "<free type=\"A100\">8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8"
+	                             " 8 8 8 8</free></hourly>\n"));
+	ewc_place_options o = EWC_PLACE_OPTIONS_INIT;
+	ewc_job job = EWC_JOB_INIT;
+	ewc_placement held = EWC_PLACEMENT_INIT, p = EWC_PLACEMENT_INIT;
+
+	job.id = "w";
+	job.gpu_type = "A100";
+	job.gpus = 5;
+	job.hours = 2;
+	job.origin = "sz";
+	/* held until released: 5 of the 8, in every hour */
+	ck_assert_int_eq(ewc_place_one(ctx, &job, NULL, EWC_RESERVE, &held), 0);
+	ck_assert_int_eq(held.placed, 1);
+	o.horizon_h = 24;
+	o.start_time = at("2026-12-07T00:00:00+08:00");
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, 0, &p), 0);
+	ck_assert_int_eq(p.placed, 0);
+	job.gpus = 3;
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, 0, &p), 0);
+	ck_assert_int_eq(p.placed, 1);
+	/* released: 5 fit again */
+	ck_assert_int_eq(ewc_release(ctx, held.reservation), 0);
+	job.gpus = 5;
+	ck_assert_int_eq(ewc_place_one(ctx, &job, &o, 0, &p), 0);
+	ck_assert_int_eq(p.placed, 1);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* east: near, flat 1 CNY; west: 30 ms, 0.5 CNY flat with a valley at
  * 0.2 from 00:00 to 08:00, grid 0.8, half green. */
 #define TWO \
@@ -872,6 +907,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_commit_holds_planned_slots);
 	tcase_add_test(tc, test_plan_commit_reserves_hours);
 	tcase_add_test(tc, test_place_one_in_a_window);
+	tcase_add_test(tc, test_series_counts_reservations);
 	tcase_add_test(tc, test_split_adds_up);
 	tcase_add_test(tc, test_tariff_by_season);
 	tcase_add_test(tc, test_bad_time_inputs);

@@ -117,6 +117,10 @@ typedef struct ewc__rgpu {
 	double price;  /* CNY per GPU-hour */
 	long taken;    /* taken off free by ewc_db_ledger(): GPUs committed in
 	                * the database after the region's figures were taken */
+	long adj;      /* taken off free since (negative) by reservations of no
+	                * interval and the GPUs a rebalancing holds for jobs past
+	                * their hours: an hourly <free> series, which stands for the
+	                * figure as given, counts them in every hour too */
 } ewc__rgpu;
 
 typedef struct ewc__link {

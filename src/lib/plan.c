@@ -820,11 +820,43 @@ static int build_sides(ewc_plan *p, const ewc__rebal *rb)
 }
 
 /* Why the policy rows left no plan: each group alone, then all together. */
+/* Whether every job staying where it is fits the GPUs free, pool by pool
+ * (and slot by slot over a horizon); 1 without a stay plan. */
+static int stay_fits(const ewc_plan *p)
+{
+	size_t n = p->nslots ? p->w.nregions * p->w.ngpus * p->nslots : p->w.nregions * p->w.ngpus;
+	long *left;
+	int ok = 1;
+
+	if (!p->stay)
+		return 1;
+	left = malloc((n ? n : 1) * sizeof *left);
+	if (!left)
+		return 1;
+	memcpy(left, p->nslots ? p->slot_cap : p->pool_cap, n * sizeof *left);
+	for (size_t j = 0; j < p->njobs && ok; j++) {
+		int o = p->stay[j];
+		if (o < 0)
+			continue;
+		if (!p->nslots) {
+			ok = (left[p->pool[o]] -= p->opt_cost[o].gpus) >= 0;
+			continue;
+		}
+		for (int k = 0; k < p->opt_len[o] && ok; k++) {
+			size_t c = (size_t)p->pool[o] * p->nslots + (size_t)p->opt_start[o] + (size_t)k;
+			ok = (left[c] -= p->opt_cost[o].gpus) >= 0;
+		}
+	}
+	free(left);
+	return ok;
+}
+
 static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 {
-	static const int kinds[] = { EWC__SIDE_BUDGET, EWC__SIDE_GREEN, EWC__SIDE_SHARE };
+	static const int kinds[] = { EWC__SIDE_MOVES, EWC__SIDE_BUDGET, EWC__SIDE_GREEN,
+	                             EWC__SIDE_SHARE };
 	const ewc_place_options *o = &p->opts;
-	char alone[512] = "", groups[256] = "", extra[160] = "";
+	char alone[768] = "", groups[512] = "", extra[160] = "";
 	size_t na = 0, ng = 0;
 	int *choice = malloc((p->njobs ? p->njobs : 1) * sizeof *choice);
 	char err[256];
@@ -840,8 +872,15 @@ static int policy_failure(ewc_plan *p, const ewc__mip_result *all)
 			}
 		if (lo >= hi)
 			continue;
-		char what[160], num[64];
-		if (kinds[i] == EWC__SIDE_BUDGET)
+		char what[320], num[64];
+		if (kinds[i] == EWC__SIDE_MOVES)
+			snprintf(what, sizeof what, "the limit of %.0f moves (--max-moves)%s",
+			         p->side[lo].hi,
+			         stay_fits(p) ? ""
+			                      : ": the jobs where they are do not fit the GPUs free now "
+			                        "(a job past its planned hours holds its GPUs until "
+			                        "marked finished: ewc jobs finish ID)");
+		else if (kinds[i] == EWC__SIDE_BUDGET)
 			snprintf(what, sizeof what, "the carbon budget of %s kg",
 			         ewc__num(num, sizeof num, o->carbon_budget_kg,
 			                  o->carbon_budget_kg == floor(o->carbon_budget_kg) ? 0 : 1));
@@ -1083,7 +1122,9 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 				for (size_t k = 0; k < p->w.regions[r].ngpus; k++) {
 					ewc__rgpu *G = &p->w.regions[r].gpus[k];
 					long h = rb->hold[r * p->w.ngpus + (size_t)G->type];
-					G->free = h < G->free ? G->free - h : 0;
+					long d = h < G->free ? h : G->free;
+					G->free -= d;
+					G->adj -= d;
 				}
 		for (size_t j = 0; j < p->njobs; j++) {
 			int r = rb->cur_region[j], t = rb->cur_type[j], k;
@@ -1091,8 +1132,11 @@ static int plan_options(ewc_plan *p, const ewc__rebal *rb)
 			/* a running job's GPUs are free to the rebalancing */
 			if (r >= 0 && (size_t)r < p->w.nregions && t >= 0 &&
 			    (!rb->give_back || rb->give_back[j]) &&
-			    (k = ewc__region_gpu(&p->w.regions[r], t)) >= 0)
+			    (k = ewc__region_gpu(&p->w.regions[r], t)) >= 0) {
+				/* not on an hourly series (adj): it may count them free
+				 * already once they end */
 				p->w.regions[r].gpus[k].free += ewc__job_gpus(&p->w, &jobs->v[j], t);
+			}
 		}
 	}
 	if (p->nslots && time_setup(p) != 0)

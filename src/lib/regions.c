@@ -283,7 +283,7 @@ static void load_region_gpu(loader *L, const doc *dc, xmlNodePtr n, ewc__region 
 {
 	static const char *const allowed[] = { "type", "free", "price", NULL };
 	char *type = attr(L, dc, n, "type", 1);
-	ewc__rgpu g = { -1, 0, 0, 0 };
+	ewc__rgpu g = { -1, 0, 0, 0, 0 };
 	int ok = type != NULL;
 
 	check_attrs(L, dc, n, allowed);

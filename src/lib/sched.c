@@ -52,8 +52,10 @@ static unsigned long long resv_take(ewc_ctx *ctx, int r, int t, long gpus, doubl
 		slot = ctx->nresv++;
 	/* a reservation of an interval is counted against the hours it
 	 * covers, not the free count */
-	if (t1 <= 0)
+	if (t1 <= 0) {
 		ctx->w.regions[r].gpus[k].free -= gpus;
+		ctx->w.regions[r].gpus[k].adj -= gpus;
+	}
 	ctx->resv[slot].t0 = t0;
 	ctx->resv[slot].t1 = t1;
 	ctx->resv[slot].region = r;
@@ -81,8 +83,10 @@ int ewc_release(ewc_ctx *ctx, unsigned long long reservation)
 	} else {
 		ewc__resv *v = &ctx->resv[slot];
 		int k = ewc__region_gpu(&ctx->w.regions[v->region], v->type);
-		if (v->t1 <= 0)
+		if (v->t1 <= 0) {
 			ctx->w.regions[v->region].gpus[k].free += v->gpus;
+			ctx->w.regions[v->region].gpus[k].adj += v->gpus;
+		}
 		v->used = 0;
 		ctx->free_slots[ctx->nfree_slots++] = (int)slot;
 	}

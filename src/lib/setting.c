@@ -128,7 +128,7 @@ static int add_pool(ewc__region *R, int type)
 	if (!v)
 		return -1;
 	R->gpus = v;
-	R->gpus[R->ngpus++] = (ewc__rgpu){ type, 0, NAN, 0 };
+	R->gpus[R->ngpus++] = (ewc__rgpu){ type, 0, NAN, 0, 0 };
 	return 0;
 }
 

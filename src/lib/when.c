@@ -422,9 +422,13 @@ long ewc__when_free_at(const ewc__region *R, int k, double T)
 		return v;
 	for (size_t i = 0; i < t->nfree; i++)
 		if (t->free_type[i] == G->type) {
-			/* a series is the slot's whole count: the ledger's GPUs off it */
-			double f = at(t, &t->free[i], T, (double)G->free + (double)G->taken);
-			f -= (double)G->taken;
+			/* a series stands for the figure as given, hour by hour: the
+			 * ledger's GPUs, reservations of no interval and the GPUs of
+			 * jobs a rebalancing holds count against it in every hour. What
+			 * running jobs give back is not added: the series may count
+			 * their GPUs free from their end already. */
+			double given = (double)G->free + (double)G->taken - (double)G->adj;
+			double f = at(t, &t->free[i], T, given) - (double)G->taken + (double)G->adj;
 			return f > 0 ? (long)f : 0;
 		}
 	/* without one: the free count, and what running jobs give back by T */
