@@ -1646,9 +1646,12 @@ int ewc__mip_time(const ewc__mip *m, ewc__mip_result *res, char *err, size_t err
 	/* phase 1 counts the priority of the plan in hand: with side rows of
 	 * phase 1 (rebalancing's move limit) it must meet them. The given
 	 * start does (staying moves nothing) where a greedy plan of more
-	 * priority may not. */
-	if (m->nside && m->start && !phase1_sides_hold(m, res->choice) &&
-	    phase1_sides_hold(m, m->start)) {
+	 * priority may not; and a start that meets every row is kept over a
+	 * greedy plan of no more priority that does not. */
+	if (m->nside && m->start && phase1_sides_hold(m, m->start) &&
+	    (!phase1_sides_hold(m, res->choice) ||
+	     (!ewc__sides_hold(m, res->choice) && ewc__sides_hold(m, m->start) &&
+	      ewc__mip_sum(m, m->start, NULL, 1) >= ewc__mip_sum(m, res->choice, NULL, 1)))) {
 		long *left = malloc((ncells ? ncells : 1) * sizeof *left);
 		if (!left) {
 			snprintf(err, errlen, "out of memory");
