@@ -38,8 +38,10 @@ typedef struct ewc__mip {
 	                              * (a service on a faster type holds fewer) */
 	const long *pool_cap;        /* [npools] >= 0 */
 	/* Side rows over the options: lo <= sum coef[o] x[o] <= hi (rebalancing's
-	 * --max-moves, the place policies, the frontier's carbon cap). Only the
-	 * direct model has them: ewc__mip_solve() solves without them first and
+	 * --max-moves, the place policies, the frontier's carbon cap): the
+	 * direct model, the time-indexed solver (both ways), and, past the
+	 * direct model's size, prices on the rows (solve.c, not for in_phase1
+	 * rows or keep_priority). ewc__mip_solve() solves without them first and
 	 * keeps that plan when it already meets them all. A row with in_phase1
 	 * also holds while the most priority is placed; the others hold only at
 	 * the priority found without them, and may then leave no plan at all
