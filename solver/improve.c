@@ -123,3 +123,151 @@ out:
 	free(unit);
 	return rc;
 }
+
+/* ---- moves under side rows ------------------------------------------------ */
+
+typedef struct side_move {
+	double key;  /* sorted ascending */
+	size_t job;
+	int opt;
+} side_move;
+
+static int cmp_side_move(const void *a, const void *b)
+{
+	double x = ((const side_move *)a)->key, y = ((const side_move *)b)->key;
+	return x < y ? -1 : x > y;
+}
+
+/* How far the row values v[] are outside their bounds, each row in units
+ * of its scale. */
+static double side_violation(const ewc__mip *m, const double *v, const double *scale)
+{
+	double viol = 0;
+
+	for (size_t q = 0; q < m->nside; q++) {
+		if (v[q] > m->side[q].hi)
+			viol += (v[q] - m->side[q].hi) / scale[q];
+		if (v[q] < m->side[q].lo)
+			viol += (m->side[q].lo - v[q]) / scale[q];
+	}
+	return viol;
+}
+
+/* The violation after moving job j from option c to option o. */
+static double side_violation_after(const ewc__mip *m, const double *v, const double *scale, int c,
+                                   int o, double *tmp)
+{
+	for (size_t q = 0; q < m->nside; q++)
+		tmp[q] = v[q] - m->side[q].coef[c] + m->side[q].coef[o];
+	return side_violation(m, tmp, scale);
+}
+
+int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const double *price,
+                    double deadline)
+{
+	size_t nq = m->nside, nj = m->njobs;
+	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
+	double *v = calloc(nq ? nq : 1, sizeof *v), *scale = calloc(nq ? nq : 1, sizeof *scale);
+	double *tmp = calloc(nq ? nq : 1, sizeof *tmp);
+	side_move *mv = malloc((nj ? nj : 1) * sizeof *mv);
+	int rc = -1;
+
+	if (!left || !v || !scale || !tmp || !mv)
+		goto out;
+	memcpy(left, m->pool_cap, m->npools * sizeof *left);
+	for (size_t j = 0; j < nj; j++)
+		if (choice[j] >= 0) {
+			left[m->opt_pool[choice[j]]] -= m->opt_gpus[choice[j]];
+			for (size_t q = 0; q < nq; q++) {
+				v[q] += m->side[q].coef[choice[j]];
+				scale[q] += fabs(m->side[q].coef[choice[j]]);
+			}
+		}
+	for (size_t q = 0; q < nq; q++)
+		scale[q] = fmax(scale[q], 1e-9);
+	for (int pass = 0; pass < 50 && ewc__now_s() < deadline; pass++) {
+		double viol = side_violation(m, v, scale);
+		size_t n = 0, applied = 0;
+		/* each job's best move: while a row is missed, the least objective
+		 * added per unit of violation removed; then the most objective
+		 * saved per unit of the rows' priced slack used */
+		for (size_t j = 0; j < nj; j++) {
+			int c = choice[j], bo = -1;
+			double bk = HUGE_VAL;
+			if (c < 0)
+				continue;
+			for (size_t o = first[j]; o < first[j + 1]; o++) {
+				long room;
+				double d, k;
+				if ((int)o == c)
+					continue;
+				room = left[m->opt_pool[o]] +
+				       (m->opt_pool[o] == m->opt_pool[c] ? m->opt_gpus[c] : 0);
+				if (room < m->opt_gpus[o])
+					continue;
+				d = m->opt_obj[o] - m->opt_obj[c];
+				if (viol > 0) {
+					double gain = viol - side_violation_after(m, v, scale, c, (int)o, tmp);
+					if (gain <= 1e-12)
+						continue;
+					k = d / gain;
+				} else {
+					double used = 0;
+					if (d >= -1e-9 * fmax(1.0, fabs(m->opt_obj[c])))
+						continue;
+					if (side_violation_after(m, v, scale, c, (int)o, tmp) > 0)
+						continue;
+					for (size_t q = 0; q < nq && price; q++) {
+						double s = m->side[q].hi < HUGE_VAL ? 1 : -1;
+						used += price[q] * s * (m->side[q].coef[o] - m->side[q].coef[c]);
+					}
+					/* most saved per slack used first: the key ascending */
+					k = used <= 0 ? -HUGE_VAL : d / used;
+				}
+				if (k < bk) {
+					bk = k;
+					bo = (int)o;
+				}
+			}
+			if (bo >= 0) {
+				mv[n].key = bk;
+				mv[n].job = j;
+				mv[n].opt = bo;
+				n++;
+			}
+		}
+		if (n == 0)
+			break;
+		qsort(mv, n, sizeof *mv, cmp_side_move);
+		/* apply in that order each that still has room and helps */
+		for (size_t i = 0; i < n; i++) {
+			size_t j = mv[i].job;
+			int c = choice[j], o = mv[i].opt;
+			long room = left[m->opt_pool[o]] +
+			            (m->opt_pool[o] == m->opt_pool[c] ? m->opt_gpus[c] : 0);
+			double now = side_violation(m, v, scale), after;
+			if (room < m->opt_gpus[o])
+				continue;
+			after = side_violation_after(m, v, scale, c, o, tmp);
+			if (now > 0 ? after >= now - 1e-12 : after > 0)
+				continue;
+			if (now <= 0 && m->opt_obj[o] >= m->opt_obj[c])
+				continue;
+			left[m->opt_pool[c]] += m->opt_gpus[c];
+			left[m->opt_pool[o]] -= m->opt_gpus[o];
+			memcpy(v, tmp, nq * sizeof *v);
+			choice[j] = o;
+			applied++;
+		}
+		if (applied == 0)
+			break;
+	}
+	rc = 0;
+out:
+	free(left);
+	free(v);
+	free(scale);
+	free(tmp);
+	free(mv);
+	return rc;
+}

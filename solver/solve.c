@@ -46,13 +46,30 @@ static int phase1_rows(const ewc__mip *m)
 	return 0;
 }
 
-/* Whether side rows go to the one-slot model: above the direct model's
- * size, unless the direct model is asked for or every plan must keep a
- * given priority (the frontier's points, which that solver does not do). */
+/* Whether rows of phase 1 leave the most priority where the free plan
+ * (res) put it: a start (rebalancing's staying) that meets every row and
+ * places at least the free plan's priority shows that the rows take no
+ * priority away, and the free plan's bound on it holds with them. */
+static int start_settles_phase1(const ewc__mip *m, const ewc__mip_result *res)
+{
+	return m->start && ewc__sides_hold(m, m->start) &&
+	       ewc__mip_sum(m, m->start, NULL, 1) >= res->priority - 1e-9 * fmax(1.0, res->priority);
+}
+
+/* Whether a model is past the direct model's size (or the decomposition is
+ * asked for), and side rows are solved by prices and column generation. */
 static int at_scale(const ewc__mip *m)
 {
-	return m->method != EWC__SOLVE_DIRECT && !m->keep_priority &&
+	return m->method != EWC__SOLVE_DIRECT &&
 	       (m->method == EWC__SOLVE_DECOMPOSE || m->nopts > EWC__DIRECT_MAX_OPTS);
+}
+
+/* A plan that must keep a given priority (the frontier's points): the
+ * one-slot column generation searches priority itself, so it goes there
+ * only through the prices, which keep the plans at the start's priority. */
+static int fixed_priority(const ewc__mip *m)
+{
+	return m->keep_priority && m->start;
 }
 
 /* Side rows at scale by their prices: the free plan (res, which misses a
@@ -77,17 +94,27 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 	double *v = calloc(nq ? nq : 1, sizeof *v), *first = calloc(nq ? nq : 1, sizeof *first);
 	int *free_choice = malloc((nj ? nj : 1) * sizeof *free_choice);
 	int *best = malloc((nj ? nj : 1) * sizeof *best), *trial = malloc((nj ? nj : 1) * sizeof *trial);
+	size_t *first_opt = ewc__mip_first(m);
 	double best_obj = HUGE_VAL, bound = res->bound, scale = 0;
 	double free_priority = res->priority, free_pbound = res->priority_bound;
 	int all = 1, found = 0, rc = 0, free_proven = res->priority >= res->priority_bound - 1e-9 *
 	                                              fmax(1.0, res->priority_bound);
 
-	if (!c2 || !lam || !lo || !hi || !sg || !v || !first || !free_choice || !best || !trial) {
+	if (!c2 || !lam || !lo || !hi || !sg || !v || !first || !free_choice || !best || !trial ||
+	    !first_opt) {
 		rc = EWC_ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(free_choice, res->choice, nj * sizeof *free_choice);
+	/* a start that meets the rows at the free plan's priority (a
+	 * frontier's greener neighbour) is the plan to beat */
+	if (m->start && ewc__sides_hold(m, m->start) &&
+	    ewc__mip_sum(m, m->start, NULL, 1) >= free_priority - 1e-9 * fmax(1.0, free_priority)) {
+		best_obj = ewc__mip_sum(m, m->start, m->opt_obj, 0);
+		memcpy(best, m->start, nj * sizeof *best);
+		found = 1;
+	}
 	{
 		/* every job with an option placed? */
 		size_t o = 0;
@@ -143,6 +170,9 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		u.progress = NULL;
 		u.start = found ? best : free_choice;
 		u.keep_priority = 1;
+		/* tighter than the whole gap: the bound is the sub-plan's less
+		 * the prices, and would otherwise stay a whole gap below */
+		u.mip_gap = m->mip_gap / 4;
 		u.time_limit = fmax(0.05, fmin(left / 3, fmax(0.2, left / (40 - it))));
 		memset(&r, 0, sizeof r);
 		r.choice = trial;
@@ -150,12 +180,6 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		if (rc)
 			goto out;
 		ok = r.priority >= free_priority - 1e-9 * fmax(1.0, free_priority);
-		for (size_t q = 0; q < nq; q++) {
-			v[q] = 0;
-			for (size_t j = 0; j < nj; j++)
-				if (trial[j] >= 0)
-					v[q] += m->side[q].coef[trial[j]];
-		}
 		if (all && ok) {
 			/* with every job placed: r.bound + cmin * placed bounds the
 			 * priced objective of every plan; less the prices times the
@@ -171,6 +195,20 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 				else if (sg[q] < 0)
 					L += lam[q] * m->side[q].lo;
 			bound = fmax(bound, L);
+		}
+		/* the rows' values at the priced plan, before any moves */
+		for (size_t q = 0; q < nq; q++) {
+			v[q] = 0;
+			for (size_t j = 0; j < nj; j++)
+				if (trial[j] >= 0)
+					v[q] += m->side[q].coef[trial[j]];
+		}
+		/* moves of single jobs: a plan that misses a row into one that
+		 * meets it, one that meets them toward the slack the prices left */
+		if (ok && first_opt && ewc__side_moves(m, first_opt, trial, lam, deadline) != 0) {
+			rc = EWC_ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
 		}
 		if (ok && ewc__sides_hold(m, trial)) {
 			double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
@@ -249,6 +287,7 @@ out:
 	free(free_choice);
 	free(best);
 	free(trial);
+	free(first_opt);
 	return rc;
 }
 
@@ -279,15 +318,34 @@ int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t er
 		/* the time left of the whole limit */
 		sided.time_limit = fmax(0.01, m->time_limit - (ewc__now_s() - t0));
 		/* at scale: the missed rows priced into the objective, from the
-		 * free plan (rows of phase 1 aside: the move limit keeps the
-		 * decomposition's own handling below) */
-		if (at_scale(m) && !phase1_rows(m))
+		 * free plan (rows of phase 1 too when the start shows they take
+		 * no priority: rebalancing's staying under its move limit) */
+		if (at_scale(m) && (!phase1_rows(m) || start_settles_phase1(m, res)))
 			return sided_by_prices(&sided, res, t0 + m->time_limit, err, errlen);
 		return ewc__mip_direct(&sided, res, err, errlen);
 	}
+	if (m->nside && at_scale(m) && fixed_priority(m) && !phase1_rows(m)) {
+		/* a frontier's point: the start (its greener neighbour) meets the
+		 * rows; the plan at its priority without them, then the prices */
+		ewc__mip unsided = *m;
+		double t0 = ewc__now_s();
+		int rc;
+		unsided.side = NULL;
+		unsided.nside = 0;
+		unsided.sides_bind = 0;
+		unsided.time_limit = m->time_limit * 0.4;
+		rc = ewc__mip_solve(&unsided, res, err, errlen);
+		if (rc)
+			return rc;
+		if (ewc__sides_hold(m, res->choice)) {
+			res->feasible = 1;
+			return 0;
+		}
+		return sided_by_prices(m, res, t0 + m->time_limit, err, errlen);
+	}
 	if (m->nside)
-		return at_scale(m) ? sided_at_scale(m, res, err, errlen)
-		                   : ewc__mip_direct(m, res, err, errlen);
+		return at_scale(m) && !fixed_priority(m) ? sided_at_scale(m, res, err, errlen)
+		                                         : ewc__mip_direct(m, res, err, errlen);
 	if (m->method == EWC__SOLVE_DECOMPOSE ||
 	    (m->method == EWC__SOLVE_AUTO && m->nopts > EWC__DIRECT_MAX_OPTS))
 		return ewc__mip_decompose(m, res, err, errlen);

@@ -40,9 +40,12 @@ typedef struct ewc__mip {
 	/* Side rows over the options: lo <= sum coef[o] x[o] <= hi (rebalancing's
 	 * --max-moves, the place policies, the frontier's carbon cap): the
 	 * direct model, the time-indexed solver (both ways), and, past the
-	 * direct model's size, prices on the rows (solve.c, not for in_phase1
-	 * rows or keep_priority). ewc__mip_solve() solves without them first and
-	 * keeps that plan when it already meets them all. A row with in_phase1
+	 * direct model's size, prices on the rows with single-job moves
+	 * (solve.c; in_phase1 rows there only when the start meets them at the
+	 * free plan's priority, as rebalancing's staying does; keep_priority
+	 * from the start, as for the frontier's points). ewc__mip_solve()
+	 * solves without them first and keeps that plan when it already meets
+	 * them all. A row with in_phase1
 	 * also holds while the most priority is placed; the others hold only at
 	 * the priority found without them, and may then leave no plan at all
 	 * (res->feasible 0). */
@@ -148,6 +151,16 @@ int ewc__sides_hold(const ewc__mip *m, const int *choice);
  * the deadline. 0, or -1 when out of memory (choice is then still a
  * feasible plan). */
 int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double deadline);
+/* Moves of single jobs between their options under the side rows
+ * (improve.c), on a plan that fits: while a row is missed, the moves that
+ * remove the most violation per objective added; once every row is met,
+ * the moves that save the most objective per unit of the rows' slack used,
+ * slack weighed by price[] (one per row, >= 0; NULL: any move that keeps
+ * every row met). Every job keeps its placement, so the priority is kept;
+ * the plan keeps fitting. Until no pass changes anything or the deadline.
+ * 0, or -1 when out of memory (choice then still fits). */
+int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const double *price,
+                    double deadline);
 
 /* Seconds on a monotonic clock, for time limits, and the milliseconds left
  * to a deadline as GLPK's tm_lim wants them (at least 1) (common.c). */

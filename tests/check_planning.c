@@ -566,6 +566,75 @@ START_TEST(test_priced_sides_match_direct)
 }
 END_TEST
 
+/* The frontier's points at scale (its carbon caps priced into the
+ * objective, each from its greener neighbour) against the direct model
+ * proven at gap 0 under the same cap: each point meets its cap, places the
+ * same priority, costs no less than the optimum, its lower bound never
+ * passes it, and most points are the optimum. */
+START_TEST(test_frontier_priced_match_direct)
+{
+	int points = 0, optimal = 0;
+
+	pr_state = 0xf00d + (unsigned long)_i * 15485863;
+	for (int round = 0; round < 10; round++) {
+		char csv[2048];
+		size_t u = (size_t)snprintf(csv, sizeof csv, "%s",
+		                            "id,kind,gpu_type,gpus,hours,origin,priority\n");
+		int n = 5 + (int)pr_rnd(6);
+		ewc_ctx *ctx = t_ctx(CATALOG, regions(4 + pr_rnd(10), 2 + pr_rnd(10), 1));
+		ewc_jobs *jobs;
+		ewc_place_options x = EWC_PLACE_OPTIONS_INIT;
+		ewc_frontier *f = NULL;
+
+		for (int j = 0; j < n; j++)
+			u += (size_t)snprintf(csv + u, sizeof csv - u, "j%d,train,%s,%u,%u,city,%u\n", j,
+			                      pr_rnd(3) ? "A100" : "A100|D910", 1 + pr_rnd(6),
+			                      10 + 10 * pr_rnd(10), 1 + pr_rnd(3));
+		jobs = t_jobs(ctx, csv);
+		x.solver = EWC_SOLVER_DECOMPOSE;
+		x.time_limit = 0.5;
+		ck_assert_msg(ewc_frontier_make(&f, ctx, jobs, &x, 6) == 0, "%s", ewc_errmsg());
+		for (size_t i = 0; i < ewc_frontier_count(f); i++) {
+			ewc_frontier_pt pt = point(f, i);
+			ewc_place_options d = EWC_PLACE_OPTIONS_INIT;
+			ewc_plan *pd = NULL;
+			ewc_totals td = EWC_TOTALS_INIT, tx = EWC_TOTALS_INIT;
+			double tol;
+			if (pt.carbon_cap_kg < 0)
+				continue; /* an end */
+			ck_assert_int_eq(ewc_plan_totals(ewc_frontier_plan(f, i), &tx), 0);
+			ck_assert_double_le(pt.carbon_kg, pt.carbon_cap_kg * (1 + 1e-7) + 1e-9);
+			d.mode = EWC_MODE_COST;
+			d.solver = EWC_SOLVER_DIRECT;
+			d.mip_gap = 0;
+			d.carbon_budget_kg = pt.carbon_cap_kg;
+			ck_assert_int_eq(ewc_place(&pd, ctx, jobs, &d), 0);
+			ck_assert_int_eq(ewc_plan_totals(pd, &td), 0);
+			ck_assert_int_eq(ewc_plan_proven(pd), 1);
+			ck_assert_double_le(tx.priority_placed, td.priority_placed + 1e-9);
+			if (tx.priority_placed < td.priority_placed - 1e-9) {
+				ewc_plan_free(pd);
+				continue; /* the cheapest plan found placed less */
+			}
+			points++;
+			tol = 1e-6 * fmax(1, td.objective);
+			ck_assert_double_ge(tx.objective, td.objective - tol);
+			ck_assert_msg(tx.lower_bound <= td.objective + tol, "round %d: bound %.9g > %.9g\n%s",
+			              round, tx.lower_bound, td.objective, csv);
+			if (pt.proven)
+				ck_assert_double_le(tx.objective, td.objective * (1 + 1e-4) + tol);
+			optimal += tx.objective <= td.objective + tol;
+			ewc_plan_free(pd);
+		}
+		ewc_frontier_free(f);
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+	}
+	ck_assert_int_ge(points, 10);
+	ck_assert_msg(optimal * 3 >= points * 2, "optimal on %d of %d", optimal, points);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("planning");
@@ -583,6 +652,7 @@ int main(void)
 	tcase_add_test(tc, test_domestic_hours);
 	tcase_add_test(tc, test_frontier);
 	tcase_add_loop_test(tc, test_priced_sides_match_direct, 0, 3);
+	tcase_add_loop_test(tc, test_frontier_priced_match_direct, 0, 3);
 	suite_add_tcase(s, tc);
 	return t_run(s);
 }

@@ -725,6 +725,106 @@ START_TEST(test_over_a_horizon_never_overbooks)
 }
 END_TEST
 
+/* The move cap at scale (priced into the objective, from the free plan,
+ * staying the plan to beat) against the direct model proven at gap 0, on
+ * random running sets that all gain from moving west: the cap holds, the
+ * lower bound never passes the proven optimum, a plan called proven is
+ * optimal within its gap, and most plans are the optimum. */
+static unsigned long mm_state;
+static unsigned mm_rnd(unsigned n)
+{
+	mm_state = mm_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((mm_state >> 33) % n);
+}
+
+static ewc_rebalance *mm_run(ewc_db *db, const char *xml, long max_moves, int direct,
+                             ewc_ctx **ctx)
+{
+	ewc_rebalance_options o = EWC_REBALANCE_OPTIONS_INIT;
+	ewc_rebalance *rb = NULL;
+
+	o.margin = 0.2;
+	o.max_moves = max_moves;
+	o.place.solver = direct ? EWC_SOLVER_DIRECT : EWC_SOLVER_DECOMPOSE;
+	o.place.mip_gap = direct ? 0 : 1e-4;
+	o.place.time_limit = direct ? 60 : 0.5;
+	*ctx = t_ctx(T_CATALOG, xml);
+	ck_assert_msg(ewc_rebalance_plan(&rb, *ctx, db, NOW + 1 * H, &o) == 0, "%s", ewc_errmsg());
+	return rb;
+}
+
+START_TEST(test_max_moves_priced_match_direct)
+{
+	int binding = 0, optimal = 0;
+
+	mm_state = 0x5eed + (unsigned long)_i * 104729;
+	for (int round = 0; round < 12; round++) {
+		char csv[2048], path[160], west[2048];
+		size_t u = (size_t)snprintf(csv, sizeof csv, "%s",
+		                            "id,kind,gpu_type,gpus,hours,origin,data_gb,checkpoint_gb\n");
+		int n = 4 + (int)mm_rnd(9);
+		ewc_ctx *ctx = t_ctx(T_CATALOG, regions(5, 64, 16)), *cd, *cx;
+		ewc_jobs *jobs;
+		ewc_plan *plan = NULL;
+		ewc_db *db = NULL;
+		ewc_rebalance *free_rb, *rd, *rx;
+		ewc_rebalance_summary sf = EWC_REBALANCE_SUMMARY_INIT, sd = EWC_REBALANCE_SUMMARY_INIT,
+		                      sx = EWC_REBALANCE_SUMMARY_INIT;
+		long cap;
+
+		for (int j = 0; j < n; j++)
+			u += (size_t)snprintf(csv + u, sizeof csv - u, "j%d,train,A100,%u,%u,city,%u,%u\n",
+			                      j, 1 + mm_rnd(4), 20 + 10 * mm_rnd(20), 10 * mm_rnd(11),
+			                      20 * mm_rnd(11));
+		/* night 0: all east, where power is cheap */
+		jobs = t_jobs(ctx, csv);
+		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
+		snprintf(path, sizeof path, "%s/mm%d.db", t_dir, round);
+		ck_assert_int_eq(ewc_db_open(&db, path), 0);
+		ck_assert_int_eq(ewc_db_commit_plan(db, plan, NOW, "night0.xml", NULL), 0);
+		ewc_plan_free(plan);
+		ewc_jobs_free(jobs);
+		ewc_ctx_free(ctx);
+		/* an hour later east is dear and the west has room for some */
+		snprintf(west, sizeof west, "%s", regions(10, 0, 4 + (int)mm_rnd(30)));
+		free_rb = mm_run(db, west, -1, 1, &cd);
+		ewc_rebalance_summarize(free_rb, &sf);
+		ewc_rebalance_free(free_rb);
+		ewc_ctx_free(cd);
+		if (sf.moves < 2) {
+			ewc_db_free(db);
+			continue;
+		}
+		cap = 1 + (long)mm_rnd((unsigned)sf.moves - 1);
+		binding++;
+		rd = mm_run(db, west, cap, 1, &cd);
+		rx = mm_run(db, west, cap, 0, &cx);
+		ewc_rebalance_summarize(rd, &sd);
+		ewc_rebalance_summarize(rx, &sx);
+		{
+			double tol = 1e-6 * fmax(1, fabs(sd.objective));
+			ck_assert_int_eq(sd.proven, 1);
+			ck_assert_uint_le(sx.moves, (size_t)cap);
+			ck_assert_uint_eq(sx.jobs, sd.jobs);
+			ck_assert_msg(sx.lower_bound <= sd.objective + tol, "round %d: bound %.9g > %.9g",
+			              round, sx.lower_bound, sd.objective);
+			ck_assert_double_ge(sx.objective, sd.objective - tol);
+			if (sx.proven)
+				ck_assert_double_le(sx.objective,
+				                    sd.objective + 1e-4 * fmax(1, fabs(sx.objective)) + tol);
+			optimal += sx.objective <= sd.objective + tol;
+		}
+		ewc_rebalance_free(rd);
+		ewc_rebalance_free(rx);
+		ewc_ctx_free(cd);
+		ewc_ctx_free(cx);
+		ewc_db_free(db);
+	}
+	ck_assert_int_ge(binding, 4);
+	ck_assert_msg(optimal * 4 >= binding * 3, "optimal on %d of %d", optimal, binding);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("rebalance");
@@ -737,6 +837,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_service_moves_to_faster_type);
 	tcase_add_test(tc, test_high_margin_nothing_moves);
 	tcase_add_test(tc, test_max_moves);
+	tcase_add_loop_test(tc, test_max_moves_priced_match_direct, 0, 3);
 	tcase_add_test(tc, test_three_nights);
 	tcase_add_test(tc, test_state_changed);
 	tcase_add_test(tc, test_state_grew);
