@@ -162,6 +162,110 @@ static double side_violation_after(const ewc__mip *m, const double *v, const dou
 	return side_violation(m, tmp, scale);
 }
 
+/* The key of a change of the plan by dobj in the objective taking the rows
+ * from values v to tmp: while a row is missed, the objective added per
+ * unit of violation removed; once all are met, the objective saved per
+ * unit of priced slack used (-HUGE_VAL for a change that uses none), and
+ * HUGE_VAL for a change not worth making. */
+static double side_key(const ewc__mip *m, const double *v, const double *tmp,
+                       const double *scale, const double *price, double dobj, double ref)
+{
+	double now = side_violation(m, v, scale), after = side_violation(m, tmp, scale);
+
+	if (now > 0) {
+		double gain = now - after;
+		return gain > 1e-12 ? dobj / gain : HUGE_VAL;
+	}
+	if (after > 0 || dobj >= -1e-9 * fmax(1.0, fabs(ref)))
+		return HUGE_VAL;
+	double used = 0;
+	for (size_t q = 0; q < m->nside && price; q++) {
+		double sg = m->side[q].hi < HUGE_VAL ? 1 : -1;
+		used += price[q] * sg * (tmp[q] - v[q]);
+	}
+	return used <= 0 ? -HUGE_VAL : dobj / used;
+}
+
+/* One pass of swaps between pools, for the pools that are full: job j to
+ * its best option o in a pool Q without room for it, and a job k of Q to
+ * j's pool in exchange, when both then fit; the best k for each j by
+ * side_key(). Returns the swaps made. */
+static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, const double *price,
+                         long *left, double *v, const double *scale, double *tmp, double deadline,
+                         size_t *pstart, size_t *members)
+{
+	size_t nq = m->nside, nj = m->njobs, np = m->npools, made = 0;
+
+	/* the placed jobs of each pool, as the pass starts */
+	for (size_t p = 0; p <= np; p++)
+		pstart[p] = 0;
+	for (size_t j = 0; j < nj; j++)
+		if (choice[j] >= 0)
+			pstart[m->opt_pool[choice[j]] + 1]++;
+	for (size_t p = 0; p < np; p++)
+		pstart[p + 1] += pstart[p];
+	for (size_t j = 0; j < nj; j++) {
+		if (choice[j] >= 0)
+			members[pstart[m->opt_pool[choice[j]]]++] = j;
+	}
+	for (size_t p = np; p > 0; p--)
+		pstart[p] = pstart[p - 1];
+	pstart[0] = 0;
+	for (size_t j = 0; j < nj && ewc__now_s() < deadline; j++) {
+		int c = choice[j], bo = -1, bk_opt = -1;
+		size_t bk_job = 0;
+		double best = HUGE_VAL;
+		if (c < 0)
+			continue;
+		for (size_t o = first[j]; o < first[j + 1]; o++) {
+			int Q = m->opt_pool[o], P = m->opt_pool[c];
+			if (Q == P || left[Q] >= m->opt_gpus[o])
+				continue; /* a single move covers it */
+			for (size_t i = pstart[Q]; i < pstart[Q + 1]; i++) {
+				size_t k = members[i];
+				int ck = choice[k], b = -1;
+				double key;
+				if (ck < 0 || m->opt_pool[ck] != Q ||
+				    left[Q] + m->opt_gpus[ck] < m->opt_gpus[o])
+					continue;
+				for (size_t x = first[k]; x < first[k + 1]; x++)
+					if (m->opt_pool[x] == P) {
+						b = (int)x;
+						break;
+					}
+				if (b < 0 || left[P] + m->opt_gpus[c] < m->opt_gpus[b])
+					continue;
+				for (size_t q = 0; q < nq; q++)
+					tmp[q] = v[q] - m->side[q].coef[c] + m->side[q].coef[o] -
+					         m->side[q].coef[ck] + m->side[q].coef[b];
+				key = side_key(m, v, tmp, scale, price,
+				               m->opt_obj[o] - m->opt_obj[c] + m->opt_obj[b] - m->opt_obj[ck],
+				               m->opt_obj[c] + m->opt_obj[ck]);
+				if (key < best) {
+					best = key;
+					bo = (int)o;
+					bk_job = k;
+					bk_opt = b;
+				}
+			}
+		}
+		if (bo < 0)
+			continue;
+		{
+			int ck = choice[bk_job], P = m->opt_pool[c], Q = m->opt_pool[bo];
+			for (size_t q = 0; q < nq; q++)
+				v[q] += -m->side[q].coef[c] + m->side[q].coef[bo] - m->side[q].coef[ck] +
+				        m->side[q].coef[bk_opt];
+			left[Q] += m->opt_gpus[ck] - m->opt_gpus[bo];
+			left[P] += m->opt_gpus[c] - m->opt_gpus[bk_opt];
+			choice[j] = bo;
+			choice[bk_job] = bk_opt;
+			made++;
+		}
+	}
+	return made;
+}
+
 int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const double *price,
                     double deadline)
 {
@@ -170,9 +274,11 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 	double *v = calloc(nq ? nq : 1, sizeof *v), *scale = calloc(nq ? nq : 1, sizeof *scale);
 	double *tmp = calloc(nq ? nq : 1, sizeof *tmp);
 	side_move *mv = malloc((nj ? nj : 1) * sizeof *mv);
+	size_t *pstart = malloc((m->npools + 1) * sizeof *pstart);
+	size_t *members = malloc((nj ? nj : 1) * sizeof *members);
 	int rc = -1;
 
-	if (!left || !v || !scale || !tmp || !mv)
+	if (!left || !v || !scale || !tmp || !mv || !pstart || !members)
 		goto out;
 	memcpy(left, m->pool_cap, m->npools * sizeof *left);
 	for (size_t j = 0; j < nj; j++)
@@ -236,9 +342,8 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 				n++;
 			}
 		}
-		if (n == 0)
-			break;
-		qsort(mv, n, sizeof *mv, cmp_side_move);
+		if (n)
+			qsort(mv, n, sizeof *mv, cmp_side_move);
 		/* apply in that order each that still has room and helps */
 		for (size_t i = 0; i < n; i++) {
 			size_t j = mv[i].job;
@@ -259,11 +364,16 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 			choice[j] = o;
 			applied++;
 		}
-		if (applied == 0)
+		/* no single move left: swaps between full pools, then moves again */
+		if (applied == 0 &&
+		    side_swaps(m, first, choice, price, left, v, scale, tmp, deadline, pstart,
+		               members) == 0)
 			break;
 	}
 	rc = 0;
 out:
+	free(pstart);
+	free(members);
 	free(left);
 	free(v);
 	free(scale);
