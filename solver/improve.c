@@ -188,8 +188,9 @@ static double side_key(const ewc__mip *m, const double *v, const double *tmp,
 
 /* One pass of swaps between pools, for the pools that are full: job j to
  * its best option o in a pool Q without room for it, and a job k of Q to
- * j's pool in exchange, when both then fit; the best k for each j by
- * side_key(). Returns the swaps made. */
+ * j's pool in exchange, when both then fit; the best of SWAP_SCAN of Q's
+ * jobs for each j by side_key(). Returns the swaps made. */
+#define SWAP_SCAN 256
 static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, const double *price,
                          long *left, double *v, const double *scale, double *tmp, double deadline,
                          size_t *pstart, size_t *members)
@@ -217,12 +218,16 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 		double best = HUGE_VAL;
 		if (c < 0)
 			continue;
-		for (size_t o = first[j]; o < first[j + 1]; o++) {
-			int Q = m->opt_pool[o], P = m->opt_pool[c];
-			if (Q == P || left[Q] >= m->opt_gpus[o])
+		int P = m->opt_pool[c];
+		/* each option of j in a pool without room for it */
+		for (size_t x = first[j]; x < first[j + 1]; x++) {
+			int o = (int)x, Q = m->opt_pool[x];
+			size_t nmem = pstart[Q + 1] - pstart[Q];
+			if (Q == P || left[Q] >= m->opt_gpus[x])
 				continue; /* a single move covers it */
-			for (size_t i = pstart[Q]; i < pstart[Q + 1]; i++) {
-				size_t k = members[i];
+			/* at most SWAP_SCAN of Q's jobs, from a point that moves on */
+			for (size_t t = 0; t < nmem && t < SWAP_SCAN; t++) {
+				size_t k = members[pstart[Q] + (t + j * 7919) % nmem];
 				int ck = choice[k], b = -1;
 				double key;
 				if (ck < 0 || m->opt_pool[ck] != Q ||
@@ -243,7 +248,7 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 				               m->opt_obj[c] + m->opt_obj[ck]);
 				if (key < best) {
 					best = key;
-					bo = (int)o;
+					bo = o;
 					bk_job = k;
 					bk_opt = b;
 				}
@@ -252,7 +257,7 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 		if (bo < 0)
 			continue;
 		{
-			int ck = choice[bk_job], P = m->opt_pool[c], Q = m->opt_pool[bo];
+			int ck = choice[bk_job], Q = m->opt_pool[bo];
 			for (size_t q = 0; q < nq; q++)
 				v[q] += -m->side[q].coef[c] + m->side[q].coef[bo] - m->side[q].coef[ck] +
 				        m->side[q].coef[bk_opt];
@@ -267,7 +272,7 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 }
 
 int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const double *price,
-                    double deadline)
+                    int swaps, double deadline)
 {
 	size_t nq = m->nside, nj = m->njobs;
 	long *left = malloc((m->npools ? m->npools : 1) * sizeof *left);
@@ -364,10 +369,12 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 			choice[j] = o;
 			applied++;
 		}
-		/* no single move left: swaps between full pools, then moves again */
-		if (applied == 0 &&
+		/* no single move left while a row is missed: swaps between full
+		 * pools, then moves again (once every row is met, the moves alone:
+		 * a pass of swaps costs more than the slack it spends is worth) */
+		if (applied == 0 && (!swaps || side_violation(m, v, scale) <= 0 ||
 		    side_swaps(m, first, choice, price, left, v, scale, tmp, deadline, pstart,
-		               members) == 0)
+		               members) == 0))
 			break;
 	}
 	rc = 0;

@@ -95,13 +95,14 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 	int *free_choice = malloc((nj ? nj : 1) * sizeof *free_choice);
 	int *best = malloc((nj ? nj : 1) * sizeof *best), *trial = malloc((nj ? nj : 1) * sizeof *trial);
 	size_t *first_opt = ewc__mip_first(m);
+	int *rep = malloc((nj ? nj : 1) * sizeof *rep), have_rep = 0;
 	double best_obj = HUGE_VAL, bound = res->bound, scale = 0;
 	double free_priority = res->priority, free_pbound = res->priority_bound;
 	int all = 1, found = 0, rc = 0, free_proven = res->priority >= res->priority_bound - 1e-9 *
 	                                              fmax(1.0, res->priority_bound);
 
 	if (!c2 || !lam || !lo || !hi || !sg || !v || !first || !free_choice || !best || !trial ||
-	    !first_opt) {
+	    !first_opt || !rep) {
 		rc = EWC_ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -168,7 +169,9 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		u.opt_obj2 = NULL;
 		u.write_lp = NULL;
 		u.progress = NULL;
-		u.start = found ? best : free_choice;
+		/* from the best plan meeting the rows, else from the last repair,
+		 * which may have come most of the way */
+		u.start = found ? best : have_rep ? rep : free_choice;
 		u.keep_priority = 1;
 		/* tighter than the whole gap: the bound is the sub-plan's less
 		 * the prices, and would otherwise stay a whole gap below */
@@ -204,11 +207,18 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 					v[q] += m->side[q].coef[trial[j]];
 		}
 		/* moves of single jobs: a plan that misses a row into one that
-		 * meets it, one that meets them toward the slack the prices left */
-		if (ok && first_opt && ewc__side_moves(m, first_opt, trial, lam, deadline) != 0) {
+		 * meets it, one that meets them toward the slack the prices left;
+		 * swaps too until a plan meets the rows (short of capacity no job
+		 * moves alone), not after (they cost the time of a priced solve) */
+		if (ok && first_opt &&
+		    ewc__side_moves(m, first_opt, trial, lam, !found, deadline) != 0) {
 			rc = EWC_ENOMEM;
 			snprintf(err, errlen, "out of memory");
 			goto out;
+		}
+		if (ok && !found) {
+			memcpy(rep, trial, nj * sizeof *rep);
+			have_rep = 1;
 		}
 		if (ok && ewc__sides_hold(m, trial)) {
 			double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
@@ -288,6 +298,7 @@ out:
 	free(best);
 	free(trial);
 	free(first_opt);
+	free(rep);
 	return rc;
 }
 

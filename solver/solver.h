@@ -153,14 +153,15 @@ int ewc__sides_hold(const ewc__mip *m, const int *choice);
 int ewc__improve(const ewc__mip *m, const size_t *first, int *choice, double deadline);
 /* Moves of single jobs between their options under the side rows
  * (improve.c), on a plan that fits: while a row is missed, the moves that
- * remove the most violation per objective added; once every row is met,
- * the moves that save the most objective per unit of the rows' slack used,
+ * remove the most violation per objective added (with swaps set, then
+ * swaps of two jobs between full pools too); once every row is met, the
+ * moves that save the most objective per unit of the rows' slack used,
  * slack weighed by price[] (one per row, >= 0; NULL: any move that keeps
  * every row met). Every job keeps its placement, so the priority is kept;
  * the plan keeps fitting. Until no pass changes anything or the deadline.
  * 0, or -1 when out of memory (choice then still fits). */
 int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const double *price,
-                    double deadline);
+                    int swaps, double deadline);
 
 /* Seconds on a monotonic clock, for time limits, and the milliseconds left
  * to a deadline as GLPK's tm_lim wants them (at least 1) (common.c). */

@@ -471,6 +471,43 @@ START_TEST(test_frontier)
 }
 END_TEST
 
+/* Coal and hydro hold one A100 each, east plenty. The cheapest plan puts
+ * J2 (200 h) on coal, J1 (100 h) on hydro: 1625 + 920 = 2545 CNY, 72 + 5 =
+ * 77 kg. Under a budget of 50 kg no single job can move (J2 to east: 53 kg;
+ * J1 to east: 96 kg); exchanging the two gives J1 coal 812.5 CNY 36 kg and
+ * J2 hydro 1840 CNY 10 kg: 2652.5 CNY, 46 kg, the optimum (J1 east, J2
+ * hydro: 2870 CNY). Both solvers: the priced one reaches it by a price
+ * or by the exchange its repair makes when no single move helps. */
+START_TEST(test_budget_needs_a_swap)
+{
+	ewc_ctx *ctx = t_ctx(CATALOG, regions(1, 1, 0));
+	ewc_jobs *jobs = t_jobs(ctx, HEADER "J1,train,A100,1,100,city,,\nJ2,train,A100,1,200,city,,\n");
+	int solvers[] = { EWC_SOLVER_DIRECT, EWC_SOLVER_DECOMPOSE };
+
+	for (size_t i = 0; i < 2; i++) {
+		ewc_place_options o = cost_opts();
+		ewc_plan *plan;
+		ewc_totals t;
+		o.solver = solvers[i];
+		plan = place_ok(ctx, jobs, &o);
+		t = totals(plan);
+		ck_assert_near(t.cost_cny, 2545);
+		ck_assert_near(t.carbon_kg, 77);
+		ewc_plan_free(plan);
+		o.carbon_budget_kg = 50;
+		plan = place_ok(ctx, jobs, &o);
+		t = totals(plan);
+		ck_assert_near(t.cost_cny, 2652.5);
+		ck_assert_near(t.carbon_kg, 46);
+		ck_assert_str_eq(region_of(plan, 0), "coal");
+		ck_assert_str_eq(region_of(plan, 1), "hydro");
+		ewc_plan_free(plan);
+	}
+	ewc_jobs_free(jobs);
+	ewc_ctx_free(ctx);
+}
+END_TEST
+
 /* The side rows at scale (priced into the objective, from the free plan)
  * against the direct model proven at gap 0, on random lists of the four
  * regions above with a carbon budget, a green share or a region share
@@ -651,6 +688,7 @@ int main(void)
 	tcase_add_test(tc, test_settings_add_type);
 	tcase_add_test(tc, test_domestic_hours);
 	tcase_add_test(tc, test_frontier);
+	tcase_add_test(tc, test_budget_needs_a_swap);
 	tcase_add_loop_test(tc, test_priced_sides_match_direct, 0, 3);
 	tcase_add_loop_test(tc, test_frontier_priced_match_direct, 0, 3);
 	suite_add_tcase(s, tc);

@@ -57,13 +57,16 @@ for cd in 1.3 0.8; do
 	"$EWC" place $R --mode cost --format json --output "$T/free.json" --time-limit "$LIMIT" \
 		> /dev/null 2>&1 || true
 	kg=$(python3 -c "import json; print(int(json.load(open('$T/free.json'))['totals']['carbon_kg']))")
-	echo "national $SIZE jobs, capacity/demand $cd (free plan, --mode cost: $kg kg)"
+	green=$(python3 -c "import json; print(round(json.load(open('$T/free.json'))['totals']['green_share'] + 0.02, 3))")
+	echo "national $SIZE jobs, capacity/demand $cd (free plan, --mode cost: $kg kg, green share $green - 0.02)"
 	run "place --carbon-budget (free - 4 %)" place $R --mode cost --time-limit "$LIMIT" \
 		--carbon-budget "$(python3 -c "print(int($kg * 0.96))")"
 	run "place --carbon-budget (free - 8 %)" place $R --mode cost --time-limit "$LIMIT" \
 		--carbon-budget "$(python3 -c "print(int($kg * 0.92))")"
-	run "place --max-region-share 0.2" place $R --time-limit "$LIMIT" --max-region-share 0.2
-	run "place --min-green-share 0.35" place $R --time-limit "$LIMIT" --min-green-share 0.35
+	run "place --max-region-share 0.2" place $R --mode cost --time-limit "$LIMIT" \
+		--max-region-share 0.2
+	run "place --min-green-share (free + 0.02)" place $R --mode cost --time-limit "$LIMIT" \
+		--min-green-share "$green"
 	run "frontier --points 11 --gap 0.001" frontier $R --points 11 --gap 0.001 \
 		--time-limit "$LIMIT"
 	rm -rf "$T/i"
