@@ -57,8 +57,9 @@ for cd in 1.3 0.8; do
 	"$EWC" place $R --mode cost --format json --output "$T/free.json" --time-limit "$LIMIT" \
 		> /dev/null 2>&1 || true
 	kg=$(python3 -c "import json; print(int(json.load(open('$T/free.json'))['totals']['carbon_kg']))")
-	green=$(python3 -c "import json; print(round(json.load(open('$T/free.json'))['totals']['green_share'] + 0.02, 3))")
-	echo "national $SIZE jobs, capacity/demand $cd (free plan, --mode cost: $kg kg, green share $green - 0.02)"
+	share=$(python3 -c "import json; print(round(json.load(open('$T/free.json'))['totals']['green_share'], 3))")
+	green=$(python3 -c "print(round($share + 0.02, 3))")
+	echo "national $SIZE jobs, capacity/demand $cd (free plan, --mode cost: $kg kg, green share $share)"
 	run "place --carbon-budget (free - 4 %)" place $R --mode cost --time-limit "$LIMIT" \
 		--carbon-budget "$(python3 -c "print(int($kg * 0.96))")"
 	run "place --carbon-budget (free - 8 %)" place $R --mode cost --time-limit "$LIMIT" \
