@@ -95,7 +95,7 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 	int *free_choice = malloc((nj ? nj : 1) * sizeof *free_choice);
 	int *best = malloc((nj ? nj : 1) * sizeof *best), *trial = malloc((nj ? nj : 1) * sizeof *trial);
 	size_t *first_opt = ewc__mip_first(m);
-	int *rep = malloc((nj ? nj : 1) * sizeof *rep), have_rep = 0;
+	int *rep = malloc((nj ? nj : 1) * sizeof *rep), have_rep = 0, solved = 0;
 	double best_obj = HUGE_VAL, bound = res->bound, scale = 0;
 	double free_priority = res->priority, free_pbound = res->priority_bound;
 	int all = 1, found = 0, rc = 0, free_proven = res->priority >= res->priority_bound - 1e-9 *
@@ -169,9 +169,14 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		u.opt_obj2 = NULL;
 		u.write_lp = NULL;
 		u.progress = NULL;
-		/* from the best plan meeting the rows, else from the last repair,
-		 * which may have come most of the way */
-		u.start = found ? best : have_rep ? rep : free_choice;
+		/* from the best plan a priced solve found, else from the last
+		 * repair, which may have come most of the way; at first, with
+		 * every job placed, from the given start that meets the rows (a
+		 * frontier's greener neighbour), which the priced solves improve
+		 * on, but short of capacity from the free plan: there the priced
+		 * solves barely move a plan, and the repair's swaps reach the rows
+		 * from the cheap side */
+		u.start = solved ? best : have_rep ? rep : all && found ? best : free_choice;
 		u.keep_priority = 1;
 		/* tighter than the whole gap: the bound is the sub-plan's less
 		 * the prices, and would otherwise stay a whole gap below */
@@ -208,20 +213,23 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		}
 		/* moves of single jobs: a plan that misses a row into one that
 		 * meets it, one that meets them toward the slack the prices left;
-		 * swaps too until a plan meets the rows (short of capacity no job
-		 * moves alone), not after (they cost the time of a priced solve) */
+		 * swaps too until a priced plan meets the rows (short of capacity
+		 * no job moves alone), not after, nor with every job placed from
+		 * a start that meets them (they cost the time of a priced solve) */
 		if (ok && first_opt &&
-		    ewc__side_moves(m, first_opt, trial, lam, !found, deadline) != 0) {
+		    ewc__side_moves(m, first_opt, trial, lam, !solved && !(all && found),
+		                    deadline) != 0) {
 			rc = EWC_ENOMEM;
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		if (ok && !found) {
+		if (ok && !solved) {
 			memcpy(rep, trial, nj * sizeof *rep);
 			have_rep = 1;
 		}
 		if (ok && ewc__sides_hold(m, trial)) {
 			double obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
+			solved = 1;
 			if (obj < best_obj) {
 				best_obj = obj;
 				memcpy(best, trial, nj * sizeof *best);
