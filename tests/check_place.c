@@ -649,14 +649,6 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
-/* A tiny deterministic generator for the property test. */
-static unsigned long rng_state;
-static unsigned rnd(unsigned n)
-{
-	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)((rng_state >> 33) % n);
-}
-
 #define PJ 5 /* jobs */
 #define PO 6 /* options per job at most: 3 regions x 2 types */
 
@@ -674,7 +666,7 @@ static void random_instance(unsigned seed, int njobs, unsigned cap, char *region
 {
 	size_t n = 0, m = 0;
 
-	rng_state = seed;
+	t_rng_state = seed;
 	n += (size_t)sprintf(regions + n, "<regions>\n");
 	for (int r = 0; r < 3; r++) {
 		n += (size_t)sprintf(regions + n,
@@ -684,16 +676,16 @@ static void random_instance(unsigned seed, int njobs, unsigned cap, char *region
 		                     "<gpu type=\"X2\" free=\"%u\" price=\"%u\"/>"
 		                     "<link site=\"city\" latency-ms=\"%u\" price-per-gb=\"0.0%u\"/>"
 		                     "</region>\n",
-		                     r, r ? "west" : "east", 1 + rnd(9), rnd(10), 1 + rnd(9), rnd(5),
-		                     cap * rnd(13), 5 + rnd(10), cap * rnd(9), 10 + rnd(15), 1 + rnd(20),
-		                     rnd(10));
+		                     r, r ? "west" : "east", 1 + t_rnd(9), t_rnd(10), 1 + t_rnd(9), t_rnd(5),
+		                     cap * t_rnd(13), 5 + t_rnd(10), cap * t_rnd(9), 10 + t_rnd(15), 1 + t_rnd(20),
+		                     t_rnd(10));
 	}
 	sprintf(regions + n, "</regions>\n");
 	m += (size_t)sprintf(csv + m, HEADER);
 	for (int j = 0; j < njobs; j++)
 		m += (size_t)sprintf(csv + m, "j%d,%s,%s,%u,%u,city,%u,%u,%u,,\n", j,
-		                     rnd(3) ? "train" : "infer", rnd(2) ? "A100|X2" : "A100",
-		                     1 + rnd(8), 1 + rnd(50), 5 + rnd(15), rnd(100), 1 + rnd(2));
+		                     t_rnd(3) ? "train" : "infer", t_rnd(2) ? "A100|X2" : "A100",
+		                     1 + t_rnd(8), 1 + t_rnd(50), 5 + t_rnd(15), t_rnd(100), 1 + t_rnd(2));
 }
 
 static void brute(int j, const double *prio, popt opts[PJ][PO], const int *nopt, long *left,

@@ -514,34 +514,34 @@ END_TEST
  * that binds: the rules hold, the priority is the direct model's, the
  * lower bound never passes the proven optimum, and a plan called proven
  * is optimal. */
-static unsigned long pr_state;
-static unsigned pr_rnd(unsigned n)
+/* n random training jobs into csv: 1-6 A100 (a third may also run on
+ * D910), 10-100 h, priority 1-3. */
+static void random_list(char *csv, size_t size, int n)
 {
-	pr_state = pr_state * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)((pr_state >> 33) % n);
+	size_t u = (size_t)snprintf(csv, size, "%s", "id,kind,gpu_type,gpus,hours,origin,priority\n");
+
+	for (int j = 0; j < n; j++)
+		u += (size_t)snprintf(csv + u, size - u, "j%d,train,%s,%u,%u,city,%u\n", j,
+		                      t_rnd(3) ? "A100" : "A100|D910", 1 + t_rnd(6), 10 + 10 * t_rnd(10),
+		                      1 + t_rnd(3));
 }
 
 START_TEST(test_priced_sides_match_direct)
 {
 	int compared = 0, found = 0, optimal = 0;
 
-	pr_state = 0xabcdef + (unsigned long)_i * 7919;
+	t_rng_state = 0xabcdef + (unsigned long)_i * 7919;
 	for (int round = 0; round < 40; round++) {
 		char csv[2048];
-		size_t u = (size_t)snprintf(csv, sizeof csv, "%s",
-		                            "id,kind,gpu_type,gpus,hours,origin,priority\n");
-		int n = 5 + (int)pr_rnd(6), kind = (int)pr_rnd(3);
-		ewc_ctx *ctx = t_ctx(CATALOG, regions(2 + pr_rnd(10), 2 + pr_rnd(10), 1));
+		int n = 5 + (int)t_rnd(6), kind = (int)t_rnd(3);
+		ewc_ctx *ctx = t_ctx(CATALOG, regions(2 + t_rnd(10), 2 + t_rnd(10), 1));
 		ewc_jobs *jobs;
 		ewc_place_options d = EWC_PLACE_OPTIONS_INIT, x;
 		ewc_plan *pd = NULL, *pf = NULL, *px = NULL;
 		ewc_totals td = EWC_TOTALS_INIT, tf = EWC_TOTALS_INIT, tx = EWC_TOTALS_INIT;
 		int rd, rx;
 
-		for (int j = 0; j < n; j++)
-			u += (size_t)snprintf(csv + u, sizeof csv - u, "j%d,train,%s,%u,%u,city,%u\n", j,
-			                      pr_rnd(3) ? "A100" : "A100|D910", 1 + pr_rnd(6),
-			                      10 + 10 * pr_rnd(10), 1 + pr_rnd(3));
+		random_list(csv, sizeof csv, n);
 		jobs = t_jobs(ctx, csv);
 		d.mip_gap = 0;
 		d.solver = EWC_SOLVER_DIRECT;
@@ -550,12 +550,12 @@ START_TEST(test_priced_sides_match_direct)
 		ck_assert_int_eq(ewc_plan_totals(pf, &tf), 0);
 		ewc_plan_free(pf);
 		if (kind == 0)
-			d.carbon_budget_kg = tf.carbon_kg * (0.6 + 0.35 * pr_rnd(100) / 100.0);
+			d.carbon_budget_kg = tf.carbon_kg * (0.6 + 0.35 * t_rnd(100) / 100.0);
 		else if (kind == 1)
 			d.min_green_share = fmin(0.8, tf.green_kwh / fmax(1e-9, tf.energy_kwh) + 0.05 +
-			                                  0.3 * pr_rnd(100) / 100.0);
+			                                  0.3 * t_rnd(100) / 100.0);
 		else
-			d.max_region_share = 0.3 + 0.4 * pr_rnd(100) / 100.0;
+			d.max_region_share = 0.3 + 0.4 * t_rnd(100) / 100.0;
 		x = d;
 		x.solver = EWC_SOLVER_DECOMPOSE;
 		x.mip_gap = 1e-4;
@@ -612,21 +612,16 @@ START_TEST(test_frontier_priced_match_direct)
 {
 	int points = 0, optimal = 0;
 
-	pr_state = 0xf00d + (unsigned long)_i * 15485863;
+	t_rng_state = 0xf00d + (unsigned long)_i * 15485863;
 	for (int round = 0; round < 10; round++) {
 		char csv[2048];
-		size_t u = (size_t)snprintf(csv, sizeof csv, "%s",
-		                            "id,kind,gpu_type,gpus,hours,origin,priority\n");
-		int n = 5 + (int)pr_rnd(6);
-		ewc_ctx *ctx = t_ctx(CATALOG, regions(4 + pr_rnd(10), 2 + pr_rnd(10), 1));
+		int n = 5 + (int)t_rnd(6);
+		ewc_ctx *ctx = t_ctx(CATALOG, regions(4 + t_rnd(10), 2 + t_rnd(10), 1));
 		ewc_jobs *jobs;
 		ewc_place_options x = EWC_PLACE_OPTIONS_INIT;
 		ewc_frontier *f = NULL;
 
-		for (int j = 0; j < n; j++)
-			u += (size_t)snprintf(csv + u, sizeof csv - u, "j%d,train,%s,%u,%u,city,%u\n", j,
-			                      pr_rnd(3) ? "A100" : "A100|D910", 1 + pr_rnd(6),
-			                      10 + 10 * pr_rnd(10), 1 + pr_rnd(3));
+		random_list(csv, sizeof csv, n);
 		jobs = t_jobs(ctx, csv);
 		x.solver = EWC_SOLVER_DECOMPOSE;
 		x.time_limit = 0.5;

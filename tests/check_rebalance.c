@@ -730,13 +730,6 @@ END_TEST
  * random running sets that all gain from moving west: the cap holds, the
  * lower bound never passes the proven optimum, a plan called proven is
  * optimal within its gap, and most plans are the optimum. */
-static unsigned long mm_state;
-static unsigned mm_rnd(unsigned n)
-{
-	mm_state = mm_state * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)((mm_state >> 33) % n);
-}
-
 static ewc_rebalance *mm_run(ewc_db *db, const char *xml, long max_moves, int direct,
                              ewc_ctx **ctx)
 {
@@ -757,12 +750,12 @@ START_TEST(test_max_moves_priced_match_direct)
 {
 	int binding = 0, optimal = 0;
 
-	mm_state = 0x5eed + (unsigned long)_i * 104729;
+	t_rng_state = 0x5eed + (unsigned long)_i * 104729;
 	for (int round = 0; round < 12; round++) {
 		char csv[2048], path[160], west[2048];
 		size_t u = (size_t)snprintf(csv, sizeof csv, "%s",
 		                            "id,kind,gpu_type,gpus,hours,origin,data_gb,checkpoint_gb\n");
-		int n = 4 + (int)mm_rnd(9);
+		int n = 4 + (int)t_rnd(9);
 		ewc_ctx *ctx = t_ctx(T_CATALOG, regions(5, 64, 16)), *cd, *cx;
 		ewc_jobs *jobs;
 		ewc_plan *plan = NULL;
@@ -774,8 +767,8 @@ START_TEST(test_max_moves_priced_match_direct)
 
 		for (int j = 0; j < n; j++)
 			u += (size_t)snprintf(csv + u, sizeof csv - u, "j%d,train,A100,%u,%u,city,%u,%u\n",
-			                      j, 1 + mm_rnd(4), 20 + 10 * mm_rnd(20), 10 * mm_rnd(11),
-			                      20 * mm_rnd(11));
+			                      j, 1 + t_rnd(4), 20 + 10 * t_rnd(20), 10 * t_rnd(11),
+			                      20 * t_rnd(11));
 		/* night 0: all east, where power is cheap */
 		jobs = t_jobs(ctx, csv);
 		ck_assert_int_eq(ewc_place(&plan, ctx, jobs, NULL), 0);
@@ -786,7 +779,7 @@ START_TEST(test_max_moves_priced_match_direct)
 		ewc_jobs_free(jobs);
 		ewc_ctx_free(ctx);
 		/* an hour later east is dear and the west has room for some */
-		snprintf(west, sizeof west, "%s", regions(10, 0, 4 + (int)mm_rnd(30)));
+		snprintf(west, sizeof west, "%s", regions(10, 0, 4 + (int)t_rnd(30)));
 		free_rb = mm_run(db, west, -1, 1, &cd);
 		ewc_rebalance_summarize(free_rb, &sf);
 		ewc_rebalance_free(free_rb);
@@ -795,7 +788,7 @@ START_TEST(test_max_moves_priced_match_direct)
 			ewc_db_free(db);
 			continue;
 		}
-		cap = 1 + (long)mm_rnd((unsigned)sf.moves - 1);
+		cap = 1 + (long)t_rnd((unsigned)sf.moves - 1);
 		binding++;
 		rd = mm_run(db, west, cap, 1, &cd);
 		rx = mm_run(db, west, cap, 0, &cx);

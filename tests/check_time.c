@@ -630,13 +630,6 @@ END_TEST
 
 /* --- brute force over every (region, start) on small random lists ------- */
 
-static unsigned long rng_state;
-static unsigned rnd(unsigned n)
-{
-	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
-	return (unsigned)((rng_state >> 33) % n);
-}
-
 #define BJ 5
 #define BO 40
 typedef struct bopt { int r, s, len; long g; double obj, kg; } bopt;
@@ -723,14 +716,14 @@ START_TEST(test_matches_brute_force)
 	for (int round = 0; round < 60; round++) {
 		char xml[4096], csv[2048], fr[2][64];
 		size_t used = 0;
-		int n = 3 + (int)rnd(BJ - 2);
+		int n = 3 + (int)t_rnd(BJ - 2);
 		long cap[2][8];
-		rng_state = 1000 + (unsigned long)round * 7919 + (unsigned long)_i * 104729;
-		rng_state = rng_state * 2862933555777941757UL + 3037000493UL;
+		t_rng_state = 1000 + (unsigned long)round * 7919 + (unsigned long)_i * 104729;
+		t_rng_state = t_rng_state * 2862933555777941757UL + 3037000493UL;
 		for (int r = 0; r < 2; r++) {
 			size_t u = 0;
 			for (int t = 0; t < H; t++) {
-				cap[r][t] = 2 + (long)rnd(5);
+				cap[r][t] = 2 + (long)t_rnd(5);
 				u += (size_t)snprintf(fr[r] + u, sizeof fr[r] - u, "%s%ld", t ? " " : "",
 				                      cap[r][t]);
 			}
@@ -757,11 +750,11 @@ START_TEST(test_matches_brute_force)
 		used = (size_t)snprintf(csv, sizeof csv, "%s", HDR);
 		for (int j = 0; j < n; j++) {
 			static const double prios[] = { 1, 2, 5, 6 };
-			long g = 1 + (long)rnd(4);
-			int hours = 1 + (int)rnd(4), e = (int)rnd(4), infer = rnd(4) == 0;
-			int dl = rnd(3) == 0 ? e + hours + (int)rnd(3) : 0;
+			long g = 1 + (long)t_rnd(4);
+			int hours = 1 + (int)t_rnd(4), e = (int)t_rnd(4), infer = t_rnd(4) == 0;
+			int dl = t_rnd(3) == 0 ? e + hours + (int)t_rnd(3) : 0;
 			char dls[16] = "";
-			bprio[j] = prios[rnd(4)];
+			bprio[j] = prios[t_rnd(4)];
 			if (dl)
 				snprintf(dls, sizeof dls, "%d", dl);
 			used += (size_t)snprintf(csv + used, sizeof csv - used,
@@ -806,7 +799,7 @@ START_TEST(test_matches_brute_force)
 		kg_cap = HUGE_VAL;
 		capped_obj = HUGE_VAL;
 		bsearch_capped(0, n, 0, 0, 0);
-		kg_cap = kg_min + (best_kg - kg_min) * (double)rnd(1000) / 1000.0;
+		kg_cap = kg_min + (best_kg - kg_min) * (double)t_rnd(1000) / 1000.0;
 		capped_obj = HUGE_VAL;
 		bsearch_capped(0, n, 0, 0, 0);
 		po.horizon_h = H;

@@ -70,6 +70,15 @@ static inline ewc_jobs *t_jobs(ewc_ctx *ctx, const char *csv)
 	return jobs;
 }
 
+/* A tiny deterministic generator for the random tests: set t_rng_state to
+ * a seed, then t_rnd(n) gives 0 .. n - 1. */
+static unsigned long t_rng_state;
+static inline unsigned t_rnd(unsigned n)
+{
+	t_rng_state = t_rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((t_rng_state >> 33) % n);
+}
+
 /* Relative-or-absolute closeness for money and kg figures. */
 #define ck_assert_near(x, y) \
 	ck_assert_msg(fabs((double)(x) - (double)(y)) <= 1e-9 * fmax(1.0, fabs((double)(y))), \
