@@ -6,17 +6,23 @@
 
 #include "solver.h"
 
-/* One job's cheapest option with room for it (its own GPUs given back
- * when it sits in that pool), or -1. */
+/* Whether option o has room for its job, whose option now is cur (or -1):
+ * the GPUs left in o's pool, and the job's own when it sits there. */
+static int fits(const ewc__mip *m, const long *left, int cur, int o)
+{
+	long room = left[m->opt_pool[o]] +
+	            (cur >= 0 && m->opt_pool[cur] == m->opt_pool[o] ? m->opt_gpus[cur] : 0);
+	return room >= m->opt_gpus[o];
+}
+
+/* One job's cheapest option with room for it, or -1. */
 static int cheapest_fit(const ewc__mip *m, const size_t *first, size_t j, const long *left,
                         int cur)
 {
 	int best = -1;
 
 	for (size_t o = first[j]; o < first[j + 1]; o++) {
-		long room = left[m->opt_pool[o]] +
-		            (cur >= 0 && m->opt_pool[cur] == m->opt_pool[o] ? m->opt_gpus[cur] : 0);
-		if (room >= m->opt_gpus[o] && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
+		if (fits(m, left, cur, (int)o) && (best < 0 || m->opt_obj[o] < m->opt_obj[best]))
 			best = (int)o;
 	}
 	return best;
@@ -153,24 +159,23 @@ static double side_violation(const ewc__mip *m, const double *v, const double *s
 	return viol;
 }
 
-/* The violation after moving job j from option c to option o. */
-static double side_violation_after(const ewc__mip *m, const double *v, const double *scale, int c,
-                                   int o, double *tmp)
+/* The row values tmp[] after a job moves from option c to option o. */
+static void rows_after(const ewc__mip *m, const double *v, int c, int o, double *tmp)
 {
 	for (size_t q = 0; q < m->nside; q++)
 		tmp[q] = v[q] - m->side[q].coef[c] + m->side[q].coef[o];
-	return side_violation(m, tmp, scale);
 }
 
-/* The key of a change of the plan by dobj in the objective taking the rows
- * from values v to tmp: while a row is missed, the objective added per
- * unit of violation removed; once all are met, the objective saved per
- * unit of priced slack used (-HUGE_VAL for a change that uses none), and
- * HUGE_VAL for a change not worth making. */
-static double side_key(const ewc__mip *m, const double *v, const double *tmp,
+/* The key of a change of the plan by dobj in the objective (of ref before)
+ * taking the rows from values v, of violation now, to tmp: while a row is
+ * missed, the objective added per unit of violation removed; once all are
+ * met, the objective saved per unit of priced slack used (-HUGE_VAL for a
+ * change that uses none); HUGE_VAL for a change not worth making. Sorted
+ * ascending, the best change first. */
+static double side_key(const ewc__mip *m, const double *v, double now, const double *tmp,
                        const double *scale, const double *price, double dobj, double ref)
 {
-	double now = side_violation(m, v, scale), after = side_violation(m, tmp, scale);
+	double after = side_violation(m, tmp, scale);
 
 	if (now > 0) {
 		double gain = now - after;
@@ -215,10 +220,11 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 	for (size_t j = 0; j < nj && ewc__now_s() < deadline; j++) {
 		int c = choice[j], bo = -1, bk_opt = -1;
 		size_t bk_job = 0;
-		double best = HUGE_VAL;
+		double best = HUGE_VAL, now;
 		if (c < 0)
 			continue;
 		int P = m->opt_pool[c];
+		now = side_violation(m, v, scale);
 		/* each option of j in a pool without room for it */
 		for (size_t x = first[j]; x < first[j + 1]; x++) {
 			int o = (int)x, Q = m->opt_pool[x];
@@ -243,7 +249,7 @@ static size_t side_swaps(const ewc__mip *m, const size_t *first, int *choice, co
 				for (size_t q = 0; q < nq; q++)
 					tmp[q] = v[q] - m->side[q].coef[c] + m->side[q].coef[o] -
 					         m->side[q].coef[ck] + m->side[q].coef[b];
-				key = side_key(m, v, tmp, scale, price,
+				key = side_key(m, v, now, tmp, scale, price,
 				               m->opt_obj[o] - m->opt_obj[c] + m->opt_obj[b] - m->opt_obj[ck],
 				               m->opt_obj[c] + m->opt_obj[ck]);
 				if (key < best) {
@@ -308,33 +314,12 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 			if (c < 0)
 				continue;
 			for (size_t o = first[j]; o < first[j + 1]; o++) {
-				long room;
-				double d, k;
-				if ((int)o == c)
+				double k;
+				if ((int)o == c || !fits(m, left, c, (int)o))
 					continue;
-				room = left[m->opt_pool[o]] +
-				       (m->opt_pool[o] == m->opt_pool[c] ? m->opt_gpus[c] : 0);
-				if (room < m->opt_gpus[o])
-					continue;
-				d = m->opt_obj[o] - m->opt_obj[c];
-				if (viol > 0) {
-					double gain = viol - side_violation_after(m, v, scale, c, (int)o, tmp);
-					if (gain <= 1e-12)
-						continue;
-					k = d / gain;
-				} else {
-					double used = 0;
-					if (d >= -1e-9 * fmax(1.0, fabs(m->opt_obj[c])))
-						continue;
-					if (side_violation_after(m, v, scale, c, (int)o, tmp) > 0)
-						continue;
-					for (size_t q = 0; q < nq && price; q++) {
-						double s = m->side[q].hi < HUGE_VAL ? 1 : -1;
-						used += price[q] * s * (m->side[q].coef[o] - m->side[q].coef[c]);
-					}
-					/* most saved per slack used first: the key ascending */
-					k = used <= 0 ? -HUGE_VAL : d / used;
-				}
+				rows_after(m, v, c, (int)o, tmp);
+				k = side_key(m, v, viol, tmp, scale, price, m->opt_obj[o] - m->opt_obj[c],
+				             m->opt_obj[c]);
 				if (k < bk) {
 					bk = k;
 					bo = (int)o;
@@ -353,12 +338,11 @@ int ewc__side_moves(const ewc__mip *m, const size_t *first, int *choice, const d
 		for (size_t i = 0; i < n; i++) {
 			size_t j = mv[i].job;
 			int c = choice[j], o = mv[i].opt;
-			long room = left[m->opt_pool[o]] +
-			            (m->opt_pool[o] == m->opt_pool[c] ? m->opt_gpus[c] : 0);
 			double now = side_violation(m, v, scale), after;
-			if (room < m->opt_gpus[o])
+			if (!fits(m, left, c, o))
 				continue;
-			after = side_violation_after(m, v, scale, c, o, tmp);
+			rows_after(m, v, c, o, tmp);
+			after = side_violation(m, tmp, scale);
 			if (now > 0 ? after >= now - 1e-12 : after > 0)
 				continue;
 			if (now <= 0 && m->opt_obj[o] >= m->opt_obj[c])

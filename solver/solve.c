@@ -46,14 +46,35 @@ static int phase1_rows(const ewc__mip *m)
 	return 0;
 }
 
-/* Whether rows of phase 1 leave the most priority where the free plan
- * (res) put it: a start (rebalancing's staying) that meets every row and
- * places at least the free plan's priority shows that the rows take no
- * priority away, and the free plan's bound on it holds with them. */
-static int start_settles_phase1(const ewc__mip *m, const ewc__mip_result *res)
+/* Whether the given start meets every row and places at least the free
+ * plan's (res) priority. Then rows of phase 1 take no priority away
+ * (rebalancing's staying under its move limit), and the free plan's bound
+ * on the priority holds with them; and the start is a plan to beat (a
+ * frontier's greener neighbour). */
+static int start_meets_rows(const ewc__mip *m, const ewc__mip_result *res)
 {
 	return m->start && ewc__sides_hold(m, m->start) &&
 	       ewc__mip_sum(m, m->start, NULL, 1) >= res->priority - 1e-9 * fmax(1.0, res->priority);
+}
+
+/* The model without its side rows, in limit seconds, into res. When that
+ * plan meets them all, none binds, and the plan and its bound hold with
+ * them too (the rows only remove plans): *holds is then 1. */
+static int solve_unsided(const ewc__mip *m, double limit, ewc__mip_result *res, int *holds,
+                         char *err, size_t errlen)
+{
+	ewc__mip u = *m;
+	int rc;
+
+	u.side = NULL;
+	u.nside = 0;
+	u.sides_bind = 0;
+	u.time_limit = limit;
+	rc = ewc__mip_solve(&u, res, err, errlen);
+	*holds = rc == 0 && ewc__sides_hold(m, res->choice);
+	if (*holds)
+		res->feasible = 1;
+	return rc;
 }
 
 /* Whether a model is past the direct model's size (or the decomposition is
@@ -110,23 +131,15 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 	memcpy(free_choice, res->choice, nj * sizeof *free_choice);
 	/* a start that meets the rows at the free plan's priority (a
 	 * frontier's greener neighbour) is the plan to beat */
-	if (m->start && ewc__sides_hold(m, m->start) &&
-	    ewc__mip_sum(m, m->start, NULL, 1) >= free_priority - 1e-9 * fmax(1.0, free_priority)) {
+	if (start_meets_rows(m, res)) {
 		best_obj = ewc__mip_sum(m, m->start, m->opt_obj, 0);
 		memcpy(best, m->start, nj * sizeof *best);
 		found = 1;
 	}
-	{
-		/* every job with an option placed? */
-		size_t o = 0;
-		for (size_t j = 0; j < nj; j++) {
-			int has = o < no && m->opt_job[o] == (int)j;
-			while (o < no && m->opt_job[o] == (int)j)
-				o++;
-			if (has && free_choice[j] < 0)
-				all = 0;
-		}
-	}
+	/* every job with an option placed? */
+	for (size_t j = 0; j < nj; j++)
+		if (first_opt[j + 1] > first_opt[j] && free_choice[j] < 0)
+			all = 0;
 	scale = fmax(1.0, ewc__mip_sum(m, free_choice, m->opt_obj, 0));
 	for (size_t q = 0; q < nq; q++) {
 		double a = 0, val = 0;
@@ -205,18 +218,14 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 			bound = fmax(bound, L);
 		}
 		/* the rows' values at the priced plan, before any moves */
-		for (size_t q = 0; q < nq; q++) {
-			v[q] = 0;
-			for (size_t j = 0; j < nj; j++)
-				if (trial[j] >= 0)
-					v[q] += m->side[q].coef[trial[j]];
-		}
+		for (size_t q = 0; q < nq; q++)
+			v[q] = ewc__mip_sum(m, trial, m->side[q].coef, 0);
 		/* moves of single jobs: a plan that misses a row into one that
 		 * meets it, one that meets them toward the slack the prices left;
 		 * swaps too until a priced plan meets the rows (short of capacity
 		 * no job moves alone), not after, nor with every job placed from
 		 * a start that meets them (they cost the time of a priced solve) */
-		if (ok && first_opt &&
+		if (ok &&
 		    ewc__side_moves(m, first_opt, trial, lam, !solved && !(all && found),
 		                    deadline) != 0) {
 			rc = EWC_ENOMEM;
@@ -315,51 +324,31 @@ int ewc__mip_solve(const ewc__mip *m, ewc__mip_result *res, char *err, size_t er
 	if (m->nslots)
 		return ewc__mip_time(m, res, err, errlen);
 	if (m->nside && !m->sides_bind) {
-		/* Without the side rows first: when that plan meets them all, none
-		 * binds, and the plan and its bound hold with them too (the rows
-		 * only remove plans). Otherwise, the direct model. */
-		ewc__mip unsided = *m, sided = *m;
+		/* Without the side rows first (at scale, where that solve may run
+		 * to its limit, in half of it); otherwise, the direct model. */
+		ewc__mip sided = *m;
 		double t0 = ewc__now_s();
-		int rc;
-		unsided.side = NULL;
-		unsided.nside = 0;
-		/* at scale the free solve may run to its limit: half of it */
-		if (at_scale(m))
-			unsided.time_limit = m->time_limit / 2;
-		rc = ewc__mip_solve(&unsided, res, err, errlen);
-		if (rc)
+		int holds, rc = solve_unsided(m, at_scale(m) ? m->time_limit / 2 : m->time_limit, res,
+		                              &holds, err, errlen);
+		if (rc || holds)
 			return rc;
-		if (ewc__sides_hold(m, res->choice)) {
-			res->feasible = 1;
-			return 0;
-		}
 		sided.sides_bind = 1;
 		/* the time left of the whole limit */
 		sided.time_limit = fmax(0.01, m->time_limit - (ewc__now_s() - t0));
 		/* at scale: the missed rows priced into the objective, from the
 		 * free plan (rows of phase 1 too when the start shows they take
 		 * no priority: rebalancing's staying under its move limit) */
-		if (at_scale(m) && (!phase1_rows(m) || start_settles_phase1(m, res)))
+		if (at_scale(m) && (!phase1_rows(m) || start_meets_rows(m, res)))
 			return sided_by_prices(&sided, res, t0 + m->time_limit, err, errlen);
 		return ewc__mip_direct(&sided, res, err, errlen);
 	}
 	if (m->nside && at_scale(m) && fixed_priority(m) && !phase1_rows(m)) {
 		/* a frontier's point: the start (its greener neighbour) meets the
 		 * rows; the plan at its priority without them, then the prices */
-		ewc__mip unsided = *m;
 		double t0 = ewc__now_s();
-		int rc;
-		unsided.side = NULL;
-		unsided.nside = 0;
-		unsided.sides_bind = 0;
-		unsided.time_limit = m->time_limit * 0.4;
-		rc = ewc__mip_solve(&unsided, res, err, errlen);
-		if (rc)
+		int holds, rc = solve_unsided(m, m->time_limit * 0.4, res, &holds, err, errlen);
+		if (rc || holds)
 			return rc;
-		if (ewc__sides_hold(m, res->choice)) {
-			res->feasible = 1;
-			return 0;
-		}
 		return sided_by_prices(m, res, t0 + m->time_limit, err, errlen);
 	}
 	if (m->nside)
