@@ -1,4 +1,4 @@
-/* lns.c - phase 2 under shortage: large neighbourhoods of one or two pools, solved by GLPK */
+/* lns.c - under shortage: large neighbourhoods of a few pools, solved by GLPK */
 /* SPDX-License-Identifier: MIT */
 /*
  * Short of capacity, which jobs stay out is part of phase 2's choice, and
@@ -16,9 +16,18 @@
  * neighbourhoods go on while one of them improves it. At national scale a
  * pool holds thousands of placed jobs, too many to free at once: a window
  * of them is freed, moving on at each visit, and the rest keep their GPUs.
+ *
+ * Phase 1 runs the same neighbourhoods for the most priority, and when no
+ * pair gains, sets of 4 and 8 pools, each grown from one pool by adding
+ * the pool that shares most jobs with those in: a big job let in where a
+ * chain of smaller ones must move on over three pools or more is out of
+ * reach of any pair (tests/check_solver.c has the smallest such chain).
+ * Phase 2's sub-problems of that size do not close in their time (GLPK
+ * finds no better packing at the priority in 0.3 s), so it keeps to pairs.
  */
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +41,10 @@
 #define MAX_COLS 600
 /* GLPK's time on one neighbourhood, in seconds at most. */
 #define SUB_SEC 0.1
+/* Phase 1's larger neighbourhoods (4 and 8 pools grown from one by the
+ * jobs they share): at most BIG_COLS columns and BIG_SEC seconds each. */
+#define BIG_COLS 1500
+#define BIG_SEC 0.3
 
 typedef struct pair {
 	int a, b;
@@ -60,13 +73,17 @@ typedef struct lns {
 	unsigned char *cand;  /* [njobs] */
 	int *cols;        /* [nopts] the neighbourhood's options */
 	cand_job *jobs;   /* [njobs] its jobs */
-	double *start;    /* [MAX_COLS + 1] */
-	int *ind;         /* [MAX_COLS + 1] */
-	double *val;      /* [MAX_COLS + 1] */
+	double *start;    /* [BIG_COLS + 1] */
+	int *ind;         /* [BIG_COLS + 1] */
+	double *val;      /* [BIG_COLS + 1] */
+	long *both;       /* [npools * npools] jobs with options in both */
 	double *have;     /* [nt] */
 	double *target;   /* [nt] */
 	int priority;     /* phase 1's search: the most priority, not the least cost */
 	size_t rot;       /* where the next window of a full pool's jobs starts */
+	unsigned char *mark; /* [npools] in the neighbourhood */
+	long *fixed;      /* [npools] GPUs of its placed jobs left in place */
+	long *use;        /* [npools] */
 } lns;
 
 static int cmp_pair(const void *x, const void *y)
@@ -94,19 +111,15 @@ static void give_start(glp_tree *T, void *info)
 	}
 }
 
-static int in_set(int p, int a, int b)
-{
-	return p == a || p == b;
-}
-
-/* Job j's cheapest option in {a, b}, for ordering the unplaced. */
-static double cheapest_in(const lns *L, size_t j, int a, int b)
+/* Job j's cheapest option in the neighbourhood's pools, for ordering the
+ * unplaced. */
+static double cheapest_in(const lns *L, size_t j)
 {
 	const ewc__mip *m = L->m;
 	double c = HUGE_VAL;
 
 	for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
-		if (in_set(m->opt_pool[o], a, b) && m->opt_obj[o] < c)
+		if (L->mark[m->opt_pool[o]] && m->opt_obj[o] < c)
 			c = m->opt_obj[o];
 	return c;
 }
@@ -119,18 +132,19 @@ static int cmp_cand_job(const void *x, const void *y)
 	return p->job - q->job;
 }
 
-/* Job j's options in {a, b}. */
-static size_t count_cols(const lns *L, size_t j, int a, int b)
+/* Job j's options in the neighbourhood's pools. */
+static size_t count_cols(const lns *L, size_t j)
 {
 	size_t n = 0;
 
 	for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
-		n += in_set(L->m->opt_pool[o], a, b);
+		n += L->mark[L->m->opt_pool[o]];
 	return n;
 }
 
-/* One neighbourhood: 1 when the plan got cheaper. */
-static int solve_pair(lns *L, int a, int b)
+/* One neighbourhood, the pools ps[0 .. nps - 1] (at most maxcols
+ * columns): 1 when the plan got cheaper (phase 1: more priority). */
+static int solve_set(lns *L, const int *ps, int nps, size_t maxcols, double sec)
 {
 	const ewc__mip *m = L->m;
 	size_t n = 0, nu = 0, nc = 0, placed_cols = 0, let_in = 0;
@@ -141,17 +155,19 @@ static int solve_pair(lns *L, int a, int b)
 	cbd cb;
 	int improved = 0, st;
 
-	/* the jobs placed in a or b, all of them; the unplaced with an option
+	/* the jobs placed in the pools, all of them; the unplaced with an option
 	 * there, by cost per priority, cheapest first, while the columns last */
-	for (int side = 0; side < (a == b ? 1 : 2); side++) {
-		int p = side ? b : a;
+	for (int i = 0; i < nps; i++)
+		L->mark[ps[i]] = 1;
+	for (int i = 0; i < nps; i++) {
+		int p = ps[i];
 		for (size_t k = L->pstart[p]; k < L->pstart[p + 1]; k++) {
 			int j = m->opt_job[L->popt[k]], c = L->choice[j];
-			if (L->cand[j] || (c >= 0 && !in_set(m->opt_pool[c], a, b)))
+			if (L->cand[j] || (c >= 0 && !L->mark[m->opt_pool[c]]))
 				continue;
 			L->cand[j] = 1;
 			if (c >= 0)
-				placed_cols += count_cols(L, (size_t)j, a, b);
+				placed_cols += count_cols(L, (size_t)j);
 			else
 				nu++;
 			/* the unplaced let in first: phase 2 the cheapest per
@@ -159,39 +175,37 @@ static int solve_pair(lns *L, int a, int b)
 			L->jobs[n++] = (cand_job){
 				c >= 0        ? -1.0
 				: L->priority ? 1.0 / (m->job_priority[j] / (double)m->job_gpus[j])
-				              : cheapest_in(L, (size_t)j, a, b) / m->job_priority[j],
+				              : cheapest_in(L, (size_t)j) / m->job_priority[j],
 				j };
 		}
 	}
 	for (size_t i = 0; i < n; i++)
 		L->cand[L->jobs[i].job] = 0;
 	if (nu == 0)
-		return 0; /* nobody to let in */
+		goto unmark; /* nobody to let in */
 	/* the placed first (key -1), then the unplaced */
 	qsort(L->jobs, n, sizeof *L->jobs, cmp_cand_job);
 	/* pools too full of placed jobs to free them all (national scale):
 	 * a window of them, moving on each time, is freed; the others stay
 	 * and keep their GPUs */
 	size_t np = 0, w0 = 0, wn;
-	long fixed_a = 0, fixed_b = 0;
 	while (np < n && L->choice[L->jobs[np].job] >= 0)
 		np++;
 	wn = np;
-	if (placed_cols > MAX_COLS / 2 && np > 0) {
+	for (int i = 0; i < nps; i++)
+		L->fixed[ps[i]] = 0;
+	if (placed_cols > maxcols / 2 && np > 0) {
 		size_t cols = 0;
 		w0 = L->rot++ % np;
 		for (wn = 0; wn < np; wn++) {
-			size_t j = (size_t)L->jobs[(w0 + wn) % np].job, k = count_cols(L, j, a, b);
-			if (cols + k > MAX_COLS / 2)
+			size_t j = (size_t)L->jobs[(w0 + wn) % np].job, k = count_cols(L, j);
+			if (cols + k > maxcols / 2)
 				break;
 			cols += k;
 		}
 		for (size_t i = wn; i < np; i++) {
 			int j = L->jobs[(w0 + i) % np].job, c = L->choice[j];
-			if (m->opt_pool[c] == a)
-				fixed_a += m->opt_gpus[c];
-			else
-				fixed_b += m->opt_gpus[c];
+			L->fixed[m->opt_pool[c]] += m->opt_gpus[c];
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -202,16 +216,16 @@ static int solve_pair(lns *L, int a, int b)
 			j = (size_t)L->jobs[(w0 + i) % np].job;
 		} else {
 			j = (size_t)L->jobs[i].job;
-			if (nc + count_cols(L, j, a, b) > MAX_COLS)
+			if (nc + count_cols(L, j) > maxcols)
 				break;
 			let_in++;
 		}
 		for (size_t o = L->first[j]; o < L->first[j + 1]; o++)
-			if (in_set(m->opt_pool[o], a, b))
+			if (L->mark[m->opt_pool[o]])
 				L->cols[nc++] = (int)o;
 	}
 	if (let_in == 0)
-		return 0;
+		goto unmark;
 
 	for (int t = 0; t < L->nt; t++)
 		L->target[t] = 0;
@@ -261,8 +275,8 @@ static int solve_pair(lns *L, int a, int b)
 			glp_set_mat_row(P, r, len, L->ind, L->val);
 			glp_set_row_bnds(P, r, GLP_UP, 0.0, 1.0);
 		}
-	for (int side = 0; side < (a == b ? 1 : 2); side++) {
-		int p = side ? b : a, len = 0;
+	for (int s = 0; s < nps; s++) {
+		int p = ps[s], len = 0;
 		for (size_t i = 0; i < nc; i++)
 			if (m->opt_pool[L->cols[i]] == p) {
 				L->ind[++len] = (int)i + 1;
@@ -271,7 +285,7 @@ static int solve_pair(lns *L, int a, int b)
 		int r = glp_add_rows(P, 1);
 		glp_set_mat_row(P, r, len, L->ind, L->val);
 		glp_set_row_bnds(P, r, GLP_UP, 0.0,
-		                 (double)(m->pool_cap[p] - (side ? fixed_b : fixed_a)));
+		                 (double)(m->pool_cap[p] - L->fixed[p]));
 	}
 	for (int t = 0; t < L->nt; t++) {
 		int len = 0;
@@ -298,7 +312,7 @@ static int solve_pair(lns *L, int a, int b)
 	glp_init_iocp(&io);
 	io.msg_lev = GLP_MSG_OFF;
 	io.presolve = GLP_OFF;
-	io.tm_lim = ewc__ms_left(fmin(L->deadline, ewc__now_s() + SUB_SEC));
+	io.tm_lim = ewc__ms_left(fmin(L->deadline, ewc__now_s() + sec));
 	io.mip_gap = L->priority ? 0.0 : 1e-6;
 	io.cb_func = give_start;
 	io.cb_info = &cb;
@@ -311,22 +325,21 @@ static int solve_pair(lns *L, int a, int b)
 		goto done;
 	/* check it exactly: capacity, each tier, and that it is cheaper */
 	{
-		long use_a = 0, use_b = 0;
+		for (int s = 0; s < nps; s++)
+			L->use[ps[s]] = 0;
 		for (int t = 0; t < L->nt; t++)
 			L->have[t] = 0;
 		for (size_t i = 0; i < nc; i++) {
 			int o = L->cols[i], j = m->opt_job[o];
 			if (glp_mip_col_val(P, (int)i + 1) <= 0.5)
 				continue;
-			if (m->opt_pool[o] == a)
-				use_a += m->opt_gpus[o];
-			else
-				use_b += m->opt_gpus[o];
+			L->use[m->opt_pool[o]] += m->opt_gpus[o];
 			L->have[L->tier[j]] += m->job_priority[j];
 			after += m->opt_obj[o];
 		}
-		if (use_a + fixed_a > m->pool_cap[a] || (a != b && use_b + fixed_b > m->pool_cap[b]))
-			goto done;
+		for (int s = 0; s < nps; s++)
+			if (L->use[ps[s]] + L->fixed[ps[s]] > m->pool_cap[ps[s]])
+				goto done;
 		int more = 0;
 		for (int t = 0; t < L->nt; t++) {
 			if (L->have[t] < L->target[t] - 1e-9 * fmax(1.0, L->target[t]))
@@ -350,22 +363,101 @@ static int solve_pair(lns *L, int a, int b)
 	improved = 1;
 done:
 	glp_delete_prob(P);
+unmark:
+	for (int i = 0; i < nps; i++)
+		L->mark[ps[i]] = 0;
 	return improved;
+}
+
+/* The neighbourhood of one or two pools. */
+static int solve_pair(lns *L, int a, int b)
+{
+	int ps[2] = { a, b };
+
+	return solve_set(L, ps, a == b ? 1 : 2, MAX_COLS, SUB_SEC);
+}
+
+/* A set of k pools grown from pool a: each next the pool that shares
+ * most jobs with those already in (both[] holds the upper triangle), while
+ * one shares any. Into ps; returns how many. */
+static int around(const lns *L, int a, int k, int *ps)
+{
+	size_t np = L->m->npools;
+	int n = 0;
+
+	ps[n++] = a;
+	while (n < k) {
+		long best = 0;
+		int bp = -1;
+		for (size_t q = 0; q < np; q++) {
+			long sh = 0;
+			int in = 0;
+			for (int i = 0; i < n; i++) {
+				size_t p = (size_t)ps[i], lo = p < q ? p : q, hi = p < q ? q : p;
+				in |= p == q;
+				sh += L->both[lo * np + hi];
+			}
+			if (!in && sh > best) {
+				best = sh;
+				bp = (int)q;
+			}
+		}
+		if (bp < 0)
+			break;
+		ps[n++] = bp;
+	}
+	return n;
+}
+
+/* An order-free key of a set of pools, to try each set once a pass. */
+static uint64_t set_key(const int *ps, int n)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)ps[i] * 0x9e3779b97f4a7c15u;
+		v ^= v >> 29;
+		h += v * 0xbf58476d1ce4e5b9u;
+	}
+	return h ^ (uint64_t)n;
 }
 
 static int lns_fn(void *arg, char *err, size_t errlen)
 {
 	lns *L = arg;
+	size_t np = L->m->npools;
+	int *ps = malloc((np ? np : 1) * sizeof *ps);
+	uint64_t *seen = malloc((2 * np + 1) * sizeof *seen);
 
 	(void)err;
 	(void)errlen;
+	if (!ps || !seen)
+		goto out;
 	for (int pass = 0; pass < 50; pass++) {
 		int any = 0;
+		size_t nseen = 0;
 		for (size_t k = 0; k < L->npairs && ewc__now_s() < L->deadline; k++)
 			any |= solve_pair(L, L->pairs[k].a, L->pairs[k].b);
+		/* phase 1, when no pair gains: packings that only larger sets
+		 * reach (a big job in, smaller ones moved over several pools);
+		 * phase 2's sub-problems that size do not close in their time */
+		for (int size = 4; L->priority && !any && size <= 8; size *= 2)
+			for (size_t a = 0; a < np && ewc__now_s() < L->deadline; a++) {
+				int n = around(L, (int)a, size, ps), dup = 0;
+				uint64_t key = set_key(ps, n);
+				for (size_t i = 0; i < nseen; i++)
+					dup |= seen[i] == key;
+				if (n <= 2 || dup)
+					continue;
+				seen[nseen++] = key;
+				any |= solve_set(L, ps, n, BIG_COLS, BIG_SEC);
+			}
 		if (!any || ewc__now_s() >= L->deadline)
 			break;
 	}
+out:
+	free(ps);
+	free(seen);
 	return 0;
 }
 
@@ -391,12 +483,15 @@ static int lns_run(const ewc__mip *m, const size_t *first, int *choice, double d
 	L.cand = calloc(nj, 1);
 	L.cols = malloc(no * sizeof *L.cols);
 	L.jobs = malloc(nj * sizeof *L.jobs);
-	L.start = malloc((MAX_COLS + 1) * sizeof *L.start);
-	L.ind = malloc((MAX_COLS + 1) * sizeof *L.ind);
-	L.val = malloc((MAX_COLS + 1) * sizeof *L.val);
+	L.start = malloc((BIG_COLS + 1) * sizeof *L.start);
+	L.ind = malloc((BIG_COLS + 1) * sizeof *L.ind);
+	L.val = malloc((BIG_COLS + 1) * sizeof *L.val);
+	L.mark = calloc(np ? np : 1, 1);
+	L.fixed = calloc(np ? np : 1, sizeof *L.fixed);
+	L.use = calloc(np ? np : 1, sizeof *L.use);
 	both = calloc(np ? np * np : 1, sizeof *both);
 	if (!L.tier || !L.unit || !L.pstart || !L.popt || !L.cand || !L.cols || !L.jobs ||
-	    !L.start || !L.ind || !L.val || !both)
+	    !L.start || !L.ind || !L.val || !both || !L.mark || !L.fixed || !L.use)
 		goto out;
 	L.nt = ewc__tiers(m, first, L.tier, L.unit);
 	if (L.nt < 0)
@@ -438,6 +533,7 @@ static int lns_run(const ewc__mip *m, const size_t *first, int *choice, double d
 				L.pairs[L.npairs++] = (pair){ (int)a, (int)b,
 				                              a == b ? LONG_MAX : both[a * np + b] };
 	qsort(L.pairs, L.npairs, sizeof *L.pairs, cmp_pair);
+	L.both = both;
 	/* a failure inside GLPK ends the search; the plan stays feasible */
 	(void)ewc__glpk_run(lns_fn, &L, err, sizeof err);
 out:
@@ -451,6 +547,9 @@ out:
 	free(L.start);
 	free(L.ind);
 	free(L.val);
+	free(L.mark);
+	free(L.fixed);
+	free(L.use);
 	free(L.have);
 	free(L.target);
 	free(L.pairs);

@@ -2,7 +2,7 @@
 # layout.sh - the rules the layout stands for, checked on the build itself:
 # what outside the library compiles with sees only the public header; only
 # solver/ includes <glpk.h>; the command and the tests call only the
-# public API; and no two object files of the library or of the command
+# public API (the solver's own test only solver/solver.h); and no two object files of the library or of the command
 # call each other in a circle (nm for who defines and who uses a symbol,
 # tsort to find a loop).
 set -u
@@ -49,9 +49,12 @@ glpk=$(grep -rl '#include <glpk.h>' "$top_srcdir/src" "$top_srcdir/tests" "$top_
 # --- object files: who defines, who uses ---------------------------------------
 # The library's PIC objects where libtool made them, else its plain ones.
 libobjs=$(ls "$top_builddir"/src/lib/.libs/*.o "$top_builddir"/solver/.libs/*.o 2> /dev/null)
-[ -n "$libobjs" ] || libobjs=$(ls "$top_builddir"/src/lib/*.o "$top_builddir"/solver/*.o)
+[ -n "$libobjs" ] || libobjs=$(ls "$top_builddir"/src/lib/*.o "$top_builddir"/solver/*.o | grep -v /tests_check_solver-)
 cliobjs=$(ls "$top_builddir"/src/cli/*.o)
-testobjs=$(ls "$top_builddir"/tests/*.o 2> /dev/null)
+# the solver's own test (tests/check_solver.c) is below the library: it
+# calls the solver's interface, checked on its own below
+testobjs=$(ls "$top_builddir"/tests/*.o 2> /dev/null | grep -v '/check_solver-')
+solvertestobjs=$(ls "$top_builddir"/tests/check_solver-*.o 2> /dev/null)
 
 # edges OBJS: "user definer" for every symbol one object uses and another defines
 edges() {
@@ -82,5 +85,14 @@ grep -E '^(libewc_la-)?db (libewc_la-)?(plan|rebalance|record|frontier|json)$' "
 nm -u $cliobjs $testobjs 2> /dev/null | awk '$2 ~ /^ewc__/ { print $2 }' | sort -u > "$T/private"
 [ -s "$T/private" ] && no "the command or a test calls a library internal" "$T/private" ||
 	ok "the command and the tests call only ewc_* functions of ewc.h"
+# the solver's test calls the solver through solver/solver.h alone
+# shellcheck disable=SC2086
+nm -u $solvertestobjs 2> /dev/null | awk '$2 ~ /^ewc__/ { print $2 }' | sort -u |
+	while read -r f; do
+		grep -q "[^a-z_]$f(" "$top_srcdir/solver/solver.h" || echo "$f"
+	done > "$T/solverpriv"
+[ -n "$solvertestobjs" ] || no "the solver's test was not built" /dev/null
+[ -s "$T/solverpriv" ] && no "the solver's test calls what solver.h does not declare" "$T/solverpriv" ||
+	ok "the solver's test calls only what solver/solver.h declares"
 
 tally
