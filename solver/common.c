@@ -281,3 +281,35 @@ double ewc__knapsack01(size_t n, const long *w, const double *v, size_t S, doubl
 	}
 	return dp[S];
 }
+
+void ewc__tier_sums(const ewc__mip *m, const int *tier, const double *unit, int nt,
+                    const int *choice, double *sum)
+{
+	for (int t = 0; t < nt; t++)
+		sum[t] = 0;
+	for (size_t j = 0; j < m->njobs; j++)
+		if (choice[j] >= 0 && tier[j] >= 0)
+			sum[tier[j]] += m->job_priority[j] / unit[tier[j]];
+}
+
+int ewc__tier_cmp(const double *a, const double *b, int nt)
+{
+	for (int t = 0; t < nt; t++) {
+		double tol = 1e-9 * fmax(1.0, fabs(b[t]));
+		if (a[t] > b[t] + tol)
+			return 1;
+		if (a[t] < b[t] - tol)
+			return -1;
+	}
+	return 0;
+}
+
+double ewc__prio_tol(const ewc__mip *m)
+{
+	double lo = HUGE_VAL;
+
+	for (size_t j = 0; j < m->njobs; j++)
+		if (m->job_priority[j] < lo)
+			lo = m->job_priority[j];
+	return lo < HUGE_VAL ? 1e-7 * lo : 1e-7;
+}

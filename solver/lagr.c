@@ -73,6 +73,12 @@ typedef struct phase {
 	int one;              /* phase 1: c = -priority, a job may stay out */
 	int prow;             /* phase 2 with "priority placed >= pmin" */
 	double pmin;
+	/* phase 2 keeps phase 1's priority tier by tier (ewc__tier_sums()) */
+	int nt;
+	int *tier;            /* [njobs] */
+	double *unit;         /* [njobs] per tier */
+	double *ptarget;      /* [nt] phase 1's tier sums */
+	double *tsum;         /* [nt] scratch */
 	size_t nk;            /* priced pools: those that could overflow */
 	int *kpool;           /* [nk] */
 	size_t ny;            /* dual variables: nk, and the priority row's */
@@ -329,6 +335,14 @@ static int eject(phase *ph, int j, const int *bucket, const size_t *bstart)
 	return 1;
 }
 
+/* Whether plan falls short of phase 1's priority in some tier (with none
+ * above it ahead). */
+static int short_of(phase *ph, const int *plan)
+{
+	ewc__tier_sums(ph->m, ph->tier, ph->unit, ph->nt, plan, ph->tsum);
+	return ewc__tier_cmp(ph->tsum, ph->ptarget, ph->nt) < 0;
+}
+
 /* Make ph->trial place every job of ph->in, or at least phase 1's total
  * priority: jobs left out get room by eject(), then, while the total is
  * short, other jobs fill what room is left, most priority first. 1 when
@@ -338,7 +352,6 @@ static int repair(phase *ph)
 	const ewc__mip *m = ph->m;
 	size_t n = 0, *bstart = NULL;
 	int *bucket = NULL, ok = 0;
-	double placed;
 
 	for (size_t j = 0; j < m->njobs; j++)
 		if (ph->in[j] && ph->trial[j] < 0)
@@ -368,8 +381,8 @@ static int repair(phase *ph)
 				eject(ph, (int)j, bucket, bstart);
 		}
 	}
-	placed = ewc__mip_sum(m, ph->trial, NULL, 1);
-	if (placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin)) {
+	ewc__tier_sums(m, ph->tier, ph->unit, ph->nt, ph->trial, ph->tsum);
+	if (ewc__tier_cmp(ph->tsum, ph->ptarget, ph->nt) < 0) {
 		/* the left-out jobs, most priority first, on their cheapest
 		 * option with room */
 		size_t k = 0;
@@ -381,7 +394,7 @@ static int repair(phase *ph)
 				k++;
 			}
 		qsort(ph->ord, k, sizeof *ph->ord, cmp_item);
-		for (size_t i = 0; i < k && placed < ph->pmin - 1e-9 * fmax(1.0, ph->pmin); i++) {
+		for (size_t i = 0; i < k && ewc__tier_cmp(ph->tsum, ph->ptarget, ph->nt) < 0; i++) {
 			int j = ph->ord[i].job, best = -1;
 			for (size_t o = ph->first[j]; o < ph->first[j + 1]; o++)
 				if (ph->left[m->opt_pool[o]] >= m->opt_gpus[o] &&
@@ -390,11 +403,11 @@ static int repair(phase *ph)
 			if (best >= 0) {
 				ph->trial[j] = best;
 				ph->left[m->opt_pool[best]] -= m->opt_gpus[best];
-				placed += m->job_priority[j];
+				ph->tsum[ph->tier[j]] += m->job_priority[j] / ph->unit[ph->tier[j]];
 			}
 		}
 	}
-	ok = placed >= ph->pmin - 1e-9 * fmax(1.0, ph->pmin);
+	ok = ewc__tier_cmp(ph->tsum, ph->ptarget, ph->nt) >= 0;
 out:
 	free(bstart);
 	free(bucket);
@@ -409,8 +422,7 @@ static void keep_if_better(phase *ph)
 	const ewc__mip *m = ph->m;
 	double tol = 1e-9 * fmax(1.0, fabs(ph->z)), zt = value(ph, ph->trial);
 
-	if (!ph->one &&
-	    ewc__mip_sum(m, ph->trial, NULL, 1) < ph->pmin - 1e-9 * fmax(1.0, ph->pmin))
+	if (!ph->one && short_of(ph, ph->trial))
 		return;
 	if (zt > ph->z + tol)
 		return;
@@ -956,6 +968,15 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 		goto out;
 	rc = EWC_ENOMEM;
 	pstar = res->priority;
+	/* the priority phase 2 keeps, tier by tier */
+	ph.tier = malloc(nj * sizeof *ph.tier);
+	ph.unit = malloc(nj * sizeof *ph.unit);
+	ph.ptarget = malloc(nj * sizeof *ph.ptarget);
+	ph.tsum = malloc(nj * sizeof *ph.tsum);
+	if (!ph.tier || !ph.unit || !ph.ptarget || !ph.tsum ||
+	    (ph.nt = ewc__tiers(m, ph.first, ph.tier, ph.unit)) < 0)
+		goto out;
+	ewc__tier_sums(m, ph.tier, ph.unit, ph.nt, res->choice, ph.ptarget);
 	if (m->nopts <= POLISH_MAX_OPTS) {
 		/* Small enough for the direct model whole: phase 2 over every job,
 		 * at phase 1's priority, free to swap any job for another. */
@@ -1078,6 +1099,10 @@ out:
 	free(ph.kidx);
 	free(ph.trial);
 	free(ph.ord);
+	free(ph.tier);
+	free(ph.unit);
+	free(ph.ptarget);
+	free(ph.tsum);
 	free(in);
 	return rc;
 }

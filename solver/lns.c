@@ -585,7 +585,7 @@ int ewc__phase1_search(const ewc__mip *m, const size_t *first, double deadline,
 		return EWC_ENOMEM;
 	}
 	res->priority = ewc__mip_sum(m, res->choice, NULL, 1);
-	if (res->priority >= res->priority_bound - 1e-9 * fmax(1.0, res->priority_bound)) {
+	if (res->priority >= res->priority_bound - ewc__prio_tol(m)) {
 		*proven = 1;
 		res->priority_bound = res->priority;
 	}

@@ -54,7 +54,7 @@ static int phase1_rows(const ewc__mip *m)
 static int start_meets_rows(const ewc__mip *m, const ewc__mip_result *res)
 {
 	return m->start && ewc__sides_hold(m, m->start) &&
-	       ewc__mip_sum(m, m->start, NULL, 1) >= res->priority - 1e-9 * fmax(1.0, res->priority);
+	       ewc__mip_sum(m, m->start, NULL, 1) >= res->priority - ewc__prio_tol(m);
 }
 
 /* The model without its side rows, in limit seconds, into res. When that
@@ -119,8 +119,8 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 	int *rep = malloc((nj ? nj : 1) * sizeof *rep), have_rep = 0, solved = 0;
 	double best_obj = HUGE_VAL, bound = res->bound, scale = 0;
 	double free_priority = res->priority, free_pbound = res->priority_bound;
-	int all = 1, found = 0, rc = 0, free_proven = res->priority >= res->priority_bound - 1e-9 *
-	                                              fmax(1.0, res->priority_bound);
+	double ptol = ewc__prio_tol(m);
+	int all = 1, found = 0, rc = 0, free_proven = res->priority >= res->priority_bound - ptol;
 
 	if (!c2 || !lam || !lo || !hi || !sg || !v || !first || !free_choice || !best || !trial ||
 	    !first_opt || !rep) {
@@ -200,7 +200,7 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		rc = ewc__mip_solve(&u, &r, err, errlen);
 		if (rc)
 			goto out;
-		ok = r.priority >= free_priority - 1e-9 * fmax(1.0, free_priority);
+		ok = r.priority >= free_priority - ptol;
 		if (all && ok) {
 			/* with every job placed: r.bound + cmin * placed bounds the
 			 * priced objective of every plan; less the prices times the
@@ -279,7 +279,7 @@ static int sided_by_prices(const ewc__mip *m, ewc__mip_result *res, double deadl
 		if (rc)
 			goto out;
 		if (r.feasible && ewc__sides_hold(m, trial) &&
-		    fabs(r.priority - free_priority) <= 1e-9 * fmax(1.0, free_priority)) {
+		    fabs(r.priority - free_priority) <= ptol) {
 			bound = fmax(bound, r.bound);
 			if (r.objective < best_obj) {
 				best_obj = r.objective;

@@ -114,6 +114,20 @@ int ewc__prio_solve(const ewc__mip *m, const size_t *first, double deadline, int
  * job). Returns the number of tiers, or -1 when out of memory. */
 int ewc__tiers(const ewc__mip *m, const size_t *first, int *tier, double *unit);
 
+/* A plan's priority tier by tier (ewc__tiers()), each in its unit: sum[t]
+ * over the placed jobs of tier t. Totals compared with one relative
+ * tolerance cannot tell 1e8 + 933 from 1e8 + 935; tier sums in units can. */
+void ewc__tier_sums(const ewc__mip *m, const int *tier, const double *unit, int nt,
+                    const int *choice, double *sum);
+/* The tolerance for comparing two plans' total priority: a ten-millionth
+ * of the smallest job priority, so that one job of priority 1 beside a
+ * total of 5e9 still counts (a tolerance relative to the total would
+ * trade it away). */
+double ewc__prio_tol(const ewc__mip *m);
+/* -1, 0 or 1: tier sums a place less, as much or more priority than b,
+ * the highest tier first. */
+int ewc__tier_cmp(const double *a, const double *b, int nt);
+
 /* Phase 2's bound and a plan under shortage (cover.c): capacity priced,
  * the priority of each tier kept by an exact knapsack over the jobs left
  * out. choice is a feasible plan at phase 1's priority, replaced by a

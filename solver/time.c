@@ -97,7 +97,7 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 	item *ord = malloc((m->njobs ? m->njobs : 1) * sizeof *ord);
 	long *left = malloc((ncells ? ncells : 1) * sizeof *left);
 	int *trial = malloc((m->njobs ? m->njobs : 1) * sizeof *trial);
-	double best_p = -1, best_obj = 0;
+	double best_p = -1, best_obj = 0, ptol = ewc__prio_tol(m);
 
 	if (!ord || !left || !trial) {
 		free(ord);
@@ -128,7 +128,7 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 			}
 		}
 		double p = ewc__mip_sum(m, trial, NULL, 1), obj = ewc__mip_sum(m, trial, m->opt_obj, 0);
-		if (p > best_p + 1e-9 * fmax(1.0, p) || (fabs(p - best_p) <= 1e-9 * fmax(1.0, p) &&
+		if (p > best_p + ptol || (fabs(p - best_p) <= ptol &&
 		                                         obj < best_obj)) {
 			best_p = p;
 			best_obj = obj;
@@ -138,7 +138,7 @@ static int greedy(const ewc__mip *m, const size_t *first, int *choice)
 	if (m->start && plan_fits(m, m->start, left)) {
 		double p = ewc__mip_sum(m, m->start, NULL, 1);
 		double obj = ewc__mip_sum(m, m->start, m->opt_obj, 0);
-		if (p > best_p + 1e-9 * fmax(1.0, p) || (p >= best_p - 1e-9 * fmax(1.0, p) &&
+		if (p > best_p + ptol || (p >= best_p - ptol &&
 		                                         obj < best_obj))
 			memcpy(choice, m->start, m->njobs * sizeof *choice);
 	}
@@ -1560,7 +1560,7 @@ static int cg_fn(void *arg, char *err, size_t errlen)
 				goto out;
 			}
 			if (cg_better(w, trial, res->choice, floor_v, cost) &&
-			    (!w->all || ewc__mip_sum(m, trial, NULL, 1) >= res->priority - 1e-9 * res->priority))
+			    (!w->all || ewc__mip_sum(m, trial, NULL, 1) >= res->priority - ewc__prio_tol(m)))
 				memcpy(res->choice, trial, m->njobs * sizeof *trial);
 		}
 		for (size_t j = 0; j < m->njobs; j++)

@@ -79,6 +79,124 @@ START_TEST(test_priority_chain_without_room_keeps_plan)
 }
 END_TEST
 
+/* Priorities of 1e9 beside jobs of priority 1, short of room, in the
+ * decomposition (past the direct model's size: 4,000 dearer pools for g).
+ * The most priority (2e9 + 1) puts g on C at 1000 and h on B at 2, so
+ * that l1 has A; dropping l1, with h on A and g on B, costs 2, and no
+ * single move lets l1 back in. l2 (A only) never fits, so phase 2 keeps
+ * a priority, not every job. A guard: its plans were compared with one
+ * tolerance relative to the total (1e-9 of 2e9, two jobs of priority 1),
+ * which on shortage.py's wideprio 1000/0.9 kept a plan 2 short of phase
+ * 1's; this model's search does not reach such a plan either way, the
+ * tier comparison itself is checked in test_priority_compared_by_tier. */
+#define PAD 4000
+START_TEST(test_decomposition_keeps_low_tier)
+{
+	size_t no = PAD + 6, np = PAD + 3;
+	int *oj = malloc(no * sizeof *oj), *op = malloc(no * sizeof *op);
+	double *ob = malloc(no * sizeof *ob);
+	long *og = malloc(no * sizeof *og), *cap = malloc(np * sizeof *cap);
+	static const double prio[] = { 1e9, 1e9, 1, 1 };
+	static const long gpus[] = { 1, 1, 1, 1 };
+	int choice[4];
+	ewc__mip m;
+	ewc__mip_result r;
+	char err[128];
+	size_t k = 0;
+
+	ck_assert(oj && op && ob && og && cap);
+	for (size_t p = 0; p < np; p++)
+		cap[p] = 1;
+	/* pools: A 0, B 1, C 2, the padding 3 and up */
+	oj[k] = 0, op[k] = 0, ob[k] = 1, og[k++] = 1;    /* h: A at 1 */
+	oj[k] = 0, op[k] = 1, ob[k] = 2, og[k++] = 1;    /*    B at 2 */
+	oj[k] = 1, op[k] = 1, ob[k] = 1, og[k++] = 1;    /* g: B at 1 */
+	oj[k] = 1, op[k] = 2, ob[k] = 1000, og[k++] = 1; /*    C at 1000 */
+	for (size_t p = 3; p < np; p++)                  /*    the padding */
+		oj[k] = 1, op[k] = (int)p, ob[k] = 2000 + (double)p, og[k++] = 1;
+	oj[k] = 2, op[k] = 0, ob[k] = 1, og[k++] = 1;    /* l1: A at 1 */
+	oj[k] = 3, op[k] = 0, ob[k] = 2, og[k++] = 1;    /* l2: A at 2 */
+	ck_assert_uint_eq(k, no);
+	memset(&m, 0, sizeof m);
+	m.njobs = 4;
+	m.nopts = no;
+	m.npools = np;
+	m.opt_job = oj;
+	m.opt_pool = op;
+	m.opt_obj = ob;
+	m.opt_gpus = og;
+	m.job_priority = prio;
+	m.job_gpus = gpus;
+	m.pool_cap = cap;
+	m.mip_gap = 1e-4;
+	m.time_limit = 5;
+	m.method = EWC__SOLVE_DECOMPOSE;
+	memset(&r, 0, sizeof r);
+	r.choice = choice;
+	ck_assert_int_eq(ewc__mip_solve(&m, &r, err, sizeof err), 0);
+	ck_assert_double_eq(r.priority, 2e9 + 1);
+	ck_assert_int_eq(choice[0], 1);        /* h on B */
+	ck_assert_int_eq(choice[1], 3);        /* g on C */
+	ck_assert_int_eq(choice[2], PAD + 4);  /* l1 on A */
+	ck_assert_int_eq(choice[3], -1);
+	ck_assert_double_eq(r.objective, 1003);
+	ck_assert(r.bound <= 1003 + 1e-9);
+	free(oj);
+	free(op);
+	free(ob);
+	free(og);
+	free(cap);
+}
+END_TEST
+
+/* Two plans of 5e9 + 933 and 5e9 + 935: one relative tolerance on the
+ * total (1e-9 of 5.2e9 is 5.2) calls them equal; the tier sums and the
+ * tolerance of ewc__prio_tol() tell them apart. */
+START_TEST(test_priority_compared_by_tier)
+{
+	/* 52 jobs of 1e8 and 940 of priority 1, one pool */
+	enum { NH = 52, NL = 940, N = NH + NL };
+	static int oj[N], op[N], a[N], b[N], tier[N];
+	static double ob[N], prio[N], unit[N], sa[N], sb[N];
+	static long og[N], gp[N];
+	static const long cap[] = { N };
+	static size_t first[N + 1];
+	ewc__mip m;
+	int nt;
+
+	for (int j = 0; j < N; j++) {
+		oj[j] = j, op[j] = 0, ob[j] = 1, og[j] = 1, gp[j] = 1;
+		prio[j] = j < NH ? 1e8 : 1;
+		first[j + 1] = (size_t)j + 1;
+		/* a places 933 of the low jobs, b 935 */
+		a[j] = j < NH + 933 ? j : -1;
+		b[j] = j < NH + 935 ? j : -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.njobs = N;
+	m.nopts = N;
+	m.npools = 1;
+	m.opt_job = oj;
+	m.opt_pool = op;
+	m.opt_obj = ob;
+	m.opt_gpus = og;
+	m.job_priority = prio;
+	m.job_gpus = gp;
+	m.pool_cap = cap;
+	nt = ewc__tiers(&m, first, tier, unit);
+	ck_assert_int_eq(nt, 2);
+	ewc__tier_sums(&m, tier, unit, nt, a, sa);
+	ewc__tier_sums(&m, tier, unit, nt, b, sb);
+	ck_assert_double_eq(sa[0], 52);
+	ck_assert_double_eq(sa[1], 933);
+	ck_assert_int_eq(ewc__tier_cmp(sa, sb, nt), -1);
+	ck_assert_int_eq(ewc__tier_cmp(sb, sa, nt), 1);
+	ck_assert_int_eq(ewc__tier_cmp(sa, sa, nt), 0);
+	/* the totals, with the solver's tolerance */
+	ck_assert(ewc__mip_sum(&m, a, NULL, 1) < ewc__mip_sum(&m, b, NULL, 1) - ewc__prio_tol(&m));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("solver");
@@ -89,6 +207,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_priority_chain_over_three_pools);
 	tcase_add_test(tc, test_priority_chain_without_room_keeps_plan);
+	tcase_add_test(tc, test_decomposition_keeps_low_tier);
+	tcase_add_test(tc, test_priority_compared_by_tier);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -477,6 +477,19 @@ static void holders(const ewc_plan *p, int pool, int most, char *buf, size_t len
 		snprintf(buf + used, len - used, " and %d more", more);
 }
 
+/* Whether the plan's priority is proven the most: its bound is within a
+ * ten-millionth of the smallest job priority (a tolerance relative to the
+ * total would call 5e9 + 933 of 5e9 + 935 proven). */
+static int priority_proven(const ewc_plan *p)
+{
+	double lo = 1.0;
+
+	for (size_t j = 0; j < p->jobs->n; j++)
+		if (j == 0 || p->jobs->v[j].priority < lo)
+			lo = p->jobs->v[j].priority;
+	return p->totals.priority_bound <= p->totals.priority_placed + 1e-7 * lo;
+}
+
 /* Why job j, which had options, is not in the plan: each of its pools
  * (up to three) with its free GPUs and who holds them, then what is
  * proven. "fits" when one of them has room for it now: only a plan not
@@ -485,8 +498,7 @@ static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char 
                             size_t len)
 {
 	const ewc__world *w = &p->w;
-	int proven = p->totals.priority_bound <= p->totals.priority_placed +
-	                                             1e-9 * fmax(1.0, p->totals.priority_placed);
+	int proven = priority_proven(p);
 	size_t used = 0, npools = p->first[j + 1] - p->first[j], shown = 0;
 	char who[400];
 
@@ -548,8 +560,7 @@ static long window_free(const ewc_plan *p, const long *left, size_t o)
 static void reason_time(const ewc_plan *p, size_t j, const long *left, char *why, size_t len)
 {
 	const ewc__world *w = &p->w;
-	int proven = p->totals.priority_bound <= p->totals.priority_placed +
-	                                             1e-9 * fmax(1.0, p->totals.priority_placed);
+	int proven = priority_proven(p);
 	size_t used = 0, shown = 0;
 
 	for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
