@@ -41,6 +41,9 @@
 /* Exact fixing hands the direct model at most this many options; past it,
  * LP-guided fixing leaves GUIDED_FREE jobs open first. */
 #define POLISH_MAX_OPTS 4000
+/* Options past which phase 2 under shortage skips ewc__support_mip(): its
+ * LP over the whole model takes longer than the search has. */
+#define SUPPORT_MAX_OPTS 50000
 #define GUIDED_FREE 150
 
 static double rel_gap(double z, double lb)
@@ -1013,10 +1016,13 @@ int ewc__mip_decompose(const ewc__mip *m, ewc__mip_result *res, char *err, size_
 	if (!all) {
 		/* a quarter of the time left for the knapsack bound, and its plan:
 		 * the jobs it keeps in are chosen for their cost, phase 1's not;
-		 * then at most half of the rest for the neighbourhoods of lns.c */
+		 * then at most half of the rest for the neighbourhoods of lns.c,
+		 * and 60 % of what is left then for phase 2 on its LP's support */
 		double until = ewc__now_s() + (deadline - ewc__now_s()) / 4;
 		if (ewc__cover(m, ph.first, ph.choice, until, &cover_bound) != 0 ||
-		    ewc__lns(m, ph.first, ph.choice, ewc__now_s() + (deadline - ewc__now_s()) / 2) != 0)
+		    ewc__lns(m, ph.first, ph.choice, ewc__now_s() + (deadline - ewc__now_s()) / 2) != 0 ||
+		    (m->nopts <= SUPPORT_MAX_OPTS &&
+		     ewc__support_mip(m, 0, ph.choice, ewc__now_s() + (deadline - ewc__now_s()) * 0.6) != 0))
 			goto out;
 	}
 

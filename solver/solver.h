@@ -137,6 +137,12 @@ int ewc__tier_cmp(const double *a, const double *b, int nt);
 int ewc__cover(const ewc__mip *m, const size_t *first, int *choice, double deadline,
                double *bound);
 
+/* Phase 2 on the columns that its LP relaxation (at the priority of
+ * choice, tier by tier, or every placeable job placed) or choice uses
+ * (mip.c): choice, a feasible plan, only gets cheaper. Side rows kept.
+ * 0, or -1 when out of memory. */
+int ewc__support_mip(const ewc__mip *m, int all_placeable, int *choice, double deadline);
+
 /* Phase 2 under shortage, a large neighbourhood search (lns.c): for one
  * or two pools at a time, the jobs in them and the unplaced jobs that can
  * use them are placed anew by GLPK's branch-and-cut, least cost with each
