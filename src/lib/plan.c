@@ -480,7 +480,7 @@ static void holders(const ewc_plan *p, int pool, int most, char *buf, size_t len
 /* Whether the plan's priority is proven the most: its bound is within a
  * ten-millionth of the smallest job priority (a tolerance relative to the
  * total would call 5e9 + 933 of 5e9 + 935 proven). */
-static int priority_proven(const ewc_plan *p)
+static int priority_proven_of(const ewc_plan *p)
 {
 	double lo = 1.0;
 
@@ -498,7 +498,7 @@ static void reason_capacity(const ewc_plan *p, size_t j, const long *left, char 
                             size_t len)
 {
 	const ewc__world *w = &p->w;
-	int proven = priority_proven(p);
+	int proven = p->prio_proven;
 	size_t used = 0, npools = p->first[j + 1] - p->first[j], shown = 0;
 	char who[400];
 
@@ -560,7 +560,7 @@ static long window_free(const ewc_plan *p, const long *left, size_t o)
 static void reason_time(const ewc_plan *p, size_t j, const long *left, char *why, size_t len)
 {
 	const ewc__world *w = &p->w;
-	int proven = priority_proven(p);
+	int proven = p->prio_proven;
 	size_t used = 0, shown = 0;
 
 	for (size_t o = p->first[j]; o < p->first[j + 1]; o++)
@@ -1363,6 +1363,7 @@ static int plan_solve(ewc_plan *p, const ewc__rebal *rb, const ewc_plan *from, u
 	totals_of(p, p->choice, &p->totals);
 	p->totals.lower_bound = res.bound;
 	p->totals.priority_bound = fmax(res.priority_bound, p->totals.priority_placed);
+	p->prio_proven = priority_proven_of(p);
 	p->totals.gap = (p->totals.objective - res.bound) / fmax(1.0, fabs(p->totals.objective));
 	if (p->totals.gap < 0)
 		p->totals.gap = 0;

@@ -46,6 +46,7 @@ struct ewc_plan {
 	long *job_gpus;
 	long *opt_gpus;   /* [nopts] the GPUs each option holds */
 	double *prio;
+	int prio_proven;     /* the priority placed is proven the most */
 	int *pool;
 	long *pool_cap;
 	double *obj2;
